@@ -205,7 +205,9 @@ class RepMetrics:
     rep_duration_s: float
     wrist_drift_max_leg: float | None  # hands' furthest distance from the mid-foot line
     wrist_forward_bottom_leg: float | None
-    angle_uncertainty_deg: float
+    wrist_peak_height_leg: float | None  # highest hands above the ankles during the rep (swing: chest height)
+    peak_hip_extension_speed_deg_s: float  # fastest hip opening on the way up (ballistic lifts are fast)
+    angle_uncertainty_deg: float  # 1-sigma error of the rep's angles from keypoint noise and view
     bottom_s: float
     lockout_s: float
 
