@@ -1,0 +1,414 @@
+"""Annotated frames and the annotated video: data in, image or file out.
+
+``annotate`` draws the analysed side's skeleton, the torso line and angle arcs
+with their values onto a copy of a BGR image. ``pose_at`` interpolates the
+analysed pose (a few frames per second) to any video time, so
+``write_annotated_video`` can stream every frame of the clip, draw the pose
+and encode H.264 for the browser without holding the video in memory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from pipeline.types import KP, AnalysisResult, Rep
+
+# BGR colours.
+BONE = (255, 255, 255)
+JOINT = (0, 200, 255)  # amber
+HIP_ARC = (80, 220, 60)  # green
+KNEE_ARC = (255, 160, 40)  # blue
+TORSO = (60, 60, 255)  # red
+TEXT_BG = (20, 20, 20)
+
+SEGMENTS = (("ear", "shoulder"), ("shoulder", "elbow"), ("elbow", "wrist"),
+            ("shoulder", "hip"), ("hip", "knee"), ("knee", "ankle"))
+JOINTS = ("ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+
+
+@dataclass(frozen=True)
+class FrameAngles:
+    """The angles shown on a frame (degrees, NaN when unknown)."""
+
+    hip_flexion_deg: float = math.nan
+    knee_flexion_deg: float = math.nan
+    torso_angle_deg: float = math.nan
+
+
+@dataclass(frozen=True)
+class PoseAt:
+    """The lifter's keypoints and angles interpolated to one video time."""
+
+    t_s: float
+    xy: np.ndarray  # (17, 2) pixels of the analysed frame size
+    conf: np.ndarray  # (17,)
+    angles: FrameAngles
+    side: str
+    image_size: tuple[int, int]  # (width, height) the xy refer to
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """One moment worth looking at: a rep's start, bottom or lockout."""
+
+    rep: int
+    moment: str  # "start" | "bottom" | "lockout"
+    t_s: float
+
+
+@dataclass(frozen=True)
+class EncodedVideo:
+    """What ``write_annotated_video`` wrote."""
+
+    path: Path
+    codec: str  # encoder name, e.g. "libx264"
+    mime: str  # for st.video(format=...)
+    frames: int
+    width: int
+    height: int
+    fps: float
+
+
+def _side_index(side: str, joint: str) -> int:
+    return KP[f"{side}_{joint}"]
+
+
+def _scale(image: np.ndarray) -> float:
+    return max(0.5, min(image.shape[:2]) / 480.0)
+
+
+def _point(xy: np.ndarray, conf: np.ndarray, i: int, min_conf: float) -> np.ndarray | None:
+    p = xy[i]
+    if not np.all(np.isfinite(p)) or not np.isfinite(conf[i]) or conf[i] < min_conf:
+        return None
+    return p
+
+
+def _label(image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], s: float) -> None:
+    font, fs, th = cv2.FONT_HERSHEY_SIMPLEX, 0.55 * s, max(1, int(round(1.5 * s)))
+    (w, h), base = cv2.getTextSize(text, font, fs, th)
+    x = int(np.clip(org[0], 0, max(0, image.shape[1] - w - 4)))
+    y = int(np.clip(org[1], h + 4, image.shape[0] - base - 2))
+    cv2.rectangle(image, (x - 3, y - h - 4), (x + w + 3, y + base + 2), TEXT_BG, -1)
+    cv2.putText(image, text, (x, y), font, fs, colour, th, cv2.LINE_AA)
+
+
+def _arc(image: np.ndarray, centre: np.ndarray, a: np.ndarray, b: np.ndarray, colour, radius: int, th: int) -> float:
+    """Arc at ``centre`` from the direction of ``a`` to that of ``b``; returns the mid-direction (radians)."""
+    ang_a = math.degrees(math.atan2(a[1] - centre[1], a[0] - centre[0]))
+    ang_b = math.degrees(math.atan2(b[1] - centre[1], b[0] - centre[0]))
+    delta = (ang_b - ang_a + 180) % 360 - 180  # shortest way round
+    c = (int(round(centre[0])), int(round(centre[1])))
+    cv2.ellipse(image, c, (radius, radius), 0, ang_a, ang_a + delta, colour, th, cv2.LINE_AA)
+    return math.radians(ang_a + delta / 2)
+
+
+def _fmt(v: float) -> str:
+    return "–" if not np.isfinite(v) else f"{v:.0f}°"
+
+
+def annotate(
+    image: np.ndarray,
+    keypoints_xy: np.ndarray,
+    conf: np.ndarray,
+    angles: FrameAngles = FrameAngles(),
+    *,
+    side: str = "right",
+    min_conf: float = 0.3,
+    title: str = "",
+) -> np.ndarray:
+    """A copy of ``image`` with the skeleton of ``side``, torso line and angle arcs.
+
+    ``keypoints_xy`` (17, 2) must already be in ``image`` pixels. Arc geometry
+    comes from the keypoints; the printed values come from ``angles`` (the
+    filtered kinematics, so they match the charts).
+    """
+    out = np.ascontiguousarray(image.copy())
+    s = _scale(out)
+    th = max(1, int(round(2 * s)))
+    pts = {j: _point(keypoints_xy, conf, _side_index(side, j), min_conf) for j in JOINTS}
+
+    def ipt(p: np.ndarray) -> tuple[int, int]:
+        return int(round(p[0])), int(round(p[1]))
+
+    for a, b in SEGMENTS:
+        if pts[a] is not None and pts[b] is not None:
+            colour = TORSO if (a, b) == ("shoulder", "hip") else BONE
+            cv2.line(out, ipt(pts[a]), ipt(pts[b]), colour, th + (1 if colour == TORSO else 0), cv2.LINE_AA)
+
+    hip, knee, shoulder, ankle = pts["hip"], pts["knee"], pts["shoulder"], pts["ankle"]
+    radius = int(round(32 * s))
+    if hip is not None and knee is not None and shoulder is not None:
+        # Hip flexion: angle between the thigh's line extended above the hip and the torso.
+        up = hip + (hip - knee)
+        mid = _arc(out, hip, up, shoulder, HIP_ARC, radius, th)
+        pos = hip + (radius + 14 * s) * np.array([math.cos(mid), math.sin(mid)])
+        _label(out, f"hip {_fmt(angles.hip_flexion_deg)}", ipt(pos), HIP_ARC, s)
+    if knee is not None and hip is not None and ankle is not None:
+        ext = knee + (knee - ankle)
+        mid = _arc(out, knee, ext, hip, KNEE_ARC, radius, th)
+        pos = knee + (radius + 14 * s) * np.array([math.cos(mid), math.sin(mid)])
+        _label(out, f"knee {_fmt(angles.knee_flexion_deg)}", ipt(pos), KNEE_ARC, s)
+    if hip is not None and shoulder is not None:
+        centre = (hip + shoulder) / 2
+        _label(out, f"torso {_fmt(angles.torso_angle_deg)}", ipt(centre + np.array([8 * s, -8 * s])), TORSO, s)
+    for j in JOINTS:  # joints last, so labels never hide them
+        if pts[j] is not None:
+            cv2.circle(out, ipt(pts[j]), max(2, int(round(4 * s))), JOINT, -1, cv2.LINE_AA)
+    if title:
+        _label(out, title, (int(8 * s), int(24 * s)), (255, 255, 255), s)
+    return out
+
+
+def _interp(t: np.ndarray, values: np.ndarray, t_s: float) -> float:
+    ok = np.isfinite(values)
+    if not ok.any():
+        return math.nan
+    i = int(np.searchsorted(t, t_s))
+    if i <= 0 or i >= len(t):
+        j = 0 if i <= 0 else len(t) - 1
+        return float(values[j])
+    a, b = values[i - 1], values[i]
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return float(a if abs(t[i - 1] - t_s) <= abs(t[i] - t_s) else b)
+    w = (t_s - t[i - 1]) / (t[i] - t[i - 1]) if t[i] > t[i - 1] else 0.0
+    return float(a + w * (b - a))
+
+
+def pose_at(result: AnalysisResult, t_s: float, *, max_gap_s: float = 0.5) -> PoseAt | None:
+    """Keypoints and angles at ``t_s``, linearly interpolated between analysed frames.
+
+    None when no analysed frame lies within ``max_gap_s``.
+    """
+    pose, kin = result.pose, result.kinematics
+    if len(pose) == 0:
+        return None
+    t = pose.t_s
+    i = int(np.searchsorted(t, t_s))
+    lo, hi = max(0, i - 1), min(len(t) - 1, i)
+    if min(abs(t[lo] - t_s), abs(t[hi] - t_s)) > max_gap_s:
+        return None
+    if lo == hi or t[hi] <= t[lo]:
+        xy, conf = pose.xy[lo].copy(), pose.conf[lo].copy()
+    else:
+        w = float(np.clip((t_s - t[lo]) / (t[hi] - t[lo]), 0.0, 1.0))
+        a, b = pose.xy[lo], pose.xy[hi]
+        xy = np.where(np.isfinite(a) & np.isfinite(b), a + w * (b - a), a if w < 0.5 else b)
+        conf = np.minimum(pose.conf[lo], pose.conf[hi])
+    kt = kin.t_s
+    angles = FrameAngles(
+        hip_flexion_deg=_interp(kt, kin.hip_flexion_deg, t_s),
+        knee_flexion_deg=_interp(kt, kin.knee_flexion_deg, t_s),
+        torso_angle_deg=_interp(kt, kin.torso_angle_deg, t_s),
+    ) if len(kt) else FrameAngles()
+    return PoseAt(t_s=float(t_s), xy=xy, conf=conf, angles=angles, side=kin.side,
+                  image_size=(pose.image_width, pose.image_height))
+
+
+def rep_at(reps: Sequence[Rep], t_s: float) -> tuple[Rep | None, str]:
+    """The rep and phase name at ``t_s`` (None, "") between reps."""
+    for rep in reps:
+        if rep.start_s <= t_s <= rep.end_s:
+            for name, (a, b) in rep.phases.items():
+                if a <= t_s <= b:
+                    return rep, name
+            return rep, ""
+    return None, ""
+
+
+def frame_title(result: AnalysisResult, t_s: float) -> str:
+    rep, phase = rep_at(result.reps, t_s)
+    where = f"Rep {rep.index}" + (f" · {phase}" if phase else "") if rep else "between reps"
+    return f"{t_s:5.2f} s  {where}"
+
+
+def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True) -> np.ndarray:
+    """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size."""
+    p = pose_at(result, t_s)
+    label = frame_title(result, t_s) if title else ""
+    if p is None:
+        return annotate(image, np.full((17, 2), np.nan), np.zeros(17), title=label)
+    sx = image.shape[1] / max(1, p.image_size[0])
+    sy = image.shape[0] / max(1, p.image_size[1])
+    xy = p.xy * np.array([sx, sy])
+    return annotate(image, xy, p.conf, p.angles, side=p.side,
+                    min_conf=result.config.keypoint_conf, title=label)
+
+
+def blank_canvas(result: AnalysisResult, max_side: int = 720) -> np.ndarray:
+    """A dark frame the size of the analysed video, for when the clip is not at hand."""
+    w, h = result.pose.image_width or result.video.width, result.pose.image_height or result.video.height
+    scale = min(1.0, max_side / max(w, h, 1))
+    return np.full((max(2, int(h * scale)), max(2, int(w * scale)), 3), 32, np.uint8)
+
+
+def key_frames(result: AnalysisResult) -> list[KeyFrame]:
+    """Start, bottom and lockout of every rep, in time order."""
+    out: list[KeyFrame] = []
+    for rep in result.reps:
+        out += [KeyFrame(rep.index, "start", rep.start_s), KeyFrame(rep.index, "bottom", rep.bottom_s),
+                KeyFrame(rep.index, "lockout", rep.lockout_s)]
+    return out
+
+
+def render_frames(
+    result: AnalysisResult, times_s: Sequence[float], video_path: str | Path | None = None, *, max_side: int = 720
+) -> list[np.ndarray]:
+    """Annotated RGB images at ``times_s``; drawn on a blank canvas when the clip is missing."""
+    from pipeline.video import read_frames_at
+
+    path = Path(video_path) if video_path else None
+    if path is not None and path.is_file():
+        frames = read_frames_at(path, list(times_s), max_side=max_side)
+        images = [annotate_at(result, f.image, t) for f, t in zip(frames, times_s)]
+    else:
+        images = [annotate_at(result, blank_canvas(result, max_side), t) for t in times_s]
+    return [cv2.cvtColor(im, cv2.COLOR_BGR2RGB) for im in images]
+
+
+# --- video -----------------------------------------------------------------
+
+BROWSER_CODECS: tuple[tuple[str, str, str], ...] = (
+    # (encoder, container format, mime)
+    ("libx264", "mp4", "video/mp4"),
+    ("h264", "mp4", "video/mp4"),  # whichever H.264 encoder FFmpeg maps the name to
+    ("libopenh264", "mp4", "video/mp4"),
+    ("libvpx-vp9", "webm", "video/webm"),
+    ("libvpx", "webm", "video/webm"),
+)
+
+
+_ENCODER_OPTIONS: dict[str, dict[str, str]] = {
+    "libx264": {"crf": "23", "preset": "veryfast", "profile": "main"},
+    "libvpx-vp9": {"crf": "33", "b": "0", "deadline": "realtime", "cpu-used": "8"},
+    "libvpx": {"crf": "10", "b": "1M", "deadline": "realtime", "cpu-used": "8"},
+}
+
+
+def _can_encode(name: str) -> bool:
+    try:
+        return av.codec.Codec(name, "w").is_encoder
+    except Exception:  # unknown name or decoder only
+        return False
+
+
+def choose_codec(preferred: str | None = None) -> tuple[str, str, str]:
+    """The first browser-playable encoder this PyAV build has: (encoder, format, mime)."""
+    options = [c for c in BROWSER_CODECS if preferred is None or c[0] == preferred]
+    for enc, fmt, mime in options:
+        if enc in av.codecs_available and _can_encode(enc):
+            return enc, fmt, mime
+    raise RuntimeError(f"No browser-playable video encoder available (wanted {preferred or 'any'}).")
+
+
+def _even(v: int) -> int:
+    return max(2, v - v % 2)
+
+
+def write_annotated_video(
+    result: AnalysisResult,
+    out_path: str | Path,
+    on_progress: Callable[[float], None] | None = None,
+    *,
+    video_path: str | Path | None = None,
+    max_side: int = 720,
+    max_fps: float = 30.0,
+    codec: str | None = None,
+    frames: Iterable | None = None,
+) -> EncodedVideo:
+    """Stream the clip, draw the interpolated pose on each frame, encode for the browser.
+
+    Frames come one at a time from ``pipeline.video.iter_frames`` (or ``frames``,
+    objects with ``t_s`` and a BGR ``image``); output is H.264 yuv420p with even
+    dimensions and the moov atom up front, timestamps kept from the source so
+    ``st.video(start_time=rep.start_s)`` lands on the rep. ``on_progress``
+    gets the fraction done. With no H.264 encoder the file is VP9 WebM and the
+    suffix of ``out_path`` is changed to match.
+    """
+    from pipeline.video import iter_frames
+
+    enc, fmt, mime = choose_codec(codec)
+    out_path = Path(out_path).with_suffix("." + fmt)
+    src = video_path or result.video.path
+    duration = max(result.video.duration_s, 1e-6)
+    every = 1.0 / max_fps if result.video.fps and result.video.fps > max_fps * 1.05 else None
+    source = frames if frames is not None else iter_frames(src, every_s=every, max_side=max_side)
+    fps = min(max_fps, result.video.fps or max_fps)
+
+    tmp = out_path.with_name(out_path.stem + ".part" + out_path.suffix)
+    count, size = 0, (0, 0)
+    last_pts = -1
+    options = {"movflags": "+faststart"} if fmt == "mp4" else {}
+    container = av.open(str(tmp), "w", format=fmt, options=options)
+    try:
+        stream = None
+        for frame in source:
+            image = frame.image
+            if stream is None:
+                h, w = image.shape[:2]
+                size = (_even(w), _even(h))
+                stream = container.add_stream(enc, rate=Fraction(round(fps * 1000), 1000), options=_ENCODER_OPTIONS.get(enc, {}))
+                stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+                stream.codec_context.time_base = Fraction(1, 1000)
+            if image.shape[1] != size[0] or image.shape[0] != size[1]:
+                image = image[: size[1], : size[0]]
+            drawn = annotate_at(result, image, frame.t_s)
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(drawn), format="bgr24")
+            pts = max(int(round(frame.t_s * 1000)), last_pts + 1)
+            vf.pts, vf.time_base = pts, Fraction(1, 1000)
+            last_pts = pts
+            for packet in stream.encode(vf):
+                container.mux(packet)
+            count += 1
+            if on_progress is not None and count % 10 == 0:
+                on_progress(min(0.99, frame.t_s / duration))
+        if stream is None:
+            raise ValueError("The video has no frames to annotate.")
+        for packet in stream.encode():
+            container.mux(packet)
+    except BaseException:
+        container.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    container.close()
+    os.replace(tmp, out_path)
+    if on_progress is not None:
+        on_progress(1.0)
+    return EncodedVideo(path=out_path, codec=enc, mime=mime, frames=count, width=size[0], height=size[1], fps=fps)
+
+
+# --- filming diagram ---------------------------------------------------------
+
+def filming_diagram_svg() -> str:
+    """A small side-on drawing: phone at hip height, 2-4 m away, whole body in frame."""
+    return """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 170" width="360" height="170"
+ font-family="sans-serif" font-size="11">
+ <rect x="0" y="0" width="360" height="170" fill="#f7f7f9" rx="8"/>
+ <line x1="10" y1="150" x2="350" y2="150" stroke="#999" stroke-width="2"/>
+ <!-- lifter, side-on -->
+ <circle cx="265" cy="42" r="9" fill="none" stroke="#333" stroke-width="3"/>
+ <line x1="265" y1="51" x2="262" y2="95" stroke="#333" stroke-width="4"/>
+ <line x1="262" y1="95" x2="270" y2="122" stroke="#333" stroke-width="4"/>
+ <line x1="270" y1="122" x2="266" y2="150" stroke="#333" stroke-width="4"/>
+ <line x1="264" y1="60" x2="268" y2="100" stroke="#333" stroke-width="3"/>
+ <rect x="258" y="28" width="22" height="130" fill="none" stroke="#2e86de" stroke-dasharray="4 3"/>
+ <text x="236" y="20" fill="#2e86de">whole body in frame</text>
+ <!-- phone on a tripod at hip height -->
+ <rect x="52" y="86" width="12" height="20" rx="2" fill="#2e86de"/>
+ <line x1="58" y1="106" x2="58" y2="150" stroke="#555" stroke-width="2"/>
+ <line x1="58" y1="150" x2="46" y2="150" stroke="#555" stroke-width="2"/>
+ <line x1="58" y1="150" x2="70" y2="150" stroke="#555" stroke-width="2"/>
+ <line x1="66" y1="96" x2="250" y2="96" stroke="#2e86de" stroke-dasharray="5 4"/>
+ <text x="20" y="78">phone at hip height</text>
+ <text x="120" y="90">side-on, 2–4 m away</text>
+ <text x="120" y="166" fill="#555">landscape or portrait, steady, good light</text>
+</svg>"""
