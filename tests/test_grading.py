@@ -1,0 +1,462 @@
+"""Grading: synthetic reps in, grades, fault codes and refilm verdicts out."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from pipeline.coaching import load_catalogue
+from pipeline.grading import (
+    REFILM_TIPS, choose_exercise, grade, grade_rep, letter, set_faults,
+)
+from pipeline.rules import FAULT_BY_CODE, RULES, thresholds_for
+from pipeline.types import KinematicSeries, Rep, RepMetrics, RepSegmentation, SetMetrics
+
+# ------------------------------------------------------------------ factories
+CLEAN_KB_DEADLIFT = dict(
+    partial=False,
+    hip_flexion_bottom_deg=105.0,
+    hip_flexion_range_deg=100.0,
+    knee_flexion_bottom_deg=55.0,
+    knee_flexion_range_deg=50.0,
+    torso_angle_bottom_deg=28.0,
+    shin_angle_bottom_deg=12.0,
+    hinge_ratio=0.67,
+    hip_back_leg=0.30,
+    hip_drop_leg=0.25,
+    hips_back_ratio=0.55,
+    neck_angle_bottom_deg=5.0,
+    back_line_deviation_deg=12.0,
+    torso_shortening_pct=4.0,
+    lockout_hip_flexion_deg=4.0,
+    lockout_lean_back_deg=2.0,
+    hip_shoulder_rise_ratio=1.1,
+    descent_s=1.5,
+    bottom_pause_s=0.5,
+    ascent_s=1.2,
+    top_pause_s=0.8,
+    rep_duration_s=3.5,
+    wrist_drift_max_leg=0.08,
+    wrist_forward_bottom_leg=0.05,
+    wrist_peak_height_leg=0.75,
+    peak_hip_extension_speed_deg_s=140.0,
+    angle_uncertainty_deg=3.0,
+)
+
+SWING = dict(
+    knee_flexion_bottom_deg=35.0, hip_flexion_bottom_deg=85.0, hip_flexion_range_deg=80.0,
+    torso_angle_bottom_deg=30.0, descent_s=0.45, bottom_pause_s=0.0, ascent_s=0.45,
+    top_pause_s=0.1, rep_duration_s=1.1, peak_hip_extension_speed_deg_s=420.0,
+    wrist_peak_height_leg=1.45, wrist_drift_max_leg=0.9, wrist_forward_bottom_leg=-0.2,
+)
+
+RDL = dict(knee_flexion_bottom_deg=20.0, knee_flexion_range_deg=15.0, torso_angle_bottom_deg=15.0,
+           hinge_ratio=0.85, hip_flexion_range_deg=85.0, descent_s=2.5)
+
+SQUAT = dict(knee_flexion_bottom_deg=115.0, hinge_ratio=0.45, torso_angle_bottom_deg=60.0,
+             hips_back_ratio=0.3, shin_angle_bottom_deg=32.0)
+
+
+def make_rep(index: int = 1, **overrides) -> RepMetrics:
+    """A clean kettlebell-deadlift rep; override any field."""
+    t = 2.0 + 4.0 * (index - 1)
+    fields = dict(CLEAN_KB_DEADLIFT, index=index, bottom_s=t + 1.5, lockout_s=t + 3.2)
+    fields.update(overrides)
+    return RepMetrics(**fields)
+
+
+def make_set(n: int = 10, rep_count: int | None = None, **overrides) -> SetMetrics:
+    fields = dict(rep_count=n if rep_count is None else rep_count, partial_count=0,
+                  depth_cv_pct=4.0, tempo_cv_pct=6.0, depth_drift_deg=1.0,
+                  back_drift_deg=1.0, tempo_drift_s=0.1)
+    fields.update(overrides)
+    return SetMetrics(**fields)
+
+
+def make_seg(n: int = 10, movement: str = "hinge", partial: tuple[int, ...] = (),
+             from_floor: bool = False) -> RepSegmentation:
+    reps = []
+    for i in range(1, n + 1):
+        s = 24 + 48 * (i - 1)
+        t = s / 12
+        reps.append(Rep(index=i, start_i=s, bottom_i=s + 18, lockout_i=s + 38, end_i=s + 47,
+                        start_s=t, bottom_s=t + 1.5, lockout_s=t + 3.2, end_s=t + 3.9,
+                        bottom_start_s=t + 1.4, bottom_end_s=t + 1.9,
+                        partial=i in partial, from_floor=from_floor))
+    return RepSegmentation(reps=tuple(reps), movement=movement, movement_confidence=0.9,
+                           hinge_ratio=0.67 if movement == "hinge" else 0.4)
+
+
+def make_kin(n_reps: int = 10, view: str = "side", rate_hz: float = 12.0,
+             in_frame: float = 1.0, valid_fraction: float = 1.0) -> KinematicSeries:
+    T = 24 + 48 * n_reps + 24
+    t = np.arange(T) / rate_hz
+    z = np.zeros(T)
+    valid = np.ones(T, dtype=bool)
+    valid[: int(round(T * (1 - valid_fraction)))] = False
+    return KinematicSeries(
+        t_s=t, frame_index=np.arange(T), side="left", facing=1,
+        hip_flexion_deg=z, knee_flexion_deg=z, torso_angle_deg=z + 90, shin_angle_deg=z,
+        neck_angle_deg=z, torso_lean_back_deg=z, hip_x_leg=z, hip_y_leg=z + 1,
+        shoulder_x_leg=z, shoulder_y_leg=z + 1.7, wrist_x_leg=z, wrist_y_leg=z + 0.7,
+        torso_length_leg=z + 0.7, valid=valid, leg_length_px=400.0, angle_noise_deg=1.0,
+        view=view, view_confidence=0.9, in_frame_fraction=in_frame,
+    )
+
+
+def grade_reps(reps, exercise="kettlebell_deadlift", view="side", set_overrides=None, partial=()):
+    n = len(reps)
+    return grade(reps, make_set(n, partial_count=len(partial), **(set_overrides or {})),
+                 make_seg(n, partial=partial), make_kin(n, view=view), exercise)
+
+
+def crit(rep_grade, code):
+    return next(c for c in rep_grade.criteria if c.rule == code)
+
+
+KBDL = load_catalogue()["kettlebell_deadlift"]
+
+
+# ------------------------------------------------------------------- clean set
+def test_clean_kb_deadlift_set_scores_an_a_and_progresses():
+    # given ten clean reps filmed from the side
+    reps = [make_rep(i) for i in range(1, 11)]
+    # when graded as a kettlebell deadlift
+    card = grade_reps(reps)
+    # then every criterion passes, the set gets an A and the next rung is suggested
+    assert card.gradable and card.overall_score == 100.0 and card.overall_grade == "A"
+    assert card.faults == ()
+    assert all(c.status == "pass" for g in card.reps for c in g.criteria)
+    assert card.suggestions.kind == "progression"
+    assert card.suggestions.exercise_id == "double_kettlebell_deadlift"
+    assert "8-12" in card.suggestions.move_on_rule
+    assert card.caution == "" and not card.exercise_assumed
+
+
+@pytest.mark.parametrize("score, expected", [(100, "A"), (90, "A"), (89.9, "B"), (80, "B"),
+                                             (70, "C"), (60, "D"), (59.9, "F"), (0, "F")])
+def test_letter_bands(score, expected):
+    assert letter(score) == expected
+
+
+# ------------------------------------------------ thresholds and their margin
+# (code, field, value, expected status) with angle_uncertainty_deg = 3.
+# Lockout: warn 12, fail 20 (+3 margin). Lean back: warn 10, fail 15 (+3).
+# Neck: |v| warn 25, fail 35 (+3). Shallow (KB deadlift min 60): warn <60, fail <45 (-3).
+# Hips rise: warn 1.6, fail 2.0 (+0.2). Bar drift: warn .25, fail .35 (+.03).
+# Hands forward (weight on toes): warn .20, fail .30 (+.03).
+SINGLE_ROW_CASES = [
+    ("incomplete_lockout", "lockout_hip_flexion_deg", 11.9, "pass"),
+    ("incomplete_lockout", "lockout_hip_flexion_deg", 12.5, "warn"),
+    ("incomplete_lockout", "lockout_hip_flexion_deg", 22.0, "warn"),  # past fail, inside margin
+    ("incomplete_lockout", "lockout_hip_flexion_deg", 23.5, "fail"),
+    ("hyperextension", "lockout_lean_back_deg", 9.5, "pass"),
+    ("hyperextension", "lockout_lean_back_deg", 17.0, "warn"),
+    ("hyperextension", "lockout_lean_back_deg", 18.5, "fail"),
+    ("head_misaligned", "neck_angle_bottom_deg", 24.0, "pass"),
+    ("head_misaligned", "neck_angle_bottom_deg", -30.0, "warn"),
+    ("head_misaligned", "neck_angle_bottom_deg", 37.0, "warn"),
+    ("head_misaligned", "neck_angle_bottom_deg", -39.0, "fail"),
+    ("shallow_hinge", "hip_flexion_range_deg", 61.0, "pass"),
+    ("shallow_hinge", "hip_flexion_range_deg", 50.0, "warn"),
+    ("shallow_hinge", "hip_flexion_range_deg", 43.0, "warn"),
+    ("shallow_hinge", "hip_flexion_range_deg", 41.5, "fail"),
+    ("hips_rise_first", "hip_shoulder_rise_ratio", 1.5, "pass"),
+    ("hips_rise_first", "hip_shoulder_rise_ratio", 2.1, "warn"),
+    ("hips_rise_first", "hip_shoulder_rise_ratio", 2.3, "fail"),
+    ("hips_rise_first", "hip_shoulder_rise_ratio", None, "not_gradable"),
+    ("bar_drift", "wrist_drift_max_leg", 0.24, "pass"),
+    ("bar_drift", "wrist_drift_max_leg", 0.37, "warn"),
+    ("bar_drift", "wrist_drift_max_leg", 0.40, "fail"),
+    ("bar_drift", "wrist_drift_max_leg", None, "not_gradable"),
+    ("weight_on_toes", "wrist_forward_bottom_leg", 0.19, "pass"),
+    ("weight_on_toes", "wrist_forward_bottom_leg", 0.32, "warn"),
+    ("weight_on_toes", "wrist_forward_bottom_leg", 0.34, "fail"),
+    ("weight_on_toes", "wrist_forward_bottom_leg", None, "not_gradable"),
+]
+
+
+@pytest.mark.parametrize("code, field, value, expected", SINGLE_ROW_CASES)
+def test_single_metric_thresholds_respect_the_measurement_margin(code, field, value, expected):
+    # given a clean rep with one metric moved to the edge of its threshold
+    rep = make_rep(**{field: value})
+    # when it is graded as a kettlebell deadlift
+    g = grade_rep(rep, KBDL)
+    # then the criterion has the expected status and names its value and limit
+    c = crit(g, code)
+    assert c.status == expected
+    assert (code in g.faults) == (expected == "fail")
+    if expected == "not_gradable":
+        assert c.value is None and c.evidence_s is None
+    else:
+        assert c.value == pytest.approx(value) and c.threshold is not None
+    if expected in ("warn", "fail"):
+        assert c.cue and c.drill in load_catalogue()
+        want = rep.lockout_s if code in ("incomplete_lockout", "hyperextension") else rep.bottom_s
+        assert c.evidence_s == pytest.approx(want)
+
+
+def test_bigger_angle_uncertainty_widens_the_margin():
+    # given the same 23.5 deg unfinished lockout, measured precisely vs. from an angle
+    precise = grade_rep(make_rep(lockout_hip_flexion_deg=23.5, angle_uncertainty_deg=3.0), KBDL)
+    noisy = grade_rep(make_rep(lockout_hip_flexion_deg=23.5, angle_uncertainty_deg=6.0), KBDL)
+    # then only the precise one fails
+    assert crit(precise, "incomplete_lockout").status == "fail"
+    assert crit(noisy, "incomplete_lockout").status == "warn"
+
+
+# Rounded back: back line warn 25 / fail 35 (+3) / severe 50; shortening warn 10 / fail 15 (+2) / severe 25.
+@pytest.mark.parametrize("back_line, shortening, expected", [
+    (24.0, 9.0, "pass"),
+    (40.0, 4.0, "warn"),   # one proxy fails, the other is quiet: only a warning
+    (4.0, 18.0, "warn"),
+    (40.0, 11.0, "fail"),  # corroborated
+    (40.0, 18.0, "fail"),
+    (37.0, 11.0, "warn"),  # past fail but inside the 3 deg margin
+    (55.0, 4.0, "fail"),   # severe on its own
+    (4.0, 28.0, "fail"),
+])
+def test_rounded_back_needs_two_proxies_unless_severe(back_line, shortening, expected):
+    g = grade_rep(make_rep(back_line_deviation_deg=back_line, torso_shortening_pct=shortening), KBDL)
+    assert crit(g, "rounded_back").status == expected
+
+
+# Squatting on a KB deadlift (knee range max 75): knee warn 85 / fail 95 (+3); shin warn 25 / fail 32;
+# hinge ratio warn <.55 / fail <.45; hips back warn <.40 / fail <.30; torso warn >55 / fail >65.
+@pytest.mark.parametrize("overrides, expected", [
+    (dict(knee_flexion_bottom_deg=84.0), "pass"),
+    (dict(knee_flexion_bottom_deg=100.0), "warn"),  # knees alone: warn only
+    (dict(knee_flexion_bottom_deg=100.0, shin_angle_bottom_deg=28.0), "fail"),
+    (dict(knee_flexion_bottom_deg=97.0, shin_angle_bottom_deg=28.0), "warn"),  # inside margin
+    (dict(SQUAT), "fail"),
+    (dict(hinge_ratio=0.5, hips_back_ratio=0.38), "warn"),
+])
+def test_squatting_combines_knee_shin_and_hip_path(overrides, expected):
+    g = grade_rep(make_rep(**overrides), KBDL)
+    assert crit(g, "squatting").status == expected
+
+
+def test_squatting_threshold_follows_the_lift():
+    # given a knee bend of 90 deg, normal for a trap bar pull but not for an RDL
+    cat = load_catalogue()
+    knee = next(r for r in RULES if r.row_id == "squatting.knee")
+    assert thresholds_for(knee, cat["trap_bar_deadlift"])[0] > 90 > thresholds_for(knee, cat["dumbbell_rdl"])[1]
+    # then per-exercise overrides from the catalogue win over the default
+    ratio = next(r for r in RULES if r.row_id == "squatting.hinge_ratio")
+    assert thresholds_for(ratio, cat["trap_bar_deadlift"]) == (0.45, 0.35)
+    assert thresholds_for(ratio, cat["kettlebell_deadlift"]) == (0.55, 0.45)
+
+
+@pytest.mark.parametrize("exercise, descent, expected", [
+    ("dumbbell_rdl", 1.6, "pass"),   # RDL expects 2-4 s: warn under 1.5, fail under 1.0 - 0.1
+    ("dumbbell_rdl", 1.2, "warn"),
+    ("dumbbell_rdl", 0.95, "warn"),
+    ("dumbbell_rdl", 0.8, "fail"),
+    ("dumbbell_rdl", None, "not_gradable"),
+    ("standing_dowel_hinge", 0.6, "fail"),
+])
+def test_rushed_tempo_only_for_control_lifts(exercise, descent, expected):
+    ex = load_catalogue()[exercise]
+    g = grade_rep(make_rep(**dict(RDL, descent_s=descent)), ex)
+    assert crit(g, "rushed_tempo").status == expected
+
+
+@pytest.mark.parametrize("exercise", ["kettlebell_swing", "kettlebell_deadlift"])
+def test_rushed_tempo_is_not_a_rule_for_ballistic_or_floor_pulls(exercise):
+    g = grade_rep(make_rep(descent_s=0.3), load_catalogue()[exercise])
+    assert all(c.rule != "rushed_tempo" for c in g.criteria)
+
+
+def test_swing_is_not_penalised_for_speed_or_hands_far_out():
+    g = grade_rep(make_rep(**SWING), load_catalogue()["kettlebell_swing"])
+    assert g.faults == () and g.score == 100.0
+    assert {c.rule for c in g.criteria}.isdisjoint({"bar_drift", "weight_on_toes", "rushed_tempo"})
+
+
+def test_rep_score_subtracts_fail_weights_and_a_share_for_warnings():
+    # given a rep with a failed lockout (weight 20) and a head warning (weight 10 * 0.35)
+    g = grade_rep(make_rep(lockout_hip_flexion_deg=30.0, neck_angle_bottom_deg=28.0), KBDL)
+    assert g.score == pytest.approx(100 - 20 - 3.5)
+    assert g.grade == "C" and g.faults == ("incomplete_lockout",)
+    assert g.evidence_s == pytest.approx(make_rep().lockout_s)
+
+
+# ---------------------------------------------------------------- set level
+@pytest.mark.parametrize("n_bad, n_warn, expected_fault", [
+    (6, 0, True),    # 6/10 fail
+    (5, 0, False),   # exactly half is not "most"
+    (4, 3, True),    # 4 + 1.5 > 5
+    (0, 10, False),  # warnings alone never make a set fault
+])
+def test_set_fault_needs_most_full_reps(n_bad, n_warn, expected_fault):
+    reps = ([make_rep(i, lockout_hip_flexion_deg=30.0) for i in range(1, n_bad + 1)]
+            + [make_rep(i, lockout_hip_flexion_deg=14.0) for i in range(n_bad + 1, n_bad + n_warn + 1)]
+            + [make_rep(i) for i in range(n_bad + n_warn + 1, 11)])
+    card = grade_reps(reps)
+    assert ("incomplete_lockout" in card.faults) == expected_fault
+
+
+def test_rounded_back_set_regresses_and_scores_low():
+    reps = [make_rep(i, back_line_deviation_deg=42.0, torso_shortening_pct=17.0) for i in range(1, 11)]
+    card = grade_reps(reps)
+    assert card.faults == ("rounded_back",)
+    assert card.overall_grade == "D" and card.overall_score == 60.0
+    s = card.suggestions
+    assert s.kind == "regression" and s.exercise_id == "cable_pull_through"
+    assert "range" in s.reason and "Standing dowel hinge" in s.drills
+    assert s.next_session is not None and "3 s down" in s.next_session.text
+
+
+def test_partial_reps_are_graded_but_left_out_of_the_set_score():
+    # given 8 clean full reps and 2 partial ones that are shallow
+    reps = [make_rep(i) for i in range(1, 9)] + [
+        make_rep(i, partial=True, hip_flexion_range_deg=30.0) for i in (9, 10)]
+    card = grade_reps(reps, partial=(9, 10))
+    assert len(card.reps) == 10
+    assert card.overall_score == 100.0 and card.faults == ()
+    assert crit(card.reps[-1], "partial_rep").status == "warn"
+    assert crit(card.reps[-1], "shallow_hinge").status == "fail"
+    assert card.trusted[0].startswith("Rep count: 8 full reps (+2 partial)")
+
+
+@pytest.mark.parametrize("set_overrides, rep_count, expected", [
+    (dict(depth_drift_deg=-9.0), 10, "pass"),
+    (dict(depth_drift_deg=-16.0), 10, "warn"),     # within the 3 deg margin of 15
+    (dict(depth_drift_deg=-19.0), 10, "fail"),
+    (dict(back_drift_deg=16.0), 10, "fail"),
+    (dict(tempo_drift_s=1.0), 10, "fail"),
+    (dict(depth_drift_deg=None, back_drift_deg=None, tempo_drift_s=None), 10, "not_gradable"),
+    (dict(depth_drift_deg=-25.0), 5, "not_gradable"),  # too few reps to call it fatigue
+])
+def test_fatigue_drift_over_the_set(set_overrides, rep_count, expected):
+    reps = [make_rep(i) for i in range(1, rep_count + 1)]
+    card = grade_reps(reps, set_overrides=set_overrides)
+    c = next(c for c in card.set_criteria if c.rule == "fatigue_drift")
+    assert c.status == expected
+    assert ("fatigue_drift" in card.faults) == (expected == "fail")
+    if expected == "fail":
+        assert card.overall_score == 90.0
+        assert card.suggestions.kind == "regression"
+        assert card.suggestions.exercise_id == "kettlebell_deadlift"
+        assert "lighter" in card.suggestions.next_session.text
+
+
+# ------------------------------------------------------------ not gradable
+@pytest.mark.parametrize("kin_kwargs, seg_movement, reason_word", [
+    (dict(view="front"), "hinge", "front"),
+    (dict(in_frame=0.4), "hinge", "frame"),
+    (dict(rate_hz=4.0), "hinge", "frames per second"),
+    (dict(valid_fraction=0.3), "hinge", "tracked"),
+    (dict(), "squat", "squat"),
+])
+def test_capture_that_cannot_support_a_verdict_is_not_graded(kin_kwargs, seg_movement, reason_word):
+    # given 5 reps filmed badly (or a squat)
+    reps = [make_rep(i, **(SQUAT if seg_movement == "squat" else {})) for i in range(1, 6)]
+    card = grade(reps, make_set(5), make_seg(5, movement=seg_movement), make_kin(5, **kin_kwargs), "auto")
+    # then no grade, a concrete reason, refilm tips, and the rep count is still trusted
+    assert card.gradable is False
+    assert card.overall_grade is None and card.overall_score is None and card.reps == ()
+    assert reason_word in card.reason.lower()
+    assert set(REFILM_TIPS) <= set(card.refilm_tips)
+    assert any("side" in t for t in card.refilm_tips)
+    assert card.trusted[0] == "Rep count: 5 full reps"
+    assert card.trusted[1].startswith("Tempo")
+    assert card.suggestions.kind == "refilm"
+
+
+def test_squat_is_named_not_a_hinge():
+    card = grade([make_rep(1, **SQUAT)], make_set(1), make_seg(1, "squat"), make_kin(1), "auto")
+    assert card.reason.startswith("This looks like a squat, not a hip hinge")
+    assert card.faults == ("not_a_hinge",) and card.exercise_id == "squat" and card.exercise_assumed
+
+
+def test_squat_when_a_deadlift_was_requested_points_to_the_hinge_drill():
+    card = grade([make_rep(1, **SQUAT)], make_set(1), make_seg(1, "squat"), make_kin(1), "kb deadlift")
+    assert not card.gradable and "wall tap" in card.reason.lower()
+    assert card.exercise_id == "kettlebell_deadlift" and not card.exercise_assumed
+
+
+def test_no_movement_is_not_a_hinge_with_nothing_trusted():
+    seg = RepSegmentation(reps=(), movement="none", movement_confidence=0.8, hinge_ratio=None)
+    card = grade([], make_set(0), seg, make_kin(1), "auto")
+    assert not card.gradable and card.faults == ("not_a_hinge",) and card.trusted == ()
+
+
+def test_lying_exercise_is_not_graded_from_video():
+    card = grade_reps([make_rep(1)], exercise="glute bridge")
+    assert not card.gradable and "glute bridge" in card.reason.lower()
+
+
+def test_angled_view_is_graded_with_caution():
+    card = grade_reps([make_rep(i) for i in range(1, 6)], view="angled")
+    assert card.gradable and card.overall_grade == "A"
+    assert "approximate" in card.caution
+    assert card.refilm_tips  # how to get a firmer grade next time
+
+
+# ---------------------------------------------------------- exercise choice
+@pytest.mark.parametrize("requested, rep_fields, from_floor, expected", [
+    ("rdl", {}, False, ("dumbbell_rdl", False)),
+    ("Trap Bar", {}, False, ("trap_bar_deadlift", False)),
+    ("auto", {}, False, ("kettlebell_deadlift", True)),
+    ("auto", RDL, False, ("dumbbell_rdl", True)),
+    ("auto", RDL, True, ("kettlebell_deadlift", True)),
+    ("auto", SWING, False, ("kettlebell_swing", True)),
+    ("auto", dict(SWING, wrist_peak_height_leg=None), False, ("kettlebell_swing", True)),
+    # fast but with hands low and a pause at the bottom: a quick deadlift, not a swing
+    ("auto", dict(SWING, wrist_peak_height_leg=0.7, bottom_pause_s=0.4), False, ("kettlebell_deadlift", True)),
+    ("no such lift", {}, False, ("kettlebell_deadlift", True)),
+])
+def test_choose_exercise(requested, rep_fields, from_floor, expected):
+    reps = [make_rep(i, **rep_fields) for i in range(1, 6)]
+    assert choose_exercise(requested, make_seg(5, from_floor=from_floor), reps) == expected
+
+
+def test_choose_exercise_for_a_squat_and_for_nothing():
+    assert choose_exercise("auto", make_seg(3, "squat"), [make_rep(1, **SQUAT)]) == ("squat", True)
+    empty = RepSegmentation(reps=(), movement="none", movement_confidence=0.5, hinge_ratio=None)
+    assert choose_exercise("auto", empty, []) == ("unknown", True)
+
+
+def test_auto_swing_is_graded_as_a_swing_and_says_it_assumed():
+    reps = [make_rep(i, **SWING) for i in range(1, 11)]
+    card = grade(reps, make_set(10), make_seg(10), make_kin(10, view="angled"), "auto")
+    assert card.exercise_id == "kettlebell_swing" and card.exercise_assumed
+    assert "assumed" in card.reason and card.overall_grade == "A"
+
+
+def test_set_faults_ignores_unmeasured_reps():
+    # given 4 reps where hips-rise could not be measured and 3 where it failed
+    reps = [make_rep(i, hip_shoulder_rise_ratio=None) for i in range(1, 5)] + [
+        make_rep(i, hip_shoulder_rise_ratio=3.0) for i in range(5, 8)]
+    grades = [grade_rep(m, KBDL) for m in reps]
+    assert "hips_rise_first" in set_faults(grades, ())
+
+
+def test_every_fault_in_the_table_can_fire():
+    # given a clearly bad value for each rep-level fault: it fails on the right lift
+    bad = {
+        "rounded_back": dict(back_line_deviation_deg=60.0),
+        "squatting": SQUAT,
+        "weight_on_toes": dict(wrist_forward_bottom_leg=0.5),
+        "hips_rise_first": dict(hip_shoulder_rise_ratio=3.0),
+        "hyperextension": dict(lockout_lean_back_deg=25.0),
+        "bar_drift": dict(wrist_drift_max_leg=0.6),
+        "shallow_hinge": dict(hip_flexion_range_deg=30.0),
+        "incomplete_lockout": dict(lockout_hip_flexion_deg=35.0),
+        "head_misaligned": dict(neck_angle_bottom_deg=50.0),
+        "rushed_tempo": dict(RDL, descent_s=0.4),
+    }
+    cat = load_catalogue()
+    for code, fields in bad.items():
+        ex = cat["dumbbell_rdl"] if code == "rushed_tempo" else KBDL
+        assert code in grade_rep(make_rep(**fields), ex).faults, code
+    assert set(bad) | {"fatigue_drift"} == set(FAULT_BY_CODE)
+
+
+def test_criterion_message_names_value_and_limit():
+    c = crit(grade_rep(make_rep(lockout_hip_flexion_deg=30.0), KBDL), "incomplete_lockout")
+    assert "30°" in c.message and "20°" in c.message
+    assert dataclasses.asdict(c)["threshold"] == 20.0
