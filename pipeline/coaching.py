@@ -274,6 +274,7 @@ MOVE_ON_RULE = (
 )
 RECOVERY_NOTE = "Leave 48-72 h before your next hard hinge session."
 CONTROL_TEMPO = "3 s down, 2 s up"
+MAX_DRILL_DROP = 4  # a fault's drill replaces the lift only if at most this many rungs lower
 
 # (sets, reps, rest_s) by how an exercise is programmed (from the seeds' workout table).
 SCHEMES: dict[str, tuple[str, str, str]] = {
@@ -363,7 +364,7 @@ def suggest(
         target = ex
         if where == "prev" and cat.previous(ex.id) is not None:
             target = cat.previous(ex.id)
-        elif where == "drill" and main.drill in cat and cat[main.drill].level < ex.level:
+        elif where == "drill" and main.drill in cat and 0 < ex.level - cat[main.drill].level <= MAX_DRILL_DROP:
             target = cat[main.drill]
         elif where == "drill" and cat.previous(ex.id) is not None:
             target = cat.previous(ex.id)
@@ -383,7 +384,9 @@ def suggest(
             drills=_drill_names(faults + warnings, cat),
             cues=_cues(faults + warnings),
             next_session=_scheme(target, controlled, lighter),
-            move_on_rule=f"Come back to {ex.name} when the fix holds for every rep. {MOVE_ON_RULE}",
+            move_on_rule=(f"Go back to {ex.name} once the fix holds for every rep."
+                          if target.id != ex.id else
+                          f"Stay on {ex.name} until the fix holds for every rep. {MOVE_ON_RULE}"),
         )
     if clean_reps == 0 and full_reps == 0:
         return Suggestion(
