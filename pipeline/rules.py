@@ -325,6 +325,7 @@ def criterion_for(fault: Fault, status: Status, row: RowResult | None, evidence_
         cue=fault.cue if status in ("warn", "fail") else "",
         drill=fault.drill if status in ("warn", "fail") else "",
         evidence_s=None if status == "not_gradable" else evidence_s,
+        metric="" if row is None else row.rule.metric,
     )
 
 SCALE_BACK_ACTIONS: tuple[str, ...] = (

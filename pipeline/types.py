@@ -239,6 +239,7 @@ class Criterion:
     cue: str = ""
     drill: str = ""
     evidence_s: float | None = None
+    metric: str = ""  # RepMetrics/SetMetrics field that decided the status ("" if none)
 
 
 @dataclass(frozen=True)

@@ -460,3 +460,24 @@ def test_criterion_message_names_value_and_limit():
     c = crit(grade_rep(make_rep(lockout_hip_flexion_deg=30.0), KBDL), "incomplete_lockout")
     assert "30°" in c.message and "20°" in c.message
     assert dataclasses.asdict(c)["threshold"] == 20.0
+
+
+def test_criterion_names_the_metric_that_decided_it():
+    g = grade_rep(make_rep(shin_angle_bottom_deg=40.0, knee_flexion_bottom_deg=100.0), KBDL)
+    c = crit(g, "squatting")
+    assert c.status == "fail" and c.metric in ("knee_flexion_bottom_deg", "shin_angle_bottom_deg")
+    assert crit(g, "incomplete_lockout").metric == "lockout_hip_flexion_deg"
+
+
+def test_scorecard_survives_the_json_round_trip():
+    import json
+
+    from pipeline.serialize import dumps, from_jsonable
+    from pipeline.types import Scorecard
+
+    reps = [make_rep(i, lockout_hip_flexion_deg=30.0) for i in range(1, 7)]
+    card = grade_reps(reps, view="angled")
+    back = from_jsonable(Scorecard, json.loads(dumps(card)))
+    assert back.faults == card.faults and back.overall_grade == card.overall_grade
+    assert back.reps[0].criteria[0].rule == card.reps[0].criteria[0].rule
+    assert back.suggestions.next_session.reps == card.suggestions.next_session.reps
