@@ -228,7 +228,7 @@ def rep_at(reps: Sequence[Rep], t_s: float) -> tuple[Rep | None, str]:
 def frame_title(result: AnalysisResult, t_s: float) -> str:
     rep, phase = rep_at(result.reps, t_s)
     where = f"Rep {rep.index}" + (f" · {phase}" if phase else "") if rep else "between reps"
-    return f"{t_s:5.2f} s  {where}"
+    return f"{t_s:.2f} s · {where}"
 
 
 def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True) -> np.ndarray:

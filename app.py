@@ -1,0 +1,39 @@
+"""Hinge Review: upload a hip-hinge set, get reps, angles and a graded scorecard.
+
+Run with ``streamlit run app.py``. This script only sets up the pages; each
+page in ``pages/`` arranges widgets and reads the analysis kept by
+``pages.shared``.
+"""
+
+import logging
+
+import streamlit as st
+
+from pages import shared
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+st.set_page_config(page_title="Hinge Review", page_icon=":material/fitness_center:", layout="wide")
+
+page = st.navigation([
+    st.Page(shared.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
+    st.Page(shared.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
+    st.Page(shared.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
+    st.Page(shared.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
+])
+
+with st.sidebar:
+    entries = shared.store().entries()
+    if entries:
+        labels = {e.key: e.filename for e in reversed(entries)}
+        now = shared.current()
+        chosen = st.selectbox(
+            "Analysis on screen", list(labels), format_func=labels.get,
+            index=list(labels).index(now.key) if now else 0,
+        )
+        shared.set_current(chosen)
+        sc = shared.current().result.scorecard
+        grade = sc.overall_grade if sc and sc.overall_grade else "not graded"
+        st.caption(f"{shared.current().result.rep_count} reps · {grade}")
+    st.caption("Hinge Review checks form from video; it does not replace a coach who can see you lift.")
+
+page.run()

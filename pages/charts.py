@@ -1,0 +1,25 @@
+"""Charts: joint angles over time, the hands' path and per-rep measures."""
+
+import streamlit as st
+
+from pages import shared
+from pipeline import figures
+
+entry = shared.require_current()
+result = entry.result
+
+st.title("Charts")
+st.caption("Shaded bands are reps (coloured by grade); ▼ marks each bottom, ▲ each lockout; "
+           "dashed lines are the graded limits. Hover for values.")
+st.plotly_chart(figures.angles_figure(result), width="stretch", key="angles_chart")
+
+left, right = st.columns(2)
+with left:
+    if result.reps:
+        st.plotly_chart(figures.hand_path_figure(result), width="stretch", key="hand_chart")
+    else:
+        st.info("No reps found, so there is no hand path to show.")
+with right:
+    if result.metrics:
+        measure = st.selectbox("Per-rep measure", list(figures.BAR_MEASURES), format_func=figures.BAR_MEASURES.get)
+        st.plotly_chart(figures.rep_bars_figure(result, measure), width="stretch", key="bars_chart")

@@ -1,0 +1,78 @@
+"""Frames: the annotated video, each rep's key frames and a frame slider."""
+
+import math
+
+import streamlit as st
+
+from pages import shared
+from pipeline import render
+
+entry = shared.require_current()
+result = entry.result
+reps = result.reps
+focus = st.session_state.pop(shared.FOCUS_KEY, None)  # set by the Scorecard's evidence buttons
+duration = max(result.video.duration_s, 0.1)
+labels = ["Start"] + [f"Rep {r.index}" for r in reps]
+starts = {"Start": 0.0} | {f"Rep {r.index}": r.start_s for r in reps}
+
+if focus is not None:
+    focus = float(min(max(focus, 0.0), duration))
+    focus_rep, _ = render.rep_at(reps, focus)
+    st.session_state["frames_jump"] = f"Rep {focus_rep.index}" if focus_rep else "Start"
+    st.session_state["frames_video_start"] = focus
+    st.session_state["frames_t"] = round(focus, 2)
+if st.session_state.get("frames_jump") not in labels:
+    st.session_state["frames_jump"] = "Start"
+if not 0.0 <= st.session_state.get("frames_t", 0.0) <= duration:
+    del st.session_state["frames_t"]
+st.session_state.setdefault("frames_video_start", 0.0)
+st.session_state.setdefault("frames_t", round(min(reps[0].bottom_s if reps else 0.0, duration), 2))
+
+
+def _jumped() -> None:
+    st.session_state["frames_video_start"] = starts.get(st.session_state.get("frames_jump") or "Start", 0.0)
+
+
+st.title("Frames")
+jump = st.segmented_control("Jump to", labels, key="frames_jump", on_change=_jumped)
+chosen = next((r for r in reps if f"Rep {r.index}" == jump), None)
+start_s = st.session_state["frames_video_start"]
+
+video = None
+if entry.annotated is None and entry.video_path:
+    bar = st.progress(0.0, text="Drawing the skeleton on the video…")
+    try:
+        video = shared.annotated_video(entry, lambda f: bar.progress(f, text="Drawing the skeleton on the video…"))
+    except Exception:
+        shared.log.exception("annotated video failed for %s", entry.filename)
+        st.warning("The annotated video could not be made; the key frames below still work.")
+    bar.empty()
+else:
+    video = entry.annotated
+
+if video is not None:
+    st.video(str(video.path), format=video.mime, start_time=int(math.floor(start_s)))
+elif not entry.video_path:
+    st.info("The original video is not available for this stored analysis: frames show the skeleton only.")
+
+if reps:
+    st.subheader("Key frames")
+    rep = chosen or render.rep_at(reps, st.session_state["frames_t"])[0] or reps[0]
+    moments = render.key_frames(result)
+    picked = [k for k in moments if k.rep == rep.index]
+    images = shared.frames_at(entry.key, entry.video_path, tuple(k.t_s for k in picked), result)
+    kin = result.kinematics
+    cols = st.columns(len(picked))
+    for col, k, img in zip(cols, picked, images):
+        p = render.pose_at(result, k.t_s)
+        angles = f"hip {p.angles.hip_flexion_deg:.0f}°, knee {p.angles.knee_flexion_deg:.0f}°" if p else ""
+        col.image(img, caption=f"Rep {k.rep} · {k.moment} · {k.t_s:.2f} s · {angles}", width="stretch")
+else:
+    st.info("No reps were found, so there are no key frames to show.")
+
+st.subheader("Any moment")
+step = round(1.0 / max(result.config.analysis_fps, 1.0), 2)
+t = st.slider("Time (s)", 0.0, float(round(duration, 2)), step=step, key="frames_t")
+frame = shared.frames_at(entry.key, entry.video_path, (float(t),), result)[0]
+left, _ = st.columns([2, 1])
+left.image(frame, caption=render.frame_title(result, float(t)), width="stretch")

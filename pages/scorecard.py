@@ -1,0 +1,98 @@
+"""Scorecard: overall grade, per-rep table, faults with evidence, what to do next, downloads."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import shared
+from pipeline import figures, serialize
+
+entry = shared.require_current()
+result = entry.result
+sc = result.scorecard
+
+st.title("Scorecard")
+st.caption(f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
+           if entry.seconds else f"{entry.filename} · {result.video.duration_s:.1f} s")
+
+name = sc.exercise_name if sc else "Hinge"
+st.subheader(name + (" (detected)" if sc and sc.exercise_assumed else ""))
+if sc and sc.exercise_assumed:
+    st.caption("The lift was recognised automatically. If it is wrong, pick the lift on Analyse and upload again.")
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Overall grade", sc.overall_grade if sc and sc.overall_grade else "–")
+c2.metric("Score", f"{sc.overall_score:.0f}/100" if sc and sc.overall_score is not None else "–")
+c3.metric("Reps", result.rep_count)
+c4.metric("Partial reps", result.set_metrics.partial_count)
+
+for warning in result.warnings:
+    st.warning(warning)
+if sc is None or not sc.gradable:
+    st.warning((sc.reason if sc and sc.reason else "This clip could not be graded.")
+               + " The rep count and charts may still help.")
+    if sc and sc.trusted:
+        st.write("Still reliable: " + ", ".join(sc.trusted) + ".")
+    if sc and sc.refilm_tips:
+        st.markdown("**To get a grade next time**\n" + "\n".join(f"- {tip}" for tip in sc.refilm_tips))
+elif sc.caution:
+    st.warning(sc.caution)
+
+rows = figures.rep_rows(result)
+if rows:
+    st.subheader("Reps")
+    table = pd.DataFrame(rows).set_index("Rep")
+    colour = {row["Rep"]: figures.grade_colour(row["Grade"]) for row in rows}
+    styled = table.style.apply(
+        lambda r: [f"background-color: {colour[r.name]}26" for _ in r], axis=1
+    ).map(lambda g: f"color: {figures.grade_colour(g)}; font-weight: 700", subset=["Grade"]).format(precision=2)
+    st.dataframe(styled, width="stretch")
+
+faults = [(rg, c) for rg in (sc.reps if sc else ()) for c in rg.criteria if c.status in ("warn", "fail")]
+if sc:
+    st.subheader("What the video shows")
+    if not faults:
+        st.success("No faults found on any rep.")
+    for i, (rg, c) in enumerate(faults):
+        with st.container(border=True):
+            icon = ":red[●]" if c.status == "fail" else ":orange[●]"
+            value = f" ({c.value:.0f} {c.unit}, limit {c.threshold:g})" if c.value is not None and c.threshold is not None else ""
+            st.markdown(f"{icon} **Rep {rg.index} · {c.label}**{value}: {c.message}")
+            if c.cue:
+                st.markdown(f"*Cue:* {c.cue}")
+            if c.drill:
+                st.markdown(f"*Drill:* {c.drill}")
+            if c.evidence_s is not None and st.button(f"See it at {c.evidence_s:.1f} s", key=f"evidence_{i}",
+                                                      icon=":material/play_circle:"):
+                st.session_state[shared.FOCUS_KEY] = float(c.evidence_s)
+                st.switch_page(shared.FRAMES_PAGE)
+    for c in sc.set_criteria:
+        if c.status in ("warn", "fail"):
+            st.markdown(f"{':red[●]' if c.status == 'fail' else ':orange[●]'} **Whole set · {c.label}**: {c.message}")
+
+    s = sc.suggestions
+    st.subheader("Next step")
+    headline = {
+        "regression": f"Step back to **{s.exercise_name}**",
+        "progression": f"Move on to **{s.exercise_name}**",
+        "stay": f"Stay with **{s.exercise_name}**",
+        "refilm": "Film the set again",
+    }.get(s.kind, s.exercise_name or "")
+    with st.container(border=True):
+        st.markdown(headline)
+        st.write(s.reason)
+        if s.drills:
+            st.markdown("**Drills**\n" + "\n".join(f"- {d}" for d in s.drills))
+        if s.cues:
+            st.markdown("**Cues**\n" + "\n".join(f"- {q}" for q in s.cues))
+        if s.next_session:
+            st.markdown(f"**Next session:** {s.next_session.text}")
+        if s.move_on_rule:
+            st.caption(f"Move on when: {s.move_on_rule}")
+
+st.subheader("Download")
+d1, d2 = st.columns(2)
+stem = entry.filename.rsplit(".", 1)[0]
+d1.download_button("Full analysis (JSON)", serialize.dumps(result), file_name=f"{stem}_analysis.json",
+                   mime="application/json", icon=":material/download:")
+d2.download_button("Per-rep metrics (CSV)", figures.rep_metrics_csv(result), file_name=f"{stem}_reps.csv",
+                   mime="text/csv", icon=":material/download:")
