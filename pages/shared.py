@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 import shutil
 import tempfile
 import time
@@ -168,9 +169,10 @@ def estimator(model: str | None, device: str, imgsz: int, backend: str):
 def save_upload(name: str, data: memoryview | bytes) -> tuple[Path, Path]:
     """Write the upload to its own new temporary folder: (folder, file)."""
     workdir = Path(tempfile.mkdtemp(prefix="hinge-review-"))
+    stem = re.sub(r"[^\w\- ]+", "_", Path(name).stem).strip(" ._")[:80] or "upload"
     suffix = Path(name).suffix.lower()
     suffix = suffix if suffix.lstrip(".") in VIDEO_TYPES else ".mp4"
-    path = workdir / f"upload{suffix}"
+    path = workdir / f"{stem}{suffix}"  # its own folder, so the user's name can be kept for messages
     with open(path, "wb") as fh:
         fh.write(data)
     return workdir, path
