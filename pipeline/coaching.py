@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 from pipeline.types import NextSession, Suggestion
@@ -183,7 +184,7 @@ def _parse_exercise(eid: str, raw: Any, known_rules: frozenset[str] | None) -> E
         hand_load=raw.get("hand_load", False),
         from_floor=raw.get("from_floor", False),
         skip_rules=skip,
-        thresholds=thresholds,
+        thresholds=MappingProxyType(thresholds),
     )
 
 
@@ -238,7 +239,7 @@ def parse_catalogue(text: str, known_rules: frozenset[str] | None = None) -> Cat
         raise CatalogueError(f"unknown top-level keys in catalogue: {sorted(unknown_top)}")
     exercises = {eid: _parse_exercise(eid, raw, known_rules) for eid, raw in table.items()}
     _check_ladder(exercises)
-    return Catalogue(exercises=exercises)
+    return Catalogue(exercises=MappingProxyType(exercises))
 
 
 @lru_cache(maxsize=1)

@@ -164,3 +164,15 @@ descent_s = [2, 4]
 """
     with pytest.raises(CatalogueError):
         parse_catalogue(text)
+
+
+def test_every_rule_reads_a_real_metric_field():
+    import dataclasses
+
+    from pipeline.types import RepMetrics, SetMetrics
+
+    rep_fields = {f.name for f in dataclasses.fields(RepMetrics)}
+    set_fields = {f.name for f in dataclasses.fields(SetMetrics)}
+    for r in RULES:
+        assert r.metric in (set_fields if r.scope == "set" else rep_fields), r.row_id
+        assert r.row_id.startswith(r.code + "."), r.row_id
