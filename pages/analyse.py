@@ -58,7 +58,7 @@ with left:
             fresh = True
         except InputError as exc:
             failed[key] = exc.message
-        except Exception:
+        except Exception:  # never show a traceback: log it, say something useful
             log.exception("analysis failed for %s", uploaded.name)
             failed[key] = shared.GENERIC_FAILURE
         bar.empty()
@@ -66,7 +66,7 @@ with left:
     if key in failed:
         st.error(failed[key])
         st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in shared.WHAT_TO_DO))
-        if st.button("Try this file again"):
+        if failed[key] == shared.GENERIC_FAILURE and st.button("Try this file again"):
             failed.pop(key, None)
             st.rerun()
         st.stop()

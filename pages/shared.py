@@ -185,7 +185,6 @@ def analyse_upload(
 
     Raises ``InputError`` for bad input; the temporary folder is removed on failure.
     """
-    from pipeline.run import analyze
     from pipeline.video import probe
 
     key = analysis_key(content_hash(data), config)
@@ -196,6 +195,8 @@ def analyse_upload(
     start = time.perf_counter()
     try:
         probe(path)  # a bad file is reported before the model is loaded
+        from pipeline.run import analyze
+
         est = estimator(config.model, config.device, config.imgsz, config.backend)
         result = analyze(path, config, on_progress=on_progress, estimator=est)
     except BaseException:

@@ -1,0 +1,222 @@
+"""The running app in headless Chromium: upload, scorecard, frames, charts, bad files.
+
+Starts ``streamlit run app.py`` on a free localhost port and drives Debian's
+``/usr/bin/chromium`` with Playwright's sync API. Screenshots go to
+``test-artifacts/``. Skips with a reason when Chromium, Playwright, the
+fixture clips or the engine/weights are missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+GOOD_CLIP = FIXTURES / "clips" / "tby66_kb-deadlift_correct_side.mp4"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ANALYSIS_TIMEOUT_MS = 600_000
+
+
+def _why_no_browser() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"Chromium not installed at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+def _why_no_engine() -> str | None:
+    if not GOOD_CLIP.is_file():
+        return f"fixture clip missing: {GOOD_CLIP}"
+    try:
+        import pipeline.run  # noqa: F401
+    except ImportError:
+        return "the analysis engine (pipeline.run) is not there yet"
+    import models
+
+    if models.find_local() is None:
+        return "no pose weights: run `python -m models fetch`"
+    return None
+
+
+if _why_no_browser():
+    pytest.skip(_why_no_browser(), allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+def _expected_reps(name: str) -> int:
+    with open(FIXTURES / "labels.csv", newline="") as fh:
+        return int(next(r for r in csv.DictReader(fh) if r["file"] == name)["reps"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_port()
+    log = open(ARTIFACTS / "streamlit_server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'streamlit_server.log'}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.goto(app_url)
+    expect(pg.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=60_000)
+    yield pg
+    context.close()
+
+
+def _upload(page: Page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+
+
+def _metric(page: Page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _goto(page: Page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).click()
+
+
+def _assert_no_traceback(page: Page) -> None:
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and 'File "' not in body
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))
+def test_upload_to_scorecard_frames_and_charts(page: Page):
+    page.screenshot(path=ARTIFACTS / "browser_analyse.png", full_page=True)
+    # when the fixture clip is uploaded
+    start = time.perf_counter()
+    _upload(page, GOOD_CLIP)
+    # then the scorecard appears with the rep count and a grade
+    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()
+    seconds = time.perf_counter() - start
+    reps, grade = _metric(page, "Reps"), _metric(page, "Overall grade")
+    (ARTIFACTS / "browser_timing.json").write_text(json.dumps(
+        {"clip": GOOD_CLIP.name, "upload_to_scorecard_s": round(seconds, 1), "reps": reps, "grade": grade}))
+    page.screenshot(path=ARTIFACTS / "browser_scorecard.png", full_page=True)
+    _assert_no_traceback(page)
+    assert int(reps) == _expected_reps(GOOD_CLIP.name)
+    assert grade[:1] in "ABCDF" or grade == "–"
+
+    # Frames: the annotated H.264 video loads and plays
+    _goto(page, "Frames")
+    video = page.locator("video").first
+    expect(video).to_be_attached(timeout=300_000)
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
+                           timeout=60_000)
+    before = video.evaluate("v => { v.muted = true; return v.currentTime; }")
+    video.evaluate("v => v.play()")
+    page.wait_for_function(f"() => document.querySelector('video').currentTime > {before} + 0.5", timeout=20_000)
+    assert video.evaluate("v => v.videoWidth") > 0
+    expect(page.locator('[data-testid="stImage"]').first).to_be_visible()
+    video.evaluate("v => v.pause()")
+    page.screenshot(path=ARTIFACTS / "browser_frames.png", full_page=True)
+    _assert_no_traceback(page)
+
+    # Charts: Plotly traces carry the data
+    _goto(page, "Charts")
+    plot = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    expect(plot).to_be_visible(timeout=60_000)
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data && p.data.length; }",
+        timeout=30_000)
+    names = plot.evaluate("p => p.data.map(t => t.name)")
+    points = plot.evaluate("p => p.data[0].x.length")
+    assert "Hip flexion" in names and points > 10
+    page.screenshot(path=ARTIFACTS / "browser_charts.png", full_page=True)
+    _assert_no_traceback(page)
+
+
+def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp_path: Path):
+    # given a text file renamed .mp4
+    fake = tmp_path / "not_a_video.mp4"
+    fake.write_text("this is a shopping list, not a video\n" * 50)
+    # when it is uploaded
+    _upload(page, fake)
+    # then a plain message names the file and says what to do, with no traceback
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    expect(error).to_be_visible(timeout=60_000)
+    assert "not_a_video.mp4" in error.inner_text() and "not a video" in error.inner_text()
+    expect(page.get_by_text("What to do")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "browser_bad_file.png", full_page=True)
+    _assert_no_traceback(page)
+    # and the app keeps working: the other pages answer, and the next upload is handled
+    _goto(page, "Scorecard")
+    expect(page.get_by_text("No video analysed yet")).to_be_visible(timeout=30_000)
+    _goto(page, "Analyse")
+    expect(page.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
+    if _why_no_engine() is None:
+        _upload(page, GOOD_CLIP)
+        expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+        assert int(_metric(page, "Reps")) > 0
+    else:
+        cut = tmp_path / "cut_short.mp4"
+        cut.write_bytes(GOOD_CLIP.read_bytes()[:30_000] if GOOD_CLIP.is_file() else b"\0" * 30_000)
+        _upload(page, cut)
+        expect(page.locator('[data-testid="stAlertContentError"]').filter(has_text="cut_short.mp4")).to_be_visible(
+            timeout=60_000)
+    _assert_no_traceback(page)
+    page.screenshot(path=ARTIFACTS / "browser_after_bad_file.png", full_page=True)
