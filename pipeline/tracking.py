@@ -1,0 +1,241 @@
+"""Link per-frame detections into tracks and pick the lifter.
+
+Pure NumPy: detections in, ``PoseSeries`` out. Tracks are built by greedy
+box-overlap matching that tolerates short misses. The lifter is the track that
+is present most of the clip, stays roughly in place, and whose torso folds and
+unfolds the most (the repeated hinge) - not a bystander walking through nor a
+coach standing still.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.types import KP, NUM_KEYPOINTS, PoseSeries
+
+MAX_MISSED_FRAMES = 8
+MIN_SIMILARITY = 0.3
+MAX_STITCH_GAP_FRAMES = 30
+MAX_STITCH_OVERLAP_FRAMES = 3
+CONTAINED = 0.8
+
+
+@dataclass
+class _Track:
+    track_id: int
+    last_box: np.ndarray
+    last_frame: int
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    xy: list[np.ndarray] = field(default_factory=list)
+    conf: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrackSummary:
+    track_id: int
+    coverage: float  # share of analysed frames the track is present in
+    height_frac: float  # median box height / image height
+    travel: float  # horizontal range of the box centre in box widths
+    fold_activity: float  # spread of the torso's vertical extent, 0..1
+    score: float
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Box overlap plus centre closeness (relative to body height): (N,M) in 0..1.5.
+
+    Overlap alone fails when a lifter folds quickly (a tall box becomes a wide
+    one between two sampled frames); the centre term keeps such a match.
+    """
+    ca = (a[:, None, :2] + a[:, None, 2:]) / 2
+    cb = (b[None, :, :2] + b[None, :, 2:]) / 2
+    height = np.maximum(a[:, None, 3] - a[:, None, 1], b[None, :, 3] - b[None, :, 1])
+    dist = np.linalg.norm(ca - cb, axis=-1) / np.maximum(height, 1.0)
+    return iou(a, b) + 0.5 * np.clip(1.0 - 2.0 * dist, 0.0, None)
+
+
+def dedupe(det):
+    """Drop a box that lies mostly inside a more confident one (a second,
+    partial detection of the same body)."""
+    n = len(det)
+    if n < 2:
+        return det
+    b = det.boxes_xyxy
+    x1 = np.maximum(b[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(b[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(b[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(b[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    contained = inter / np.maximum(area[:, None], 1e-9)  # share of box i inside box j
+    keep = np.ones(n, bool)
+    for i in np.argsort(det.box_conf):
+        others = keep.copy()
+        others[i] = False
+        if np.any(others & (contained[i] > CONTAINED) & (det.box_conf >= det.box_conf[i])):
+            keep[i] = False
+    if keep.all():
+        return det
+    return type(det)(det.boxes_xyxy[keep], det.box_conf[keep], det.xy[keep], det.kp_conf[keep])
+
+
+def build_tracks(per_frame: Sequence) -> list[_Track]:
+    """Greedy association of each frame's detections to live tracks."""
+    tracks: list[_Track] = []
+    live: list[_Track] = []
+    next_id = 1
+    for fi, det in enumerate(per_frame):
+        det = dedupe(det)
+        live = [t for t in live if fi - t.last_frame <= MAX_MISSED_FRAMES]
+        n = len(det)
+        assigned = np.full(n, -1)
+        if n and live:
+            overlap = similarity(det.boxes_xyxy, np.stack([t.last_box for t in live]))
+            used_tracks: set[int] = set()
+            for flat in np.argsort(-overlap, axis=None):
+                d, t = np.unravel_index(flat, overlap.shape)
+                if overlap[d, t] < MIN_SIMILARITY:
+                    break
+                if assigned[d] >= 0 or t in used_tracks:
+                    continue
+                assigned[d] = t
+                used_tracks.add(int(t))
+        for d in range(n):
+            if assigned[d] >= 0:
+                track = live[assigned[d]]
+            else:
+                track = _Track(next_id, det.boxes_xyxy[d], fi)
+                next_id += 1
+                tracks.append(track)
+                live.append(track)
+            track.last_box = det.boxes_xyxy[d]
+            track.last_frame = fi
+            track.frames.append(fi)
+            track.boxes.append(det.boxes_xyxy[d])
+            track.xy.append(det.xy[d])
+            track.conf.append(det.kp_conf[d])
+    return stitch(tracks)
+
+
+def stitch(tracks: list[_Track]) -> list[_Track]:
+    """Join a track to an earlier one that ended shortly before, close by.
+
+    Detection misses longer than the association tolerance split one person
+    into fragments; this rejoins them.
+    """
+    merged: list[_Track] = []
+    for track in sorted(tracks, key=lambda t: t.frames[0]):
+        best, best_sim = None, MIN_SIMILARITY
+        for earlier in merged:
+            gap = track.frames[0] - earlier.frames[-1]
+            if gap < -MAX_STITCH_OVERLAP_FRAMES or gap > MAX_STITCH_GAP_FRAMES:
+                continue
+            first_new = next((k for k, f in enumerate(track.frames) if f > earlier.frames[-1]), None)
+            if first_new is None:
+                continue
+            sim = float(similarity(earlier.boxes[-1][None], track.boxes[first_new][None])[0, 0])
+            if sim > best_sim:
+                best, best_sim = earlier, sim
+        if best is None:
+            merged.append(track)
+            continue
+        k = next(k for k, f in enumerate(track.frames) if f > best.frames[-1])
+        best.frames += track.frames[k:]
+        best.boxes += track.boxes[k:]
+        best.xy += track.xy[k:]
+        best.conf += track.conf[k:]
+        best.last_box, best.last_frame = track.last_box, track.last_frame
+    return merged
+
+
+def _mean_pair(xy: np.ndarray, a: str, b: str) -> np.ndarray:
+    """Mean y of a left/right keypoint pair, NaN where both are missing."""
+    pair = xy[:, [KP[a], KP[b]], 1]
+    count = np.isfinite(pair).sum(axis=1)
+    return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+
+
+def _fold_activity(xy: np.ndarray, boxes: np.ndarray) -> float:
+    """How much the shoulders move down toward the hips, relative to body size."""
+    sh = _mean_pair(xy, "left_shoulder", "right_shoulder")
+    hip = _mean_pair(xy, "left_hip", "right_hip")
+    height = boxes[:, 3] - boxes[:, 1]
+    rel = (hip - sh) / np.maximum(height, 1.0)
+    rel = rel[np.isfinite(rel)]
+    if rel.size < 5:
+        return 0.0
+    return float(np.percentile(rel, 90) - np.percentile(rel, 10))
+
+
+def summarize(tracks: Sequence[_Track], n_frames: int, image_height: int) -> list[TrackSummary]:
+    out = []
+    for t in tracks:
+        boxes = np.asarray(t.boxes)
+        xy = np.asarray(t.xy)
+        coverage = len(t.frames) / max(n_frames, 1)
+        widths = np.maximum(boxes[:, 2] - boxes[:, 0], 1.0)
+        centres = (boxes[:, 0] + boxes[:, 2]) / 2
+        travel = float((np.percentile(centres, 95) - np.percentile(centres, 5)) / np.median(widths))
+        height_frac = float(np.median(boxes[:, 3] - boxes[:, 1]) / max(image_height, 1))
+        fold = _fold_activity(xy, boxes)
+        score = coverage * np.sqrt(height_frac) * (0.05 + fold) / (1.0 + max(0.0, travel - 1.0))
+        out.append(TrackSummary(t.track_id, coverage, height_frac, travel, fold, float(score)))
+    return sorted(out, key=lambda s: -s.score)
+
+
+def select_lifter(
+    per_frame: Sequence,
+    t_s: np.ndarray,
+    frame_index: np.ndarray,
+    image_width: int,
+    image_height: int,
+    track_id: int | None = None,
+) -> tuple[PoseSeries, list[TrackSummary]]:
+    """The chosen lifter's keypoints over every analysed frame (NaN where absent)."""
+    n = len(per_frame)
+    tracks = build_tracks(per_frame)
+    summaries = summarize(tracks, n, image_height)
+    xy = np.full((n, NUM_KEYPOINTS, 2), np.nan)
+    conf = np.zeros((n, NUM_KEYPOINTS))
+    chosen: int | None = None
+    if summaries:
+        ids = [s.track_id for s in summaries]
+        if track_id is not None and track_id not in ids:
+            from pipeline.errors import InputError
+
+            raise InputError(
+                f"There is no person with track id {track_id} in this clip; the ids found are "
+                f"{', '.join(map(str, sorted(ids)))}."
+            )
+        chosen = track_id if track_id is not None else summaries[0].track_id
+        track = next(t for t in tracks if t.track_id == chosen)
+        xy[track.frames] = np.asarray(track.xy)
+        conf[track.frames] = np.asarray(track.conf)
+    people_max = max((len(d) for d in per_frame), default=0)
+    pose = PoseSeries(
+        t_s=np.asarray(t_s, dtype=float),
+        frame_index=np.asarray(frame_index, dtype=np.int64),
+        xy=xy,
+        conf=conf,
+        image_width=image_width,
+        image_height=image_height,
+        lifter_track_id=chosen,
+        track_ids=tuple(s.track_id for s in summaries if s.coverage >= 0.1),
+        people_max=people_max,
+    )
+    return pose, summaries

@@ -1,0 +1,256 @@
+"""Video input: probe a clip and stream its frames with true timestamps.
+
+Frames come out in display orientation (the phone's rotation applied) with
+each frame's time taken from the container (phone clips have variable frame
+rates). Nothing holds the whole video in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from pipeline.errors import VideoError
+from pipeline.types import VideoMeta
+
+SUPPORTED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    min_duration_s: float = 1.0
+    max_duration_s: float = 600.0
+    min_side_px: int = 144
+    max_side_px: int = 4096
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int  # position in decode order
+    t_s: float  # seconds since the first frame, from the container
+    image: np.ndarray  # (H, W, 3) BGR uint8, rotated for display
+
+
+def _fmt_duration(seconds: float) -> str:
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.1f} s"
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path), mode="r", metadata_errors="ignore")
+    except (av.error.InvalidDataError, av.error.EOFError) as exc:
+        raise VideoError(
+            f"“{path.name}” is not a video we can read, or it is damaged or incomplete. "
+            "Export it again from your phone as MP4 or MOV and upload the new file."
+        ) from exc
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise VideoError(f"“{path.name}” could not be opened as a video ({exc.__class__.__name__}).") from exc
+
+
+def _display_rotation(rotation: int | float) -> int:
+    """Counter-clockwise degrees from the display matrix, as 0/90/180/270."""
+    return int(round(float(rotation) / 90.0)) % 4 * 90
+
+
+def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Apply a counter-clockwise display rotation."""
+    if rotation_deg == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=rotation_deg // 90))
+
+
+def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
+    """Read the container, check it is a usable clip, return its facts.
+
+    Demuxes every packet (cheap: no decoding) to count frames and measure the
+    duration and frame-rate variability from real timestamps, and decodes the
+    first frame to be sure the stream can be read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise VideoError(f"File not found: {path}")
+    if path.stat().st_size == 0:
+        raise VideoError(f"“{path.name}” is empty (0 bytes). The upload or copy may have failed: try again.")
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise VideoError(
+                f"“{path.name}” has no video picture in it (it may be audio only). Upload the clip itself."
+            )
+        stream = container.streams.video[0]
+        tb = float(stream.time_base) if stream.time_base else 1.0 / 30.0
+        codec = stream.codec_context.name or ""
+        pts: list[int] = []
+        try:
+            for packet in container.demux(stream):
+                if packet.size and packet.pts is not None:
+                    pts.append(packet.pts)
+        except av.error.FFmpegError as exc:
+            raise VideoError(
+                f"“{path.name}” is cut short or damaged and cannot be read to the end. "
+                "Copy or export the clip again and upload the full file."
+            ) from exc
+        if not pts:
+            raise VideoError(f"“{path.name}” contains no video frames.")
+        first = _first_frame(path)
+        rotation = _display_rotation(first.rotation)
+        stored_w, stored_h = first.width, first.height
+    finally:
+        container.close()
+
+    times = np.sort(np.asarray(pts, dtype=np.float64)) * tb
+    deltas = np.diff(times)
+    deltas = deltas[deltas > 0]
+    step = float(np.median(deltas)) if deltas.size else 1.0 / 30.0
+    duration_s = float(times[-1] - times[0] + step) if len(times) > 1 else 0.0
+    fps = (len(times) - 1) / float(times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+    vfr = bool(deltas.size > 2 and (np.percentile(deltas, 95) - np.percentile(deltas, 5)) > 0.25 * step)
+    width, height = (stored_h, stored_w) if rotation in (90, 270) else (stored_w, stored_h)
+
+    if len(times) < 2:
+        raise VideoError(f"“{path.name}” has a single frame: it is a still image, not a video.")
+    if duration_s < limits.min_duration_s:
+        raise VideoError(
+            f"“{path.name}” lasts {duration_s:.2f} s; a lift needs at least {limits.min_duration_s:.0f} s. "
+            "Film the whole set, from standing ready to the last lockout."
+        )
+    if duration_s > limits.max_duration_s:
+        raise VideoError(
+            f"“{path.name}” lasts {_fmt_duration(duration_s)}, longer than the {_fmt_duration(limits.max_duration_s)} "
+            "limit. Trim it to the set you want reviewed and upload that part."
+        )
+    if min(width, height) < limits.min_side_px:
+        raise VideoError(
+            f"“{path.name}” is only {width}×{height} pixels: too small to see the joints. "
+            "Upload the original clip rather than a thumbnail or preview."
+        )
+    if max(width, height) > limits.max_side_px:
+        raise VideoError(
+            f"“{path.name}” is {width}×{height} pixels, above the {limits.max_side_px}-pixel limit. "
+            "Export it at 1080p or 4K at most."
+        )
+    return VideoMeta(
+        path=str(path),
+        fps=float(fps),
+        frame_count=len(times),
+        width=int(width),
+        height=int(height),
+        rotation_deg=rotation,
+        duration_s=duration_s,
+        codec=codec,
+        variable_frame_rate=vfr,
+    )
+
+
+def _first_frame(path: Path) -> av.VideoFrame:
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            return frame
+    except av.error.FFmpegError as exc:
+        raise VideoError(
+            f"“{path.name}” has a video stream that cannot be decoded ({exc.__class__.__name__}). "
+            "Export it again as H.264 MP4."
+        ) from exc
+    finally:
+        container.close()
+    raise VideoError(f"“{path.name}” contains no decodable video frames.")
+
+
+def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+def iter_frames(
+    path: str | Path,
+    *,
+    every_s: float | None = None,
+    max_side: int | None = None,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+) -> Iterator[Frame]:
+    """Stream frames in display orientation.
+
+    ``every_s`` keeps one frame per interval of container time (others are
+    decoded but never converted, which is the expensive part); ``max_side``
+    scales the long side down during colour conversion.
+    """
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = float(stream.time_base) if stream.time_base else None
+        nominal = float(stream.average_rate) if stream.average_rate else 30.0
+        t0: float | None = None
+        next_keep = -math.inf
+        size: tuple[int, int] | None = None
+        rotation = 0
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                raw_t = frame.pts * tb if (frame.pts is not None and tb) else index / nominal
+                if t0 is None:
+                    t0 = raw_t
+                    rotation = _display_rotation(frame.rotation)
+                    size = _target_size(frame.width, frame.height, max_side)
+                t = raw_t - t0
+                if t < start_s - 1e-9:
+                    continue
+                if end_s is not None and t > end_s + 1e-9:
+                    break
+                if every_s and t < next_keep - 1e-6:
+                    continue
+                if every_s:
+                    next_keep = (next_keep if math.isfinite(next_keep) else t) + every_s
+                    if next_keep <= t:  # a gap in the stream: restart the grid here
+                        next_keep = t + every_s
+                image = frame.reformat(width=size[0], height=size[1], format="bgr24").to_ndarray()
+                yield Frame(index=index, t_s=float(t), image=_rotate(image, rotation))
+        except av.error.FFmpegError as exc:
+            raise VideoError(
+                f"“{path.name}” stops being readable part-way through: it looks cut short or damaged. "
+                "Copy or export the clip again and upload the full file."
+            ) from exc
+    finally:
+        container.close()
+
+
+def read_frames_at(
+    path: str | Path, times_s: Sequence[float], *, max_side: int | None = None
+) -> list[Frame]:
+    """The decoded frame nearest to each requested time, in the order asked.
+
+    One forward pass over the clip between the earliest and latest time.
+    """
+    if not len(times_s):
+        return []
+    wanted = sorted(set(float(t) for t in times_s))
+    lo, hi = wanted[0], wanted[-1]
+    best: dict[float, Frame] = {}
+    previous: Frame | None = None
+    pending = list(wanted)
+    for frame in iter_frames(path, max_side=max_side, start_s=max(0.0, lo - 0.5), end_s=hi + 0.5):
+        while pending and frame.t_s >= pending[0]:
+            t = pending.pop(0)
+            if previous is not None and abs(previous.t_s - t) < abs(frame.t_s - t):
+                best[t] = previous
+            else:
+                best[t] = frame
+        if not pending:
+            break
+        previous = frame
+    for t in pending:  # past the last frame
+        if previous is not None:
+            best[t] = previous
+    return [best[float(t)] for t in times_s if float(t) in best]
