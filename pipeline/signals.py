@@ -163,6 +163,8 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         view=view,
         view_confidence=view_conf,
         in_frame_fraction=inside,
+        ankle_x_leg=body["ankle"][:, 0],
+        ankle_y_leg=body["ankle"][:, 1],
     )
 
 

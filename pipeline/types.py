@@ -116,9 +116,14 @@ class KinematicSeries:
     view: View = "unknown"
     view_confidence: float = 0.0
     in_frame_fraction: float = 1.0  # frames where the whole body is inside the image
+    ankle_x_leg: np.ndarray | None = None  # feet stay put in a lift; they travel when walking
+    ankle_y_leg: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = len(self.t_s)
+        for name in ("ankle_x_leg", "ankle_y_leg"):
+            if getattr(self, name) is not None:
+                _check_shape(name, getattr(self, name), (t,))
         for name in (
             "frame_index", "hip_flexion_deg", "knee_flexion_deg", "torso_angle_deg",
             "shin_angle_deg", "neck_angle_deg", "torso_lean_back_deg", "hip_x_leg",
