@@ -50,10 +50,19 @@ if entry.annotated is None and entry.video_path:
 else:
     video = entry.annotated
 
-if video is not None:
-    st.video(str(video.path), format=video.mime, start_time=int(math.floor(start_s)))
-elif not entry.video_path:
-    st.info("The original video is not available for this stored analysis: frames show the skeleton only.")
+portrait = result.video.height > result.video.width
+left, right = st.columns(2, gap="large")
+with left:
+    if video is not None:
+        st.video(str(video.path), format=video.mime, start_time=int(math.floor(start_s)),
+                 width=400 if portrait else "stretch")
+    elif not entry.video_path:
+        st.info("The original video is not available for this stored analysis: frames show the skeleton only.")
+with right:
+    step = round(1.0 / max(result.config.analysis_fps, 1.0), 2)
+    t = st.slider("Any moment (s)", 0.0, float(round(duration, 2)), step=step, key="frames_t")
+    frame = shared.frames_at(entry.key, entry.video_path, (float(t),), result)[0]
+    st.image(frame, caption=render.frame_title(result, float(t)), width=400 if portrait else "stretch")
 
 if reps:
     st.subheader("Key frames")
@@ -69,10 +78,3 @@ if reps:
         col.image(img, caption=f"Rep {k.rep} · {k.moment} · {k.t_s:.2f} s · {angles}", width="stretch")
 else:
     st.info("No reps were found, so there are no key frames to show.")
-
-st.subheader("Any moment")
-step = round(1.0 / max(result.config.analysis_fps, 1.0), 2)
-t = st.slider("Time (s)", 0.0, float(round(duration, 2)), step=step, key="frames_t")
-frame = shared.frames_at(entry.key, entry.video_path, (float(t),), result)[0]
-left, _ = st.columns([2, 1])
-left.image(frame, caption=render.frame_title(result, float(t)), width="stretch")

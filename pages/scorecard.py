@@ -44,7 +44,9 @@ if rows:
     colour = {row["Rep"]: figures.grade_colour(row["Grade"]) for row in rows}
     styled = table.style.apply(
         lambda r: [f"background-color: {colour[r.name]}26" for _ in r], axis=1
-    ).map(lambda g: f"color: {figures.grade_colour(g)}; font-weight: 700", subset=["Grade"]).format(precision=2)
+    ).map(lambda g: f"color: {figures.grade_colour(g)}; font-weight: 700", subset=["Grade"]).format(
+        {col: ("{:.2f}" if "ratio" in col.lower() or "(s)" in col else "{:.0f}")
+         for col in table.columns if col not in ("Grade", "Faults")}, na_rep="–")
     st.dataframe(styled, width="stretch")
 
 faults = [(rg, c) for rg in (sc.reps if sc else ()) for c in rg.criteria if c.status in ("warn", "fail")]
@@ -55,7 +57,8 @@ if sc:
     for i, (rg, c) in enumerate(faults):
         with st.container(border=True):
             icon = ":red[●]" if c.status == "fail" else ":orange[●]"
-            value = f" ({c.value:.0f} {c.unit}, limit {c.threshold:g})" if c.value is not None and c.threshold is not None else ""
+            value = (f" ({shared.fmt_value(c.value, c.unit)}, limit {shared.fmt_value(c.threshold, c.unit)})"
+                     if c.value is not None and c.threshold is not None else "")
             st.markdown(f"{icon} **Rep {rg.index} · {c.label}**{value}: {c.message}")
             if c.cue:
                 st.markdown(f"*Cue:* {c.cue}")

@@ -218,10 +218,11 @@ def rep_at(reps: Sequence[Rep], t_s: float) -> tuple[Rep | None, str]:
     """The rep and phase name at ``t_s`` (None, "") between reps."""
     for rep in reps:
         if rep.start_s <= t_s <= rep.end_s:
-            for name, (a, b) in rep.phases.items():
-                if a <= t_s <= b:
+            phases = list(rep.phases.items())
+            for name, (a, b) in phases:
+                if a <= t_s < b:
                     return rep, name
-            return rep, ""
+            return rep, phases[-1][0]
     return None, ""
 
 

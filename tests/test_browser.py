@@ -137,6 +137,18 @@ def _goto(page: Page, name: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).click()
 
 
+def _shot(page: Page, name: str) -> None:
+    """Screenshot of the whole page: Streamlit scrolls inside stMain, so grow the viewport to fit."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); "
+        "return m ? m.scrollHeight : document.body.scrollHeight; }")
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), 6000))})
+    page.wait_for_timeout(700)
+    page.screenshot(path=ARTIFACTS / name)
+    page.set_viewport_size(size)
+
+
 def _assert_no_traceback(page: Page) -> None:
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and 'File "' not in body
@@ -145,7 +157,7 @@ def _assert_no_traceback(page: Page) -> None:
 
 @pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))
 def test_upload_to_scorecard_frames_and_charts(page: Page):
-    page.screenshot(path=ARTIFACTS / "browser_analyse.png", full_page=True)
+    _shot(page, "browser_analyse.png")
     # when the fixture clip is uploaded
     start = time.perf_counter()
     _upload(page, GOOD_CLIP)
@@ -156,7 +168,7 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     reps, grade = _metric(page, "Reps"), _metric(page, "Overall grade")
     (ARTIFACTS / "browser_timing.json").write_text(json.dumps(
         {"clip": GOOD_CLIP.name, "upload_to_scorecard_s": round(seconds, 1), "reps": reps, "grade": grade}))
-    page.screenshot(path=ARTIFACTS / "browser_scorecard.png", full_page=True)
+    _shot(page, "browser_scorecard.png")
     _assert_no_traceback(page)
     assert int(reps) == _expected_reps(GOOD_CLIP.name)
     assert grade[:1] in "ABCDF" or grade == "–"
@@ -173,7 +185,7 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     assert video.evaluate("v => v.videoWidth") > 0
     expect(page.locator('[data-testid="stImage"]').first).to_be_visible()
     video.evaluate("v => v.pause()")
-    page.screenshot(path=ARTIFACTS / "browser_frames.png", full_page=True)
+    _shot(page, "browser_frames.png")
     _assert_no_traceback(page)
 
     # Charts: Plotly traces carry the data
@@ -186,7 +198,7 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     names = plot.evaluate("p => p.data.map(t => t.name)")
     points = plot.evaluate("p => p.data[0].x.length")
     assert "Hip flexion" in names and points > 10
-    page.screenshot(path=ARTIFACTS / "browser_charts.png", full_page=True)
+    _shot(page, "browser_charts.png")
     _assert_no_traceback(page)
 
 
@@ -201,7 +213,7 @@ def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp
     expect(error).to_be_visible(timeout=60_000)
     assert "not_a_video.mp4" in error.inner_text() and "not a video" in error.inner_text()
     expect(page.get_by_text("What to do")).to_be_visible()
-    page.screenshot(path=ARTIFACTS / "browser_bad_file.png", full_page=True)
+    _shot(page, "browser_bad_file.png")
     _assert_no_traceback(page)
     # and the app keeps working: the other pages answer, and the next upload is handled
     _goto(page, "Scorecard")
@@ -219,4 +231,4 @@ def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp
         expect(page.locator('[data-testid="stAlertContentError"]').filter(has_text="cut_short.mp4")).to_be_visible(
             timeout=60_000)
     _assert_no_traceback(page)
-    page.screenshot(path=ARTIFACTS / "browser_after_bad_file.png", full_page=True)
+    _shot(page, "browser_after_bad_file.png")

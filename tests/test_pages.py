@@ -111,7 +111,7 @@ def test_evidence_button_opens_frames_at_that_time(result, clip):
     assert at.get("button_group")[0].value == "Rep 3"
     video = at.get("video")[0].proto
     assert video.start_time == int(t) and video.url.endswith(".mp4")
-    assert "Rep 3 · bottom" in at.image[-1].proto.imgs[0].caption
+    assert "Rep 3 · bottom" in at.image[0].proto.imgs[0].caption  # the "any moment" frame
 
 
 def test_frames_shows_video_key_frames_and_slider(result, clip):
@@ -119,9 +119,10 @@ def test_frames_shows_video_key_frames_and_slider(result, clip):
     at.switch_page(shared.FRAMES_PAGE).run()
     _no_traceback(at)
     assert len(at.get("video")) == 1
-    captions = [im.proto.imgs[0].caption for im in at.image]
-    assert captions[:3] == [c for c in captions[:3] if c.startswith("Rep 1")] and len(captions) == 4
-    assert "bottom" in captions[1] and "hip 90°" in captions[1]
+    captions = [im.proto.imgs[0].caption for im in at.image]  # the "any moment" frame, then key frames
+    assert len(captions) == 4 and captions[0] == "2.17 s · Rep 1 · bottom"
+    assert [c.split(" · ")[:2] for c in captions[1:]] == [["Rep 1", m] for m in ("start", "bottom", "lockout")]
+    assert "hip 90°" in captions[2]
     # the annotated video was made once and kept in the store
     entry = at.session_state[shared.STORE_KEY].get("k1")
     assert entry.annotated is not None and entry.annotated.path.is_file() and entry.annotated.codec == "libx264"
@@ -130,11 +131,11 @@ def test_frames_shows_video_key_frames_and_slider(result, clip):
     at.get("button_group")[0].set_value("Rep 2").run()
     _no_traceback(at)
     assert at.get("video")[0].proto.start_time == int(result.reps[1].start_s)
-    assert at.image[0].proto.imgs[0].caption.startswith("Rep 2 · start")
+    assert at.image[1].proto.imgs[0].caption.startswith("Rep 2 · start")
     assert at.session_state[shared.STORE_KEY].get("k1").annotated.path.stat().st_mtime_ns == made
     # when the slider moves, the single frame follows
     at.slider[0].set_value(1.5).run()
-    assert at.image[-1].proto.imgs[0].caption.startswith("1.50 s")
+    assert at.image[0].proto.imgs[0].caption.startswith("1.50 s")
 
 
 def test_frames_without_the_clip_draw_on_a_blank_canvas(result):
