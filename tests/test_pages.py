@@ -276,6 +276,15 @@ def test_bad_files_get_a_plain_message_from_the_real_video_reader(fake_engine, n
     assert not fake_engine.calls
 
 
+def test_a_clip_over_the_length_limit_is_refused_with_a_way_forward(fake_engine, tmp_path):
+    # given an 11-minute clip (1 frame per second, tiny) and the real video probe
+    long_clip = factories.write_synthetic_clip(tmp_path / "whole_session.mp4", duration_s=660, fps=1)
+    at = _upload(_app(), long_clip.name, long_clip.read_bytes())
+    _no_traceback(at)
+    assert "whole_session.mp4" in at.error[0].value and "Trim it" in at.error[0].value
+    assert not fake_engine.calls
+
+
 def _engine_ready() -> str | None:
     try:
         import pipeline.run  # noqa: F401
@@ -302,3 +311,19 @@ def test_real_upload_of_the_fixture_clip_reaches_the_scorecard():
     at.switch_page(shared.FRAMES_PAGE).run(timeout=600)
     _no_traceback(at)
     assert at.get("video") and entry.key in at.session_state[shared.STORE_KEY]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(_engine_ready() is not None, reason=str(_engine_ready()))
+@pytest.mark.parametrize("clip_name", ["neg_formfit_back-squat_side.mp4", "neg_sports2d_walk-and-jump.mp4"])
+def test_real_clips_that_are_not_a_hinge_get_a_plain_answer(clip_name):
+    # given a squat, or two people walking and jumping: either a plain error or an ungraded scorecard
+    clip = FIXTURES / clip_name
+    at = _upload(_app(), clip.name, clip.read_bytes(), timeout=600)
+    _no_traceback(at)
+    if at.error:
+        assert "Something went wrong" not in at.error[0].value
+    else:
+        assert at.title[0].value == "Scorecard"
+        assert {m.label: m.value for m in at.metric}["Overall grade"] == "–"
+        assert at.warning, "an ungraded clip must say why"
