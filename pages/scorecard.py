@@ -63,7 +63,7 @@ if sc:
             if c.cue:
                 st.markdown(f"*Cue:* {c.cue}")
             if c.drill:
-                st.markdown(f"*Drill:* {c.drill}")
+                st.markdown(f"*Drill:* {shared.exercise_name(c.drill)}")
             if c.evidence_s is not None and st.button(f"See it at {c.evidence_s:.1f} s", key=f"evidence_{i}",
                                                       icon=":material/play_circle:"):
                 st.session_state[shared.FOCUS_KEY] = float(c.evidence_s)

@@ -249,6 +249,14 @@ def annotated_video(entry: StoredAnalysis, on_progress: Callable[[float], None] 
     return enc
 
 
+def exercise_name(exercise_id: str) -> str:
+    """The catalogue name of an exercise id (a fault's drill); the text itself if not an id."""
+    from pipeline.coaching import load_catalogue
+
+    cat = load_catalogue()
+    return cat[exercise_id].name if exercise_id in cat else exercise_id
+
+
 def lift_options() -> dict[str, str]:
     """Lift chooser entries: id -> name, "auto" first."""
     options = {"auto": "Detect automatically"}

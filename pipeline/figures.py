@@ -30,14 +30,13 @@ GRADE_COLOURS = {"A": "#2e7d32", "B": "#7cb342", "C": "#f9a825", "D": "#ef6c00",
 STATUS_COLOURS = {"pass": "#2e7d32", "warn": "#f9a825", "fail": "#c62828", "not_gradable": "#9e9e9e"}
 NO_GRADE = "#9e9e9e"
 
-# Graded rules whose value is read straight off one of the plotted angles.
-RULE_SERIES: dict[str, str] = {
-    "shallow_hinge": "hip_flexion_deg",
-    "hinge_depth": "hip_flexion_deg",
-    "incomplete_lockout": "hip_flexion_deg",
-    "squatting": "knee_flexion_deg",
-    "knee_bend": "knee_flexion_deg",
-    "torso_angle": "torso_angle_deg",
+# Graded per-rep measures that are a level on one of the plotted angle curves
+# (Criterion.metric -> series); range- or ratio-based rules have no line.
+METRIC_SERIES: dict[str, str] = {
+    "hip_flexion_bottom_deg": "hip_flexion_deg",
+    "lockout_hip_flexion_deg": "hip_flexion_deg",
+    "knee_flexion_bottom_deg": "knee_flexion_deg",
+    "torso_angle_bottom_deg": "torso_angle_deg",
 }
 
 # Per-rep measures offered for the bar chart: field -> label.
@@ -72,14 +71,14 @@ def _criteria(result: AnalysisResult) -> list[Criterion]:
 
 
 def threshold_lines(result: AnalysisResult) -> list[ThresholdLine]:
-    """One line per graded angle threshold (deduplicated by rule and value)."""
+    """One dashed line per graded angle level (deduplicated by measure and value)."""
     seen: dict[tuple[str, float], ThresholdLine] = {}
     for c in _criteria(result):
-        series = RULE_SERIES.get(c.rule)
+        series = METRIC_SERIES.get(getattr(c, "metric", "") or "")
         if series is None or c.threshold is None or c.unit not in ("deg", "°"):
             continue
-        key = (c.rule, round(float(c.threshold), 2))
-        seen.setdefault(key, ThresholdLine(series, float(c.threshold), f"{c.label} limit {c.threshold:g}°"))
+        key = (c.metric, round(float(c.threshold), 1))
+        seen.setdefault(key, ThresholdLine(series, float(c.threshold), f"{c.label}: {c.threshold:.0f}°"))
     return list(seen.values())
 
 

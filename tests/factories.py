@@ -131,16 +131,22 @@ def _criteria(rep: Rep, back_status: str) -> tuple[Criterion, ...]:
     back_value = {"pass": 6.0, "warn": 14.0, "fail": 24.0}[back_status]
     return (
         Criterion(
-            rule="shallow_hinge", label="Hinge depth", status="pass", value=90.0, unit="deg",
+            rule="shallow_hinge", label="Hinge depth", status="pass", value=82.0, unit="deg",
             threshold=45.0, message="Hips folded well past 45°.", evidence_s=rep.bottom_s,
+            metric="hip_flexion_range_deg",
+        ),
+        Criterion(
+            rule="squatting", label="Squatting the hinge", status="pass", value=30.0, unit="deg",
+            threshold=40.0, message="Knees stayed soft.", evidence_s=rep.bottom_s,
+            metric="knee_flexion_bottom_deg",
         ),
         Criterion(
             rule="rounded_back", label="Flat back", status=back_status, value=back_value, unit="deg",
             threshold=15.0,
             message="The back stayed flat." if back_status == "pass" else "The upper back rounded at the bottom.",
             cue="Proud chest, long spine." if back_status != "pass" else "",
-            drill="Dowel hinge, 2 x 10" if back_status != "pass" else "",
-            evidence_s=rep.bottom_s,
+            drill="standing_dowel_hinge" if back_status != "pass" else "",
+            evidence_s=rep.bottom_s, metric="back_line_deviation_deg",
         ),
     )
 

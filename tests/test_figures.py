@@ -39,13 +39,13 @@ def test_angles_figure_marks_rep_bands_bottoms_and_lockouts(result):
     assert {a.text for a in fig.layout.annotations} >= {"Rep 1 · A", "Rep 3 · C"}
 
 
-def test_angles_figure_draws_graded_thresholds(result):
-    # given the synthetic scorecard grades hinge depth against 45°
+def test_angles_figure_draws_graded_angle_levels_only(result):
+    # given knee bend graded against 40° (a level) and hip range against 45° (a range: no line)
     lines = figures.threshold_lines(result)
-    assert [(l.series, l.value) for l in lines] == [("hip_flexion_deg", 45.0)]
+    assert [(l.series, l.value) for l in lines] == [("knee_flexion_deg", 40.0)]
     fig = figures.angles_figure(result)
     hlines = [s for s in fig.layout.shapes if s.type == "line" and s.y0 == s.y1]
-    assert [s.y0 for s in hlines] == [45.0]
+    assert [s.y0 for s in hlines] == [40.0]
 
 
 def test_angles_figure_hides_invalid_samples(result):

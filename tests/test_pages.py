@@ -92,7 +92,7 @@ def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result,
     table = at.dataframe[0].value
     assert list(table["Grade"]) == ["A", "B", "C"]
     text = _texts(at)
-    assert "Rep 3 · Flat back" in text and "Dowel hinge" in text and "Stay with **Kettlebell deadlift**" in text
+    assert "Rep 3 · Flat back" in text and "*Drill:* Standing dowel hinge" in text and "Stay with **Kettlebell deadlift**" in text
     expected = [f"See it at {r.bottom_s:.1f} s" for r in result.reps[1:]]
     assert [b.label for b in at.button if b.label.startswith("See it at")] == expected
     assert len(at.get("download_button")) == 2
