@@ -54,7 +54,8 @@ with left:
             bar.progress(min(1.0, max(0.0, float(p.fraction))), text=f"{p.label}" + (f" — {eta}" if eta else ""))
 
         try:
-            shared.analyse_upload(uploaded.name, data, config, on_progress)
+            shared.analyse_upload(uploaded.name, data, config, on_progress,
+                                  on_queued=lambda: bar.progress(0.0, text="Waiting for another analysis to finish…"))
             fresh = True
         except InputError as exc:
             failed[key] = exc.message

@@ -15,6 +15,7 @@ import logging
 import re
 import shutil
 import tempfile
+import threading
 import time
 import weakref
 from collections import OrderedDict
@@ -166,6 +167,12 @@ def estimator(model: str | None, device: str, imgsz: int, backend: str):
     return PoseEstimator(model=model, device=device, imgsz=imgsz, backend=backend)
 
 
+@st.cache_resource
+def model_lock() -> threading.Lock:
+    """One analysis at a time per process: the shared model is not thread-safe, and Cloud has little CPU."""
+    return threading.Lock()
+
+
 def save_upload(name: str, data: memoryview | bytes) -> tuple[Path, Path]:
     """Write the upload to its own new temporary folder: (folder, file)."""
     workdir = Path(tempfile.mkdtemp(prefix="hinge-review-"))
@@ -179,7 +186,11 @@ def save_upload(name: str, data: memoryview | bytes) -> tuple[Path, Path]:
 
 
 def analyse_upload(
-    name: str, data: memoryview | bytes, config: AnalysisConfig, on_progress: Callable | None = None
+    name: str,
+    data: memoryview | bytes,
+    config: AnalysisConfig,
+    on_progress: Callable | None = None,
+    on_queued: Callable[[], None] | None = None,
 ) -> StoredAnalysis:
     """Analyse one upload (or return the stored analysis of identical bytes and settings).
 
@@ -197,8 +208,16 @@ def analyse_upload(
         probe(path)  # a bad file is reported before the model is loaded
         from pipeline.run import analyze
 
-        est = estimator(config.model, config.device, config.imgsz, config.backend)
-        result = analyze(path, config, on_progress=on_progress, estimator=est)
+        lock = model_lock()
+        if not lock.acquire(blocking=False):
+            if on_queued is not None:
+                on_queued()
+            lock.acquire()
+        try:
+            est = estimator(config.model, config.device, config.imgsz, config.backend)
+            result = analyze(path, config, on_progress=on_progress, estimator=est)
+        finally:
+            lock.release()
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
