@@ -165,6 +165,7 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         in_frame_fraction=inside,
         ankle_x_leg=body["ankle"][:, 0],
         ankle_y_leg=body["ankle"][:, 1],
+        keypoint_conf=pose.conf[:, [pts[j] for j in core]].mean(axis=1),
     )
 
 

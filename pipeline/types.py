@@ -118,10 +118,11 @@ class KinematicSeries:
     in_frame_fraction: float = 1.0  # frames where the whole body is inside the image
     ankle_x_leg: np.ndarray | None = None  # feet stay put in a lift; they travel when walking
     ankle_y_leg: np.ndarray | None = None
+    keypoint_conf: np.ndarray | None = None  # mean model confidence of the side's shoulder, hip, knee, ankle
 
     def __post_init__(self) -> None:
         t = len(self.t_s)
-        for name in ("ankle_x_leg", "ankle_y_leg"):
+        for name in ("ankle_x_leg", "ankle_y_leg", "keypoint_conf"):
             if getattr(self, name) is not None:
                 _check_shape(name, getattr(self, name), (t,))
         for name in (

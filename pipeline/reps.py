@@ -1,0 +1,284 @@
+"""Split a set into reps and tell a hinge from a squat (or no lift at all).
+
+Cycles are found on the shoulders' drop below standing (a vertical distance,
+which survives a camera turned off the side view) with hysteresis as in
+Ultralytics' AIGym counter, but judged per cycle: a cycle starts when the
+shoulders drop a tenth of a leg length below the local top and ends when they
+come back within 30 % of that cycle's own depth (lockout). A cycle counts as a
+rep only if it looks like a lift: hip flexion rises and falls with it, the
+feet stay planted, the model saw the joints clearly and it took a plausible
+time. A pull from the floor counts; going down at the end to park the weight
+does not (it never returns to lockout). Sets may start at the top (RDL, swing)
+or at the bottom (deadlift from the floor). Reps much shallower than the set's
+typical depth are reported as partial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.types import KinematicSeries, Rep, RepSegmentation
+
+MIN_DEPTH = 10.0  # shoulders must drop a tenth of a leg length below the local top
+RETURN_FRACTION = 0.3  # back within this share of the rep's depth = lockout
+FULL_FRACTION = 0.6  # of the set's typical depth: shallower reps are partial
+MIN_HIP_FOLD_DEG = 8.0
+MIN_FOLD_HIP_CORR = 0.6  # hip flexion must rise and fall with the shoulder drop
+MIN_KEYPOINT_CONF = 0.55
+MAX_FOOT_TRAVEL_LEG = 0.5
+MAX_FOOT_LIFT_LEG = 0.35
+MIN_REP_S = 0.4
+MAX_REP_S = 30.0
+MAX_GAP_S = 1.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    standing_deg: float  # the clip's standing hip flexion
+    min_depth_deg: float  # an excursion must fold this far past the local top
+
+
+def thresholds(hip_deg: np.ndarray, noise_deg: float = 0.0) -> Thresholds | None:
+    """Clip-relative levels, or None when the hips hardly move."""
+    vals = hip_deg[np.isfinite(hip_deg)]
+    if vals.size < 5:
+        return None
+    standing = float(np.clip(np.percentile(vals, 5), -15.0, 45.0))
+    min_depth = max(MIN_DEPTH, 3.0 * noise_deg)
+    if np.percentile(vals, 97) - standing < min_depth:
+        return None
+    return Thresholds(standing_deg=standing, min_depth_deg=min_depth)
+
+
+@dataclass(frozen=True)
+class _Excursion:
+    start_i: int  # last sample at the top before going down (or first sample)
+    bottom_i: int
+    return_i: int  # first sample back near the top
+    top_deg: float  # the top level it left from
+    from_floor: bool
+
+
+def _excursions(hip: np.ndarray, t: np.ndarray, th: Thresholds) -> list[_Excursion]:
+    """Fold-and-return cycles, each judged against its own top level and depth.
+
+    A cycle starts when the hips fold ``min_depth_deg`` past the lowest value
+    seen since the last return (the local top) and ends when they come back
+    within ``RETURN_FRACTION`` of that depth. Judging each cycle by its own
+    depth lets shallow swings and deep pick-ups live in one clip.
+    """
+    out: list[_Excursion] = []
+    idx = np.flatnonzero(np.isfinite(hip))
+    if idx.size == 0:
+        return out
+    first = idx[0]
+    from_floor = hip[first] >= th.standing_deg + th.min_depth_deg
+    state = "down" if from_floor else "top"
+    top_i, deepest_i, top_deg = first, first, (th.standing_deg if from_floor else hip[first])
+    prev_i = first
+    for i in idx:
+        if t[i] - t[prev_i] > MAX_GAP_S:  # lost the lifter: drop the cycle in progress
+            state, from_floor, top_i, top_deg = "top", False, i, hip[i]
+        prev_i = i
+        v = hip[i]
+        if state == "top":
+            if v <= top_deg + 1.0:
+                top_deg, top_i = min(top_deg, v), i
+            if v >= top_deg + th.min_depth_deg:
+                state, deepest_i = "down", i
+        else:
+            if v > hip[deepest_i]:
+                deepest_i = i
+            depth = hip[deepest_i] - top_deg
+            if v <= top_deg + RETURN_FRACTION * depth:
+                out.append(_Excursion(top_i, deepest_i, i, float(top_deg), from_floor))
+                state, from_floor, top_i, top_deg = "top", False, i, v
+    return out
+
+
+def _local_extreme_run(x: np.ndarray, lo: int, hi: int, target: float, tol: float) -> np.ndarray:
+    """Indices in [lo, hi] whose value is within ``tol`` of ``target``."""
+    seg = np.arange(lo, hi + 1)
+    vals = x[lo : hi + 1]
+    return seg[np.isfinite(vals) & (np.abs(vals - target) <= tol)]
+
+
+def _planted(kin: KinematicSeries, lo: int, hi: int) -> bool:
+    """Feet neither travel nor leave the floor between ``lo`` and ``hi``."""
+    if kin.ankle_x_leg is None or kin.ankle_y_leg is None:
+        return True
+    ax = kin.ankle_x_leg[lo : hi + 1]
+    ay = kin.ankle_y_leg[lo : hi + 1]
+    ax, ay = ax[np.isfinite(ax)], ay[np.isfinite(ay)]
+    if ax.size < 2:
+        return True
+    travel = np.percentile(ax, 95) - np.percentile(ax, 5)
+    lift = np.percentile(ay, 95) - np.percentile(ay, 5)
+    return bool(travel <= MAX_FOOT_TRAVEL_LEG and lift <= MAX_FOOT_LIFT_LEG)
+
+
+def _build_rep(
+    hip: np.ndarray, t: np.ndarray, ex: _Excursion, prev_return_i: int, next_start_i: int | None, partial: bool
+) -> Rep:
+    """Phase times of one cycle: start, bottom pause, lockout, end of the top pause."""
+    n = len(hip)
+    depth = float(hip[ex.bottom_i] - ex.top_deg)
+    tol = max(3.0, 0.08 * depth)
+    stop = next_start_i if next_start_i is not None else n - 1
+    after = hip[ex.return_i : stop + 1]
+    top_after = float(np.nanmin(after)) if np.isfinite(after).any() else float(hip[ex.return_i])
+    near = _local_extreme_run(hip, ex.bottom_i, stop, top_after, tol)
+    lockout_i = int(near[0]) if near.size else ex.return_i
+    end_i = stop
+    if next_start_i is None:  # the top pause ends when the hips fold again, or with the clip
+        later = np.flatnonzero(np.isfinite(hip[lockout_i:]) & (hip[lockout_i:] > top_after + tol))
+        end_i = int(lockout_i + later[0] - 1) if later.size else n - 1
+        end_i = max(end_i, lockout_i)
+    start_i = ex.start_i
+    if not ex.from_floor:
+        seg = hip[prev_return_i : ex.bottom_i + 1]
+        level = float(np.nanmin(seg)) if np.isfinite(seg).any() else float(hip[ex.start_i])
+        near = _local_extreme_run(hip, prev_return_i, ex.bottom_i, level, tol)
+        start_i = int(near[-1]) if near.size else ex.start_i
+    bi = ex.bottom_i
+    lo = bi
+    while lo - 1 >= start_i and np.isfinite(hip[lo - 1]) and hip[lo - 1] >= hip[bi] - tol:
+        lo -= 1
+    hi = bi
+    while hi + 1 <= lockout_i and np.isfinite(hip[hi + 1]) and hip[hi + 1] >= hip[bi] - tol:
+        hi += 1
+    return Rep(
+        index=0,
+        start_i=int(start_i),
+        bottom_i=int(bi),
+        lockout_i=int(lockout_i),
+        end_i=int(end_i),
+        start_s=float(t[start_i]),
+        bottom_s=float(t[bi]),
+        lockout_s=float(t[lockout_i]),
+        end_s=float(t[end_i]),
+        bottom_start_s=float(t[lo]),
+        bottom_end_s=float(t[hi]),
+        partial=partial,
+        from_floor=ex.from_floor,
+    )
+
+
+def fold_signal(kin: KinematicSeries) -> np.ndarray:
+    """How far the shoulders have dropped below standing, in hundredths of a leg length.
+
+    Vertical drops survive a camera turned off the side view, where 2-D hip
+    angles shrink; so cycles are found on this and measured on the angles.
+    """
+    sh = np.where(kin.valid, kin.shoulder_y_leg, np.nan)
+    if not np.isfinite(sh).any():
+        return sh
+    return (np.nanpercentile(sh, 95) - sh) * 100.0
+
+
+def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
+    """Reps in time order, numbered from 1; partial reps are kept and flagged."""
+    fold = fold_signal(kin)
+    th = thresholds(fold, 0.0)
+    if th is None or len(kin) < 5:
+        return ()
+    cycles = _excursions(fold, kin.t_s, th)
+    lifts = [
+        ex
+        for ex in cycles
+        if MIN_REP_S <= kin.t_s[ex.return_i] - kin.t_s[ex.start_i] <= MAX_REP_S
+        and _planted(kin, ex.start_i, ex.return_i)
+        and _hips_fold(kin, fold, ex)
+        and _confident(kin, ex)
+    ]
+    if not lifts:
+        return ()
+    depths = np.array([fold[ex.bottom_i] - ex.top_deg for ex in lifts])
+    typical = float(np.median(depths))
+    reps = []
+    for k, ex in enumerate(lifts):
+        earlier = [c.return_i for c in cycles if c.return_i <= ex.start_i]
+        prev_return = earlier[-1] if earlier else 0
+        next_start = lifts[k + 1].start_i if k + 1 < len(lifts) else None
+        partial = bool(depths[k] < FULL_FRACTION * typical)
+        reps.append(_build_rep(fold, kin.t_s, ex, prev_return, next_start, partial))
+    return tuple(_replace(r, index=k + 1) for k, r in enumerate(reps))
+
+
+def _confident(kin: KinematicSeries, ex: _Excursion) -> bool:
+    """The model saw the lifter's joints clearly enough through the cycle."""
+    if kin.keypoint_conf is None:
+        return True
+    conf = kin.keypoint_conf[ex.start_i : ex.return_i + 1]
+    return bool(np.nanmean(conf) >= MIN_KEYPOINT_CONF) if np.isfinite(conf).any() else False
+
+
+def _hips_fold(kin: KinematicSeries, fold: np.ndarray, ex: _Excursion) -> bool:
+    """The hips fold as the shoulders drop: lowering by bending only the
+    knees, turning on the spot or a camera shake is no lift."""
+    hip = kin.hip_flexion_deg
+    sl = slice(ex.start_i, ex.return_i + 1)
+    ok = np.isfinite(hip[sl]) & np.isfinite(fold[sl])
+    if ok.sum() < 4:
+        return False
+    h, f = hip[sl][ok], fold[sl][ok]
+    if np.std(h) < 1e-6 or np.std(f) < 1e-6:
+        return False
+    corr = float(np.corrcoef(h, f)[0, 1])
+    return bool(corr >= MIN_FOLD_HIP_CORR and h.max() - min(h[0], h[-1]) >= MIN_HIP_FOLD_DEG)
+
+
+def _replace(rep: Rep, **changes) -> Rep:
+    from dataclasses import replace
+
+    return replace(rep, **changes)
+
+
+# --- hinge, squat or nothing -------------------------------------------------
+
+SQUAT_MAX_HINGE_RATIO = 0.55
+DEEP_SQUAT_MAX_HINGE_RATIO = 0.4
+DEEP_SQUAT_MIN_KNEE_DEG = 100.0
+
+
+def rep_hinge_ratio(kin: KinematicSeries, rep: Rep) -> float:
+    """Hip flexion change over hip + knee flexion change, top to bottom."""
+    top_i = rep.lockout_i if rep.from_floor else rep.start_i
+    d_hip = kin.hip_flexion_deg[rep.bottom_i] - kin.hip_flexion_deg[top_i]
+    d_knee = kin.knee_flexion_deg[rep.bottom_i] - kin.knee_flexion_deg[top_i]
+    d_hip, d_knee = max(d_hip, 0.0), max(d_knee, 0.0)
+    return float(d_hip / (d_hip + d_knee)) if d_hip + d_knee > 1e-6 else float("nan")
+
+
+def hands_high(kin: KinematicSeries, rep: Rep) -> float:
+    """Wrist height above the hips at the bottom, in leg lengths (load on the back or chest > 0)."""
+    return float(kin.wrist_y_leg[rep.bottom_i] - kin.hip_y_leg[rep.bottom_i])
+
+
+def classify(kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[str, float, float | None, str]:
+    """(movement, confidence, median hinge ratio, reason)."""
+    full = [r for r in reps if not r.partial] or list(reps)
+    if not full:
+        return "none", 0.8, None, "No repeated hip hinge was found: the hips never folded and returned to standing."
+    ratios = np.array([rep_hinge_ratio(kin, r) for r in full])
+    ratio = float(np.nanmedian(ratios)) if np.isfinite(ratios).any() else float("nan")
+    hands = np.array([hands_high(kin, r) for r in full])
+    hands_up = bool(np.isfinite(hands).any() and np.nanmedian(hands) > 0.0)
+    knee = float(np.nanmedian([kin.knee_flexion_deg[r.bottom_i] for r in full]))
+    if not np.isfinite(ratio):
+        return "hinge", 0.3, None, "The hips folded and returned, but the knees could not be measured."
+    if (ratio < SQUAT_MAX_HINGE_RATIO and hands_up) or (ratio < DEEP_SQUAT_MAX_HINGE_RATIO and knee > DEEP_SQUAT_MIN_KNEE_DEG):
+        conf = float(np.clip(0.5 + (SQUAT_MAX_HINGE_RATIO - ratio) * 3, 0.5, 0.95))
+        why = "the knees did most of the bending" + (" and the load sat high on the body" if hands_up else "")
+        return "squat", conf, ratio, f"This looks like a squat: {why} (hinge ratio {ratio:.2f})."
+    conf = float(np.clip(0.5 + (ratio - 0.4) * 2, 0.5, 0.95))
+    return "hinge", conf, ratio, f"Hip hinge: the hips did {ratio:.0%} of the bending."
+
+
+def segment_reps(kin: KinematicSeries) -> RepSegmentation:
+    """Reps plus the movement they make up. Squat or no-lift sets keep their reps for counting."""
+    reps = find_reps(kin)
+    movement, conf, ratio, reason = classify(kin, reps)
+    return RepSegmentation(reps=reps, movement=movement, movement_confidence=conf, hinge_ratio=ratio, reason=reason)
