@@ -92,6 +92,19 @@ def joint_angles(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
+def head_pitch(nose: np.ndarray, ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray) -> np.ndarray:
+    """Face direction (ear->nose) against the direction the chest faces.
+
+    Points in a facing-forward, y-up frame. 0 = face square to the spine,
+    positive = head tilted back (looking up), negative = chin tucked.
+    """
+    face = nose - ear
+    torso = shoulder - hip
+    face_deg = np.degrees(np.arctan2(face[:, 1], face[:, 0]))
+    chest_deg = np.degrees(np.arctan2(torso[:, 1], torso[:, 0])) - 90.0
+    return (face_deg - chest_deg + 180.0) % 360.0 - 180.0
+
+
 def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSeries:
     """Clean the lifter's keypoints and turn them into angles and positions."""
     t = pose.t_s
@@ -127,6 +140,9 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         return np.stack([facing * (a[:, 0] - midfoot_x), ankle_ref[1] - a[:, 1]], axis=1) / leg_px
 
     body = {name: to_body(a) for name, a in cleaned.items()}
+    nose = pose.xy[:, KP["nose"], :]
+    nose = np.stack([clean(nose[:, c], sample_rate_hz=fs, cutoff_hz=cutoff_hz) for c in (0, 1)], axis=1)
+    pitch = head_pitch(to_body(nose), body["ear"], body["shoulder"], body["hip"])
     angles = joint_angles(body)
     raw_angles = joint_angles({name: to_body(a) for name, a in raw.items()})
 
@@ -166,6 +182,7 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         ankle_x_leg=body["ankle"][:, 0],
         ankle_y_leg=body["ankle"][:, 1],
         keypoint_conf=pose.conf[:, [pts[j] for j in core]].mean(axis=1),
+        head_pitch_deg=pitch,
     )
 
 

@@ -119,10 +119,11 @@ class KinematicSeries:
     ankle_x_leg: np.ndarray | None = None  # feet stay put in a lift; they travel when walking
     ankle_y_leg: np.ndarray | None = None
     keypoint_conf: np.ndarray | None = None  # mean model confidence of the side's shoulder, hip, knee, ankle
+    head_pitch_deg: np.ndarray | None = None  # ear->nose against the torso's normal: + looking up, - chin tucked
 
     def __post_init__(self) -> None:
         t = len(self.t_s)
-        for name in ("ankle_x_leg", "ankle_y_leg", "keypoint_conf"):
+        for name in ("ankle_x_leg", "ankle_y_leg", "keypoint_conf", "head_pitch_deg"):
             if getattr(self, name) is not None:
                 _check_shape(name, getattr(self, name), (t,))
         for name in (
@@ -198,8 +199,8 @@ class RepMetrics:
     hip_back_leg: float  # hips' horizontal travel backwards, top to bottom
     hip_drop_leg: float  # hips' vertical travel down, top to bottom
     hips_back_ratio: float  # back / (back + down)
-    neck_angle_bottom_deg: float  # head/neck line against the torso at the bottom
-    back_line_deviation_deg: float  # ear-shoulder-hip: max bend during the rep
+    neck_angle_bottom_deg: float  # head (ear->nose) against the torso at the bottom: + looking up, - chin tucked
+    back_line_deviation_deg: float  # ear-shoulder-hip bend at the bottom, + = head and upper back dropping
     torso_shortening_pct: float  # hip-shoulder chord at bottom vs standing
     lockout_hip_flexion_deg: float  # 0 = hips fully open at the top
     lockout_lean_back_deg: float

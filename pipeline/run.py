@@ -1,0 +1,136 @@
+"""The whole analysis: a video file to one ``AnalysisResult``.
+
+``analyze`` probes the clip, runs the pose model (streamed, sampled by
+container time), picks the lifter, cleans the signals, splits reps, measures
+them and grades the set. Progress goes to ``on_progress`` with stage names
+and an estimate of the time left; every stage's wall time is recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipeline.errors import NoPersonError
+from pipeline.grading import grade
+from pipeline.metrics import all_rep_metrics, set_metrics
+from pipeline.reps import segment_reps
+from pipeline.signals import kinematics
+from pipeline.types import AnalysisConfig, AnalysisResult
+from pipeline.video import VideoLimits, probe
+
+# Share of the total time each stage usually takes (pose dominates).
+_STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.02, "reps": 0.01, "grading": 0.02}
+_LABELS = {
+    "probe": "Reading the video",
+    "model": "Loading the pose model",
+    "pose": "Finding the lifter and tracking joints",
+    "signals": "Cleaning the joint angles",
+    "reps": "Splitting the set into reps",
+    "grading": "Grading each rep",
+    "done": "Done",
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str
+    label: str
+    fraction: float  # 0..1 of the whole job
+    eta_s: float | None  # seconds left, once there is a rate to go on
+
+
+class _Reporter:
+    def __init__(self, callback: Callable[[Progress], None] | None):
+        self.callback = callback
+        self.started = time.perf_counter()
+        self.done_share = 0.0
+
+    def __call__(self, stage: str, within: float = 0.0) -> None:
+        if self.callback is None:
+            return
+        share = _STAGE_SHARE.get(stage, 0.0)
+        fraction = min(1.0, self.done_share + share * within) if stage != "done" else 1.0
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0.05 and stage == "pose" else None
+        self.callback(Progress(stage, _LABELS.get(stage, stage), fraction, eta))
+
+    def finish(self, stage: str) -> None:
+        self.done_share += _STAGE_SHARE.get(stage, 0.0)
+
+
+def analyze(
+    path: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    on_progress: Callable[[Progress], None] | None = None,
+    estimator=None,
+) -> AnalysisResult:
+    """Analyse one clip. Raises ``InputError`` (with a plain message) on bad input."""
+    report = _Reporter(on_progress)
+    timings: dict[str, float] = {}
+
+    def timed(stage: str, fn, *args, **kwargs):
+        report(stage)
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        timings[stage] = round(time.perf_counter() - t0, 4)
+        report.finish(stage)
+        return out
+
+    limits = VideoLimits(min_duration_s=config.min_duration_s, max_duration_s=config.max_duration_s)
+    meta = timed("probe", probe, path, limits)
+    if estimator is None:
+        from pipeline.pose import PoseEstimator
+
+        estimator = timed(
+            "model", PoseEstimator, config.model, config.device, config.imgsz, config.backend,
+            keypoint_conf=config.keypoint_conf,
+        )
+    else:
+        report.finish("model")
+
+    from pipeline.posetrack import estimate_pose
+
+    pose, tracks = timed("pose", estimate_pose, meta, estimator, config, on_frames=lambda f: report("pose", f))
+    kin = timed("signals", kinematics, pose)
+    if not kin.valid.any():
+        raise NoPersonError(
+            "A person was found, but never clearly enough to measure hips, knees and ankles. "
+            "Film the whole body from the side, in good light."
+        )
+    seg = timed("reps", segment_reps, kin)
+    t0 = time.perf_counter()
+    report("grading")
+    metrics = all_rep_metrics(kin, seg.reps)
+    set_m = set_metrics(metrics)
+    scorecard = grade(metrics, set_m, seg, kin, config.exercise)
+    timings["grading"] = round(time.perf_counter() - t0, 4)
+    report.finish("grading")
+    report("done")
+
+    warnings = []
+    if pose.people_max > 1:
+        warnings.append(
+            f"{pose.people_max} people were in view at once; the lifter was taken to be person "
+            f"#{pose.lifter_track_id} (the one doing the repeated hinge). "
+            + (f"Other people tracked: {', '.join(f'#{t}' for t in pose.track_ids if t != pose.lifter_track_id)}."
+               if len(pose.track_ids) > 1 else "")
+        )
+    timings["total"] = round(sum(timings.values()), 4)
+    return AnalysisResult(
+        video=meta,
+        config=replace(config, model=str(estimator.weights)),
+        pose=pose,
+        kinematics=kin,
+        segmentation=seg,
+        metrics=metrics,
+        set_metrics=set_m,
+        scorecard=scorecard,
+        timings_s=timings,
+        device=estimator.device,
+        backend=estimator.backend,
+        model_name=estimator.model_name,
+        warnings=tuple(w.strip() for w in warnings),
+    )
