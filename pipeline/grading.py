@@ -47,7 +47,7 @@ MIN_VALID_FRACTION = 0.5
 SWING_MAX_REP_S = 1.5
 SWING_MAX_BOTTOM_PAUSE_S = 0.15
 SWING_MIN_HIP_SPEED_DEG_S = 250.0
-SWING_MIN_HAND_HEIGHT_LEG = 1.25
+SWING_MIN_HAND_HEIGHT_LEG = 1.4
 DEADLIFT_MIN_KNEE_DEG = 35.0  # deeper knee bend at the bottom: a deadlift, not an RDL
 
 REFILM_TIPS: tuple[str, ...] = (
@@ -79,9 +79,11 @@ def _looks_ballistic(m: RepMetrics) -> bool:
         m.bottom_pause_s < SWING_MAX_BOTTOM_PAUSE_S,
         m.peak_hip_extension_speed_deg_s > SWING_MIN_HIP_SPEED_DEG_S,
     ]
-    if m.wrist_peak_height_leg is not None and math.isfinite(m.wrist_peak_height_leg):
-        votes.append(m.wrist_peak_height_leg > SWING_MIN_HAND_HEIGHT_LEG)
-    # 3 of 4 signs; with no hand height, all three timing signs must agree.
+    hands = m.wrist_peak_height_leg
+    if hands is not None and math.isfinite(hands):
+        # the bell floats to chest height: that plus one sign of speed
+        return hands > SWING_MIN_HAND_HEIGHT_LEG and sum(votes) >= 1
+    # no hand height: all three timing signs must agree
     return sum(votes) >= 3
 
 
@@ -171,8 +173,11 @@ def _evidence(rule: Rule, m: RepMetrics) -> float:
     return m.lockout_s if rule.evidence == "lockout" else m.bottom_s
 
 
-def grade_rep(m: RepMetrics, exercise: Exercise) -> RepGrade:
-    """Every applicable fault on one rep, a score and a letter."""
+def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side") -> RepGrade:
+    """Every applicable fault on one rep, a score and a letter.
+
+    Rows that need a true profile are not graded from an angled or unknown view.
+    """
     criteria: list[Criterion] = []
     penalty = 0.0
     worst_evidence: tuple[int, float, float | None] = (0, 0.0, None)
@@ -183,8 +188,8 @@ def grade_rep(m: RepMetrics, exercise: Exercise) -> RepGrade:
         results: list[RowResult] = []
         for r in rows:
             warn, fail = thresholds_for(r, exercise)
-            results.append(evaluate_row(r, getattr(m, r.metric), warn, fail,
-                                        margin_for(r, m.angle_uncertainty_deg)))
+            value = None if (r.side_only and view != "side") else getattr(m, r.metric)
+            results.append(evaluate_row(r, value, warn, fail, margin_for(r, m.angle_uncertainty_deg)))
         status, row = combine(fault, results)
         ev = _evidence(row.rule, m) if row is not None else None
         criteria.append(criterion_for(fault, status, row, ev))
@@ -334,7 +339,7 @@ def grade(
         return _not_gradable("No complete reps were found to grade.", ex.id, ex.name, assumed,
                              segmentation, metrics)
 
-    rep_grades = tuple(grade_rep(m, ex) for m in metrics)
+    rep_grades = tuple(grade_rep(m, ex, kinematics.view) for m in metrics)
     full = [g for g, m in zip(rep_grades, metrics) if not m.partial]
     scored = full or list(rep_grades)
     set_criteria = grade_set(set_metrics, metrics, ex)

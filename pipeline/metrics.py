@@ -18,7 +18,7 @@ from pipeline.types import KinematicSeries, Rep, RepMetrics, SetMetrics
 
 EARLY_ASCENT_SHARE = 1 / 3  # the part of the way up where hips-first shows
 LOCKOUT_WINDOW_S = 1.0
-VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 1.8, "front": 3.0, "unknown": 2.0}
+VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 2.5, "front": 3.0, "unknown": 2.5}
 BASE_ANGLE_ERROR_DEG = 2.5  # 2-D keypoints on a good side view
 
 
@@ -141,7 +141,8 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         torso_shortening_pct=float(shortening),
         lockout_hip_flexion_deg=float(lock_hip),
         lockout_lean_back_deg=float(lean_back),
-        hip_shoulder_rise_ratio=_rise_ratio(kin, rep),
+        # a pull whose set-up happened before the clip: set-up and break-off blur
+        hip_shoulder_rise_ratio=None if rep.from_floor else _rise_ratio(kin, rep),
         descent_s=None if rep.from_floor else float(rep.bottom_start_s - rep.start_s),
         bottom_pause_s=float(rep.bottom_end_s - rep.bottom_start_s),
         ascent_s=float(rep.lockout_s - rep.bottom_end_s),
