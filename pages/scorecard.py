@@ -46,28 +46,32 @@ if rows:
         lambda r: [f"background-color: {colour[r.name]}26" for _ in r], axis=1
     ).map(lambda g: f"color: {figures.grade_colour(g)}; font-weight: 700", subset=["Grade"]).format(
         {col: ("{:.2f}" if "ratio" in col.lower() or "(s)" in col else "{:.0f}")
-         for col in table.columns if col not in ("Grade", "Faults")}, na_rep="–")
+         for col in table.select_dtypes("number").columns}, na_rep="–")
     st.dataframe(styled, width="stretch")
 
-faults = [(rg, c) for rg in (sc.reps if sc else ()) for c in rg.criteria if c.status in ("warn", "fail")]
+groups = figures.fault_groups(result)
 if sc:
     st.subheader("What the video shows")
-    if not faults:
+    if not groups:
         st.success("No faults found on any rep.")
-    for i, (rg, c) in enumerate(faults):
+    for g, group in enumerate(groups):
         with st.container(border=True):
-            icon = ":red[●]" if c.status == "fail" else ":orange[●]"
-            value = (f" ({shared.fmt_value(c.value, c.unit)}, limit {shared.fmt_value(c.threshold, c.unit)})"
-                     if c.value is not None and c.threshold is not None else "")
-            st.markdown(f"{icon} **Rep {rg.index} · {c.label}**{value}: {c.message}")
-            if c.cue:
-                st.markdown(f"*Cue:* {c.cue}")
-            if c.drill:
-                st.markdown(f"*Drill:* {shared.exercise_name(c.drill)}")
-            if c.evidence_s is not None and st.button(f"See it at {c.evidence_s:.1f} s", key=f"evidence_{i}",
-                                                      icon=":material/play_circle:"):
-                st.session_state[shared.FOCUS_KEY] = float(c.evidence_s)
-                st.switch_page(shared.FRAMES_PAGE)
+            icon = ":red[●]" if group.status == "fail" else ":orange[●]"
+            reps = ", ".join(f"{f.rep}" + ("" if f.status == group.status else f" ({f.status})") for f in group.seen)
+            st.markdown(f"{icon} **{group.label}** — {'fault' if group.status == 'fail' else 'watch'} "
+                        f"on rep{'s' if len(group.seen) > 1 else ''} {reps}")
+            st.write(group.message)
+            if group.cue:
+                st.markdown(f"*Cue:* {group.cue}")
+            if group.drill:
+                st.markdown(f"*Drill:* {shared.exercise_name(group.drill)}")
+            seen = [f for f in group.seen if f.evidence_s is not None]
+            for col, f in ((col, f) for i in range(0, len(seen), 6)
+                           for col, f in zip(st.columns(6), seen[i:i + 6])):
+                if col.button(f"Rep {f.rep} · {f.evidence_s:.1f} s", key=f"evidence_{g}_{f.rep}",
+                              icon=":material/play_circle:", help="Open this moment on the Frames page"):
+                    st.session_state[shared.FOCUS_KEY] = float(f.evidence_s)
+                    st.switch_page(shared.FRAMES_PAGE)
     for c in sc.set_criteria:
         if c.status in ("warn", "fail"):
             st.markdown(f"{':red[●]' if c.status == 'fail' else ':orange[●]'} **Whole set · {c.label}**: {c.message}")

@@ -229,13 +229,6 @@ def analyse_upload(
     return store().put(entry)
 
 
-def fmt_value(value: float, unit: str) -> str:
-    """A criterion value with its unit as people read it: 14°, 0.35 leg, 12%."""
-    unit = {"deg": "°", "degrees": "°", "pct": "%", "percent": "%"}.get(unit, unit)
-    number = f"{value:.0f}" if abs(value) >= 10 or unit in ("°", "%") else f"{value:.2g}"
-    return f"{number}{unit}" if unit in ("°", "%", "") else f"{number} {unit}"
-
-
 def format_eta(eta_s: float | None) -> str:
     if eta_s is None or not np.isfinite(eta_s):
         return ""

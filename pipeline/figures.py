@@ -177,6 +177,51 @@ def rep_bars_figure(result: AnalysisResult, measure: str = "hip_flexion_bottom_d
 
 # --- tables ------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class FaultSeen:
+    rep: int
+    status: str  # "warn" | "fail"
+    evidence_s: float | None
+    value: float | None
+
+
+@dataclass(frozen=True)
+class FaultGroup:
+    """One fault across the set: the worst rep's wording plus every rep it showed in."""
+
+    rule: str
+    label: str
+    status: str  # worst status over the reps
+    message: str  # from the worst (then earliest) rep
+    cue: str
+    drill: str
+    unit: str
+    threshold: float | None
+    seen: tuple[FaultSeen, ...]
+
+
+_SEVERITY = {"fail": 2, "warn": 1}
+
+
+def fault_groups(result: AnalysisResult) -> list[FaultGroup]:
+    """Warned or failed rules grouped by fault, fails first, then by how many reps show it."""
+    by_rule: dict[str, list[tuple[int, Criterion]]] = {}
+    for rg in (result.scorecard.reps if result.scorecard else ()):
+        for c in rg.criteria:
+            if c.status in _SEVERITY:
+                by_rule.setdefault(c.rule, []).append((rg.index, c))
+    groups = []
+    for rule, hits in by_rule.items():
+        worst_rep, worst = max(hits, key=lambda h: (_SEVERITY[h[1].status], -h[0]))
+        groups.append(FaultGroup(
+            rule=rule, label=worst.label, status=worst.status, message=worst.message, cue=worst.cue,
+            drill=worst.drill, unit=worst.unit, threshold=worst.threshold,
+            seen=tuple(FaultSeen(rep, c.status, c.evidence_s, c.value) for rep, c in hits),
+        ))
+    groups.sort(key=lambda g: (-_SEVERITY[g.status], -len(g.seen), g.label))
+    return groups
+
+
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("hip_flexion_bottom_deg", "Hip at bottom (°)"),
     ("knee_flexion_bottom_deg", "Knee at bottom (°)"),
@@ -193,6 +238,14 @@ def _round(v: object) -> object:
     return v
 
 
+def _labels(rg, status: str) -> str:
+    out: list[str] = []
+    for c in rg.criteria:
+        if c.status == status and c.label not in out:
+            out.append(c.label)
+    return ", ".join(out)
+
+
 def rep_rows(result: AnalysisResult) -> list[dict[str, object]]:
     """The per-rep table shown on the scorecard: grade, score, faults and key measures."""
     grades = {rg.index: rg for rg in (result.scorecard.reps if result.scorecard else ())}
@@ -203,7 +256,8 @@ def rep_rows(result: AnalysisResult) -> list[dict[str, object]]:
             "Rep": m.index,
             "Grade": rg.grade if rg else "–",
             "Score": _round(rg.score) if rg else None,
-            "Faults": ", ".join(f.replace("_", " ") for f in rg.faults) if rg else "",
+            "Faults": _labels(rg, "fail") if rg else "",
+            "Watch": _labels(rg, "warn") if rg else "",
         }
         for field, label in TABLE_COLUMNS:
             row[label] = _round(getattr(m, field))

@@ -196,7 +196,8 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
         "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data && p.data.length; }",
         timeout=30_000)
     names = plot.evaluate("p => p.data.map(t => t.name)")
-    points = plot.evaluate("p => p.data[0].x.length")
+    # plotly.js keeps NumPy data base64-packed in p.data; the decoded arrays live in _fullData
+    points = plot.evaluate("p => (p._fullData || p.data)[0].x.length")
     assert "Hip flexion" in names and points > 10
     _shot(page, "browser_charts.png")
     _assert_no_traceback(page)

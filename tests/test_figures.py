@@ -78,7 +78,7 @@ def test_rep_bars_are_coloured_by_grade(result):
 def test_rep_rows_and_csv_carry_grades_and_metrics(result):
     rows = figures.rep_rows(result)
     assert [r["Grade"] for r in rows] == ["A", "B", "C"]
-    assert rows[2]["Faults"] == "rounded back"
+    assert rows[2]["Faults"] == "Flat back" and rows[1]["Watch"] == "Flat back" and rows[0]["Faults"] == ""
     parsed = list(csv.DictReader(io.StringIO(figures.rep_metrics_csv(result))))
     assert [p["rep"] for p in parsed] == ["1", "2", "3"]
     assert float(parsed[0]["hip_flexion_bottom_deg"]) == 90.0
@@ -95,3 +95,11 @@ def test_figures_cope_with_no_reps_and_no_scorecard(result):
     assert figures.hand_path_figure(empty).data == ()
     assert figures.rep_rows(empty) == []
     assert figures.rep_metrics_csv(empty).count("\n") == 1
+
+
+def test_fault_groups_collect_each_fault_over_the_reps(result):
+    (group,) = figures.fault_groups(result)
+    assert group.rule == "rounded_back" and group.status == "fail"
+    assert group.message == "The upper back rounded at the bottom."
+    assert [(f.rep, f.status) for f in group.seen] == [(2, "warn"), (3, "fail")]
+    assert group.seen[1].evidence_s == result.reps[2].bottom_s

@@ -92,9 +92,9 @@ def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result,
     table = at.dataframe[0].value
     assert list(table["Grade"]) == ["A", "B", "C"]
     text = _texts(at)
-    assert "Rep 3 · Flat back" in text and "*Drill:* Standing dowel hinge" in text and "Stay with **Kettlebell deadlift**" in text
-    expected = [f"See it at {r.bottom_s:.1f} s" for r in result.reps[1:]]
-    assert [b.label for b in at.button if b.label.startswith("See it at")] == expected
+    assert "**Flat back** — fault on reps 2 (warn), 3" in text and "*Drill:* Standing dowel hinge" in text and "Stay with **Kettlebell deadlift**" in text
+    expected = [f"Rep {r.index} · {r.bottom_s:.1f} s" for r in result.reps[1:]]
+    assert [b.label for b in at.button if b.label.startswith("Rep ")] == expected
     assert len(at.get("download_button")) == 2
 
 
@@ -103,7 +103,7 @@ def test_evidence_button_opens_frames_at_that_time(result, clip):
     at.switch_page(shared.SCORECARD_PAGE).run()
     # when the rep 3 evidence button is pressed
     t = result.reps[2].bottom_s
-    next(b for b in at.button if b.label == f"See it at {t:.1f} s").click().run()
+    next(b for b in at.button if b.label == f"Rep 3 · {t:.1f} s").click().run()
     # then the Frames page is shown at that moment, with rep 3 chosen and the video starting there
     _no_traceback(at)
     assert at.title[0].value == "Frames"
