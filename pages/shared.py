@@ -138,15 +138,6 @@ def require_current() -> StoredAnalysis:
     return entry
 
 
-def inject(result: AnalysisResult, *, filename: str = "stored.json", video_path: str | None = None) -> StoredAnalysis:
-    """Put an existing result in the store and show it (stored results, tests)."""
-    key = "stored-" + hashlib.sha256(filename.encode()).hexdigest()[:16]
-    path = video_path or (result.video.path if Path(result.video.path).is_file() else None)
-    entry = store().put(StoredAnalysis(key=key, filename=filename, result=result, video_path=path, workdir=None))
-    set_current(key)
-    return entry
-
-
 # --- analysis ------------------------------------------------------------------
 
 def analysis_key(content_sha256: str, config: AnalysisConfig) -> str:

@@ -93,12 +93,29 @@ def _point(xy: np.ndarray, conf: np.ndarray, i: int, min_conf: float) -> np.ndar
     return p
 
 
-def _label(image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], s: float) -> None:
+def _label(
+    image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], s: float,
+    taken: list[tuple[int, int, int, int]] | None = None,
+) -> None:
+    """Text on a dark box at ``org``, nudged down (then up) off boxes already in ``taken``."""
     font, fs, th = cv2.FONT_HERSHEY_SIMPLEX, 0.55 * s, max(1, int(round(1.5 * s)))
     (w, h), base = cv2.getTextSize(text, font, fs, th)
-    x = int(np.clip(org[0], 0, max(0, image.shape[1] - w - 4)))
-    y = int(np.clip(org[1], h + 4, image.shape[0] - base - 2))
-    cv2.rectangle(image, (x - 3, y - h - 4), (x + w + 3, y + base + 2), TEXT_BG, -1)
+    x = int(np.clip(org[0], 3, max(3, image.shape[1] - w - 4)))
+    y0 = int(np.clip(org[1], h + 4, image.shape[0] - base - 2))
+    step = h + base + 8
+    candidates = [y0] + [y0 + k * step for k in range(1, 6)] + [y0 - k * step for k in range(1, 6)]
+    y = y0
+    for cand in candidates:
+        if not (h + 4 <= cand <= image.shape[0] - base - 2):
+            continue
+        box = (x - 3, cand - h - 4, x + w + 3, cand + base + 2)
+        if not taken or all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in taken):
+            y = cand
+            break
+    box = (x - 3, y - h - 4, x + w + 3, y + base + 2)
+    if taken is not None:
+        taken.append(box)
+    cv2.rectangle(image, box[:2], box[2:], TEXT_BG, -1)
     cv2.putText(image, text, (x, y), font, fs, colour, th, cv2.LINE_AA)
 
 
@@ -146,21 +163,22 @@ def annotate(
             cv2.line(out, ipt(pts[a]), ipt(pts[b]), colour, th + (1 if colour == TORSO else 0), cv2.LINE_AA)
 
     hip, knee, shoulder, ankle = pts["hip"], pts["knee"], pts["shoulder"], pts["ankle"]
+    taken: list[tuple[int, int, int, int]] = []
     radius = int(round(32 * s))
     if hip is not None and knee is not None and shoulder is not None:
         # Hip flexion: angle between the thigh's line extended above the hip and the torso.
         up = hip + (hip - knee)
         mid = _arc(out, hip, up, shoulder, HIP_ARC, radius, th)
         pos = hip + (radius + 14 * s) * np.array([math.cos(mid), math.sin(mid)])
-        _label(out, f"hip {_fmt(angles.hip_flexion_deg)}", ipt(pos), HIP_ARC, s)
+        _label(out, f"hip {_fmt(angles.hip_flexion_deg)}", ipt(pos), HIP_ARC, s, taken)
     if knee is not None and hip is not None and ankle is not None:
         ext = knee + (knee - ankle)
         mid = _arc(out, knee, ext, hip, KNEE_ARC, radius, th)
         pos = knee + (radius + 14 * s) * np.array([math.cos(mid), math.sin(mid)])
-        _label(out, f"knee {_fmt(angles.knee_flexion_deg)}", ipt(pos), KNEE_ARC, s)
+        _label(out, f"knee {_fmt(angles.knee_flexion_deg)}", ipt(pos), KNEE_ARC, s, taken)
     if hip is not None and shoulder is not None:
         centre = (hip + shoulder) / 2
-        _label(out, f"torso {_fmt(angles.torso_angle_deg)}", ipt(centre + np.array([8 * s, -8 * s])), TORSO, s)
+        _label(out, f"torso {_fmt(angles.torso_angle_deg)}", ipt(centre + np.array([8 * s, -8 * s])), TORSO, s, taken)
     for j in JOINTS:  # joints last, so labels never hide them
         if pts[j] is not None:
             cv2.circle(out, ipt(pts[j]), max(2, int(round(4 * s))), JOINT, -1, cv2.LINE_AA)
