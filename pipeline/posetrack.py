@@ -19,12 +19,12 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta
 from pipeline.video import iter_frames
 
 _DONE = object()
-DECODE_MAX_SIDE = 1280  # the model sees at most imgsz px; no need to convert 4K
+DECODE_MIN_SIDE = 640  # frames are scaled to max(this, imgsz) on the long side while converting
 
 
-def _decode_thread(path: str, every_s: float, out: queue.Queue) -> None:
+def _decode_thread(path: str, every_s: float | None, max_side: int, out: queue.Queue) -> None:
     try:
-        for frame in iter_frames(path, every_s=every_s, max_side=DECODE_MAX_SIDE):
+        for frame in iter_frames(path, every_s=every_s, max_side=max_side, interpolation="FAST_BILINEAR"):
             out.put(frame)
         out.put(_DONE)
     except BaseException as exc:  # handed to the consumer
@@ -40,7 +40,8 @@ def estimate_pose(
     """Run the model over the clip and return the chosen lifter's keypoints."""
     every_s = 1.0 / config.analysis_fps if config.analysis_fps and config.analysis_fps < meta.fps else None
     frames_q: queue.Queue = queue.Queue(maxsize=2 * max(estimator.batch_size, 4))
-    worker = threading.Thread(target=_decode_thread, args=(meta.path, every_s, frames_q), daemon=True)
+    max_side = max(DECODE_MIN_SIDE, int(config.imgsz))
+    worker = threading.Thread(target=_decode_thread, args=(meta.path, every_s, max_side, frames_q), daemon=True)
     worker.start()
 
     detections, t_s, frame_index = [], [], []

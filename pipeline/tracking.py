@@ -21,6 +21,7 @@ MIN_SIMILARITY = 0.3
 MAX_STITCH_GAP_FRAMES = 30
 MAX_STITCH_OVERLAP_FRAMES = 3
 CONTAINED = 0.8
+MIN_PERSON_COVERAGE = 0.1
 
 
 @dataclass
@@ -226,7 +227,14 @@ def select_lifter(
         track = next(t for t in tracks if t.track_id == chosen)
         xy[track.frames] = np.asarray(track.xy)
         conf[track.frames] = np.asarray(track.conf)
-    people_max = max((len(d) for d in per_frame), default=0)
+    # people seen together, counting only those present for a tenth of the clip
+    # (a one-off false detection is not a second person)
+    persistent = {s.track_id for s in summaries if s.coverage >= MIN_PERSON_COVERAGE}
+    per_frame_count = np.zeros(n, dtype=int)
+    for t in tracks:
+        if t.track_id in persistent:
+            per_frame_count[t.frames] += 1
+    people_max = int(per_frame_count.max()) if n else 0
     pose = PoseSeries(
         t_s=np.asarray(t_s, dtype=float),
         frame_index=np.asarray(frame_index, dtype=np.int64),
@@ -235,7 +243,7 @@ def select_lifter(
         image_width=image_width,
         image_height=image_height,
         lifter_track_id=chosen,
-        track_ids=tuple(s.track_id for s in summaries if s.coverage >= 0.1),
+        track_ids=tuple(s.track_id for s in summaries if s.coverage >= MIN_PERSON_COVERAGE),
         people_max=people_max,
     )
     return pose, summaries

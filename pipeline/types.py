@@ -303,7 +303,7 @@ class AnalysisConfig:
     model: str | None = None  # explicit weights path
     exercise: str = "auto"
     track_id: int | None = None  # override the automatic lifter choice
-    analysis_fps: float = 12.0  # frames per second sent to the pose model
+    analysis_fps: float = 10.0  # frames per second sent to the pose model
     imgsz: int = 416
     max_duration_s: float = 600.0
     min_duration_s: float = 1.0

@@ -179,12 +179,15 @@ def iter_frames(
     max_side: int | None = None,
     start_s: float = 0.0,
     end_s: float | None = None,
+    interpolation: str | None = None,
 ) -> Iterator[Frame]:
     """Stream frames in display orientation.
 
     ``every_s`` keeps one frame per interval of container time (others are
     decoded but never converted, which is the expensive part); ``max_side``
-    scales the long side down during colour conversion.
+    scales the long side down during colour conversion (``interpolation``
+    names the swscale filter, e.g. ``"FAST_BILINEAR"`` when speed matters more
+    than the last bit of sharpness).
     """
     path = Path(path)
     container = _open(path)
@@ -215,7 +218,9 @@ def iter_frames(
                     next_keep = (next_keep if math.isfinite(next_keep) else t) + every_s
                     if next_keep <= t:  # a gap in the stream: restart the grid here
                         next_keep = t + every_s
-                image = frame.reformat(width=size[0], height=size[1], format="bgr24").to_ndarray()
+                image = frame.reformat(
+                    width=size[0], height=size[1], format="bgr24", interpolation=interpolation
+                ).to_ndarray()
                 yield Frame(index=index, t_s=float(t), image=_rotate(image, rotation))
         except av.error.FFmpegError as exc:
             raise VideoError(
