@@ -19,7 +19,12 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def hampel(x: np.ndarray, *, window: int, n_sigmas: float = 3.0, min_dev: float = 0.0) -> np.ndarray:
     """Replace samples further than ``n_sigmas`` robust deviations from the
-    running median (``window`` samples each side) with NaN."""
+    running median (``window`` samples each side) with NaN.
+
+    A sample must also stand out from the straight line through its two
+    neighbours: the turning point of a fast, smooth movement (the bottom of a
+    rep) sits far from a running median yet on a smooth curve, and is no outlier.
+    """
     x = np.asarray(x, dtype=float).copy()
     finite = np.isfinite(x)
     if finite.sum() < 3:
@@ -28,7 +33,10 @@ def hampel(x: np.ndarray, *, window: int, n_sigmas: float = 3.0, min_dev: float 
     filled = fill_gaps(x, max_gap=len(x))
     med = median_filter(filled, size=size, mode="nearest")
     mad = median_filter(np.abs(filled - med), size=size, mode="nearest") * 1.4826
-    bad = finite & (np.abs(x - med) > np.maximum(n_sigmas * mad, min_dev))
+    limit = np.maximum(n_sigmas * mad, min_dev)
+    padded = np.concatenate([filled[1:2], filled, filled[-2:-1]])
+    off_line = np.abs(x - 0.5 * (padded[:-2] + padded[2:]))
+    bad = finite & (np.abs(x - med) > limit) & (off_line > limit)
     x[bad] = np.nan
     return x
 
