@@ -43,13 +43,19 @@ def _facing(xy: np.ndarray, pts: dict[str, int]) -> int:
     return 1 if votes.size == 0 or votes.sum() >= 0 else -1
 
 
+def _pair_mean(pair: np.ndarray) -> np.ndarray:
+    """Mean of a left/right point pair (T,2,2) -> (T,2), NaN where both are missing."""
+    count = np.isfinite(pair).sum(axis=1)
+    return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+
+
 def estimate_view(pose: PoseSeries) -> tuple[View, float]:
     """Side / angled / front from left-right spread against torso length, with a confidence."""
     xy = pose.xy
     sh_w = np.abs(xy[:, KP["left_shoulder"], 0] - xy[:, KP["right_shoulder"], 0])
     hip_w = np.abs(xy[:, KP["left_hip"], 0] - xy[:, KP["right_hip"], 0])
-    mid_sh = np.nanmean(xy[:, [KP["left_shoulder"], KP["right_shoulder"]]], axis=1)
-    mid_hip = np.nanmean(xy[:, [KP["left_hip"], KP["right_hip"]]], axis=1)
+    mid_sh = _pair_mean(xy[:, [KP["left_shoulder"], KP["right_shoulder"]]])
+    mid_hip = _pair_mean(xy[:, [KP["left_hip"], KP["right_hip"]]])
     torso = np.linalg.norm(mid_sh - mid_hip, axis=1)
     upright = np.abs(mid_sh[:, 1] - mid_hip[:, 1]) > 0.8 * torso  # judge on upright frames
     spread = ((sh_w + hip_w) / 2) / np.maximum(torso, 1e-6)
