@@ -99,6 +99,13 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
             ) from exc
         if not pts:
             raise VideoError(f"“{path.name}” contains no video frames.")
+        declared = int(stream.frames or 0)  # the container's own frame count (MP4/MOV/AVI index)
+        if declared and declared - len(pts) > max(2, 0.02 * declared):
+            # A truncated MP4 with its index up front demuxes cleanly, just stopping early.
+            raise VideoError(
+                f"“{path.name}” is cut short or damaged: only {len(pts)} of its {declared} frames are in the file. "
+                "Copy or export the clip again and upload the full file."
+            )
         first = _first_frame(path)
         rotation = _display_rotation(first.rotation)
         stored_w, stored_h = first.width, first.height
