@@ -4,7 +4,9 @@ Cycles are found on the shoulders' drop below standing (a vertical distance,
 which survives a camera turned off the side view) with hysteresis as in
 Ultralytics' AIGym counter, but judged per cycle: a cycle starts when the
 shoulders drop a tenth of a leg length below the local top and ends when they
-come back within 30 % of that cycle's own depth (lockout). A cycle counts as a
+come back within 30 % of that cycle's own depth. Phase times (start, bottom,
+lockout) are then read from hip flexion, which leaves standing and returns to
+it more sharply than shoulder height does. A cycle counts as a
 rep only if it looks like a lift: hip flexion rises and falls with it, the
 feet stay planted, the model saw the joints clearly and it took a plausible
 time. A pull from the floor counts; going down at the end to park the weight
@@ -122,8 +124,20 @@ def _planted(kin: KinematicSeries, lo: int, hi: int) -> bool:
 def _build_rep(
     hip: np.ndarray, t: np.ndarray, ex: _Excursion, prev_return_i: int, next_start_i: int | None, partial: bool
 ) -> Rep:
-    """Phase times of one cycle: start, bottom pause, lockout, end of the top pause."""
+    """Phase times of one cycle: start, bottom pause, lockout, end of the top pause.
+
+    ``hip`` is the signal the phases are read from (hip flexion, or the fold
+    signal where hip flexion is missing); the cycle's indices locate it.
+    """
     n = len(hip)
+    seg = hip[ex.start_i : ex.return_i + 1]
+    if ex.from_floor or not np.isfinite(seg).any():
+        bottom_i = ex.bottom_i
+    else:
+        bottom_i = ex.start_i + int(np.nanargmax(seg))
+    before = hip[prev_return_i : bottom_i + 1]
+    top_before = float(np.nanmin(before)) if np.isfinite(before).any() else float(hip[ex.start_i])
+    ex = _Excursion(ex.start_i, bottom_i, ex.return_i, top_before, ex.from_floor)
     depth = float(hip[ex.bottom_i] - ex.top_deg)
     tol = max(3.0, 0.08 * depth)
     stop = next_start_i if next_start_i is not None else n - 1
@@ -181,6 +195,7 @@ def fold_signal(kin: KinematicSeries) -> np.ndarray:
 def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
     """Reps in time order, numbered from 1; partial reps are kept and flagged."""
     fold = fold_signal(kin)
+    hip = np.where(kin.valid, kin.hip_flexion_deg, np.nan)
     th = thresholds(fold, 0.0)
     if th is None or len(kin) < 5:
         return ()
@@ -203,8 +218,21 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
         prev_return = earlier[-1] if earlier else 0
         next_start = lifts[k + 1].start_i if k + 1 < len(lifts) else None
         partial = bool(depths[k] < FULL_FRACTION * typical)
-        reps.append(_build_rep(fold, kin.t_s, ex, prev_return, next_start, partial))
+        signal = hip if _covers(hip, ex) else fold
+        reps.append(_build_rep(signal, kin.t_s, ex, prev_return, next_start, partial))
+    # each top pause ends where the next rep starts
+    reps = [
+        _replace(r, end_i=reps[k + 1].start_i, end_s=reps[k + 1].start_s)
+        if k + 1 < len(reps) and reps[k + 1].start_i >= r.lockout_i else r
+        for k, r in enumerate(reps)
+    ]
     return tuple(_replace(r, index=k + 1) for k, r in enumerate(reps))
+
+
+def _covers(signal: np.ndarray, ex: _Excursion) -> bool:
+    """The signal is measured through most of the cycle."""
+    seg = signal[ex.start_i : ex.return_i + 1]
+    return bool(np.isfinite(seg).mean() >= 0.8)
 
 
 def _confident(kin: KinematicSeries, ex: _Excursion) -> bool:
