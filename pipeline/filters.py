@@ -22,8 +22,9 @@ def hampel(x: np.ndarray, *, window: int, n_sigmas: float = 3.0, min_dev: float 
     running median (``window`` samples each side) with NaN.
 
     A sample must also stand out from the straight line through its two
-    neighbours: the turning point of a fast, smooth movement (the bottom of a
-    rep) sits far from a running median yet on a smooth curve, and is no outlier.
+    neighbours by more than the signal locally bends: the turning point of a
+    fast, smooth movement (the bottom of a rep) sits far from a running median
+    yet on a smooth curve, and is no outlier.
     """
     x = np.asarray(x, dtype=float).copy()
     finite = np.isfinite(x)
@@ -35,8 +36,9 @@ def hampel(x: np.ndarray, *, window: int, n_sigmas: float = 3.0, min_dev: float 
     mad = median_filter(np.abs(filled - med), size=size, mode="nearest") * 1.4826
     limit = np.maximum(n_sigmas * mad, min_dev)
     padded = np.concatenate([filled[1:2], filled, filled[-2:-1]])
-    off_line = np.abs(x - 0.5 * (padded[:-2] + padded[2:]))
-    bad = finite & (np.abs(x - med) > limit) & (off_line > limit)
+    off_line = np.abs(filled - 0.5 * (padded[:-2] + padded[2:]))
+    bend = median_filter(off_line, size=size, mode="nearest") * 1.4826  # how curved the signal runs here
+    bad = finite & (np.abs(x - med) > limit) & (off_line > np.maximum(n_sigmas * bend, min_dev))
     x[bad] = np.nan
     return x
 
