@@ -1,0 +1,33 @@
+"""Shared fixtures: the loaded pose model (once per session) and the real clips folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CLIPS_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "clips"
+
+
+@pytest.fixture(scope="session")
+def estimator():
+    """One ``PoseEstimator`` for every test that needs the real model."""
+    import models
+
+    try:
+        found = models.find_local()
+    except models.WeightsNotFound as exc:
+        pytest.skip(f"pose weights not found: {exc}")
+    if found is None:
+        pytest.skip("pose weights not found: run python -m models fetch")
+    from pipeline.pose import PoseEstimator
+
+    return PoseEstimator()
+
+
+@pytest.fixture(scope="session")
+def clips_dir() -> Path:
+    """The real lifting clips kept outside the repository (../shared/fixtures/clips)."""
+    if not CLIPS_DIR.is_dir() or not any(CLIPS_DIR.iterdir()):
+        pytest.skip(f"real clips not found at {CLIPS_DIR} (kept outside the repository)")
+    return CLIPS_DIR
