@@ -100,7 +100,7 @@ FAULTS: tuple[Fault, ...] = (
           "Stand all the way up: squeeze your glutes until hips line up with shoulders.",
           "glute_bridge", "stay", 20.0),
     Fault("head_misaligned", "Head out of line",
-          "Tuck your chin a little and look at the floor a couple of metres ahead; neck in line with your back.",
+          "Keep your neck long and in line with your back: eyes on the floor a couple of metres ahead, chin neither cranked up nor tucked in.",
           "standing_dowel_hinge", "stay", 10.0),
     Fault("rushed_tempo", "Rushed lowering",
           "Slow the way down: count three seconds down, two seconds up.",
