@@ -34,6 +34,12 @@ MAX_FOOT_LIFT_LEG = 0.35
 MIN_REP_S = 0.4
 MAX_REP_S = 30.0
 MAX_GAP_S = 1.0
+EDGE_TOL_DEG, EDGE_TOL_SHARE = 1.5, 0.02  # within this of the top level: still at the top
+PLATEAU_BAND_DEG = 4.0
+BOTTOM_MAX_SPEED_DEG_S = 7.0  # slower than this near the deepest point: holding the bottom
+TOP_BAND_SHARE = 0.15  # a rep's start/lockout lies within this share of its depth of the top
+MIN_FALL_DEG = 0.05  # still moving toward the top
+BOTTOM_TOL_DEG, BOTTOM_TOL_SHARE = 1.5, 0.02  # within this of the deepest value: in the bottom pause
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,36 @@ def _planted(kin: KinematicSeries, lo: int, hi: int) -> bool:
     return bool(travel <= MAX_FOOT_TRAVEL_LEG and lift <= MAX_FOOT_LIFT_LEG)
 
 
+def _walk_to_top(hip: np.ndarray, from_i: int, limit_i: int, step: int, ceiling: float) -> int:
+    """From the bottom, follow the hips opening until they stop: the first
+    sample (going ``step``) that is no longer falling, once below ``ceiling``.
+
+    This finds where a rep leaves or reaches the top even when the top
+    pause is noisy, without a tolerance band that lags on smooth motion.
+    """
+    i = from_i
+    while (step > 0 and i + step <= limit_i) or (step < 0 and i + step >= limit_i):
+        j = i + step
+        if not np.isfinite(hip[j]):
+            break
+        if hip[j] < hip[i] - MIN_FALL_DEG or hip[i] > ceiling:
+            i = j
+            continue
+        break
+    return int(i)
+
+
+def _plateau(values: np.ndarray, band_deg: float = PLATEAU_BAND_DEG) -> float:
+    """The level of the flattest low stretch: median of the samples near the minimum.
+
+    A noisy top pause has a minimum below its typical value; measuring edges
+    from the minimum would push them onto random dips.
+    """
+    finite = values[np.isfinite(values)]
+    low = finite[finite <= finite.min() + band_deg]
+    return float(np.median(low))
+
+
 def _build_rep(
     hip: np.ndarray, t: np.ndarray, ex: _Excursion, prev_return_i: int, next_start_i: int | None, partial: bool
 ) -> Rep:
@@ -139,29 +175,35 @@ def _build_rep(
     top_before = float(np.nanmin(before)) if np.isfinite(before).any() else float(hip[ex.start_i])
     ex = _Excursion(ex.start_i, bottom_i, ex.return_i, top_before, ex.from_floor)
     depth = float(hip[ex.bottom_i] - ex.top_deg)
-    tol = max(3.0, 0.08 * depth)
+    tol = max(BOTTOM_TOL_DEG, BOTTOM_TOL_SHARE * depth)  # the bottom pause band
+    edge = max(EDGE_TOL_DEG, EDGE_TOL_SHARE * depth)  # leaving / reaching the top
     stop = next_start_i if next_start_i is not None else n - 1
     after = hip[ex.return_i : stop + 1]
-    top_after = float(np.nanmin(after)) if np.isfinite(after).any() else float(hip[ex.return_i])
-    near = _local_extreme_run(hip, ex.bottom_i, stop, top_after, tol)
-    lockout_i = int(near[0]) if near.size else ex.return_i
+    top_after = _plateau(after) if np.isfinite(after).any() else float(hip[ex.return_i])
+    lockout_i = _walk_to_top(hip, ex.bottom_i, stop, +1, top_after + TOP_BAND_SHARE * depth)
     end_i = stop
     if next_start_i is None:  # the top pause ends when the hips fold again, or with the clip
-        later = np.flatnonzero(np.isfinite(hip[lockout_i:]) & (hip[lockout_i:] > top_after + tol))
+        later = np.flatnonzero(np.isfinite(hip[lockout_i:]) & (hip[lockout_i:] > top_after + edge))
         end_i = int(lockout_i + later[0] - 1) if later.size else n - 1
         end_i = max(end_i, lockout_i)
     start_i = ex.start_i
     if not ex.from_floor:
         seg = hip[prev_return_i : ex.bottom_i + 1]
-        level = float(np.nanmin(seg)) if np.isfinite(seg).any() else float(hip[ex.start_i])
-        near = _local_extreme_run(hip, prev_return_i, ex.bottom_i, level, tol)
-        start_i = int(near[-1]) if near.size else ex.start_i
+        level = _plateau(seg) if np.isfinite(seg).any() else float(hip[ex.start_i])
+        start_i = _walk_to_top(hip, ex.bottom_i, prev_return_i, -1, level + TOP_BAND_SHARE * depth)
     bi = ex.bottom_i
+
+    def still(a: int, b: int) -> bool:
+        """Sample b belongs to the bottom pause next to sample a."""
+        if not np.isfinite(hip[b]) or hip[b] < hip[bi] - tol:
+            return False
+        return abs(hip[b] - hip[a]) <= BOTTOM_MAX_SPEED_DEG_S * abs(t[b] - t[a])
+
     lo = bi
-    while lo - 1 >= start_i and np.isfinite(hip[lo - 1]) and hip[lo - 1] >= hip[bi] - tol:
+    while lo - 1 >= start_i and still(lo, lo - 1):
         lo -= 1
     hi = bi
-    while hi + 1 <= lockout_i and np.isfinite(hip[hi + 1]) and hip[hi + 1] >= hip[bi] - tol:
+    while hi + 1 <= lockout_i and still(hi, hi + 1):
         hi += 1
     return Rep(
         index=0,
