@@ -161,6 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet and sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr)
 
+    try:
+        return _emit(result, args)
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+def _emit(result: AnalysisResult, args: argparse.Namespace) -> int:
     doc = result_json(result)
     if args.json == "-":
         print(json.dumps(doc, allow_nan=False))

@@ -45,16 +45,23 @@ class TrackSummary:
     score: float
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Overlap area between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
     x1 = np.maximum(a[:, None, 0], b[None, :, 0])
     y1 = np.maximum(a[:, None, 1], b[None, :, 1])
     x2 = np.minimum(a[:, None, 2], b[None, :, 2])
     y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+    return np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
+    inter = intersection(a, b)
+    return inter / np.maximum(_area(a)[:, None] + _area(b)[None, :] - inter, 1e-9)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -77,13 +84,7 @@ def dedupe(det):
     if n < 2:
         return det
     b = det.boxes_xyxy
-    x1 = np.maximum(b[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(b[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(b[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(b[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    contained = inter / np.maximum(area[:, None], 1e-9)  # share of box i inside box j
+    contained = intersection(b, b) / np.maximum(_area(b)[:, None], 1e-9)  # share of box i inside box j
     keep = np.ones(n, bool)
     for i in np.argsort(det.box_conf):
         others = keep.copy()

@@ -51,7 +51,10 @@ def _open(path: Path) -> av.container.InputContainer:
             "Export it again from your phone as MP4 or MOV and upload the new file."
         ) from exc
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise VideoError(f"“{path.name}” could not be opened as a video ({exc.__class__.__name__}).") from exc
+        raise VideoError(
+            f"“{path.name}” could not be opened as a video. "
+            "Export it again from your phone as MP4 or MOV and upload the new file."
+        ) from exc
 
 
 def _display_rotation(rotation: int | float) -> int:
@@ -82,7 +85,8 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
     try:
         if not container.streams.video:
             raise VideoError(
-                f"“{path.name}” has no video picture in it (it may be audio only). Upload the clip itself."
+                f"“{path.name}” has no video frames in it (it may be audio only, or an empty recording). "
+                "Upload the video clip of the set itself."
             )
         stream = container.streams.video[0]
         tb = float(stream.time_base) if stream.time_base else 1.0 / 30.0
@@ -98,12 +102,23 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
                 "Copy or export the clip again and upload the full file."
             ) from exc
         if not pts:
-            raise VideoError(f"“{path.name}” contains no video frames.")
+            raise VideoError(
+                f"“{path.name}” contains no video frames (an empty or failed recording). "
+                "Record the set again and upload that clip."
+            )
         declared = int(stream.frames or 0)  # the container's own frame count (MP4/MOV/AVI index)
         if declared and declared - len(pts) > max(2, 0.02 * declared):
             # A truncated MP4 with its index up front demuxes cleanly, just stopping early.
             raise VideoError(
                 f"“{path.name}” is cut short or damaged: only {len(pts)} of its {declared} frames are in the file. "
+                "Copy or export the clip again and upload the full file."
+            )
+        header_s = container.duration / 1e6 if container.duration else 0.0
+        seen_s = (max(pts) - min(pts)) * tb
+        if "matroska" in (container.format.name or "") and header_s > 2.0 and seen_s < 0.8 * header_s - 0.5:
+            # MKV/WebM declare no frame count, but a header duration when the writer finished the file.
+            raise VideoError(
+                f"“{path.name}” is cut short or damaged: only {seen_s:.1f} s of its {header_s:.1f} s are in the file. "
                 "Copy or export the clip again and upload the full file."
             )
         first = _first_frame(path)
@@ -122,7 +137,10 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
     width, height = (stored_h, stored_w) if rotation in (90, 270) else (stored_w, stored_h)
 
     if len(times) < 2:
-        raise VideoError(f"“{path.name}” has a single frame: it is a still image, not a video.")
+        raise VideoError(
+            f"“{path.name}” has a single frame: it is a still image, not a video. "
+            "Upload a video of the whole set."
+        )
     if duration_s < limits.min_duration_s:
         raise VideoError(
             f"“{path.name}” lasts {duration_s:.2f} s; a lift needs at least {limits.min_duration_s:.0f} s. "
@@ -164,12 +182,14 @@ def _first_frame(path: Path) -> av.VideoFrame:
             return frame
     except av.error.FFmpegError as exc:
         raise VideoError(
-            f"“{path.name}” has a video stream that cannot be decoded ({exc.__class__.__name__}). "
+            f"“{path.name}” has a video stream that cannot be decoded. "
             "Export it again as H.264 MP4."
         ) from exc
     finally:
         container.close()
-    raise VideoError(f"“{path.name}” contains no decodable video frames.")
+    raise VideoError(
+        f"“{path.name}” contains no video frames that can be decoded. Export it again as H.264 MP4."
+    )
 
 
 def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:

@@ -222,8 +222,8 @@ def test_truncated_avi_is_cut_short(tmp_path):
     assert "cut short" in err.message, err.message
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: MKV/WebM declare no frame count, so a cut-short one probes as a shorter clip")
 def test_truncated_webm_is_cut_short(tmp_path):
+    """MKV/WebM declare no frame count; the header duration gives the cut away."""
     # given a 4 s WebM cut to 40% of its bytes
     full = write_clip(tmp_path / "full.webm", codec="libvpx", width=320, height=240, seconds=4, fps=25)
     cut = _truncate(full, tmp_path / "cut.webm")
@@ -231,6 +231,14 @@ def test_truncated_webm_is_cut_short(tmp_path):
     err = probe_error(cut)
     # then it is refused as cut short
     assert _says_cut_short(err.message), err.message
+
+
+def test_complete_mkv_and_webm_are_not_called_cut_short(tmp_path):
+    # given complete 4 s MKV and WebM files
+    for name, codec in (("full.mkv", "libx264"), ("full.webm", "libvpx")):
+        full = write_clip(tmp_path / name, codec=codec, width=320, height=240, seconds=4, fps=25)
+        # when probed, then they are accepted with their whole duration
+        assert probe(full).duration_s == pytest.approx(4.0, abs=0.1)
 
 
 def test_slightly_trimmed_tail_still_probes(tmp_path):
