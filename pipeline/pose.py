@@ -115,6 +115,12 @@ class PoseEstimator:
         self.half = self.device.startswith("cuda")
         self.batch_size = 16 if self.half else 1
         self.backend, self._model = self._load(backend)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Ultralytics sets its predictor up on the first call (about 2 s on
+        the CPU): pay that while loading, not during the first analysis."""
+        self.detect([np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)])
 
     @property
     def model_name(self) -> str:
