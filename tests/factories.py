@@ -242,6 +242,15 @@ def draw_lifter(image: np.ndarray, t_s: float) -> np.ndarray:
     return image
 
 
+def encode_all(container, stream, frames) -> None:
+    """Encode ``frames`` (PyAV video or audio frames) into ``stream``, then flush the encoder."""
+    for frame in frames:
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+
+
 def write_synthetic_clip(
     path: str | Path, *, duration_s: float = DURATION_S, fps: int = 30, codec: str = "libx264"
 ) -> Path:
@@ -250,12 +259,9 @@ def write_synthetic_clip(
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=Fraction(fps, 1))
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        for i in range(int(round(duration_s * fps))):
-            img = np.full((HEIGHT, WIDTH, 3), 40, np.uint8)
-            draw_lifter(img, i / fps)
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        frames = (
+            av.VideoFrame.from_ndarray(draw_lifter(np.full((HEIGHT, WIDTH, 3), 40, np.uint8), i / fps), format="bgr24")
+            for i in range(int(round(duration_s * fps)))
+        )
+        encode_all(out, stream, frames)
     return path

@@ -20,6 +20,7 @@ import models
 from pipeline import cli
 from pipeline.errors import NoPersonError
 from pipeline.types import AnalysisConfig
+from tests.factories import encode_all
 from tests.test_video import write_audio_only, write_clip
 
 REPO = Path(__file__).resolve().parents[1]
@@ -238,18 +239,18 @@ def write_rectangles_clip(path: Path, seconds: float = 3.0, fps: int = 10, width
     container = av.open(str(path), "w")
     stream = container.add_stream("libx264", rate=fps)
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-    for i in range(int(seconds * fps)):
-        img = np.full((height, width, 3), 90, np.uint8)
-        x = (i * 7) % (width - 60)
-        y = (i * 4) % (height - 50)
-        img[y:y + 50, x:x + 60] = (0, 0, 220)
-        img[height - 70:height - 20, width - 40 - x // 2:width - x // 2] = (200, 120, 0)
-        img[20:60, 20 + x // 3:90 + x // 3] = (0, 200, 200)
-        frame = av.VideoFrame.from_ndarray(img, format="bgr24")
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+
+    def frames():
+        for i in range(int(seconds * fps)):
+            img = np.full((height, width, 3), 90, np.uint8)
+            x = (i * 7) % (width - 60)
+            y = (i * 4) % (height - 50)
+            img[y:y + 50, x:x + 60] = (0, 0, 220)
+            img[height - 70:height - 20, width - 40 - x // 2:width - x // 2] = (200, 120, 0)
+            img[20:60, 20 + x // 3:90 + x // 3] = (0, 200, 200)
+            yield av.VideoFrame.from_ndarray(img, format="bgr24")
+
+    encode_all(container, stream, frames())
     container.close()
     return path
 

@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.errors import InputError, VideoError
 from pipeline.video import VideoLimits, iter_frames, probe, read_frames_at
+from tests.factories import encode_all
 
 
 # --------------------------------------------------------------------------- clip writers
@@ -50,18 +51,19 @@ def write_clip(
     if rotation is not None:
         stream.set_display_rotation(rotation)
     n = len(pts_ms) if pts_ms is not None else int(round(seconds * fps))
-    for i in range(n):
-        img = np.zeros((height, width, 3), np.uint8)
-        img[:, :, 1] = (i * 9) % 200
-        img[: height // 4, : width // 4] = 255
-        frame = av.VideoFrame.from_ndarray(img, format="bgr24")
-        if pts_ms is not None:
-            frame.pts = pts_ms[i]
-            frame.time_base = Fraction(1, 1000)
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+
+    def frames():
+        for i in range(n):
+            img = np.zeros((height, width, 3), np.uint8)
+            img[:, :, 1] = (i * 9) % 200
+            img[: height // 4, : width // 4] = 255
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+            if pts_ms is not None:
+                frame.pts = pts_ms[i]
+                frame.time_base = Fraction(1, 1000)
+            yield frame
+
+    encode_all(container, stream, frames())
     container.close()
     return path
 
@@ -71,15 +73,16 @@ def write_audio_only(path: Path, codec: str = "aac", seconds: float = 1.0) -> Pa
     stream = container.add_stream(codec, rate=44100)
     stream.layout = "mono"
     samples = 1024
-    for i in range(int(seconds * 44100 / samples)):
-        tone = (0.2 * np.sin(np.arange(samples) * 0.05)).astype(np.float32)
-        frame = av.AudioFrame.from_ndarray(tone[None, :], format="fltp", layout="mono")  # resampled by encode
-        frame.sample_rate = 44100
-        frame.pts = i * samples
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+    tone = (0.2 * np.sin(np.arange(samples) * 0.05)).astype(np.float32)
+
+    def frames():
+        for i in range(int(seconds * 44100 / samples)):
+            frame = av.AudioFrame.from_ndarray(tone[None, :], format="fltp", layout="mono")  # resampled by encode
+            frame.sample_rate = 44100
+            frame.pts = i * samples
+            yield frame
+
+    encode_all(container, stream, frames())
     container.close()
     return path
 
