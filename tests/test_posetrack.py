@@ -1,0 +1,69 @@
+"""Decode + detect: detections come back in the clip's pixels; the decode thread never outlives the call.
+
+A fake estimator stands in for the model (this module tests the plumbing, not
+the network): it reports one person whose box and keypoints span the decoded
+image it was given.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from pipeline.pose import Detections
+from pipeline.posetrack import estimate_pose
+from pipeline.types import AnalysisConfig
+from pipeline.video import probe
+from tests.test_video import write_clip
+
+
+class FrameSpanningEstimator:
+    """One person per frame: box = the whole decoded image, keypoints on its far corner."""
+
+    batch_size = 4
+
+    def __init__(self, fail_after_calls: int | None = None) -> None:
+        self.calls = 0
+        self.fail_after_calls = fail_after_calls
+        self.sizes: set[tuple[int, int]] = set()
+
+    def detect(self, images):
+        self.calls += 1
+        if self.fail_after_calls is not None and self.calls > self.fail_after_calls:
+            raise RuntimeError("model failed mid-clip")
+        out = []
+        for image in images:
+            h, w = image.shape[:2]
+            self.sizes.add((w, h))
+            xy = np.tile(np.array([w, h], float), (1, 17, 1))
+            out.append(Detections(np.array([[0.0, 0.0, w, h]]), np.array([0.9]), xy, np.full((1, 17), 0.9)))
+        return out
+
+
+def _decode_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "_decode_thread" in t.name]
+
+
+def test_detections_are_scaled_back_to_clip_pixels_on_each_axis(tmp_path):
+    # given a wide clip whose decoded size rounds differently on the two axes
+    meta = probe(write_clip(tmp_path / "wide.mp4", width=1000, height=462, seconds=2.0, fps=10))
+    fake = FrameSpanningEstimator()
+    # when the clip runs through decode + detect
+    pose, _ = estimate_pose(meta, fake, AnalysisConfig(analysis_fps=10))
+    # then the model saw a smaller frame, and every point lands on the clip's own far corner
+    (w, h), = fake.sizes
+    assert w < meta.width and abs(meta.width / w - meta.height / h) > 1e-3
+    assert np.allclose(pose.xy[..., 0], meta.width) and np.allclose(pose.xy[..., 1], meta.height)
+
+
+def test_a_failing_model_stops_the_decode_thread(tmp_path):
+    # given a longer clip (more frames than the queue holds) and a model that fails on its second batch
+    meta = probe(write_clip(tmp_path / "long.mp4", width=320, height=240, seconds=8.0, fps=30))
+    before = len(_decode_threads())
+    # when the analysis fails part-way
+    with pytest.raises(RuntimeError, match="mid-clip"):
+        estimate_pose(meta, FrameSpanningEstimator(fail_after_calls=1), AnalysisConfig(analysis_fps=30))
+    # then no decode thread is left blocked on the full queue
+    assert len(_decode_threads()) == before
