@@ -19,6 +19,7 @@ from pipeline.errors import VideoError
 from pipeline.types import VideoMeta
 
 SUPPORTED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+SEEK_MIN_S = 2.0  # below this, decoding from the start costs less than a seek
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def iter_frames(
     start_s: float = 0.0,
     end_s: float | None = None,
     interpolation: str | None = None,
+    seek: bool = False,
 ) -> Iterator[Frame]:
     """Stream frames in display orientation.
 
@@ -214,7 +216,9 @@ def iter_frames(
     decoded but never converted, which is the expensive part); ``max_side``
     scales the long side down during colour conversion (``interpolation``
     names the swscale filter, e.g. ``"FAST_BILINEAR"`` when speed matters more
-    than the last bit of sharpness).
+    than the last bit of sharpness). ``seek`` jumps to the keyframe before
+    ``start_s`` instead of decoding from the start; frame indices after such
+    a jump are estimated from time and the nominal rate.
     """
     path = Path(path)
     container = _open(path)
@@ -227,6 +231,15 @@ def iter_frames(
         next_keep = -math.inf
         size: tuple[int, int] | None = None
         rotation = 0
+        jumped = False
+        if seek and tb and start_s > SEEK_MIN_S:
+            first = _first_frame(path)
+            if first.pts is not None:
+                t0 = first.pts * tb
+                rotation = _display_rotation(first.rotation)
+                size = _target_size(first.width, first.height, max_side)
+                container.seek(int((t0 + start_s) / tb), stream=stream)  # to the keyframe at or before
+                jumped = True
         try:
             for index, frame in enumerate(container.decode(stream)):
                 raw_t = frame.pts * tb if (frame.pts is not None and tb) else index / nominal
@@ -242,13 +255,13 @@ def iter_frames(
                 if every_s and t < next_keep - 1e-6:
                     continue
                 if every_s:
-                    next_keep = (next_keep if math.isfinite(next_keep) else t) + every_s
-                    if next_keep <= t:  # a gap in the stream: restart the grid here
+                    next_keep += every_s
+                    if next_keep <= t:  # the first frame, or a gap in the stream: (re)start the grid here
                         next_keep = t + every_s
                 image = frame.reformat(
                     width=size[0], height=size[1], format="bgr24", interpolation=interpolation
                 ).to_ndarray()
-                yield Frame(index=index, t_s=float(t), image=_rotate(image, rotation))
+                yield Frame(index=int(round(t * nominal)) if jumped else index, t_s=float(t), image=_rotate(image, rotation))
         except av.error.FFmpegError as exc:
             raise VideoError(
                 f"“{path.name}” stops being readable part-way through: it looks cut short or damaged. "
@@ -263,7 +276,8 @@ def read_frames_at(
 ) -> list[Frame]:
     """The decoded frame nearest to each requested time, in the order asked.
 
-    One forward pass over the clip between the earliest and latest time.
+    One forward pass between the earliest and latest time, after a jump to the
+    keyframe before the earliest.
     """
     if not len(times_s):
         return []
@@ -272,7 +286,7 @@ def read_frames_at(
     best: dict[float, Frame] = {}
     previous: Frame | None = None
     pending = list(wanted)
-    for frame in iter_frames(path, max_side=max_side, start_s=max(0.0, lo - 0.5), end_s=hi + 0.5):
+    for frame in iter_frames(path, max_side=max_side, start_s=max(0.0, lo - 0.5), end_s=hi + 0.5, seek=True):
         while pending and frame.t_s >= pending[0]:
             t = pending.pop(0)
             if previous is not None and abs(previous.t_s - t) < abs(frame.t_s - t):

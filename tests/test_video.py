@@ -486,3 +486,19 @@ def test_read_frames_at_with_repeated_times(tmp_path):
     frames = read_frames_at(path, [0.33, 0.33, 1.51])
     # then both answers are the same nearest frame
     assert [f.index for f in frames] == [3, 3, 15]
+
+
+def test_read_frames_at_late_times_jumps_ahead_and_matches_a_full_decode(tmp_path):
+    # given a 20 s rotated clip with keyframes every 250 frames (x264's default), so a late time seeks
+    path = write_clip(tmp_path / "long.mp4", seconds=20, fps=30, rotation=90)
+    wanted = [17.02, 12.0, 8.51]
+    # when frames are read at late times (seeking) and by walking the whole clip (no seek)
+    jumped = read_frames_at(path, wanted)
+    walked = list(iter_frames(path))
+    # then each is the same frame, same time, same rotated picture
+    for want, frame in zip(wanted, jumped):
+        nearest = min(walked, key=lambda f: abs(f.t_s - want))
+        assert frame.t_s == pytest.approx(nearest.t_s, abs=1e-6)
+        assert frame.index == nearest.index
+        assert np.array_equal(frame.image, nearest.image)
+        assert frame.image.shape == (160, 240, 3)
