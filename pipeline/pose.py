@@ -115,7 +115,19 @@ class PoseEstimator:
         self.half = self.device.startswith("cuda")
         self.batch_size = 16 if self.half else 1
         self.backend, self._model = self._load(backend)
-        self._warm_up()
+        try:
+            self._warm_up()
+        except Exception as exc:
+            if self.backend == "torch":
+                raise
+            if (backend or "auto").lower() != "auto":
+                raise ModelError(
+                    f"The cached {self.backend} export of {self.weights.name} does not run ({exc}); "
+                    "delete it next to the weights or use --backend auto."
+                ) from exc
+            # a cached export that no longer runs (runtime upgraded, files damaged): PyTorch always does
+            self.backend, self._model = "torch", self._load_torch()
+            self._warm_up()
 
     def _warm_up(self) -> None:
         """Ultralytics sets its predictor up on the first call (about 2 s on
@@ -194,7 +206,10 @@ class PoseEstimator:
         frame = np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)
         timings = {}
         for name, model in candidates.items():
-            model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)
+            try:
+                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)
+            except Exception:
+                continue  # an export that does not run is never chosen
             start = time.perf_counter()
             for _ in range(5):
                 model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)

@@ -8,16 +8,20 @@ writes a fake wheel.
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import models
 import models.__main__ as models_cli
 from pipeline.errors import ModelError
 
+REAL_WEIGHTS = models.find_local()  # read before the autouse fixture empties models/
 FAKE_WEIGHTS = b"not really a torch checkpoint, but bytes with a known digest\n" * 50
 
 
@@ -324,3 +328,39 @@ def test_cli_fetch_with_bad_env_var_exits_1(monkeypatch, capsys, tmp_path):
     # then it exits 1 naming the variable
     assert code == 1
     assert models.ENV_VAR in capsys.readouterr().err
+
+
+def _broken_exports_beside(weights: Path, faster: str) -> None:
+    (weights.parent / f"{weights.stem}-416.onnx").write_bytes(b"not an onnx model")
+    ov = weights.parent / f"{weights.stem}-416_openvino_model"
+    ov.mkdir()
+    (ov / f"{weights.stem}-416.xml").write_text("<net>cut short")
+    (ov / f"{weights.stem}-416.bin").write_bytes(b"\0")
+    (weights.parent / f"{weights.stem}-416.timing.json").write_text(json.dumps({"faster": faster}))
+
+
+@pytest.mark.skipif(REAL_WEIGHTS is None, reason="no pose weights: run `python -m models fetch`")
+@pytest.mark.parametrize("faster", ["openvino", "onnx"])
+def test_damaged_cached_export_falls_back_to_pytorch(tmp_path, faster):
+    from pipeline.pose import PoseEstimator
+
+    # given weights whose cached CPU exports are damaged, and a timing record naming one of them
+    weights = tmp_path / "yolo11n-pose.pt"
+    shutil.copy(REAL_WEIGHTS, weights)
+    _broken_exports_beside(weights, faster)
+    # when the estimator loads on auto
+    estimator = PoseEstimator(model=str(weights), device="cpu", backend="auto")
+    # then it runs on PyTorch instead of failing every analysis
+    assert estimator.backend == "torch"
+    assert estimator.detect([np.zeros((416, 416, 3), np.uint8)])[0].xy.shape[1:] == (17, 2)
+
+
+@pytest.mark.skipif(REAL_WEIGHTS is None, reason="no pose weights: run `python -m models fetch`")
+def test_damaged_export_asked_for_by_name_is_a_model_error(tmp_path):
+    from pipeline.pose import PoseEstimator
+
+    weights = tmp_path / "yolo11n-pose.pt"
+    shutil.copy(REAL_WEIGHTS, weights)
+    _broken_exports_beside(weights, "openvino")
+    with pytest.raises(ModelError, match="does not run"):
+        PoseEstimator(model=str(weights), device="cpu", backend="openvino")
