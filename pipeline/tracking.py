@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipeline.errors import InputError
 from pipeline.types import KP, NUM_KEYPOINTS, PoseSeries
 
 MAX_MISSED_FRAMES = 8
@@ -27,12 +28,18 @@ MIN_PERSON_COVERAGE = 0.1
 @dataclass
 class _Track:
     track_id: int
-    last_box: np.ndarray
-    last_frame: int
     frames: list[int] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)
     xy: list[np.ndarray] = field(default_factory=list)
     conf: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def last_box(self) -> np.ndarray:
+        return self.boxes[-1]
+
+    @property
+    def last_frame(self) -> int:
+        return self.frames[-1]
 
 
 @dataclass(frozen=True)
@@ -121,12 +128,10 @@ def build_tracks(per_frame: Sequence) -> list[_Track]:
             if assigned[d] >= 0:
                 track = live[assigned[d]]
             else:
-                track = _Track(next_id, det.boxes_xyxy[d], fi)
+                track = _Track(next_id)
                 next_id += 1
                 tracks.append(track)
                 live.append(track)
-            track.last_box = det.boxes_xyxy[d]
-            track.last_frame = fi
             track.frames.append(fi)
             track.boxes.append(det.boxes_xyxy[d])
             track.xy.append(det.xy[d])
@@ -161,7 +166,6 @@ def stitch(tracks: list[_Track]) -> list[_Track]:
         best.boxes += track.boxes[k:]
         best.xy += track.xy[k:]
         best.conf += track.conf[k:]
-        best.last_box, best.last_frame = track.last_box, track.last_frame
     return merged
 
 
@@ -218,8 +222,6 @@ def select_lifter(
     if summaries:
         ids = [s.track_id for s in summaries]
         if track_id is not None and track_id not in ids:
-            from pipeline.errors import InputError
-
             raise InputError(
                 f"There is no person with track id {track_id} in this clip; the ids found are "
                 f"{', '.join(map(str, sorted(ids)))}."
@@ -244,7 +246,7 @@ def select_lifter(
         image_width=image_width,
         image_height=image_height,
         lifter_track_id=chosen,
-        track_ids=tuple(s.track_id for s in summaries if s.coverage >= MIN_PERSON_COVERAGE),
+        track_ids=tuple(s.track_id for s in summaries if s.track_id in persistent),
         people_max=people_max,
     )
     return pose, summaries
