@@ -187,7 +187,7 @@ def analyse_upload(
 
     Raises ``InputError`` for bad input; the temporary folder is removed on failure.
     """
-    from pipeline.video import probe
+    from pipeline.video import VideoLimits, probe
 
     key = analysis_key(content_hash(data), config)
     found = store().get(key)
@@ -196,7 +196,7 @@ def analyse_upload(
     workdir, path = save_upload(name, data)
     start = time.perf_counter()
     try:
-        probe(path)  # a bad file is reported before the model is loaded
+        probe(path, VideoLimits.of(config))  # a bad file is reported before the model is loaded
         from pipeline.run import analyze
 
         lock = model_lock()

@@ -79,8 +79,7 @@ def analyze(
         report.finish(stage)
         return out
 
-    limits = VideoLimits(min_duration_s=config.min_duration_s, max_duration_s=config.max_duration_s)
-    meta = timed("probe", probe, path, limits)
+    meta = timed("probe", probe, path, VideoLimits.of(config))
     if estimator is None:
         from pipeline.pose import PoseEstimator
 

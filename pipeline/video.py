@@ -16,7 +16,7 @@ import av
 import numpy as np
 
 from pipeline.errors import VideoError
-from pipeline.types import VideoMeta
+from pipeline.types import AnalysisConfig, VideoMeta
 
 SUPPORTED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
 SEEK_MIN_S = 2.0  # below this, decoding from the start costs less than a seek
@@ -28,6 +28,11 @@ class VideoLimits:
     max_duration_s: float = 600.0
     min_side_px: int = 144
     max_side_px: int = 4096
+
+    @classmethod
+    def of(cls, config: AnalysisConfig) -> VideoLimits:
+        """The limits an analysis with ``config`` accepts."""
+        return cls(min_duration_s=config.min_duration_s, max_duration_s=config.max_duration_s)
 
 
 @dataclass(frozen=True)
