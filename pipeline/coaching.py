@@ -54,6 +54,17 @@ class Exercise:
     thresholds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
+    def family(self) -> str:
+        """Lift family the calibrated levels are fitted per (see pipeline.calibration)."""
+        if self.ballistic:
+            return "swing"
+        if self.from_floor:
+            return "floor_pull"
+        if self.hand_load:
+            return "loaded_hinge"
+        return "drill"
+
+    @property
     def flags(self) -> frozenset[str]:
         """Names of the true boolean traits, e.g. {"ballistic", "hand_load"}."""
         return frozenset(f for f in FLAG_FIELDS if getattr(self, f))

@@ -26,6 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
+from pipeline.calibration import Calibration, load_calibration
 from pipeline.coaching import Catalogue, Exercise, load_catalogue, resolve_exercise, suggest
 from pipeline.rules import (
     FAULT_BY_CODE, FAULTS, RULES, WARN_WEIGHT, RowResult, Rule, applies, combine,
@@ -173,7 +174,7 @@ def _evidence(rule: Rule, m: RepMetrics) -> float:
     return m.lockout_s if rule.evidence == "lockout" else m.bottom_s
 
 
-def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side") -> RepGrade:
+def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration: Calibration | None = None) -> RepGrade:
     """Every applicable fault on one rep, a score and a letter.
 
     Rows that need a true profile are not graded from an angled or unknown view.
@@ -187,7 +188,7 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side") -> RepGrade
             continue
         results: list[RowResult] = []
         for r in rows:
-            warn, fail = thresholds_for(r, exercise)
+            warn, fail = thresholds_for(r, exercise, calibration)
             value = None if (r.side_only and view != "side") else getattr(m, r.metric)
             results.append(evaluate_row(r, value, warn, fail, margin_for(r, m.angle_uncertainty_deg)))
         status, row = combine(fault, results)
@@ -218,7 +219,9 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side") -> RepGrade
     )
 
 
-def grade_set(set_metrics: SetMetrics, metrics: Sequence[RepMetrics], exercise: Exercise) -> tuple[Criterion, ...]:
+def grade_set(
+    set_metrics: SetMetrics, metrics: Sequence[RepMetrics], exercise: Exercise, calibration: Calibration | None = None
+) -> tuple[Criterion, ...]:
     """Set-level criteria (drift over the set)."""
     full = [m for m in metrics if not m.partial]
     unc = _median([m.angle_uncertainty_deg for m in full]) or 0.0
@@ -237,7 +240,7 @@ def grade_set(set_metrics: SetMetrics, metrics: Sequence[RepMetrics], exercise: 
             continue
         results = []
         for r in rows:
-            warn, fail = thresholds_for(r, exercise)
+            warn, fail = thresholds_for(r, exercise, calibration)
             results.append(evaluate_row(r, getattr(set_metrics, r.metric), warn, fail, margin_for(r, unc)))
         status, row = combine(fault, results)
         out.append(criterion_for(fault, status, row, evidence))
@@ -297,9 +300,11 @@ def grade(
     kinematics: KinematicSeries,
     exercise: str = "auto",
     catalogue: Catalogue | None = None,
+    calibration: Calibration | None = None,
 ) -> Scorecard:
     """The scorecard for one analysed set; see the module docstring."""
     cat = catalogue or load_catalogue()
+    calibration = load_calibration() if calibration is None else calibration
     requested = resolve_exercise(exercise or "auto", cat)
     exercise_id, assumed = choose_exercise(exercise, segmentation, metrics)
 
@@ -339,10 +344,10 @@ def grade(
         return _not_gradable("No complete reps were found to grade.", ex.id, ex.name, assumed,
                              segmentation, metrics)
 
-    rep_grades = tuple(grade_rep(m, ex, kinematics.view) for m in metrics)
+    rep_grades = tuple(grade_rep(m, ex, kinematics.view, calibration) for m in metrics)
     full = [g for g, m in zip(rep_grades, metrics) if not m.partial]
     scored = full or list(rep_grades)
-    set_criteria = grade_set(set_metrics, metrics, ex)
+    set_criteria = grade_set(set_metrics, metrics, ex, calibration)
     set_penalty = sum(
         FAULT_BY_CODE[c.rule].weight * (1.0 if c.status == "fail" else WARN_WEIGHT)
         for c in set_criteria if c.status in ("warn", "fail")

@@ -188,10 +188,15 @@ def _base_value(base: Base, exercise) -> float:
     }[base]
 
 
-def thresholds_for(rule: Rule, exercise=None) -> tuple[float, float]:
-    """(warn, fail) for this exercise: override, else derived, else default."""
+def thresholds_for(rule: Rule, exercise=None, calibration=None) -> tuple[float, float]:
+    """(warn, fail) for this exercise: the exercise's own override, else the levels
+    fitted on labelled clips for its family, else derived, else default."""
     if exercise is not None and rule.row_id in exercise.thresholds:
         return exercise.thresholds[rule.row_id]
+    if calibration is not None and exercise is not None:
+        fitted = calibration.levels_for(rule.row_id, exercise.family)
+        if fitted is not None:
+            return fitted
     if rule.base is not None:
         if exercise is None:
             raise ValueError(f"rule {rule.row_id} needs an exercise for its thresholds")

@@ -13,25 +13,69 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeline.calibration import Calibration
 from pipeline.errors import NoPersonError
 from pipeline.grading import grade
 from pipeline.metrics import all_rep_metrics, set_metrics
 from pipeline.reps import segment_reps
 from pipeline.signals import kinematics
-from pipeline.types import AnalysisConfig, AnalysisResult
+from pipeline.types import (
+    AnalysisConfig, AnalysisResult, KinematicSeries, PoseSeries, RepMetrics, RepSegmentation, Scorecard,
+    SetMetrics, VideoMeta,
+)
 from pipeline.video import VideoLimits, probe
 
 # Share of the total time each stage usually takes (pose dominates).
-_STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.02, "reps": 0.01, "grading": 0.02}
+_STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.05}
 _LABELS = {
     "probe": "Reading the video",
     "model": "Loading the pose model",
     "pose": "Finding the lifter and tracking joints",
-    "signals": "Cleaning the joint angles",
-    "reps": "Splitting the set into reps",
-    "grading": "Grading each rep",
+    "signals": "Measuring and grading each rep",
     "done": "Done",
 }
+
+
+MIN_SAMPLES_PER_CLIP = 40  # short clips are sampled faster so a sub-second pull still has a shape
+
+
+def sampling_fps(meta: VideoMeta, config: AnalysisConfig) -> float:
+    """Frames per second sent to the model: the configured rate, raised for short
+    clips so that every clip gets at least ``MIN_SAMPLES_PER_CLIP`` samples
+    (never above the clip's own frame rate)."""
+    wanted = max(config.analysis_fps, MIN_SAMPLES_PER_CLIP / max(meta.duration_s, 1e-3))
+    return float(min(wanted, meta.fps)) if meta.fps > 0 else float(config.analysis_fps)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything measured and judged from the lifter's keypoints."""
+
+    kinematics: KinematicSeries
+    segmentation: RepSegmentation
+    metrics: tuple[RepMetrics, ...]
+    set_metrics: SetMetrics
+    scorecard: Scorecard | None
+
+
+def assess(
+    pose: PoseSeries, config: AnalysisConfig = AnalysisConfig(), calibration: Calibration | None = None
+) -> Assessment:
+    """Keypoints to verdict: clean the signals, split reps, measure and grade.
+
+    Pure (no model, no file): the accuracy benchmark re-scores cached pose with it.
+    """
+    kin = kinematics(pose)
+    if not kin.valid.any():
+        raise NoPersonError(
+            "A person was found, but never clearly enough to measure hips, knees and ankles. "
+            "Film the whole body from the side, in good light."
+        )
+    seg = segment_reps(kin)
+    metrics = all_rep_metrics(kin, seg.reps)
+    set_m = set_metrics(metrics)
+    scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration)
+    return Assessment(kin, seg, metrics, set_m, scorecard)
 
 
 @dataclass(frozen=True)
@@ -92,22 +136,17 @@ def analyze(
 
     from pipeline.posetrack import estimate_pose
 
-    pose, tracks = timed("pose", estimate_pose, meta, estimator, config, on_frames=lambda f: report("pose", f))
-    kin = timed("signals", kinematics, pose)
-    if not kin.valid.any():
-        raise NoPersonError(
-            "A person was found, but never clearly enough to measure hips, knees and ankles. "
-            "Film the whole body from the side, in good light."
-        )
-    seg = timed("reps", segment_reps, kin)
+    fps = sampling_fps(meta, config)
+    pose, tracks = timed(
+        "pose", estimate_pose, meta, estimator, replace(config, analysis_fps=fps),
+        on_frames=lambda f: report("pose", f),
+    )
+    report("signals")
     t0 = time.perf_counter()
-    report("grading")
-    metrics = all_rep_metrics(kin, seg.reps)
-    set_m = set_metrics(metrics)
-    scorecard = grade(metrics, set_m, seg, kin, config.exercise)
-    timings["grading"] = round(time.perf_counter() - t0, 4)
-    report.finish("grading")
+    a = assess(pose, config)
+    timings["assess"] = round(time.perf_counter() - t0, 4)
     report("done")
+    kin, seg, metrics, set_m, scorecard = a.kinematics, a.segmentation, a.metrics, a.set_metrics, a.scorecard
 
     warnings = []
     if pose.people_max > 1:

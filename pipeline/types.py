@@ -306,7 +306,7 @@ class AnalysisConfig:
     analysis_fps: float = 10.0  # frames per second sent to the pose model
     imgsz: int = 416
     max_duration_s: float = 600.0
-    min_duration_s: float = 1.0
+    min_duration_s: float = 0.5
     keypoint_conf: float = 0.3
     backend: str = "auto"  # auto | torch | onnx | openvino
 

@@ -24,7 +24,7 @@ SEEK_MIN_S = 2.0  # below this, decoding from the start costs less than a seek
 
 @dataclass(frozen=True)
 class VideoLimits:
-    min_duration_s: float = 1.0
+    min_duration_s: float = 0.5
     max_duration_s: float = 600.0
     min_side_px: int = 144
     max_side_px: int = 4096
@@ -149,7 +149,7 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
         )
     if duration_s < limits.min_duration_s:
         raise VideoError(
-            f"“{path.name}” lasts {duration_s:.2f} s; a lift needs at least {limits.min_duration_s:.0f} s. "
+            f"“{path.name}” lasts {duration_s:.2f} s; a lift needs at least {limits.min_duration_s:g} s. "
             "Film the whole set, from standing ready to the last lockout."
         )
     if duration_s > limits.max_duration_s:

@@ -282,15 +282,22 @@ def test_zero_frame_clip_has_no_video_frames(tmp_path, ext):
     assert "no video" in err.message, err.message
 
 
-def test_shorter_than_a_second_is_refused_with_the_length(tmp_path):
-    # given a 0.5 s clip
-    path = write_clip(tmp_path / "blink.mp4", seconds=0.5, fps=10)
+def test_shorter_than_half_a_second_is_refused_with_the_length(tmp_path):
+    # given a 0.3 s clip
+    path = write_clip(tmp_path / "blink.mp4", seconds=0.3, fps=10)
     # when probed
     err = probe_error(path)
     # then the message gives its length, the minimum and what to film
-    assert "0.50 s" in err.message
-    assert "at least 1 s" in err.message
+    assert "0.30 s" in err.message
+    assert "at least 0.5 s" in err.message
     assert "whole set" in err.message
+
+
+def test_a_sub_second_pull_is_accepted(tmp_path):
+    # given a 0.8 s clip (a single fast pull filmed from set-up to lockout)
+    path = write_clip(tmp_path / "pull.mp4", seconds=0.8, fps=30)
+    # when probed, then it is accepted with its true length
+    assert probe(path).duration_s == pytest.approx(0.8, abs=0.04)
 
 
 def test_longer_than_the_limit_is_refused(tmp_path):

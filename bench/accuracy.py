@@ -1,0 +1,233 @@
+"""How often the verdict agrees with the people who labelled the real clips.
+
+    python bench/accuracy.py                 # every labelled clip, one row each, then the summary
+    python bench/accuracy.py --only yfgd     # clips whose file name contains "yfgd"
+    python bench/accuracy.py --refresh       # ignore the pose cache
+    python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
+
+Runs the real model once per clip (one loaded model; pose cached by content
+hash under bench/out/pose-cache), then the pure stages (``pipeline.run.assess``).
+A bad rep must come out faulty (a failed fault in the set, or grade C or lower);
+a good one clean (A or B, no fault). Figures are reported in-sample and with
+leave-one-source-out cross-validation of the fitted thresholds (see
+``bench/calibrate.py``): each source repository's clips are scored with
+thresholds fitted on the other sources only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from labelled import LabelledClip, PoseRecord, cached_pose, load_clips  # noqa: E402
+
+from pipeline.calibration import Calibration, load_calibration  # noqa: E402
+from pipeline.errors import InputError  # noqa: E402
+from pipeline.types import AnalysisConfig  # noqa: E402
+
+FAULTY_GRADES = ("C", "D", "F")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    clip: str
+    subset: str
+    source: str
+    view_label: str
+    verdict_label: str | None
+    faults_label: tuple[str, ...]
+    reps_label: str
+    reps_exact: int | None
+    reps_found: int | None
+    movement: str
+    view_found: str
+    exercise: str
+    grade: str | None
+    score: float | None
+    faults_found: tuple[str, ...]
+    refused: str  # "" when graded
+    refusal_kind: str  # input / not_a_hinge / view / capture / "" when graded
+
+    @property
+    def verdict_found(self) -> str:
+        if self.refused:
+            return "refused"
+        return "faulty" if self.faults_found or (self.grade in FAULTY_GRADES) else "clean"
+
+    @property
+    def verdict_right(self) -> bool | None:
+        if self.verdict_label is None:
+            return None
+        want = "faulty" if self.verdict_label == "bad" else "clean"
+        return self.verdict_found == want
+
+    @property
+    def gradable_side_lift(self) -> bool:
+        return self.view_label == "side" and "not_a_hinge" not in self.faults_label
+
+
+def refusal_kind(scorecard, movement: str) -> str:
+    reason = (scorecard.reason if scorecard else "").lower()
+    if movement != "hinge":
+        return "not_a_hinge"
+    if "front" in reason:
+        return "view"
+    return "capture"
+
+
+def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, calibration: Calibration) -> Outcome:
+    """The verdict on one clip from its (cached) pose."""
+    from pipeline.run import assess
+
+    base = dict(clip=clip.name, subset=clip.subset, source=clip.source, view_label=clip.view,
+                verdict_label=clip.verdict, faults_label=tuple(sorted(clip.faults)),
+                reps_label=clip.reps_text, reps_exact=clip.reps_exact)
+    if record.pose is None:
+        return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
+                       score=None, faults_found=(), refused=record.refused, refusal_kind="input")
+    try:
+        a = assess(record.pose, config, calibration=calibration)
+    except InputError as exc:
+        return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
+                       score=None, faults_found=(), refused=exc.message, refusal_kind="input")
+    sc = a.scorecard
+    reps = sum(1 for r in a.segmentation.reps if not r.partial)
+    graded = sc is not None and sc.gradable
+    return Outcome(
+        **base, reps_found=reps, movement=a.segmentation.movement, view_found=a.kinematics.view,
+        exercise=sc.exercise_id if sc else "", grade=sc.overall_grade if graded else None,
+        score=sc.overall_score if graded else None,
+        faults_found=tuple(f for f in (sc.faults if graded else ()) if f != "not_a_hinge"),
+        refused="" if graded else (sc.reason if sc else "no scorecard"),
+        refusal_kind="" if graded else refusal_kind(sc, a.segmentation.movement),
+    )
+
+
+# ------------------------------------------------------------------ summary
+def _pct(n: int, d: int) -> str:
+    return f"{n}/{d} ({100.0 * n / d:.0f}%)" if d else "0/0 (-)"
+
+
+def summarise(outcomes: list[Outcome], title: str) -> dict:
+    """Headline figures, printed and returned."""
+    exact = [o for o in outcomes if o.reps_exact is not None]
+    reps_ok = [o for o in exact if o.reps_found == o.reps_exact]
+    known = [o for o in outcomes if o.verdict_right is not None]
+    side_known = [o for o in known if o.view_label == "side"]
+    side_right = [o for o in side_known if o.verdict_right]
+    gradable = [o for o in outcomes if o.gradable_side_lift]
+    refused = [o for o in gradable if o.refused]
+    print(f"\n== {title}")
+    print(f"rep counts exact:                 {_pct(len(reps_ok), len(exact))}")
+    print(f"verdict right, side view:         {_pct(len(side_right), len(side_known))}")
+    print(f"verdict right, all views:         {_pct(sum(bool(o.verdict_right) for o in known), len(known))}")
+    print(f"gradable side-view lifts refused: {_pct(len(refused), len(gradable))}")
+    for kind, n in Counter(o.refusal_kind for o in refused).most_common():
+        print(f"    {kind}: {n}  ({'; '.join(o.clip for o in refused if o.refusal_kind == kind)})")
+    wrong = [o for o in side_known if not o.verdict_right]
+    if wrong:
+        print("side-view verdicts wrong: " + ", ".join(f"{o.clip} ({o.verdict_label}->{o.verdict_found})" for o in wrong))
+
+    clean = [o for o in outcomes if o.verdict_label == "good" and not o.refused]
+    faulty = [o for o in outcomes if o.verdict_label == "bad" and not o.refused]
+    print(f"grades of clean clips:            {dict(sorted(Counter(o.grade for o in clean).items()))}")
+    print(f"grades of faulty clips:           {dict(sorted(Counter(o.grade for o in faulty).items()))}")
+
+    per_fault = fault_table(outcomes)
+    print(f"{'fault':20s} {'caught':>14s} {'false alarms (clean)':>22s}")
+    for code, row in per_fault.items():
+        print(f"{code:20s} {_pct(row['caught'], row['shown']):>14s} {_pct(row['false'], row['clean']):>22s}")
+    return {
+        "reps_exact": [len(reps_ok), len(exact)],
+        "verdict_side": [len(side_right), len(side_known)],
+        "verdict_all": [sum(bool(o.verdict_right) for o in known), len(known)],
+        "refused_side": [len(refused), len(gradable)],
+        "faults": per_fault,
+    }
+
+
+def fault_table(outcomes: list[Outcome]) -> dict[str, dict[str, int]]:
+    """Per named fault: clips showing it and caught; clean graded clips and false alarms."""
+    from pipeline.rules import FAULTS
+
+    clean = [o for o in outcomes if o.verdict_label == "good" and not o.refused]
+    table: dict[str, dict[str, int]] = {}
+    for f in FAULTS:
+        shown = [o for o in outcomes if f.code in o.faults_label]
+        caught = [o for o in shown if f.code in o.faults_found]
+        false = [o for o in clean if f.code in o.faults_found]
+        if shown or false:
+            table[f.code] = {"shown": len(shown), "caught": len(caught), "clean": len(clean), "false": len(false)}
+    return table
+
+
+def print_rows(outcomes: list[Outcome]) -> None:
+    print(f"{'clip':44s} {'view':11s} {'reps':>8s} {'label':>9s} {'found':>8s} {'grade':>5s}  faults / refusal")
+    for o in outcomes:
+        reps = f"{o.reps_found if o.reps_found is not None else '-'}/{o.reps_label}"
+        label = (o.verdict_label or "-") + ("" if not o.faults_label else "")
+        mark = {True: " ", False: "✗", None: " "}[o.verdict_right]
+        detail = ",".join(o.faults_found) if not o.refused else f"[{o.refusal_kind}] {o.refused[:70]}"
+        print(f"{mark}{o.clip[:43]:43s} {o.view_label[:11]:11s} {reps:>8s} {label:>9s} {o.verdict_found:>8s} "
+              f"{o.grade or '-':>5s}  {detail}  {'/'.join(o.faults_label)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", default="", help="only clips whose file name contains this")
+    ap.add_argument("--refresh", action="store_true", help="recompute pose instead of using the cache")
+    ap.add_argument("--backend", default="auto")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-source-out figures")
+    ap.add_argument("--json", type=Path, help="write the per-clip outcomes here")
+    args = ap.parse_args(argv)
+
+    clips = [c for c in load_clips() if args.only in c.name]
+    if not clips:
+        print("no labelled clips found (../shared/fixtures)")
+        return 1
+    config = AnalysisConfig(device=args.device, backend=args.backend)
+    from pipeline.pose import PoseEstimator
+
+    t0 = time.perf_counter()
+    estimator = PoseEstimator(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf)
+    if args.refresh:
+        import shutil
+
+        from labelled import CACHE_DIR
+        shutil.rmtree(CACHE_DIR, ignore_errors=True)
+    records = {c.name: cached_pose(c.path, config, estimator) for c in clips}
+    t_pose = time.perf_counter() - t0
+    print(f"pose for {len(clips)} clips in {t_pose:.1f} s ({estimator.device}, {estimator.backend})")
+
+    calibration = load_calibration()
+    t1 = time.perf_counter()
+    outcomes = [score_clip(c, records[c.name], config, calibration) for c in clips]
+    print_rows(outcomes)
+    report = {"in_sample": summarise(outcomes, "in-sample (the shipped calibration)")}
+    if not args.no_cv:
+        from calibrate import fit_calibration
+
+        cv: list[Outcome] = []
+        for source in sorted({c.source for c in clips}):
+            train = [c for c in load_clips() if c.source != source]
+            fitted = fit_calibration(train, config, estimator)
+            cv += [score_clip(c, records[c.name], config, fitted) for c in clips if c.source == source]
+        report["held_out"] = summarise(cv, "held out by source (thresholds fitted without the clip's source)")
+    print(f"\nscoring took {time.perf_counter() - t1:.1f} s")
+    if args.json:
+        args.json.write_text(json.dumps({"outcomes": [asdict(o) | {"verdict_found": o.verdict_found}
+                                                      for o in outcomes], "summary": report}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""The labelled real clips and a pose cache, shared by the accuracy benchmark and calibration.
+
+Clips live outside the repository (``../shared/fixtures``): ``labels.csv`` next
+to ``clips/`` and ``devset/labels.csv``. Pose is the slow part (the model), so
+each clip's ``PoseSeries`` is cached by the clip's content hash plus every
+setting that changes it; re-scoring after a rule change then takes seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline import serialize  # noqa: E402
+from pipeline.errors import InputError  # noqa: E402
+from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
+POSE_CACHE_VERSION = 2  # bump when decoding, sampling, tracking or the lifter choice change
+
+
+@dataclass(frozen=True)
+class LabelledClip:
+    path: Path
+    subset: str  # "fixtures" or "devset"
+    lift: str
+    view: str  # side, angled_30, angled_45, front, front_angled, mixed
+    reps_exact: int | None  # None where the count is uncertain ("1?", "~6")
+    reps_text: str
+    verdict: str | None  # "good", "bad" or None (unknown / not a hinge)
+    faults: frozenset[str]  # named faults (empty with verdict "bad" = fault not named)
+    gradable: str  # yes / limited / no
+    source: str  # owner/repository: the group held out in cross-validation
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def side_view(self) -> bool:
+        return self.view == "side"
+
+
+def _source(cell: str) -> str:
+    return cell.split("@", 1)[0]
+
+
+def _reps(cell: str) -> int | None:
+    return int(cell) if re.fullmatch(r"\d+", cell.strip()) else None
+
+
+def load_clips(fixtures: Path = FIXTURES) -> list[LabelledClip]:
+    """Every labelled clip of both tables, fixtures first."""
+    out: list[LabelledClip] = []
+    for subset, table, folder in (
+        ("fixtures", fixtures / "labels.csv", fixtures / "clips"),
+        ("devset", fixtures / "devset" / "labels.csv", fixtures / "devset"),
+    ):
+        if not table.is_file():
+            continue
+        with open(table, newline="") as fh:
+            for row in csv.DictReader(fh):
+                faults = {f.strip() for f in (row.get("faults") or "").split(";") if f.strip()}
+                faults.discard("?")
+                verdict = (row.get("verdict") or "").strip()
+                if subset == "fixtures":  # no verdict column: clean form = good, a fault = bad
+                    verdict = "" if "not_a_hinge" in faults else ("bad" if faults else "good")
+                out.append(LabelledClip(
+                    path=folder / row["file"], subset=subset, lift=row["lift"], view=row["view"],
+                    reps_exact=_reps(row["reps"]), reps_text=row["reps"],
+                    verdict=verdict if verdict in ("good", "bad") else None,
+                    faults=frozenset(faults), gradable=row["gradable"], source=_source(row["source"]),
+                ))
+    return out
+
+
+def content_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str) -> str:
+    parts = dict(clip=content_hash(path), model=model_name, backend=backend, imgsz=config.imgsz,
+                 fps=config.analysis_fps, conf=config.keypoint_conf, v=POSE_CACHE_VERSION)
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class PoseRecord:
+    """A clip's pose, or why the clip was refused before any pose was taken."""
+
+    meta: VideoMeta | None
+    pose: PoseSeries | None
+    refused: str = ""
+
+
+def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path = CACHE_DIR) -> PoseRecord:
+    """The clip's PoseSeries (from the cache when there), or the refusal message."""
+    from pipeline.posetrack import estimate_pose
+    from pipeline.run import sampling_fps
+    from pipeline.video import VideoLimits, probe
+
+    key = cache_key(clip, config, estimator.model_name, estimator.backend)
+    file = cache_dir / f"{key}.json"
+    if file.is_file():
+        doc = json.loads(file.read_text())
+        if doc.get("refused"):
+            return PoseRecord(None, None, doc["refused"])
+        return PoseRecord(serialize.from_jsonable(VideoMeta, doc["meta"]),
+                          serialize.from_jsonable(PoseSeries, doc["pose"]))
+    try:
+        meta = probe(clip, VideoLimits.of(config))
+        pose, _ = estimate_pose(meta, estimator, replace(config, analysis_fps=sampling_fps(meta, config)))
+        record = PoseRecord(meta, pose)
+        doc = {"meta": serialize.to_jsonable(meta), "pose": serialize.to_jsonable(pose)}
+    except InputError as exc:
+        record = PoseRecord(None, None, exc.message)
+        doc = {"refused": exc.message}
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(doc))
+    return record
