@@ -73,7 +73,7 @@ BAD_INPUTS = [
     (_empty, "is empty (0 bytes)"),
     (_text, "not a video we can read"),
     (lambda tmp: write_audio_only(tmp / "upload.m4a"), "no video frames"),
-    (lambda tmp: write_clip(tmp / "upload.mp4", seconds=0.5), "a lift needs at least 1 s"),
+    (lambda tmp: write_clip(tmp / "upload.mp4", seconds=0.3), "a lift needs at least 0.5 s"),
     (lambda tmp: write_clip(tmp / "upload.mp4", seconds=0.1), "single frame"),
     (lambda tmp: write_clip(tmp / "upload.mp4", width=100, height=80), "too small to see the joints"),
 ]
