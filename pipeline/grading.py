@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -60,6 +61,11 @@ REFILM_TIPS: tuple[str, ...] = (
     "Record at normal speed (not slow motion or time-lapse).",
 )
 
+FRONT_VIEW_REASON = ("Filmed from the front: hip, knee and back angles can't be read from this view, so the "
+                     "form isn't graded. Film from the side, square to the lifter, with the camera at hip height.")
+FLOOR_PULL_ID = "conventional_deadlift"  # limits for a pull from the floor whose implement wasn't picked
+FLOOR_PULL_NAME = "Deadlift from the floor"
+
 GRADE_BANDS: tuple[tuple[float, str], ...] = ((90, "A"), (80, "B"), (70, "C"), (60, "D"), (0, "F"))
 
 
@@ -94,7 +100,9 @@ def choose_exercise(
     """(exercise_id, assumed). A known id or alias wins; otherwise ("auto" or an
     unknown name) the lift is read from the reps: squat -> "squat", no hinge reps
     -> "unknown", fast swung reps with hands reaching chest height ->
-    kettlebell_swing, a deep-knee pull -> kettlebell_deadlift, else dumbbell_rdl.
+    kettlebell_swing, a pull from the floor or a deep-knee pull -> the floor-pull
+    family (conventional deadlift limits, named "Deadlift from the floor" since the
+    implement is not read from the video), else dumbbell_rdl.
     """
     ex = resolve_exercise(requested or "auto")
     if ex is not None:
@@ -109,7 +117,7 @@ def choose_exercise(
     knee = _median([m.knee_flexion_bottom_deg for m in full])
     from_floor = any(r.from_floor for r in segmentation.reps)
     if from_floor or (knee is not None and knee >= DEADLIFT_MIN_KNEE_DEG):
-        return "kettlebell_deadlift", True
+        return FLOOR_PULL_ID, True  # the implement isn't read from the video: named by family below
     return "dumbbell_rdl", True
 
 
@@ -129,15 +137,14 @@ def _valid_fraction(kin: KinematicSeries, seg: RepSegmentation) -> float:
 def capture_problem(kin: KinematicSeries, seg: RepSegmentation) -> str:
     """Why this clip can't be graded as a side-view hinge, or "" if it can."""
     if kin.view == "front":
-        return ("Filmed from the front: hip, knee and back angles can't be read from this view, "
-                "so the form isn't graded.")
+        return FRONT_VIEW_REASON
     rate = kin.sample_rate_hz
     if rate < MIN_SAMPLE_RATE_HZ:
         return (f"Only {rate:.1f} frames per second were analysed (need at least "
                 f"{MIN_SAMPLE_RATE_HZ:.0f}), too few to follow each rep.")
     if kin.in_frame_fraction < MIN_IN_FRAME_FRACTION:
-        return (f"The whole body is in frame for only {kin.in_frame_fraction:.0%} of the clip; "
-                "the angles need head to feet in view.")
+        return (f"Shoulders, hips, knees and ankles are all in frame for only {kin.in_frame_fraction:.0%} "
+                "of the clip; the angles need the body from shoulders to feet in view.")
     vf = _valid_fraction(kin, seg)
     if vf < MIN_VALID_FRACTION:
         return (f"The body was tracked clearly in only {vf:.0%} of the frames during the set, "
@@ -159,14 +166,21 @@ def _trusted(seg: RepSegmentation, metrics: Sequence[RepMetrics]) -> tuple[str, 
     return tuple(out)
 
 
+HEAD_MIN_IN_FRAME = 0.6
+
+
 def _caution(kin: KinematicSeries) -> str:
+    notes = []
     if kin.view == "angled":
-        return ("Filmed at an angle, so the joint angles are approximate; "
-                "a side view at hip height gives a firmer grade.")
-    if kin.view == "unknown":
-        return ("Couldn't tell the camera angle for sure, so treat the angles as approximate; "
-                "a side view at hip height gives a firmer grade.")
-    return ""
+        notes.append("Filmed at an angle, so the joint angles are approximate; "
+                     "a side view at hip height gives a firmer grade.")
+    elif kin.view == "unknown":
+        notes.append("Couldn't tell the camera angle for sure, so treat the angles as approximate; "
+                     "a side view at hip height gives a firmer grade.")
+    if kin.head_in_frame_fraction < HEAD_MIN_IN_FRAME:
+        notes.append(f"The head is in frame for only {kin.head_in_frame_fraction:.0%} of the clip, so the head "
+                     "and back-line checks use only the moments it is seen (and are skipped where it never is).")
+    return " ".join(notes)
 
 
 # ------------------------------------------------------------------ grading
@@ -308,6 +322,10 @@ def grade(
     requested = resolve_exercise(exercise or "auto", cat)
     exercise_id, assumed = choose_exercise(exercise, segmentation, metrics)
 
+    if kinematics.view == "front":  # the view decides first: from the front a hinge can't be told from a squat
+        name = requested.name if requested else "Not identified"
+        return _not_gradable(FRONT_VIEW_REASON, requested.id if requested else UNKNOWN_ID, name,
+                             requested is None, segmentation, metrics, tips=REFILM_TIPS)
     if segmentation.movement != "hinge":
         if segmentation.movement == "squat":
             reason = "This looks like a squat, not a hip hinge, so it isn't graded as one."
@@ -365,18 +383,32 @@ def grade(
                      "pick the lift if that's wrong).")
     if not full:
         notes.append("Every rep was partial, so the set score comes from partial reps.")
+    suggestion = suggest(ex.id, faults, warnings, clean_reps=clean, full_reps=len(full), catalogue=cat)
+    name = ex.name
+    if assumed and ex.id == FLOOR_PULL_ID:
+        name = FLOOR_PULL_NAME
+        notes[-1] = ("Graded as a deadlift from the floor: the implement (kettlebell, barbell, trap bar) isn't "
+                     "read from the video, so the limits shared by floor pulls were used. Pick the lift for its "
+                     "own limits and its next step on the ladder.")
+        target = cat[suggestion.exercise_id] if suggestion.exercise_id in cat else None
+        if target is not None and target.family == "floor_pull":  # a rung that depends on the implement
+            lead = (f"Every full rep was clean ({clean} of {len(full)})." if not faults
+                    else "Work on the faults above with the drills below.")
+            suggestion = replace(suggestion, kind="stay", exercise_id=None, exercise_name=FLOOR_PULL_NAME,
+                                 reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) "
+                                        "to see its step on the ladder.")
     return Scorecard(
         gradable=True,
         reason=" ".join(notes),
         exercise_id=ex.id,
-        exercise_name=ex.name,
+        exercise_name=name,
         exercise_assumed=assumed,
         overall_score=round(score, 1),
         overall_grade=letter(score),
         faults=faults,
         reps=rep_grades,
         set_criteria=set_criteria,
-        suggestions=suggest(ex.id, faults, warnings, clean_reps=clean, full_reps=len(full), catalogue=cat),
+        suggestions=suggestion,
         refilm_tips=REFILM_TIPS if kinematics.view != "side" else (),
         trusted=_trusted(segmentation, metrics),
         caution=_caution(kinematics),

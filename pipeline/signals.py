@@ -159,6 +159,7 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
     noise = float(np.std(resid)) if resid.size > 3 else 5.0
 
     inside = _in_frame(pose, pts)
+    head_inside = _in_frame(pose, pts, ("nose", "ear"))
     view, view_conf = estimate_view(pose)
     torso_len = np.linalg.norm(body["shoulder"] - body["hip"], axis=1)
     return KinematicSeries(
@@ -185,6 +186,7 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         view=view,
         view_confidence=view_conf,
         in_frame_fraction=inside,
+        head_in_frame_fraction=head_inside,
         ankle_x_leg=body["ankle"][:, 0],
         ankle_y_leg=body["ankle"][:, 1],
         keypoint_conf=pose.conf[:, [pts[j] for j in core]].mean(axis=1),
@@ -192,11 +194,15 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
     )
 
 
-def _in_frame(pose: PoseSeries, pts: dict[str, int]) -> float:
-    """Share of frames where head, hips and ankles are all seen inside the image."""
+def _in_frame(pose: PoseSeries, pts: dict[str, int], joints: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")) -> float:
+    """Share of frames (where the hip is seen) with all ``joints`` seen inside the image.
+
+    The default is the body the angles need (shoulders to ankles); a head that
+    leaves the frame at lockout only switches off the head checks.
+    """
     if not len(pose):
         return 0.0
-    need = [KP["nose"], pts["hip"], pts["ankle"], pts["shoulder"]]
+    need = [KP["nose"] if j == "nose" else pts[j] for j in joints]
     xy = pose.xy[:, need]
     margin = 2.0
     inside = (

@@ -115,7 +115,8 @@ class KinematicSeries:
     angle_noise_deg: float  # residual raw-minus-filtered hip angle (std)
     view: View = "unknown"
     view_confidence: float = 0.0
-    in_frame_fraction: float = 1.0  # frames where the whole body is inside the image
+    in_frame_fraction: float = 1.0  # frames where shoulders, hips, knees and ankles are inside the image
+    head_in_frame_fraction: float = 1.0  # frames where nose and ear are inside the image
     ankle_x_leg: np.ndarray | None = None  # feet stay put in a lift; they travel when walking
     ankle_y_leg: np.ndarray | None = None
     keypoint_conf: np.ndarray | None = None  # mean model confidence of the side's shoulder, hip, knee, ankle

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.coaching import load_catalogue
 from pipeline.grading import (
-    REFILM_TIPS, choose_exercise, grade, grade_rep, letter, set_faults,
+    FLOOR_PULL_ID, FLOOR_PULL_NAME, FRONT_VIEW_REASON, REFILM_TIPS, choose_exercise, grade, grade_rep, letter, set_faults,
 )
 from pipeline.rules import FAULT_BY_CODE, RULES, thresholds_for
 from pipeline.types import KinematicSeries, Rep, RepMetrics, RepSegmentation, SetMetrics
@@ -483,13 +483,13 @@ def test_grade_passes_the_clip_view_to_each_rep():
 @pytest.mark.parametrize("requested, rep_fields, from_floor, expected", [
     ("rdl", {}, False, ("dumbbell_rdl", False)),
     ("Trap Bar", {}, False, ("trap_bar_deadlift", False)),
-    ("auto", {}, False, ("kettlebell_deadlift", True)),
+    ("auto", {}, False, (FLOOR_PULL_ID, True)),
     ("auto", RDL, False, ("dumbbell_rdl", True)),
-    ("auto", RDL, True, ("kettlebell_deadlift", True)),
+    ("auto", RDL, True, (FLOOR_PULL_ID, True)),
     ("auto", SWING, False, ("kettlebell_swing", True)),
     ("auto", dict(SWING, wrist_peak_height_leg=None), False, ("kettlebell_swing", True)),
     # fast but with hands low and a pause at the bottom: a quick deadlift, not a swing
-    ("auto", dict(SWING, wrist_peak_height_leg=0.7, bottom_pause_s=0.4), False, ("kettlebell_deadlift", True)),
+    ("auto", dict(SWING, wrist_peak_height_leg=0.7, bottom_pause_s=0.4), False, (FLOOR_PULL_ID, True)),
     # hands known: above 1.4 leg lengths plus any one sign of speed is a swing...
     ("auto", dict(SWING, wrist_peak_height_leg=1.41, bottom_pause_s=0.4, peak_hip_extension_speed_deg_s=150.0),
      False, ("kettlebell_swing", True)),
@@ -497,14 +497,14 @@ def test_grade_passes_the_clip_view_to_each_rep():
      False, ("kettlebell_swing", True)),
     # ...but not without one, however high the hands go
     ("auto", dict(SWING, wrist_peak_height_leg=1.6, rep_duration_s=3.0, bottom_pause_s=0.4,
-                  peak_hip_extension_speed_deg_s=150.0), False, ("kettlebell_deadlift", True)),
+                  peak_hip_extension_speed_deg_s=150.0), False, (FLOOR_PULL_ID, True)),
     # hands just short of chest height: every timing sign does not outvote them
-    ("auto", dict(SWING, wrist_peak_height_leg=1.39), False, ("kettlebell_deadlift", True)),
+    ("auto", dict(SWING, wrist_peak_height_leg=1.39), False, (FLOOR_PULL_ID, True)),
     # no hand height: two timing signs out of three are not enough
-    ("auto", dict(SWING, wrist_peak_height_leg=None, bottom_pause_s=0.4), False, ("kettlebell_deadlift", True)),
+    ("auto", dict(SWING, wrist_peak_height_leg=None, bottom_pause_s=0.4), False, (FLOOR_PULL_ID, True)),
     ("auto", dict(SWING, wrist_peak_height_leg=None, peak_hip_extension_speed_deg_s=240.0), False,
-     ("kettlebell_deadlift", True)),
-    ("no such lift", {}, False, ("kettlebell_deadlift", True)),
+     (FLOOR_PULL_ID, True)),
+    ("no such lift", {}, False, (FLOOR_PULL_ID, True)),
 ])
 def test_choose_exercise(requested, rep_fields, from_floor, expected):
     reps = [make_rep(i, **rep_fields) for i in range(1, 6)]
@@ -522,6 +522,35 @@ def test_auto_swing_is_graded_as_a_swing_and_says_it_assumed():
     card = grade(reps, make_set(10), make_seg(10), make_kin(10, view="angled"), "auto")
     assert card.exercise_id == "kettlebell_swing" and card.exercise_assumed
     assert "assumed" in card.reason and card.overall_grade == "A"
+
+
+def test_auto_floor_pull_is_named_by_family_not_as_a_kettlebell():
+    # given clean pulls from the floor and no lift picked
+    reps = [make_rep(i) for i in range(1, 4)]
+    card = grade(reps, make_set(3), make_seg(3, from_floor=True), make_kin(3), "auto")
+    # then the card names the family, says why, and asks for the lift instead of naming a next rung
+    assert card.exercise_id == FLOOR_PULL_ID and card.exercise_name == FLOOR_PULL_NAME
+    assert "kettlebell" not in card.exercise_name.lower()
+    assert "Pick the lift" in card.reason
+    assert card.suggestions.kind != "progression" and "Pick the lift" in card.suggestions.reason
+
+
+def test_picked_floor_pull_keeps_its_own_name_and_ladder():
+    reps = [make_rep(i) for i in range(1, 4)]
+    card = grade(reps, make_set(3), make_seg(3, from_floor=True), make_kin(3), "kettlebell_deadlift")
+    assert card.exercise_name == "Kettlebell deadlift" and card.suggestions.kind == "progression"
+
+
+@pytest.mark.parametrize("movement", ["hinge", "none", "squat"])
+def test_front_view_is_refused_for_the_view_with_the_rep_count_kept(movement):
+    # given reps filmed from the front, whatever the movement looked like from there
+    reps = [make_rep(i) for i in range(1, 4)]
+    card = grade(reps, make_set(3), make_seg(3, movement), make_kin(3, view="front"), "auto")
+    # then it is not graded because of the view, says how to film, and still counts reps
+    assert not card.gradable and card.reason == FRONT_VIEW_REASON
+    assert "film from the side" in card.reason.lower() and "hip height" in card.reason
+    assert "not_a_hinge" not in card.faults
+    assert card.trusted and card.trusted[0].startswith("Rep count: 3")
 
 
 def test_set_faults_ignores_unmeasured_reps():
