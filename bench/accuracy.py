@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labelled import LabelledClip, PoseRecord, cached_pose, load_clips  # noqa: E402
+from labelled import LabelledClip, PoseRecord, cached_back_reader, cached_pose, load_clips  # noqa: E402
 
 from pipeline.calibration import Calibration, load_calibration  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
@@ -94,7 +94,7 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
         return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
                        score=None, faults_found=(), refused=record.refused, refusal_kind="input")
     try:
-        a = assess(record.pose, config, calibration=calibration)
+        a = assess(record.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path))
     except InputError as exc:
         return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
                        score=None, faults_found=(), refused=exc.message, refusal_kind="input")

@@ -93,7 +93,8 @@ def content_hash(path: Path) -> str:
 
 def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str) -> str:
     parts = dict(clip=content_hash(path), model=model_name, backend=backend, imgsz=config.imgsz,
-                 fps=config.analysis_fps, conf=config.keypoint_conf, v=POSE_CACHE_VERSION)
+                 fps=config.analysis_fps, conf=config.keypoint_conf, min_s=config.min_duration_s,
+                 v=POSE_CACHE_VERSION)
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -131,3 +132,25 @@ def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path =
     cache_dir.mkdir(parents=True, exist_ok=True)
     file.write_text(json.dumps(doc))
     return record
+
+
+def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
+    """``assess``'s back reader for one clip, caching each traced back by content hash and time."""
+    from pipeline.backcurve import BackCurve
+    from pipeline.run import trace_backs
+
+    digest = content_hash(clip)[:24]
+
+    def read(pose, kin, reps):
+        key = hashlib.sha256(json.dumps([digest, kin.side, [r.bottom_i for r in reps],
+                                         [float(t) for t in kin.t_s[[r.bottom_i for r in reps]]],
+                                         POSE_CACHE_VERSION]).encode()).hexdigest()[:24]
+        file = cache_dir / f"back-{key}.json"
+        if file.is_file():
+            return tuple(serialize.from_jsonable(BackCurve, d) for d in json.loads(file.read_text()))
+        backs = trace_backs(clip, pose, kin, reps)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps([serialize.to_jsonable(b) for b in backs]))
+        return backs
+
+    return read

@@ -10,6 +10,7 @@ than the measurement error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -158,9 +159,15 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
     )
 
 
-def all_rep_metrics(kin: KinematicSeries, reps: Sequence[Rep]) -> tuple[RepMetrics, ...]:
+def all_rep_metrics(
+    kin: KinematicSeries, reps: Sequence[Rep], back_curve_deg: Sequence[float | None] | None = None
+) -> tuple[RepMetrics, ...]:
+    """Every rep's measures; ``back_curve_deg`` (one per rep, from the silhouette) when traced."""
     stand = standing_torso_length(kin)
-    return tuple(rep_metrics(kin, r, stand) for r in reps)
+    out = tuple(rep_metrics(kin, r, stand) for r in reps)
+    if back_curve_deg is not None:
+        out = tuple(replace(m, back_curve_deg=_nan(b)) for m, b in zip(out, back_curve_deg))
+    return out
 
 
 def _cv_pct(values: np.ndarray) -> float | None:

@@ -119,6 +119,10 @@ RULES: tuple[Rule, ...] = (
     # proxy for spinal flexion that separated rounded from flat backs on real
     # clips (about +17° against -2° for the same lifter); the hip-shoulder
     # chord shrinking did not (13 % against 17 %), so it is reported, not graded.
+    # The silhouette's dorsal contour: lumbar against thoracic line at the bottom
+    # (pipeline.backcurve). Levels fitted on labelled clips (pipeline/calibration.toml).
+    Rule("rounded_back.back_curve", "rounded_back", "upper back curling over the lower back",
+         "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom", side_only=True),
     Rule("rounded_back.back_line", "rounded_back", "back bend (ear-shoulder-hip)",
          "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
          margin_k=1.0, side_only=True),

@@ -13,17 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeline.backcurve import JOINTS as BACK_JOINTS
+from pipeline.backcurve import BackCurve, trace_back
 from pipeline.calibration import Calibration
 from pipeline.errors import NoPersonError
 from pipeline.grading import grade
-from pipeline.metrics import all_rep_metrics, set_metrics
+from pipeline.metrics import all_rep_metrics, deepest_index, set_metrics
 from pipeline.reps import segment_reps
 from pipeline.signals import kinematics
 from pipeline.types import (
-    AnalysisConfig, AnalysisResult, KinematicSeries, PoseSeries, RepMetrics, RepSegmentation, Scorecard,
+    KP, AnalysisConfig, AnalysisResult, KinematicSeries, PoseSeries, Rep, RepMetrics, RepSegmentation, Scorecard,
     SetMetrics, VideoMeta,
 )
-from pipeline.video import VideoLimits, probe
+from pipeline.video import VideoLimits, probe, read_frames_at
 
 # Share of the total time each stage usually takes (pose dominates).
 _STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.05}
@@ -58,12 +60,48 @@ class Assessment:
     scorecard: Scorecard | None
 
 
+BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[BackCurve, ...]]
+
+
+def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[BackCurve, ...]:
+    """The back traced on each rep's bottom frame (one decoded frame per rep)."""
+    if not reps:
+        return ()
+    bottoms = [deepest_index(kin, r) for r in reps]
+    frames = read_frames_at(path, [float(kin.t_s[b]) for b in bottoms])
+    out = []
+    for b, frame in zip(bottoms, frames):
+        sx = frame.image.shape[1] / pose.image_width
+        sy = frame.image.shape[0] / pose.image_height
+        pts = {j: pose.xy[b, KP[f"{kin.side}_{j}"]] * (sx, sy) for j in BACK_JOINTS}
+        curve = trace_back(frame.image, pts, float(kin.t_s[b]))
+        out.append(replace(curve, contour_xy=curve.contour_xy / (sx, sy), lower_xy=curve.lower_xy / (sx, sy),
+                           upper_xy=curve.upper_xy / (sx, sy)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything measured and judged from the lifter's keypoints."""
+
+    kinematics: KinematicSeries
+    segmentation: RepSegmentation
+    metrics: tuple[RepMetrics, ...]
+    set_metrics: SetMetrics
+    scorecard: Scorecard | None
+    back_curves: tuple[BackCurve, ...] = ()
+
+
 def assess(
-    pose: PoseSeries, config: AnalysisConfig = AnalysisConfig(), calibration: Calibration | None = None
+    pose: PoseSeries,
+    config: AnalysisConfig = AnalysisConfig(),
+    calibration: Calibration | None = None,
+    back_reader: BackReader | None = None,
 ) -> Assessment:
     """Keypoints to verdict: clean the signals, split reps, measure and grade.
 
-    Pure (no model, no file): the accuracy benchmark re-scores cached pose with it.
+    Pure apart from ``back_reader``, which traces the back on the video's frames
+    (the accuracy benchmark passes a cached one and re-scores in seconds).
     """
     kin = kinematics(pose)
     if not kin.valid.any():
@@ -72,10 +110,11 @@ def assess(
             "Film the whole body from the side, in good light."
         )
     seg = segment_reps(kin)
-    metrics = all_rep_metrics(kin, seg.reps)
+    backs = back_reader(pose, kin, seg.reps) if back_reader is not None and kin.view == "side" else ()
+    metrics = all_rep_metrics(kin, seg.reps, [b.back_curve_deg for b in backs] if backs else None)
     set_m = set_metrics(metrics)
     scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration)
-    return Assessment(kin, seg, metrics, set_m, scorecard)
+    return Assessment(kin, seg, metrics, set_m, scorecard, backs)
 
 
 @dataclass(frozen=True)
@@ -143,7 +182,7 @@ def analyze(
     )
     report("signals")
     t0 = time.perf_counter()
-    a = assess(pose, config)
+    a = assess(pose, config, back_reader=lambda p, k, r: trace_backs(meta.path, p, k, r))
     timings["assess"] = round(time.perf_counter() - t0, 4)
     report("done")
     kin, seg, metrics, set_m, scorecard = a.kinematics, a.segmentation, a.metrics, a.set_metrics, a.scorecard
@@ -171,4 +210,5 @@ def analyze(
         backend=estimator.backend,
         model_name=estimator.model_name,
         warnings=tuple(w.strip() for w in warnings),
+        back_curves=a.back_curves,
     )

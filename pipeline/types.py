@@ -12,6 +12,8 @@ from typing import Literal
 
 import numpy as np
 
+from pipeline.backcurve import BackCurve
+
 KEYPOINT_NAMES: tuple[str, ...] = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear",
     "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
@@ -218,6 +220,7 @@ class RepMetrics:
     angle_uncertainty_deg: float  # 1-sigma error of the rep's angles from keypoint noise and view
     bottom_s: float
     lockout_s: float
+    back_curve_deg: float | None = None  # silhouette's lumbar vs thoracic line at the bottom: + rounded
 
 
 @dataclass(frozen=True)
@@ -329,6 +332,7 @@ class AnalysisResult:
     backend: str = ""
     model_name: str = ""
     warnings: tuple[str, ...] = ()
+    back_curves: tuple[BackCurve, ...] = ()  # the traced back at each rep's bottom (drawn on the frames)
 
     @property
     def reps(self) -> tuple[Rep, ...]:

@@ -1,0 +1,148 @@
+"""The back's curve from the lifter's silhouette: what 17 keypoints cannot see.
+
+The pose model gives no point on the spine, so a rounded upper back looks the
+same as a flat one to the ear-shoulder-hip line. Here the lifter is cut out of
+the rep's bottom frame with GrabCut (OpenCV's graph-cut segmentation, seeded
+by the skeleton: no extra weights), and the dorsal contour is traced along the
+hip-to-ear line: for each point on that line, the last silhouette pixel on the
+back's side. The contour's lower half (lumbar) and upper half (thoracic) are
+each fitted with a robust line (Theil-Sen); ``back_curve_deg`` is the angle
+between them: about 0 for a flat back, positive when the upper back turns
+down toward the floor (rounding), negative for an arched back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WORK_SIDE_PX = 256  # the crop is segmented at this size (long side)
+CROP_PAD = 0.25  # of the skeleton's extent, around it
+GRABCUT_ITERATIONS = 4
+SAMPLES = 41  # points along hip -> ear
+LOWER = (0.1, 0.4)  # share of hip -> ear: lumbar part
+UPPER = (0.5, 0.8)  # thoracic part (the shoulder joint sits near 0.75)
+MAX_DEPTH = 0.8  # furthest a contour point may sit from the line, in hip-ear lengths
+GAP_PX = 3  # background run that ends the silhouette along a ray
+MIN_POINTS = 6  # per half, to fit its line
+JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
+
+
+@dataclass(frozen=True)
+class BackCurve:
+    """The traced back at one moment (pixels of the full frame)."""
+
+    t_s: float
+    contour_xy: np.ndarray  # (N, 2) dorsal points from hip to neck, NaN where none was found
+    lower_xy: np.ndarray  # (2, 2) ends of the fitted lumbar line
+    upper_xy: np.ndarray  # (2, 2) ends of the fitted thoracic line
+    back_curve_deg: float  # + rounded, - arched, NaN when it could not be traced
+
+
+def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Robust line y = a + b x: median of pairwise slopes, then median intercept."""
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    ok = dx != 0
+    b = float(np.median((y[j] - y[i])[ok] / dx[ok]))
+    a = float(np.median(y - b * x))
+    return a, b
+
+
+def _silhouette(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Foreground mask of the lifter in a crop, the crop's origin and its scale."""
+    allp = np.array(list(pts.values()))
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    pad = CROP_PAD * float(max(hi - lo))
+    x0, y0 = (np.maximum(lo - pad, 0)).astype(int)
+    x1 = int(min(image.shape[1], hi[0] + pad))
+    y1 = int(min(image.shape[0], hi[1] + pad))
+    crop = image[y0:y1, x0:x1]
+    scale = min(1.0, WORK_SIDE_PX / max(crop.shape[:2]))
+    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    p = {k: (v - [x0, y0]) * scale for k, v in pts.items()}
+    mask = np.full(crop.shape[:2], cv2.GC_PR_BGD, np.uint8)
+    hull = cv2.convexHull(np.array([p[k] for k in JOINTS], np.float32).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, cv2.GC_PR_FGD)
+    torso = float(np.linalg.norm(p["shoulder"] - p["hip"]))
+    thick = max(2, int(0.12 * torso))
+    for a, b in (("shoulder", "hip"), ("hip", "knee"), ("knee", "ankle"), ("ear", "shoulder")):
+        cv2.line(mask, tuple(p[a].astype(int)), tuple(p[b].astype(int)), cv2.GC_FGD, thick)
+    mask[:2, :] = mask[-2:, :] = cv2.GC_BGD
+    mask[:, :2] = mask[:, -2:] = cv2.GC_BGD
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(crop, mask, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    return fg, np.array([x0, y0], float), scale
+
+
+def dorsal_offsets(fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.ndarray) -> np.ndarray:
+    """Distance (in hip-ear lengths) from the hip-ear line out to the back's edge, per sample."""
+    length = float(np.linalg.norm(ear - hip))
+    u = (ear - hip) / length
+    n = np.array([-u[1], u[0]])
+    if np.dot(knee - hip, n) > 0:  # the back faces away from the thighs
+        n = -n
+    out = np.full(SAMPLES, np.nan)
+    for k, s in enumerate(np.linspace(0.0, 1.0, SAMPLES)):
+        c = hip + s * (ear - hip)
+        last, seen = 0, False
+        for step in range(1, int(MAX_DEPTH * length)):
+            q = (c + n * step).astype(int)
+            if q[0] < 0 or q[1] < 0 or q[0] >= fg.shape[1] or q[1] >= fg.shape[0]:
+                last = -1  # ran off the crop: no edge found
+                break
+            if fg[q[1], q[0]]:
+                last, seen = step, True
+            elif step - last > GAP_PX:
+                break
+        if seen and last > 0:
+            out[k] = last / length
+    return out
+
+
+def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    """Angle (deg) between the fitted lumbar and thoracic lines, and each line (a, b)."""
+    s = np.linspace(0.0, 1.0, len(offsets))
+    lines = []
+    for lo, hi in (LOWER, UPPER):
+        m = (s >= lo) & (s <= hi) & np.isfinite(offsets)
+        if m.sum() < MIN_POINTS:
+            return float("nan"), (np.nan, np.nan), (np.nan, np.nan)
+        lines.append(_theil_sen(s[m], offsets[m]))
+    (a1, b1), (a2, b2) = lines
+    return float(np.degrees(np.arctan(b1) - np.arctan(b2))), (a1, b1), (a2, b2)
+
+
+def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> BackCurve:
+    """The back's curve in one frame, from the side's ear, shoulder, hip, knee, ankle and wrist (pixels)."""
+    nan_line = np.full((2, 2), np.nan)
+    if any(k not in pts or not np.all(np.isfinite(pts[k])) for k in JOINTS):
+        return BackCurve(t_s, np.zeros((0, 2)), nan_line, nan_line, float("nan"))
+    fg, origin, scale = _silhouette(image, pts)
+    p = {k: (v - origin) * scale for k, v in pts.items()}
+    offsets = dorsal_offsets(fg, p["hip"], p["ear"], p["knee"])
+    angle, lower, upper = curve_angle(offsets)
+
+    hip, ear = pts["hip"], pts["ear"]
+    length = float(np.linalg.norm(ear - hip))
+    u = (ear - hip) / length
+    n = np.array([-u[1], u[0]])
+    if np.dot(pts["knee"] - hip, n) > 0:
+        n = -n
+    s = np.linspace(0.0, 1.0, SAMPLES)
+    contour = hip + s[:, None] * (ear - hip) + (offsets * length)[:, None] * n
+
+    def line_ends(ab: tuple[float, float], lo: float, hi: float) -> np.ndarray:
+        a, b = ab
+        return np.array([hip + x * (ear - hip) + (a + b * x) * length * n for x in (lo, hi)])
+
+    return BackCurve(
+        t_s=float(t_s),
+        contour_xy=contour,
+        lower_xy=line_ends(lower, *LOWER) if np.isfinite(angle) else nan_line,
+        upper_xy=line_ends(upper, *UPPER) if np.isfinite(angle) else nan_line,
+        back_curve_deg=angle,
+    )
