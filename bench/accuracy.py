@@ -214,12 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     print_rows(outcomes)
     report = {"in_sample": summarise(outcomes, "in-sample (the shipped calibration)")}
     if not args.no_cv:
-        from calibrate import fit_calibration
+        from calibrate import clip_values, fit_calibration
 
+        every = load_clips()
+        values = clip_values(every, config, estimator)
         cv: list[Outcome] = []
         for source in sorted({c.source for c in clips}):
-            train = [c for c in load_clips() if c.source != source]
-            fitted = fit_calibration(train, config, estimator)
+            train = [c for c in every if c.source != source]
+            fitted = fit_calibration(train, config, estimator, values)
             cv += [score_clip(c, records[c.name], config, fitted) for c in clips if c.source == source]
         report["held_out"] = summarise(cv, "held out by source (thresholds fitted without the clip's source)")
     print(f"\nscoring took {time.perf_counter() - t1:.1f} s")

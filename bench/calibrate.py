@@ -1,6 +1,193 @@
-"""Fit the fault rules' levels on the labelled clips (placeholder until fitting lands)."""
-from pipeline.calibration import EMPTY
+"""Fit the fault rules' fail levels on the labelled clips and write pipeline/calibration.toml.
+
+    python bench/calibrate.py            # fit on every labelled clip, measure held out by source, write the file
+    python bench/calibrate.py --dry-run  # print, write nothing
+
+For each rule row of a fault that the labels name, the clip-level value (median
+over the clip's full reps) of clips showing the fault is set against clean
+clips (side view, graded). The fail level is the midpoint between neighbouring
+values that catches the most faulty clips while false-alarming on at most
+``MAX_FALSE_ALARM`` of clean ones, kept inside the row's plausible bounds
+(``BOUNDS``: the seeds' and biomechanics' limits, so a level never lands where
+no coach would put it). Rows with too few labelled clips keep the table's
+levels. Levels are fitted per lift family where the family has enough clips,
+else for any family. Each fault's record (caught / shown, false alarms /
+clean) is measured with leave-one-source-out cross-validation: a source
+repository's clips are scored with levels fitted on the other sources only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from labelled import LabelledClip, cached_back_reader, cached_pose, load_clips  # noqa: E402
+
+from pipeline.calibration import (  # noqa: E402
+    ANY_FAMILY, CALIBRATION_FILE, EMPTY, Calibration, CheckRecord, to_toml,
+)
+from pipeline.errors import InputError  # noqa: E402
+from pipeline.rules import RULES, Rule  # noqa: E402
+from pipeline.types import AnalysisConfig  # noqa: E402
+
+MAX_FALSE_ALARM = 0.10
+MIN_POSITIVES, MIN_NEGATIVES = 2, 4
+# Plausible fail levels per row: never fitted outside these (degrees, ratios).
+BOUNDS: dict[str, tuple[float, float]] = {
+    "rounded_back.back_curve": (10.0, 35.0),
+    "rounded_back.back_line": (6.0, 25.0),
+    "squatting.knee": (75.0, 130.0),
+    "squatting.shin": (25.0, 45.0),
+    "squatting.hinge_ratio": (0.35, 0.6),
+    "squatting.hips_back": (0.1, 0.35),
+    "squatting.torso": (35.0, 70.0),
+    "hyperextension.lean_back": (8.0, 25.0),
+}
 
 
-def fit_calibration(clips, config, estimator):
-    return EMPTY
+@dataclass(frozen=True)
+class ClipValues:
+    """One labelled clip's measures, as the rules see them."""
+
+    clip: LabelledClip
+    family: str
+    values: dict[str, float]  # rule row id -> clip-level value (median over full reps)
+
+
+def clip_values(clips: list[LabelledClip], config: AnalysisConfig, estimator) -> list[ClipValues]:
+    """Measures of every graded side-view clip (cached pose and backs)."""
+    from pipeline.coaching import load_catalogue
+    from pipeline.run import assess
+
+    cat = load_catalogue()
+    out = []
+    for clip in clips:
+        rec = cached_pose(clip.path, config, estimator)
+        if rec.pose is None:
+            continue
+        try:
+            a = assess(rec.pose, config, calibration=EMPTY, back_reader=cached_back_reader(clip.path))
+        except InputError:
+            continue
+        sc = a.scorecard
+        if sc is None or not sc.gradable or a.kinematics.view != "side" or sc.exercise_id not in cat:
+            continue
+        reps = [m for m in a.metrics if not m.partial] or list(a.metrics)
+        values = {}
+        for rule in RULES:
+            if rule.scope != "rep":
+                continue
+            vals = [getattr(m, rule.metric) for m in reps]
+            vals = [float(v) for v in vals if v is not None and v == v]
+            if vals:
+                values[rule.row_id] = statistics.median(vals)
+        out.append(ClipValues(clip, cat[sc.exercise_id].family, values))
+    return out
+
+
+def fit_level(rule: Rule, positives: list[float], negatives: list[float],
+              max_false_alarm: float = MAX_FALSE_ALARM) -> float | None:
+    """The fail level catching the most positives with false alarms <= ``max_false_alarm``."""
+    if len(positives) < MIN_POSITIVES or len(negatives) < MIN_NEGATIVES:
+        return None
+    sign = -1.0 if rule.direction == "below" else 1.0  # work as "above"
+    pos = sorted(sign * v for v in positives)
+    neg = sorted(sign * v for v in negatives)
+    candidates = sorted({(a + b) / 2 for a, b in zip(sorted(pos + neg), sorted(pos + neg)[1:]) if a != b})
+    best = None
+    for t in candidates:
+        fa = sum(v > t for v in neg) / len(neg)
+        caught = sum(v > t for v in pos)
+        if fa <= max_false_alarm and (best is None or caught > best[0]):
+            best = (caught, t)
+    if best is None or best[0] == 0:
+        return None
+    lo, hi = BOUNDS.get(rule.row_id, (-float("inf"), float("inf")))
+    return min(max(sign * best[1], lo), hi)
+
+
+def fit_calibration(clips: list[LabelledClip], config: AnalysisConfig, estimator,
+                    values: list[ClipValues] | None = None) -> Calibration:
+    """Fitted levels (no records) from these clips."""
+    values = clip_values(clips, config, estimator) if values is None else values
+    names = {c.name for c in clips}
+    values = [v for v in values if v.clip.name in names]
+    levels: dict[tuple[str, str], tuple[float, float]] = {}
+    families = defaultdict(list)
+    for v in values:
+        families[v.family].append(v)
+    groups = [(ANY_FAMILY, values)] + [(f, vs) for f, vs in families.items() if len(vs) >= 2 * MIN_NEGATIVES]
+    for family, group in groups:
+        for rule in RULES:
+            if rule.row_id not in BOUNDS:
+                continue
+            pos = [v.values[rule.row_id] for v in group if rule.code in v.clip.faults and rule.row_id in v.values]
+            neg = [v.values[rule.row_id] for v in group if v.clip.verdict == "good" and rule.row_id in v.values]
+            siblings = sum(1 for r in RULES if r.code == rule.code and r.row_id in BOUNDS)
+            level = fit_level(rule, pos, neg, MAX_FALSE_ALARM / siblings)  # a fault's rows share the budget
+            if level is None:
+                continue
+            gap = abs(rule.fail - rule.warn)
+            warn = level - gap if rule.direction != "below" else level + gap
+            levels[(rule.row_id, family)] = (round(warn, 3), round(level, 3))
+    return Calibration(MappingProxyType(levels), MappingProxyType({}), f"{len(values)} labelled side-view clips")
+
+
+def held_out_records(clips: list[LabelledClip], config: AnalysisConfig, estimator,
+                     values: list[ClipValues]) -> dict[str, CheckRecord]:
+    """Each fault's record with levels fitted without the scored clip's source."""
+    from accuracy import score_clip
+
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for source in sorted({c.source for c in clips}):
+        fitted = fit_calibration([c for c in clips if c.source != source], config, estimator, values)
+        for clip in (c for c in clips if c.source == source):
+            o = score_clip(clip, cached_pose(clip.path, config, estimator), config, fitted)
+            if o.refused or o.view_label != "side":
+                continue
+            for code in {r.code for r in RULES}:
+                row = counts[code]
+                if code in clip.faults:
+                    row[0] += code in o.faults_found
+                    row[1] += 1
+                elif clip.verdict == "good":
+                    row[2] += code in o.faults_found
+                    row[3] += 1
+    return {code: CheckRecord(*row) for code, row in counts.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args(argv)
+    from pipeline.pose import PoseEstimator
+
+    config = AnalysisConfig()
+    estimator = PoseEstimator(config.model, config.device, config.imgsz, config.backend,
+                              keypoint_conf=config.keypoint_conf)
+    clips = load_clips()
+    values = clip_values(clips, config, estimator)
+    fitted = fit_calibration(clips, config, estimator, values)
+    records = held_out_records(clips, config, estimator, values)
+    cal = Calibration(fitted.levels, MappingProxyType(records),
+                      f"{fitted.fitted_on}; records held out by source")
+    for (row, family), (warn, fail) in sorted(cal.levels.items()):
+        print(f"{row:28s} {family:12s} warn {warn:8.3f} fail {fail:8.3f}")
+    for code, r in sorted(records.items()):
+        print(f"{code:20s} {r.sentence()}")
+    if not args.dry_run:
+        CALIBRATION_FILE.write_text(to_toml(cal))
+        print(f"wrote {CALIBRATION_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
