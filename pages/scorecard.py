@@ -61,6 +61,9 @@ if sc:
             st.markdown(f"{icon} **{group.label}** — {'fault' if group.status == 'fail' else 'watch'} "
                         f"on rep{'s' if len(group.seen) > 1 else ''} {reps}")
             st.write(group.message)
+            trust = next((n.text for n in sc.check_notes if n.rule == group.rule), "")
+            if trust:
+                st.caption(trust)
             if group.cue:
                 st.markdown(f"*Cue:* {group.cue}")
             if group.drill:
@@ -72,6 +75,12 @@ if sc:
                               icon=":material/play_circle:", help="Open this moment on the Frames page"):
                     st.session_state[shared.FOCUS_KEY] = float(f.evidence_s)
                     st.switch_page(shared.FRAMES_PAGE)
+    if sc.check_notes:
+        with st.expander("How far to trust each check", icon=":material/fact_check:"):
+            st.caption("Each check was run on labelled real clips from other people's videos; "
+                       "the figures come from clips whose source was held out while the levels were fitted.")
+            for note in sc.check_notes:
+                st.markdown(f"**{note.label}** — {note.text}")
     for c in sc.set_criteria:
         if c.status in ("warn", "fail"):
             st.markdown(f"{':red[●]' if c.status == 'fail' else ':orange[●]'} **Whole set · {c.label}**: {c.message}")

@@ -34,7 +34,7 @@ from pipeline.rules import (
     criterion_for, evaluate_row, margin_for, thresholds_for,
 )
 from pipeline.types import (
-    Criterion, KinematicSeries, RepGrade, RepMetrics, RepSegmentation, Scorecard,
+    CheckNote, Criterion, KinematicSeries, RepGrade, RepMetrics, RepSegmentation, Scorecard,
     SetMetrics, Suggestion,
 )
 
@@ -283,6 +283,18 @@ def set_warnings(reps: Sequence[RepGrade], set_criteria: Sequence[Criterion], fa
     return tuple(f.code for f in FAULTS if f.code in seen and f.code not in faults)
 
 
+def check_notes(reps: Sequence[RepGrade], set_criteria: Sequence[Criterion],
+                calibration: Calibration) -> tuple[CheckNote, ...]:
+    """Each fault that was checked here, with its record on the labelled clips."""
+    checked = {c.rule for g in reps for c in g.criteria if c.status != "not_gradable"}
+    checked |= {c.rule for c in set_criteria if c.status != "not_gradable"}
+    return tuple(
+        CheckNote(f.code, f.title, calibration.records[f.code].sentence() if f.code in calibration.records
+                  else "Not yet measured on labelled clips.")
+        for f in FAULTS if f.code in checked
+    )
+
+
 # ------------------------------------------------------------------- public
 def _not_gradable(
     reason: str, exercise_id: str, exercise_name: str, assumed: bool,
@@ -412,4 +424,5 @@ def grade(
         refilm_tips=REFILM_TIPS if kinematics.view != "side" else (),
         trusted=_trusted(segmentation, metrics),
         caution=_caution(kinematics),
+        check_notes=check_notes(rep_grades, set_criteria, calibration),
     )

@@ -20,6 +20,7 @@ import av
 import cv2
 import numpy as np
 
+from pipeline.backcurve import BackCurve
 from pipeline.types import KP, AnalysisResult, Rep
 
 # BGR colours.
@@ -250,8 +251,31 @@ def frame_title(result: AnalysisResult, t_s: float) -> str:
     return f"{t_s:.2f} s · {where}"
 
 
+BACK = (255, 0, 200)  # BGR magenta: the traced back
+BACK_MATCH_S = 0.15  # a traced back is drawn on frames this close to its moment
+
+
+def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.ndarray:
+    """The dorsal contour and its lumbar and thoracic lines, with the angle between them."""
+    out = np.ascontiguousarray(image)
+    s = _scale(out)
+    th = max(1, int(round(2 * s)))
+    pts = curve.contour_xy * scale_xy
+    ok = np.isfinite(pts).all(axis=1)
+    for a, b in zip(pts[:-1][ok[:-1] & ok[1:]], pts[1:][ok[:-1] & ok[1:]]):
+        cv2.line(out, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), BACK, th, cv2.LINE_AA)
+    if np.isfinite(curve.back_curve_deg):
+        for line in (curve.lower_xy, curve.upper_xy):
+            a, b = (line * scale_xy).round().astype(int)
+            cv2.line(out, tuple(a), tuple(b), (255, 255, 255), max(1, th - 1), cv2.LINE_AA)
+        anchor = curve.upper_xy[1] * scale_xy
+        _label(out, f"back curve {curve.back_curve_deg:.0f}°", (int(anchor[0]), int(anchor[1] - 10 * s)), BACK, s)
+    return out
+
+
 def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True) -> np.ndarray:
-    """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size."""
+    """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size; the traced
+    back is drawn on the rep bottoms where it was measured."""
     p = pose_at(result, t_s)
     label = frame_title(result, t_s) if title else ""
     if p is None:
@@ -259,8 +283,12 @@ def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title:
     sx = image.shape[1] / max(1, p.image_size[0])
     sy = image.shape[0] / max(1, p.image_size[1])
     xy = p.xy * np.array([sx, sy])
-    return annotate(image, xy, p.conf, p.angles, side=p.side,
-                    min_conf=result.config.keypoint_conf, title=label)
+    out = annotate(image, xy, p.conf, p.angles, side=p.side,
+                   min_conf=result.config.keypoint_conf, title=label)
+    near = [c for c in result.back_curves if abs(c.t_s - t_s) <= BACK_MATCH_S]
+    if near:
+        out = draw_back(out, min(near, key=lambda c: abs(c.t_s - t_s)), np.array([sx, sy]))
+    return out
 
 
 def blank_canvas(result: AnalysisResult, max_side: int = 720) -> np.ndarray:
@@ -274,7 +302,9 @@ def key_frames(result: AnalysisResult) -> list[KeyFrame]:
     """Start, bottom and lockout of every rep, in time order."""
     out: list[KeyFrame] = []
     for rep in result.reps:
-        out += [KeyFrame(rep.index, "start", rep.start_s), KeyFrame(rep.index, "bottom", rep.bottom_s),
+        traced = [c.t_s for c in result.back_curves if rep.start_s <= c.t_s <= rep.lockout_s]
+        bottom_s = traced[0] if traced else rep.bottom_s  # the frame the back was traced on
+        out += [KeyFrame(rep.index, "start", rep.start_s), KeyFrame(rep.index, "bottom", bottom_s),
                 KeyFrame(rep.index, "lockout", rep.lockout_s)]
     return out
 

@@ -284,6 +284,15 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class CheckNote:
+    """How one fault's check did on labelled real clips, for the coach to weigh it."""
+
+    rule: str
+    label: str
+    text: str  # e.g. "On labelled real clips: caught 3 of 5 ...; false alarm on 2 of 18 clean lifts."
+
+
+@dataclass(frozen=True)
 class Scorecard:
     gradable: bool
     reason: str
@@ -299,6 +308,7 @@ class Scorecard:
     refilm_tips: tuple[str, ...] = ()
     trusted: tuple[str, ...] = ()  # what can still be trusted when not gradable
     caution: str = ""  # e.g. angled view: grade with caution
+    check_notes: tuple[CheckNote, ...] = ()  # each graded check's record on labelled clips
 
 
 @dataclass(frozen=True)

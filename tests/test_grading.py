@@ -623,3 +623,19 @@ def test_scorecard_survives_the_json_round_trip():
     assert back.faults == card.faults and back.overall_grade == card.overall_grade
     assert back.reps[0].criteria[0].rule == card.reps[0].criteria[0].rule
     assert back.suggestions.next_session.reps == card.suggestions.next_session.reps
+
+
+def test_scorecard_carries_each_checked_faults_record_on_labelled_clips():
+    from types import MappingProxyType
+
+    from pipeline.calibration import Calibration, CheckRecord
+
+    # given a calibration whose rounded-back check caught 3 of 5 and false-alarmed on 1 of 15
+    cal = Calibration(records=MappingProxyType({"rounded_back": CheckRecord(3, 5, 1, 15)}))
+    reps = [make_rep(i) for i in range(1, 4)]
+    # when a set is graded
+    card = grade(reps, make_set(3), make_seg(3), make_kin(3), "kettlebell_deadlift", calibration=cal)
+    # then every checked fault has a note, and the measured one says how it did
+    notes = {n.rule: n.text for n in card.check_notes}
+    assert "caught 3 of 5" in notes["rounded_back"] and "1 of 15 clean" in notes["rounded_back"]
+    assert notes["squatting"] == "Not yet measured on labelled clips."

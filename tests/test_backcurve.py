@@ -1,0 +1,94 @@
+"""The back's curve from a silhouette: synthetic lifters drawn with a known back shape."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.backcurve import curve_angle, trace_back
+
+W, H = 640, 480
+BODY = (60, 60, 200)  # BGR: a reddish top against the grey background
+LEGS = (40, 40, 40)
+
+
+def hinged_lifter(round_deg: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A side-view lifter at the bottom of a hinge, facing right, drawn on a plain background.
+
+    The back is a thick band from hip to shoulder; ``round_deg`` bends its upper
+    half down toward the floor by that angle (0 = flat back).
+    """
+    img = np.full((H, W, 3), 170, np.uint8)
+    hip = np.array([220.0, 250.0])
+    ankle = np.array([300.0, 430.0])
+    knee = np.array([290.0, 340.0])
+    mid = hip + np.array([90.0, -18.0])  # lumbar half, nearly horizontal
+    bend = np.radians(round_deg)
+    direction = (mid - hip) / np.linalg.norm(mid - hip)
+    rot = np.array([[np.cos(bend), -np.sin(bend)], [np.sin(bend), np.cos(bend)]])
+    shoulder = mid + 90.0 * (rot @ direction)  # image y grows downward: + rotates toward the floor
+    ear = shoulder + 40.0 * (rot @ direction) + np.array([0.0, 5.0])
+    wrist = shoulder + np.array([0.0, 140.0])
+    for a, b, colour, width in ((hip, knee, LEGS, 34), (knee, ankle, LEGS, 26), (shoulder, wrist, BODY, 16)):
+        cv2.line(img, tuple(a.astype(int)), tuple(b.astype(int)), colour, width)
+    for a, b in ((hip, mid), (mid, shoulder)):  # the trunk: a thick band with round joints
+        cv2.line(img, tuple(a.astype(int)), tuple(b.astype(int)), BODY, 56)
+        cv2.circle(img, tuple(b.astype(int)), 28, BODY, -1)
+    cv2.circle(img, tuple(hip.astype(int)), 30, BODY, -1)
+    cv2.circle(img, tuple(ear.astype(int)), 22, (80, 120, 160), -1)
+    pts = {"ear": ear, "shoulder": shoulder, "hip": hip, "knee": knee, "ankle": ankle, "wrist": wrist}
+    return img, pts
+
+
+def test_flat_back_reads_near_zero():
+    # given a lifter whose back is one straight band
+    img, pts = hinged_lifter(0.0)
+    # when the back is traced
+    curve = trace_back(img, pts, 1.0)
+    # then the lumbar and thoracic lines agree within a few degrees
+    assert abs(curve.back_curve_deg) < 6.0
+    assert curve.t_s == 1.0 and curve.contour_xy.shape == (41, 2)
+
+
+@pytest.mark.parametrize("round_deg", [25.0, 40.0])
+def test_rounded_upper_back_reads_positive_and_grows_with_the_bend(round_deg):
+    # given a lifter whose upper back curls down by round_deg
+    img, pts = hinged_lifter(round_deg)
+    # when the back is traced
+    curve = trace_back(img, pts, 0.0)
+    # then the curve is clearly positive, within a third of the drawn bend
+    assert curve.back_curve_deg == pytest.approx(round_deg, abs=round_deg / 3)
+
+
+def test_contour_lies_on_the_back_not_the_chest():
+    # given a flat-backed lifter facing right (chest toward the floor)
+    img, pts = hinged_lifter(0.0)
+    curve = trace_back(img, pts, 0.0)
+    # then the traced points sit above the hip-shoulder line (the back faces up)
+    mid = curve.contour_xy[10:30]
+    line_y = np.interp(mid[:, 0], [pts["hip"][0], pts["shoulder"][0]], [pts["hip"][1], pts["shoulder"][1]])
+    assert np.nanmedian(line_y - mid[:, 1]) > 10
+
+
+def test_missing_joint_gives_no_curve():
+    img, pts = hinged_lifter(0.0)
+    pts["ear"] = np.array([np.nan, np.nan])
+    curve = trace_back(img, pts, 0.0)
+    assert np.isnan(curve.back_curve_deg) and len(curve.contour_xy) == 0
+
+
+def test_curve_angle_of_exact_offsets():
+    # given offsets that rise with slope 0.2 over the lumbar half, then fall with slope -0.2
+    s = np.linspace(0, 1, 41)
+    offsets = np.where(s <= 0.45, 0.2 * s, 0.09 - 0.2 * (s - 0.45))
+    angle, lower, upper = curve_angle(offsets)
+    # then the angle is the difference of the two slopes' angles
+    assert angle == pytest.approx(2 * np.degrees(np.arctan(0.2)), abs=1e-6)
+    assert lower[1] == pytest.approx(0.2) and upper[1] == pytest.approx(-0.2)
+
+
+def test_curve_angle_needs_enough_points():
+    offsets = np.full(41, np.nan)
+    offsets[:5] = 0.1
+    assert np.isnan(curve_angle(offsets)[0])
