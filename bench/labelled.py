@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import models  # noqa: E402
 from pipeline import serialize  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
 from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
@@ -84,11 +85,7 @@ def load_clips(fixtures: Path = FIXTURES) -> list[LabelledClip]:
 
 
 def content_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return models.sha256_of(Path(path))
 
 
 def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str) -> str:

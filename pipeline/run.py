@@ -49,17 +49,6 @@ def sampling_fps(meta: VideoMeta, config: AnalysisConfig) -> float:
     return float(min(wanted, meta.fps)) if meta.fps > 0 else float(config.analysis_fps)
 
 
-@dataclass(frozen=True)
-class Assessment:
-    """Everything measured and judged from the lifter's keypoints."""
-
-    kinematics: KinematicSeries
-    segmentation: RepSegmentation
-    metrics: tuple[RepMetrics, ...]
-    set_metrics: SetMetrics
-    scorecard: Scorecard | None
-
-
 BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[BackCurve, ...]]
 
 
