@@ -43,7 +43,7 @@ MIN_POSITIVES, MIN_NEGATIVES = 2, 4
 # Plausible fail levels per row: never fitted outside these (degrees, ratios).
 BOUNDS: dict[str, tuple[float, float]] = {
     "rounded_back.back_curve": (10.0, 35.0),
-    "rounded_back.back_line": (6.0, 25.0),
+    "rounded_back.back_line": (8.0, 25.0),  # below ~8 deg the ear-shoulder-hip bend is head posture and noise
     "squatting.knee": (75.0, 130.0),
     "squatting.shin": (25.0, 45.0),
     "squatting.hinge_ratio": (0.35, 0.6),
