@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pipeline.errors import NoPersonError
+from pipeline.shots import find_cuts, frame_signature, shot_bounds
 from pipeline.tracking import TrackSummary, select_lifter
 from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta
 from pipeline.video import iter_frames
@@ -45,7 +46,7 @@ def _stop_decoder(worker: threading.Thread, frames_q: queue.Queue, stop: threadi
 
 def _detect_all(meta: VideoMeta, estimator, frames_q: queue.Queue, on_frames) -> tuple[list, list, list]:
     """Consume decoded frames in batches; detections scaled back to the clip's pixels."""
-    detections, t_s, frame_index = [], [], []
+    detections, t_s, frame_index, signatures = [], [], [], []
     batch, scale, size = [], np.ones(2), None
     done = False
     while not done:
@@ -64,12 +65,33 @@ def _detect_all(meta: VideoMeta, estimator, frames_q: queue.Queue, on_frames) ->
                 if np.any(scale != 1.0):
                     det = type(det)(det.boxes_xyxy * np.tile(scale, 2), det.box_conf, det.xy * scale, det.kp_conf)
                 detections.append(det)
+                signatures.append(frame_signature(frame.image))
                 t_s.append(frame.t_s)
                 frame_index.append(frame.index)
             if on_frames is not None:
                 on_frames(min(1.0, t_s[-1] / max(meta.duration_s, 1e-6)))
             batch = []
-    return detections, t_s, frame_index
+    return detections, t_s, frame_index, signatures
+
+
+def _stitch(pieces: list[tuple[PoseSeries, list[TrackSummary]]], cuts: tuple[float, ...]) -> tuple[PoseSeries, list[TrackSummary]]:
+    """One PoseSeries from each shot's lifter, with the cut times kept."""
+    poses = [p for p, _ in pieces]
+    longest = max(poses, key=lambda p: np.isfinite(p.xy[:, :, 0]).any(axis=1).sum())
+    ids = tuple(dict.fromkeys(t for p in poses for t in p.track_ids))
+    pose = PoseSeries(
+        t_s=np.concatenate([p.t_s for p in poses]),
+        frame_index=np.concatenate([p.frame_index for p in poses]),
+        xy=np.concatenate([p.xy for p in poses]),
+        conf=np.concatenate([p.conf for p in poses]),
+        image_width=longest.image_width,
+        image_height=longest.image_height,
+        lifter_track_id=longest.lifter_track_id,
+        track_ids=ids,
+        people_max=max(p.people_max for p in poses),
+        cut_times_s=cuts,
+    )
+    return pose, [s for _, summaries in pieces for s in summaries]
 
 
 def estimate_pose(
@@ -88,7 +110,7 @@ def estimate_pose(
     )
     worker.start()
     try:
-        detections, t_s, frame_index = _detect_all(meta, estimator, frames_q, on_frames)
+        detections, t_s, frame_index, signatures = _detect_all(meta, estimator, frames_q, on_frames)
     finally:
         _stop_decoder(worker, frames_q, stop)
 
@@ -97,12 +119,11 @@ def estimate_pose(
             "No person was found in this clip. Film the whole body, side-on, in good light, "
             "and make sure the lifter is not hidden behind equipment."
         )
-    pose, summaries = select_lifter(
-        detections,
-        np.asarray(t_s),
-        np.asarray(frame_index),
-        meta.width,
-        meta.height,
-        track_id=config.track_id,
-    )
-    return pose, summaries
+    t = np.asarray(t_s)
+    cuts = find_cuts(np.asarray(signatures), t) if config.track_id is None else ()
+    pieces = [
+        select_lifter(detections[a:b], t[a:b], np.asarray(frame_index[a:b]), meta.width, meta.height,
+                      track_id=config.track_id)
+        for a, b in shot_bounds(t, cuts)
+    ]
+    return _stitch(pieces, cuts) if len(pieces) > 1 else pieces[0]

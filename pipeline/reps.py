@@ -32,6 +32,7 @@ MIN_KEYPOINT_CONF = 0.55
 MAX_FOOT_TRAVEL_LEG = 0.5
 MAX_FOOT_LIFT_LEG = 0.35
 MIN_REP_S = 0.4
+MIN_FLOOR_ASCENT_S = 0.2  # a pull filmed from the bottom: only its way up is in the clip
 MAX_REP_S = 30.0
 MAX_GAP_S = 1.0
 EDGE_TOL_DEG, EDGE_TOL_SHARE = 1.5, 0.02  # within this of the top level: still at the top
@@ -245,7 +246,7 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
     lifts = [
         ex
         for ex in cycles
-        if MIN_REP_S <= kin.t_s[ex.return_i] - kin.t_s[ex.start_i] <= MAX_REP_S
+        if (MIN_FLOOR_ASCENT_S if ex.from_floor else MIN_REP_S) <= kin.t_s[ex.return_i] - kin.t_s[ex.start_i] <= MAX_REP_S
         and _planted(kin, ex.start_i, ex.return_i)
         and _hips_fold(kin, fold, ex)
         and _confident(kin, ex)

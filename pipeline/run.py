@@ -20,6 +20,7 @@ from pipeline.errors import NoPersonError
 from pipeline.grading import grade
 from pipeline.metrics import all_rep_metrics, deepest_index, set_metrics
 from pipeline.reps import segment_reps
+from pipeline.shots import shots
 from pipeline.signals import kinematics
 from pipeline.types import (
     KP, AnalysisConfig, AnalysisResult, KinematicSeries, PoseSeries, Rep, RepMetrics, RepSegmentation, Scorecard,
@@ -79,6 +80,8 @@ class Assessment:
     set_metrics: SetMetrics
     scorecard: Scorecard | None
     back_curves: tuple[BackCurve, ...] = ()
+    pose: PoseSeries | None = None  # the shot that was judged (the whole clip when it has no cut)
+    shots_note: str = ""  # what was done with an edited clip's shots
 
 
 def assess(
@@ -89,9 +92,44 @@ def assess(
 ) -> Assessment:
     """Keypoints to verdict: clean the signals, split reps, measure and grade.
 
+    An edited clip is judged one continuous shot at a time, and the shot that
+    best supports a verdict (graded, side view, most reps) is the one reported.
     Pure apart from ``back_reader``, which traces the back on the video's frames
     (the accuracy benchmark passes a cached one and re-scores in seconds).
     """
+    parts = shots(pose)
+    if len(parts) <= 1:
+        return _assess_shot(parts[0] if parts else pose, config, calibration, back_reader)
+    judged = []
+    for part in parts:
+        try:
+            judged.append(_assess_shot(part, config, calibration, back_reader))
+        except NoPersonError:
+            continue
+    if not judged:
+        raise NoPersonError(
+            "A person was found, but never clearly enough to measure hips, knees and ankles. "
+            "Film the whole body from the side, in good light."
+        )
+
+    def merit(a: Assessment) -> tuple:
+        sc = a.scorecard
+        full = sum(1 for r in a.segmentation.reps if not r.partial)
+        return (bool(sc and sc.gradable), a.kinematics.view == "side", a.segmentation.movement == "hinge",
+                full, a.kinematics.t_s[-1] - a.kinematics.t_s[0])
+
+    best = max(judged, key=merit)
+    t0, t1 = float(best.kinematics.t_s[0]), float(best.kinematics.t_s[-1])
+    note = (f"This clip is edited: {len(pose.cut_times_s)} jump cut{'s' if len(pose.cut_times_s) != 1 else ''} "
+            f"at {', '.join(f'{c:.1f} s' for c in pose.cut_times_s)}. Each continuous shot was analysed on its "
+            f"own; the results are for the shot from {t0:.1f} s to {t1:.1f} s "
+            f"({best.kinematics.view} view). Upload the unedited clip for the whole set.")
+    return replace(best, shots_note=note)
+
+
+def _assess_shot(
+    pose: PoseSeries, config: AnalysisConfig, calibration: Calibration | None, back_reader: BackReader | None
+) -> Assessment:
     kin = kinematics(pose)
     if not kin.valid.any():
         raise NoPersonError(
@@ -103,7 +141,7 @@ def assess(
     metrics = all_rep_metrics(kin, seg.reps, [b.back_curve_deg for b in backs] if backs else None)
     set_m = set_metrics(metrics)
     scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration)
-    return Assessment(kin, seg, metrics, set_m, scorecard, backs)
+    return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)
 
 
 @dataclass(frozen=True)
@@ -175,8 +213,9 @@ def analyze(
     timings["assess"] = round(time.perf_counter() - t0, 4)
     report("done")
     kin, seg, metrics, set_m, scorecard = a.kinematics, a.segmentation, a.metrics, a.set_metrics, a.scorecard
+    pose = a.pose if a.pose is not None else pose
 
-    warnings = []
+    warnings = [a.shots_note] if a.shots_note else []
     if pose.people_max > 1:
         warnings.append(
             f"{pose.people_max} people were in view at once; the lifter was taken to be person "

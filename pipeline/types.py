@@ -66,6 +66,7 @@ class PoseSeries:
     lifter_track_id: int | None = None
     track_ids: tuple[int, ...] = ()
     people_max: int = 0  # most people seen at once in a frame
+    cut_times_s: tuple[float, ...] = ()  # jump cuts: where each new continuous shot starts
 
     def __post_init__(self) -> None:
         t = len(self.t_s)
