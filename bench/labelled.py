@@ -26,7 +26,7 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
-POSE_CACHE_VERSION = 3  # bump when decoding, sampling, tracking or the lifter choice change
+POSE_CACHE_VERSION = 4  # bump when decoding, sampling, tracking or the lifter choice change
 
 
 @dataclass(frozen=True)

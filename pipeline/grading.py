@@ -8,7 +8,7 @@
   tempo). An angled (or unknown) view is graded with ``caution`` set.
 * Each rep gets one Criterion per fault that applies to the lift
   (pass / warn / fail / not_gradable), a 0-100 score (100 minus each fail's
-  weight, minus 35% of it per warning) and a letter (A>=90, B>=80, C>=70,
+  weight, minus 35% of it per warning, warnings together at most 15) and a letter (A>=90, B>=80, C>=70,
   D>=60, else F).
 * Partial reps are graded and carry a "partial_rep" note, but are left out of
   the set score and of the set's fault vote (unless every rep is partial).
@@ -42,6 +42,7 @@ SQUAT_ID = "squat"  # choose_exercise's answer for a squat: not graded as a hing
 UNKNOWN_ID = "unknown"  # no hinge reps to go on
 
 MIN_SAMPLE_RATE_HZ = 6.0
+MAX_WARN_PENALTY = 15.0  # warnings alone cost at most this: a C or lower needs a failed check
 MIN_IN_FRAME_FRACTION = 0.6
 MIN_VALID_FRACTION = 0.5
 
@@ -194,7 +195,7 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration
     Rows that need a true profile are not graded from an angled or unknown view.
     """
     criteria: list[Criterion] = []
-    penalty = 0.0
+    penalty, warn_penalty = 0.0, 0.0
     worst_evidence: tuple[int, float, float | None] = (0, 0.0, None)
     for fault in FAULTS:
         rows = [r for r in RULES if r.code == fault.code and r.scope == "rep" and applies(r, exercise)]
@@ -211,7 +212,7 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration
         if status == "fail":
             penalty += fault.weight
         elif status == "warn":
-            penalty += WARN_WEIGHT * fault.weight
+            warn_penalty += WARN_WEIGHT * fault.weight
         rank = {"fail": 2, "warn": 1}.get(status, 0)
         if rank > worst_evidence[0] or (rank and rank == worst_evidence[0] and fault.weight > worst_evidence[1]):
             worst_evidence = (rank, fault.weight, ev)
@@ -222,7 +223,8 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration
             message="Partial rep: graded, but left out of the set score and the rep count.",
             evidence_s=m.bottom_s,
         ))
-    score = max(0.0, min(100.0, 100.0 - penalty))
+    # warnings sit within the measurement error of a limit: alone they never take a rep below B
+    score = max(0.0, min(100.0, 100.0 - penalty - min(warn_penalty, MAX_WARN_PENALTY)))
     return RepGrade(
         index=m.index,
         score=round(score, 1),
@@ -378,10 +380,9 @@ def grade(
     full = [g for g, m in zip(rep_grades, metrics) if not m.partial]
     scored = full or list(rep_grades)
     set_criteria = grade_set(set_metrics, metrics, ex, calibration)
-    set_penalty = sum(
-        FAULT_BY_CODE[c.rule].weight * (1.0 if c.status == "fail" else WARN_WEIGHT)
-        for c in set_criteria if c.status in ("warn", "fail")
-    )
+    set_penalty = sum(FAULT_BY_CODE[c.rule].weight for c in set_criteria if c.status == "fail") + min(
+        sum(FAULT_BY_CODE[c.rule].weight * WARN_WEIGHT for c in set_criteria if c.status == "warn"),
+        MAX_WARN_PENALTY)
     score = max(0.0, statistics.fmean(g.score for g in scored) - set_penalty)
     faults = set_faults(full or rep_grades, set_criteria)
     warnings = set_warnings(full or rep_grades, set_criteria, faults)

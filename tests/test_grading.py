@@ -639,3 +639,13 @@ def test_scorecard_carries_each_checked_faults_record_on_labelled_clips():
     notes = {n.rule: n.text for n in card.check_notes}
     assert "caught 3 of 5" in notes["rounded_back"] and "1 of 15 clean" in notes["rounded_back"]
     assert notes["squatting"] == "Not yet measured on labelled clips."
+
+
+def test_warnings_alone_never_take_a_rep_below_b():
+    # given a rep that only warns, on several faults at once (each just past its warn level)
+    m = make_rep(1, lockout_hip_flexion_deg=14.0, neck_angle_bottom_deg=55.0, wrist_drift_max_leg=0.33,
+                 wrist_forward_bottom_leg=0.33)
+    g = grade_rep(m, KBDL)
+    # then it is at worst a B: a C or lower needs a failed check
+    assert {c.status for c in g.criteria} >= {"warn"} and not g.faults
+    assert g.grade in ("A", "B") and g.score >= 85.0
