@@ -286,18 +286,38 @@ def _confident(kin: KinematicSeries, ex: _Excursion) -> bool:
     return bool(np.nanmean(conf) >= MIN_KEYPOINT_CONF) if np.isfinite(conf).any() else False
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float)
+
+
 def _hips_fold(kin: KinematicSeries, fold: np.ndarray, ex: _Excursion) -> bool:
     """The hips fold as the shoulders drop: lowering by bending only the
-    knees, turning on the spot or a camera shake is no lift."""
+    knees, turning on the spot or a camera shake is no lift.
+
+    Judged on correlation (linear or by rank, so one bad keypoint frame cannot
+    sink it) over the whole cycle or, for a pull filmed from the bottom, from the hips' deepest
+    fold on: before it the lifter may still be setting up, moving the hips
+    while the shoulders stay low.
+    """
     hip = kin.hip_flexion_deg
-    sl = slice(ex.start_i, ex.return_i + 1)
+    windows = [ex.start_i]
+    if ex.from_floor:
+        seg = hip[ex.start_i : ex.return_i + 1]
+        if np.isfinite(seg).any():
+            windows.append(ex.start_i + int(np.nanargmax(seg)))
+    return any(_fold_agrees(hip, fold, lo, ex.return_i) for lo in windows)
+
+
+def _fold_agrees(hip: np.ndarray, fold: np.ndarray, lo: int, hi: int) -> bool:
+    sl = slice(lo, hi + 1)
     ok = np.isfinite(hip[sl]) & np.isfinite(fold[sl])
     if ok.sum() < 4:
         return False
     h, f = hip[sl][ok], fold[sl][ok]
     if np.std(h) < 1e-6 or np.std(f) < 1e-6:
         return False
-    corr = float(np.corrcoef(h, f)[0, 1])
+    # Pearson is thrown by one bad frame, rank correlation by flat noisy stretches: either will do
+    corr = max(float(np.corrcoef(h, f)[0, 1]), float(np.corrcoef(_ranks(h), _ranks(f))[0, 1]))
     return bool(corr >= MIN_FOLD_HIP_CORR and h.max() - min(h[0], h[-1]) >= MIN_HIP_FOLD_DEG)
 
 

@@ -110,3 +110,20 @@ def test_no_lift_is_none(walk: float) -> None:
     s = synth.make_set(0, walk_in_s=walk, knots=[(0.0, 0.0), (6.0, 0.0)])
     _, seg = _run(s)
     assert seg.movement == "none" and seg.reps == ()
+
+
+def test_pull_from_the_floor_counts_when_the_hips_shift_during_set_up():
+    # given a clip that opens at the bottom of a pull: for a second the lifter sets up, hips sinking
+    # back while the shoulders stay low (one frame's hip keypoint badly off), then pulls to lockout
+    from dataclasses import replace
+
+    pose = synth.make_set(0, knots=[(0.0, 1.0), (1.0, 1.0), (2.0, 0.0), (2.8, 0.0)]).pose
+    xy = pose.xy.copy()
+    setup = pose.t_s < 1.0
+    for name in ("left_hip", "right_hip"):
+        xy[setup, synth.KP[name], 0] += np.linspace(0.0, -60.0, setup.sum())
+        xy[1, synth.KP[name], 0] += 120.0
+    # when segmented
+    seg = segment_reps(kinematics(replace(pose, xy=xy)))
+    # then the pull is one full rep from the floor (the set-up is not held against it)
+    assert [(bool(r.from_floor), r.partial) for r in seg.reps] == [(True, False)]
