@@ -5,6 +5,7 @@ import streamlit as st
 
 from pages import shared
 from pipeline import figures, serialize
+from pipeline.render import filming_diagram_svg
 
 entry = shared.require_current()
 result = entry.result
@@ -33,7 +34,9 @@ if sc is None or not sc.gradable:
     if sc and sc.trusted:
         st.write("Still reliable: " + ", ".join(sc.trusted) + ".")
     if sc and sc.refilm_tips:
-        st.markdown("**To get a grade next time**\n" + "\n".join(f"- {tip}" for tip in sc.refilm_tips))
+        tips, diagram = st.columns([3, 2])
+        tips.markdown("**To get a grade next time**\n" + "\n".join(f"- {tip}" for tip in sc.refilm_tips))
+        diagram.image(filming_diagram_svg(), width=300, caption="Camera side-on, at hip height")
 elif sc.caution:
     st.warning(sc.caution)
 
@@ -75,6 +78,9 @@ if sc:
                               icon=":material/play_circle:", help="Open this moment on the Frames page"):
                     st.session_state[shared.FOCUS_KEY] = float(f.evidence_s)
                     st.switch_page(shared.FRAMES_PAGE)
+    skipped = figures.skipped_checks(result)
+    if skipped:
+        st.caption("Not checked in this clip (not visible or not measurable): " + "; ".join(skipped) + ".")
     if sc.check_notes:
         with st.expander("How far to trust each check", icon=":material/fact_check:"):
             st.caption("Each check was run on labelled real clips from other people's videos; "

@@ -278,3 +278,16 @@ def rep_metrics_csv(result: AnalysisResult) -> str:
         writer.writerow([m.index, rg.grade if rg else "", _round(rg.score) if rg else "",
                          ";".join(rg.faults) if rg else "", *["" if v is None else v for v in values]])
     return buf.getvalue()
+
+
+def skipped_checks(result: AnalysisResult) -> list[str]:
+    """Checks that could not be made on any rep, each with the measure it lacked."""
+    sc = result.scorecard
+    if sc is None or not sc.gradable or not sc.reps:
+        return []
+    out = []
+    for rule in dict.fromkeys(c.rule for g in sc.reps for c in g.criteria):
+        crits = [c for g in sc.reps for c in g.criteria if c.rule == rule]
+        if crits and all(c.status == "not_gradable" for c in crits):
+            out.append(crits[0].message.rstrip("."))
+    return out

@@ -103,3 +103,20 @@ def test_fault_groups_collect_each_fault_over_the_reps(result):
     assert group.message == "The upper back rounded at the bottom."
     assert [(f.rep, f.status) for f in group.seen] == [(2, "warn"), (3, "fail")]
     assert group.seen[1].evidence_s == result.reps[2].bottom_s
+
+
+def test_skipped_checks_name_what_no_rep_could_measure(result):
+    from dataclasses import replace
+
+    from pipeline.types import Criterion
+
+    # given a set where the head was never seen, so the head check could not be made on any rep
+    head = Criterion(rule="head_misaligned", label="Head out of line", status="not_gradable", value=None,
+                     unit="", threshold=None, message="Head out of line: head tilted back at the bottom could not "
+                     "be measured in this clip.")
+    sc = result.scorecard
+    reps = tuple(replace(g, criteria=g.criteria + (head,)) for g in sc.reps)
+    changed = replace(result, scorecard=replace(sc, reps=reps))
+    # then that check, and only it, is listed as skipped, in plain words
+    assert figures.skipped_checks(changed) == [head.message.rstrip(".")]
+    assert figures.skipped_checks(result) == []
