@@ -136,7 +136,8 @@ def fit_calibration(clips: list[LabelledClip], config: AnalysisConfig, estimator
             if level is None:
                 continue
             gap = abs(rule.fail - rule.warn)
-            warn = level - gap if rule.direction != "below" else level + gap
+            lo, hi = BOUNDS[rule.row_id]
+            warn = max(level - gap, lo) if rule.direction != "below" else min(level + gap, hi)
             levels[(rule.row_id, family)] = (round(warn, 3), round(level, 3))
     return Calibration(MappingProxyType(levels), MappingProxyType({}), f"{len(values)} labelled side-view clips")
 

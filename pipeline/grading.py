@@ -407,7 +407,11 @@ def grade(
         if target is not None and target.family == "floor_pull":  # a rung that depends on the implement
             lead = (f"Every full rep was clean ({clean} of {len(full)})." if not faults
                     else "Work on the faults above with the drills below.")
+            session = suggestion.next_session
+            if session is not None:
+                session = replace(session, text=session.text.replace(ex.name, FLOOR_PULL_NAME))
             suggestion = replace(suggestion, kind="stay", exercise_id=None, exercise_name=FLOOR_PULL_NAME,
+                                 next_session=session,
                                  reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) "
                                         "to see its step on the ladder.")
     return Scorecard(
