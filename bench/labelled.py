@@ -26,6 +26,7 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
+BACK_CACHE_VERSION = 2  # bump when the back tracing changes
 POSE_CACHE_VERSION = 4  # bump when decoding, sampling, tracking or the lifter choice change
 
 
@@ -141,7 +142,7 @@ def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
     def read(pose, kin, reps):
         key = hashlib.sha256(json.dumps([digest, kin.side, [r.bottom_i for r in reps],
                                          [float(t) for t in kin.t_s[[r.bottom_i for r in reps]]],
-                                         POSE_CACHE_VERSION]).encode()).hexdigest()[:24]
+                                         POSE_CACHE_VERSION, BACK_CACHE_VERSION]).encode()).hexdigest()[:24]
         file = cache_dir / f"back-{key}.json"
         if file.is_file():
             return tuple(serialize.from_jsonable(BackCurve, d) for d in json.loads(file.read_text()))

@@ -146,3 +146,12 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
         upper_xy=line_ends(upper, *UPPER) if np.isfinite(angle) else nan_line,
         back_curve_deg=angle,
     )
+
+
+def median_curve(curves: list[BackCurve]) -> BackCurve:
+    """The curve whose angle is the median of those traced (the middle one when none was)."""
+    finite = [c for c in curves if np.isfinite(c.back_curve_deg)]
+    if not finite:
+        return curves[len(curves) // 2]
+    ordered = sorted(finite, key=lambda c: c.back_curve_deg)
+    return ordered[(len(ordered) - 1) // 2]

@@ -8,13 +8,17 @@ and an estimate of the time left; every stage's wall time is recorded.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.backcurve import JOINTS as BACK_JOINTS
-from pipeline.backcurve import BackCurve, trace_back
+from pipeline.backcurve import BackCurve, median_curve, trace_back
 from pipeline.calibration import Calibration
 from pipeline.errors import NoPersonError
 from pipeline.grading import grade
@@ -53,21 +57,36 @@ def sampling_fps(meta: VideoMeta, config: AnalysisConfig) -> float:
 BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[BackCurve, ...]]
 
 
+BACK_FRAMES_EACH_SIDE = 2  # the back is traced on the bottom sample and this many either side
+
+
 def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[BackCurve, ...]:
-    """The back traced on each rep's bottom frame (one decoded frame per rep)."""
+    """Each rep's back, traced on the frames around its bottom; the frame with the median curve is kept.
+
+    One silhouette can be off (a shadow, the plates, a caption); the median of
+    five neighbouring frames is not, and a frame where it could not be traced
+    at all no longer leaves the rep unmeasured.
+    """
     if not reps:
         return ()
-    bottoms = [deepest_index(kin, r) for r in reps]
-    frames = read_frames_at(path, [float(kin.t_s[b]) for b in bottoms])
-    out = []
-    for b, frame in zip(bottoms, frames):
-        sx = frame.image.shape[1] / pose.image_width
-        sy = frame.image.shape[0] / pose.image_height
-        pts = {j: pose.xy[b, KP[f"{kin.side}_{j}"]] * (sx, sy) for j in BACK_JOINTS}
-        curve = trace_back(frame.image, pts, float(kin.t_s[b]))
-        out.append(replace(curve, contour_xy=curve.contour_xy / (sx, sy), lower_xy=curve.lower_xy / (sx, sy),
-                           upper_xy=curve.upper_xy / (sx, sy)))
-    return tuple(out)
+    wanted: list[list[int]] = []
+    for r in reps:
+        b = deepest_index(kin, r)
+        lo, hi = max(r.start_i, b - BACK_FRAMES_EACH_SIDE), min(r.lockout_i, b + BACK_FRAMES_EACH_SIDE)
+        wanted.append(list(range(lo, hi + 1)) or [b])
+    flat = [i for idx in wanted for i in idx]
+    frames = read_frames_at(path, [float(kin.t_s[i]) for i in flat])
+
+    def trace(i: int, image: np.ndarray) -> BackCurve:
+        scale = np.array([image.shape[1] / pose.image_width, image.shape[0] / pose.image_height])
+        pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale for j in BACK_JOINTS}
+        curve = trace_back(image, pts, float(kin.t_s[i]))
+        return replace(curve, contour_xy=curve.contour_xy / scale, lower_xy=curve.lower_xy / scale,
+                       upper_xy=curve.upper_xy / scale)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # OpenCV's graph cut releases the GIL
+        traced = iter(list(pool.map(trace, flat, [f.image for f in frames])))
+    return tuple(median_curve([next(traced) for _ in idx]) for idx in wanted)
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,16 @@ def test_curve_angle_needs_enough_points():
     offsets = np.full(41, np.nan)
     offsets[:5] = 0.1
     assert np.isnan(curve_angle(offsets)[0])
+
+
+def test_median_curve_ignores_one_bad_frame_and_untraced_ones():
+    from pipeline.backcurve import BackCurve, median_curve
+
+    def c(deg):
+        return BackCurve(0.0, np.zeros((0, 2)), np.zeros((2, 2)), np.zeros((2, 2)), deg)
+
+    # given five frames around the bottom: one silhouette gone wrong, one not traced
+    picked = median_curve([c(10.0), c(55.0), c(float("nan")), c(12.0), c(11.0)])
+    # then the rep keeps the middle of the traced values
+    assert picked.back_curve_deg == 11.0
+    assert np.isnan(median_curve([c(float("nan"))] * 3).back_curve_deg)
