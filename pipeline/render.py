@@ -273,6 +273,45 @@ def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.n
     return out
 
 
+HAND_PATH = (255, 255, 0)  # BGR cyan: where the hands (the load) travelled, against the mid-foot line
+
+
+def midfoot_x_px(result: AnalysisResult) -> float | None:
+    """The mid-foot line's x in analysed-frame pixels (the line the hands should stay over)."""
+    kin, pose = result.kinematics, result.pose
+    if len(pose) != len(kin) or not len(kin):
+        return None
+    wrist_px = pose.xy[:, KP[f"{kin.side}_wrist"], 0]
+    line = wrist_px - kin.facing * kin.wrist_x_leg * kin.leg_length_px
+    line = line[np.isfinite(line)]
+    return float(np.median(line)) if line.size else None
+
+
+def draw_hand_path(image: np.ndarray, result: AnalysisResult, t_s: float, scale_xy: np.ndarray) -> np.ndarray:
+    """The hands' path from the start of the rep under way to ``t_s``, and the mid-foot line."""
+    rep, _ = rep_at(result.reps, t_s)
+    x_mid = midfoot_x_px(result)
+    if rep is None or x_mid is None:
+        return image
+    out = np.ascontiguousarray(image)
+    s = _scale(out)
+    pose, kin = result.pose, result.kinematics
+    ankle_y = np.nanmedian(pose.xy[:, KP[f"{kin.side}_ankle"], 1])
+    shoulder_y = np.nanmin(pose.xy[:, KP[f"{kin.side}_shoulder"], 1])
+    if np.isfinite(ankle_y) and np.isfinite(shoulder_y):
+        x = int(round(x_mid * scale_xy[0]))
+        y0, y1 = int(round(ankle_y * scale_xy[1])), int(round(shoulder_y * scale_xy[1]))
+        for y in range(min(y0, y1), max(y0, y1), max(4, int(12 * s))):  # dashed
+            cv2.line(out, (x, y), (x, min(y + int(6 * s) + 1, max(y0, y1))), HAND_PATH, max(1, int(s)), cv2.LINE_AA)
+        _label(out, "mid-foot", (x + int(4 * s), y0 - int(6 * s)), HAND_PATH, s)
+    sel = (pose.t_s >= rep.start_s) & (pose.t_s <= t_s)
+    path = pose.xy[sel, KP[f"{kin.side}_wrist"]] * scale_xy
+    path = path[np.isfinite(path).all(axis=1)]
+    if len(path) >= 2:
+        cv2.polylines(out, [np.round(path).astype(np.int32)], False, HAND_PATH, max(1, int(round(2 * s))), cv2.LINE_AA)
+    return out
+
+
 def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True) -> np.ndarray:
     """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size; the traced
     back is drawn on the rep bottoms where it was measured."""
@@ -283,7 +322,8 @@ def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title:
     sx = image.shape[1] / max(1, p.image_size[0])
     sy = image.shape[0] / max(1, p.image_size[1])
     xy = p.xy * np.array([sx, sy])
-    out = annotate(image, xy, p.conf, p.angles, side=p.side,
+    out = draw_hand_path(np.ascontiguousarray(image.copy()), result, t_s, np.array([sx, sy]))
+    out = annotate(out, xy, p.conf, p.angles, side=p.side,
                    min_conf=result.config.keypoint_conf, title=label)
     near = [c for c in result.back_curves if abs(c.t_s - t_s) <= BACK_MATCH_S]
     if near:

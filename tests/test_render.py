@@ -144,3 +144,24 @@ def test_choose_codec_prefers_h264():
 def test_filming_diagram_is_svg():
     svg = render.filming_diagram_svg()
     assert svg.startswith("<svg") and "hip height" in svg
+
+
+def test_hand_path_and_mid_foot_line_are_drawn_during_a_rep():
+    from pipeline.render import HAND_PATH, annotate_at, midfoot_x_px
+
+    # given the synthetic three-rep set and a moment late in the first rep
+    result = factories.synthetic_result()
+    rep = result.reps[0]
+    t = 0.5 * (rep.bottom_s + rep.lockout_s)
+    canvas = np.full((result.pose.image_height, result.pose.image_width, 3), 30, np.uint8)
+    # when the frame is annotated
+    out = annotate_at(result, canvas, t, title=False)
+    # then the mid-foot line is where the metric puts it, and hand-path pixels are drawn
+    x = midfoot_x_px(result)
+    assert x is not None and 0 <= x < result.pose.image_width
+    path = np.all(np.abs(out.astype(int) - np.array(HAND_PATH)) < 60, axis=-1)  # anti-aliased lines
+    assert path.sum() > 20
+    assert path[:, int(round(x))].sum() > 20  # the dashed mid-foot line
+    # and nothing of it on a frame outside any rep
+    before = annotate_at(result, canvas.copy(), max(0.0, result.reps[0].start_s - 0.3), title=False)
+    assert not np.all(np.abs(before.astype(int) - np.array(HAND_PATH)) < 60, axis=-1).any()
