@@ -27,6 +27,7 @@ UPPER = (0.5, 0.8)  # thoracic part (the shoulder joint sits near 0.75)
 MAX_DEPTH = 0.8  # furthest a contour point may sit from the line, in hip-ear lengths
 GAP_PX = 3  # background run that ends the silhouette along a ray
 MIN_POINTS = 6  # per half, to fit its line
+RNG_SEED = 20261122
 JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
 
 
@@ -73,6 +74,7 @@ def _silhouette(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarr
     mask[:2, :] = mask[-2:, :] = cv2.GC_BGD
     mask[:, :2] = mask[:, -2:] = cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(RNG_SEED)  # GrabCut seeds its colour models with k-means on this thread's RNG: same frame, same cut
     cv2.grabCut(crop, mask, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
     return fg, np.array([x0, y0], float), scale

@@ -30,7 +30,7 @@ from pipeline.types import (
     KP, AnalysisConfig, AnalysisResult, KinematicSeries, PoseSeries, Rep, RepMetrics, RepSegmentation, Scorecard,
     SetMetrics, VideoMeta,
 )
-from pipeline.video import VideoLimits, probe, read_frames_at
+from pipeline.video import VideoLimits, iter_frames_at, probe
 
 # Share of the total time each stage usually takes (pose dominates).
 _STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.05}
@@ -58,6 +58,7 @@ BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[Back
 
 
 BACK_FRAMES_EACH_SIDE = 2  # the back is traced on the bottom sample and this many either side
+BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far-away lifters (bench/accuracy.py)
 
 
 def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[BackCurve, ...]:
@@ -74,8 +75,6 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
         b = deepest_index(kin, r)
         lo, hi = max(r.start_i, b - BACK_FRAMES_EACH_SIDE), min(r.lockout_i, b + BACK_FRAMES_EACH_SIDE)
         wanted.append(list(range(lo, hi + 1)) or [b])
-    flat = [i for idx in wanted for i in idx]
-    frames = read_frames_at(path, [float(kin.t_s[i]) for i in flat])
 
     def trace(i: int, image: np.ndarray) -> BackCurve:
         scale = np.array([image.shape[1] / pose.image_width, image.shape[0] / pose.image_height])
@@ -84,9 +83,16 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
         return replace(curve, contour_xy=curve.contour_xy / scale, lower_xy=curve.lower_xy / scale,
                        upper_xy=curve.upper_xy / scale)
 
+    # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
+    need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
+    images: dict[int, np.ndarray] = {}
+    jobs: list[list] = []
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # OpenCV's graph cut releases the GIL
-        traced = iter(list(pool.map(trace, flat, [f.image for f in frames])))
-    return tuple(median_curve([next(traced) for _ in idx]) for idx in wanted)
+        for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):  # decoding goes on meanwhile
+            images[need[t]] = frame.image
+            while len(jobs) < len(wanted) and all(i in images for i in wanted[len(jobs)]):
+                jobs.append([pool.submit(trace, i, images.pop(i)) for i in wanted[len(jobs)]])
+        return tuple(median_curve([job.result() for job in rep_jobs]) for rep_jobs in jobs)
 
 
 @dataclass(frozen=True)

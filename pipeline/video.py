@@ -276,32 +276,35 @@ def iter_frames(
         container.close()
 
 
-def read_frames_at(
+def iter_frames_at(
     path: str | Path, times_s: Sequence[float], *, max_side: int | None = None
-) -> list[Frame]:
-    """The decoded frame nearest to each requested time, in the order asked.
+) -> Iterator[tuple[float, Frame]]:
+    """(time asked, nearest decoded frame) for each distinct time, in time order, as it is decoded.
 
     One forward pass between the earliest and latest time, after a jump to the
-    keyframe before the earliest.
+    keyframe before the earliest; only two frames are held at a time.
     """
     if not len(times_s):
-        return []
-    wanted = sorted(set(float(t) for t in times_s))
-    lo, hi = wanted[0], wanted[-1]
-    best: dict[float, Frame] = {}
+        return
+    pending = sorted(set(float(t) for t in times_s))
+    lo, hi = pending[0], pending[-1]
     previous: Frame | None = None
-    pending = list(wanted)
     for frame in iter_frames(path, max_side=max_side, start_s=max(0.0, lo - 0.5), end_s=hi + 0.5, seek=True):
         while pending and frame.t_s >= pending[0]:
             t = pending.pop(0)
-            if previous is not None and abs(previous.t_s - t) < abs(frame.t_s - t):
-                best[t] = previous
-            else:
-                best[t] = frame
+            near_previous = previous is not None and abs(previous.t_s - t) < abs(frame.t_s - t)
+            yield t, (previous if near_previous else frame)
         if not pending:
-            break
+            return
         previous = frame
     for t in pending:  # past the last frame
         if previous is not None:
-            best[t] = previous
+            yield t, previous
+
+
+def read_frames_at(
+    path: str | Path, times_s: Sequence[float], *, max_side: int | None = None
+) -> list[Frame]:
+    """The decoded frame nearest to each requested time, in the order asked."""
+    best = dict(iter_frames_at(path, times_s, max_side=max_side))
     return [best[float(t)] for t in times_s if float(t) in best]

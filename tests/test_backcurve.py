@@ -105,3 +105,14 @@ def test_median_curve_ignores_one_bad_frame_and_untraced_ones():
     # then the rep keeps the middle of the traced values
     assert picked.back_curve_deg == 11.0
     assert np.isnan(median_curve([c(float("nan"))] * 3).back_curve_deg)
+
+
+def test_tracing_is_repeatable_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    # given the same frame traced many times on several threads
+    img, pts = hinged_lifter(25.0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        angles = list(pool.map(lambda _: trace_back(img, pts, 0.0).back_curve_deg, range(12)))
+    # then every trace gives the same angle
+    assert len(set(angles)) == 1
