@@ -142,8 +142,7 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         torso_shortening_pct=float(shortening),
         lockout_hip_flexion_deg=float(lock_hip),
         lockout_lean_back_deg=float(lean_back),
-        # a pull whose set-up happened before the clip: set-up and break-off blur
-        hip_shoulder_rise_ratio=None if rep.from_floor else _rise_ratio(kin, rep),
+        hip_shoulder_rise_ratio=_rise_ratio(kin, rep),  # from the end of the bottom: the pull off the floor too
         descent_s=None if rep.from_floor else float(rep.bottom_start_s - rep.start_s),
         bottom_pause_s=float(rep.bottom_end_s - rep.bottom_start_s),
         ascent_s=float(rep.lockout_s - rep.bottom_end_s),
