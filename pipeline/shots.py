@@ -5,7 +5,8 @@ then the side view). Joints jump across a cut, so tracking, rep finding and
 angles must each work inside one continuous shot. A cut is a sampled frame
 whose small grey thumbnail differs from the previous one far more than the
 clip's frames usually differ from each other (a person moving changes a few
-tiles; a new shot changes the whole picture).
+tiles; a new shot changes the whole picture), in one step (a camera pan or an
+exposure change spreads over several frames).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ CUT_MIN_DIFF = 0.03  # mean absolute thumbnail change (0..1) a cut must reach (r
 # the largest change without a cut seen on the labelled clips: 0.02)...
 
 CUT_MEDIAN_RATIO = 6.0  # ...and this many times the clip's typical change
+CUT_ISOLATION_RATIO = 2.5  # ...and this many times the change just before and after it
 MIN_SHOT_S = 0.5  # shorter shots are too short for a rep
 
 
@@ -38,7 +40,13 @@ def find_cuts(signatures: np.ndarray, t_s: np.ndarray) -> tuple[float, ...]:
         return ()
     diffs = np.abs(np.diff(signatures, axis=0)).mean(axis=(1, 2))
     typical = float(np.median(diffs))
-    cut = (diffs > CUT_MIN_DIFF) & (diffs > CUT_MEDIAN_RATIO * max(typical, 1e-3))
+    padded = np.concatenate([[0.0], diffs, [0.0]])
+    neighbours = np.maximum(padded[:-2], padded[2:])  # a cut is one sharp step; a pan or a fade spreads over several
+    cut = (
+        (diffs > CUT_MIN_DIFF)
+        & (diffs > CUT_MEDIAN_RATIO * max(typical, 1e-3))
+        & (diffs > CUT_ISOLATION_RATIO * neighbours)
+    )
     return tuple(float(t_s[i + 1]) for i in np.flatnonzero(cut))
 
 

@@ -43,6 +43,17 @@ def test_no_cut_in_a_continuous_clip_even_with_a_lighting_change():
     assert find_cuts(np.stack([frame_signature(f) for f in frames]), t) == ()
 
 
+def test_a_pan_over_several_frames_is_not_a_cut():
+    # given one scene whose picture slides sideways over four frames (the camera turning)
+    rng = np.random.default_rng(5)
+    wide = np.kron((rng.random((12, 40)) * 255).astype(np.uint8), np.ones((30, 30), np.uint8))
+    offsets = [0] * 10 + [60, 120, 180, 240] + [240] * 10
+    frames = [np.stack([wide[:, o:o + 480]] * 3, axis=-1) for o in offsets]
+    t = np.arange(len(frames)) / 10.0
+    # then no cut is reported
+    assert find_cuts(np.stack([frame_signature(f) for f in frames]), t) == ()
+
+
 def test_shot_bounds_split_at_each_cut():
     t = np.arange(50) / 10.0
     assert shot_bounds(t, (1.0, 3.05)) == [(0, 10), (10, 31), (31, 50)]
