@@ -260,7 +260,7 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
         earlier = [c.return_i for c in cycles if c.return_i <= ex.start_i]
         prev_return = earlier[-1] if earlier else 0
         next_start = lifts[k + 1].start_i if k + 1 < len(lifts) else None
-        partial = bool(depths[k] < FULL_FRACTION * typical)
+        partial = bool(depths[k] < FULL_FRACTION * typical) or not _locks_out(fold, ex, next_start)
         signal = hip if _covers(hip, ex) else fold
         reps.append(_build_rep(signal, kin.t_s, ex, prev_return, next_start, partial))
     # each top pause ends where the next rep starts
@@ -270,6 +270,19 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
         for k, r in enumerate(reps)
     ]
     return tuple(_replace(r, index=k + 1) for k, r in enumerate(reps))
+
+
+def _locks_out(fold: np.ndarray, ex: _Excursion, next_start_i: int | None) -> bool:
+    """The lifter gets back to the top before the next rep or the end of the clip.
+
+    A cycle counts once the shoulders are back within 30 % of its depth, but a
+    clip that stops on the way up (filming ended, or standing up after setting
+    the weight down) never shows the lockout: that one is partial.
+    """
+    depth = fold[ex.bottom_i] - ex.top_deg
+    after = fold[ex.return_i : (next_start_i if next_start_i is not None else len(fold) - 1) + 1]
+    after = after[np.isfinite(after)]
+    return bool(after.size and after.min() <= ex.top_deg + TOP_BAND_SHARE * depth)
 
 
 def _covers(signal: np.ndarray, ex: _Excursion) -> bool:

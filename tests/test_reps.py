@@ -127,3 +127,14 @@ def test_pull_from_the_floor_counts_when_the_hips_shift_during_set_up():
     seg = segment_reps(kinematics(replace(pose, xy=xy)))
     # then the pull is one full rep from the floor (the set-up is not held against it)
     assert [(bool(r.from_floor), r.partial) for r in seg.reps] == [(True, False)]
+
+
+def test_a_clip_that_stops_on_the_way_up_does_not_count_that_rep():
+    # given two full reps, then a third whose clip ends 40 % of the way short of the top
+    knots = [(0.0, 0.0), (1.0, 0.0), (2.2, 1.0), (3.2, 0.0), (4.0, 0.0), (5.2, 1.0), (6.2, 0.0),
+             (7.0, 0.0), (8.2, 1.0), (9.0, 0.4)]
+    s = synth.make_set(0, knots=knots)
+    # when segmented
+    reps = segment_reps(kinematics(s.pose)).reps
+    # then the two finished reps count and the unfinished one is only partial
+    assert [r.partial for r in reps] == [False, False, True]
