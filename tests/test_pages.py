@@ -96,6 +96,10 @@ def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result,
     expected = [f"Rep {r.index} · {r.bottom_s:.1f} s" for r in result.reps[1:]]
     assert [b.label for b in at.button if b.label.startswith("Rep ")] == expected
     assert len(at.get("download_button")) == 2
+    # each check says how it did on labelled clips: beside its fault, and all together in an expander
+    assert "caught 4 of 5 labelled clips" in text and "false alarm on 2 of 19 clean lifts" in text
+    assert [e.label for e in at.expander] == ["How far to trust each check"]
+    assert "**Squatting the hinge** — Not yet measured on labelled clips." in text
 
 
 def test_evidence_button_opens_frames_at_that_time(result, clip):
