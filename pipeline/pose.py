@@ -213,12 +213,12 @@ class PoseEstimator:
         timings = {}
         for name, model in candidates.items():
             try:
-                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)
+                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False, rect=False)
             except Exception:
                 continue  # an export that does not run is never chosen
             start = time.perf_counter()
             for _ in range(5):
-                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False)
+                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False, rect=False)
             timings[name] = (time.perf_counter() - start) / 5
         faster = min(timings, key=timings.get)
         try:
@@ -243,6 +243,7 @@ class PoseEstimator:
                 verbose=False,
                 classes=[0],
                 batch=len(chunk),
+                rect=False,  # the same square letterbox as the fixed-shape ONNX/OpenVINO exports: one answer everywhere
             )
             out.extend(self._to_detections(r) for r in results)
         return out
