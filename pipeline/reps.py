@@ -29,6 +29,9 @@ FULL_FRACTION = 0.6  # of the set's typical depth: shallower reps are partial
 MIN_HIP_FOLD_DEG = 8.0
 MIN_FOLD_HIP_CORR = 0.6  # hip flexion must rise and fall with the shoulder drop
 MIN_KEYPOINT_CONF = 0.55
+MIN_SHOULDER_CONF = 0.7  # reps are found on the shoulder: it must be seen well (real reps: 0.85-1.0)
+HEAD_DROP_SHARE = 0.5  # the head must travel at least half as far as the shoulders
+MIN_HEAD_SEEN_SHARE = 0.6
 MAX_FOOT_TRAVEL_LEG = 0.5
 MAX_FOOT_LIFT_LEG = 0.35
 MIN_REP_S = 0.4
@@ -172,15 +175,18 @@ def _build_rep(
         bottom_i = ex.bottom_i
     else:
         bottom_i = ex.start_i + int(np.nanargmax(seg))
+    stop = next_start_i if next_start_i is not None else n - 1
+    after = hip[ex.return_i : stop + 1]
+    top_after = _plateau(after) if np.isfinite(after).any() else float(hip[ex.return_i])
     before = hip[prev_return_i : bottom_i + 1]
-    top_before = float(np.nanmin(before)) if np.isfinite(before).any() else float(hip[ex.start_i])
+    if ex.from_floor or not np.isfinite(before).any():  # no top before a pull filmed from the bottom
+        top_before = top_after
+    else:
+        top_before = float(np.nanmin(before))
     ex = _Excursion(ex.start_i, bottom_i, ex.return_i, top_before, ex.from_floor)
     depth = float(hip[ex.bottom_i] - ex.top_deg)
     tol = max(BOTTOM_TOL_DEG, BOTTOM_TOL_SHARE * depth)  # the bottom pause band
     edge = max(EDGE_TOL_DEG, EDGE_TOL_SHARE * depth)  # leaving / reaching the top
-    stop = next_start_i if next_start_i is not None else n - 1
-    after = hip[ex.return_i : stop + 1]
-    top_after = _plateau(after) if np.isfinite(after).any() else float(hip[ex.return_i])
     lockout_i = _walk_to_top(hip, ex.bottom_i, stop, +1, top_after + TOP_BAND_SHARE * depth)
     end_i = stop
     if next_start_i is None:  # the top pause ends when the hips fold again, or with the clip
@@ -249,6 +255,7 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
         if (MIN_FLOOR_ASCENT_S if ex.from_floor else MIN_REP_S) <= kin.t_s[ex.return_i] - kin.t_s[ex.start_i] <= MAX_REP_S
         and _planted(kin, ex.start_i, ex.return_i)
         and _hips_fold(kin, fold, ex)
+        and _head_follows(kin, ex)
         and _confident(kin, ex)
     ]
     if not lifts:
@@ -293,10 +300,33 @@ def _covers(signal: np.ndarray, ex: _Excursion) -> bool:
 
 def _confident(kin: KinematicSeries, ex: _Excursion) -> bool:
     """The model saw the lifter's joints clearly enough through the cycle."""
+    if kin.shoulder_conf is not None:
+        shoulder = kin.shoulder_conf[ex.start_i : ex.return_i + 1]
+        if not np.isfinite(shoulder).any() or np.nanmean(shoulder) < MIN_SHOULDER_CONF:
+            return False  # the shoulder points that made the cycle were guesses (e.g. behind a plate)
     if kin.keypoint_conf is None:
         return True
     conf = kin.keypoint_conf[ex.start_i : ex.return_i + 1]
     return bool(np.nanmean(conf) >= MIN_KEYPOINT_CONF) if np.isfinite(conf).any() else False
+
+
+def _head_follows(kin: KinematicSeries, ex: _Excursion) -> bool:
+    """The head goes down and up with the shoulders.
+
+    In a hinge the head travels at least as far as the shoulders. When the
+    shoulder and hip points jump about behind an occluding weight plate while the
+    lifter stands still, the shoulders seem to drop but the head stays put: no rep.
+    Judged only on samples where the head is seen; a head out of view defers to
+    the other checks.
+    """
+    if kin.ear_y_leg is None:
+        return True
+    ear = kin.ear_y_leg[ex.start_i : ex.return_i + 1]
+    sh = kin.shoulder_y_leg[ex.start_i : ex.return_i + 1]
+    ok = np.isfinite(ear) & np.isfinite(sh)
+    if ok.sum() < 4 or ok.mean() < MIN_HEAD_SEEN_SHARE:
+        return True
+    return bool(np.ptp(ear[ok]) >= HEAD_DROP_SHARE * np.ptp(sh[ok]))
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:

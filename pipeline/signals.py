@@ -191,6 +191,8 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         ankle_y_leg=body["ankle"][:, 1],
         keypoint_conf=pose.conf[:, [pts[j] for j in core]].mean(axis=1),
         head_pitch_deg=pitch,
+        ear_y_leg=body["ear"][:, 1],
+        shoulder_conf=pose.conf[:, pts["shoulder"]].astype(float),
     )
 
 

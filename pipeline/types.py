@@ -124,10 +124,12 @@ class KinematicSeries:
     ankle_y_leg: np.ndarray | None = None
     keypoint_conf: np.ndarray | None = None  # mean model confidence of the side's shoulder, hip, knee, ankle
     head_pitch_deg: np.ndarray | None = None  # ear->nose against the torso's normal: + looking up, - chin tucked
+    shoulder_conf: np.ndarray | None = None  # model confidence of the side's shoulder (reps are found on it)
+    ear_y_leg: np.ndarray | None = None  # the head's height (ear), same frame as shoulder_y_leg
 
     def __post_init__(self) -> None:
         t = len(self.t_s)
-        for name in ("ankle_x_leg", "ankle_y_leg", "keypoint_conf", "head_pitch_deg"):
+        for name in ("ankle_x_leg", "ankle_y_leg", "keypoint_conf", "head_pitch_deg", "ear_y_leg", "shoulder_conf"):
             if getattr(self, name) is not None:
                 _check_shape(name, getattr(self, name), (t,))
         for name in (

@@ -138,3 +138,55 @@ def test_a_clip_that_stops_on_the_way_up_does_not_count_that_rep():
     reps = segment_reps(kinematics(s.pose)).reps
     # then the two finished reps count and the unfinished one is only partial
     assert [r.partial for r in reps] == [False, False, True]
+
+
+def test_a_single_pull_from_the_floor_locks_out_when_the_hips_first_reach_the_top():
+    # given a clip that opens at the bottom, pulls to lockout at 1.2 s and stands, leaning back a
+    # little for a moment at 2.5 s
+    s = synth.make_set(0, knots=[(0.0, 1.0), (0.2, 1.0), (1.2, 0.0), (2.3, 0.0), (2.5, -0.08), (2.7, 0.0), (3.0, 0.0)])
+    # when segmented
+    reps = segment_reps(kinematics(s.pose)).reps
+    # then one rep from the floor, locked out at 1.2 s (not at the end of the standing)
+    assert [(bool(r.from_floor), r.partial) for r in reps] == [(True, False)]
+    assert abs(reps[0].lockout_s - 1.2) <= 2 * DT
+
+
+def _occluded_dip(pose, t0: float, t1: float, drop_px: float, shoulder_conf: float | None):
+    """The shoulder and hip points sag ``drop_px`` between t0 and t1 while the head stays put:
+    keypoints guessed behind a weight plate, the lifter standing still."""
+    from dataclasses import replace
+
+    xy, conf = pose.xy.copy(), pose.conf.copy()
+    sel = (pose.t_s >= t0) & (pose.t_s <= t1)
+    bump = np.sin(np.pi * (pose.t_s[sel] - t0) / (t1 - t0)) * drop_px
+    for name in ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_elbow", "right_elbow"):
+        xy[sel, synth.KP[name], 1] += bump
+        xy[sel, synth.KP[name], 0] -= bump * 0.6
+        if shoulder_conf is not None and "shoulder" in name:
+            conf[sel, synth.KP[name]] = shoulder_conf
+    return replace(pose, xy=xy, conf=conf)
+
+
+def test_shoulders_sagging_behind_a_plate_while_the_head_stays_put_is_no_rep():
+    # given one real pull from the floor, then the lifter standing while the shoulder points sag and return
+    s = synth.make_set(0, knots=[(0.0, 1.0), (0.2, 1.0), (1.2, 0.0), (4.0, 0.0)])
+    pose = _occluded_dip(s.pose, 2.0, 2.6, drop_px=100.0, shoulder_conf=None)
+    # when segmented
+    reps = segment_reps(kinematics(pose)).reps
+    # then only the pull counts
+    assert len(reps) == 1 and reps[0].from_floor
+
+
+def test_a_cycle_on_barely_seen_shoulders_is_no_rep():
+    # given the same sag with the head out of view and the model unsure of the shoulders (conf 0.4)
+    from dataclasses import replace
+
+    s = synth.make_set(0, knots=[(0.0, 1.0), (0.2, 1.0), (1.2, 0.0), (4.0, 0.0)])
+    pose = _occluded_dip(s.pose, 2.0, 2.6, drop_px=100.0, shoulder_conf=0.4)
+    xy = pose.xy.copy()
+    for name in ("nose", "left_ear", "right_ear", "left_eye", "right_eye"):
+        xy[(pose.t_s >= 1.8) & (pose.t_s <= 2.8), synth.KP[name]] = np.nan
+    # when segmented
+    reps = segment_reps(kinematics(replace(pose, xy=xy))).reps
+    # then only the pull counts
+    assert len(reps) == 1 and reps[0].from_floor
