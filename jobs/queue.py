@@ -22,11 +22,16 @@ from store.db import Database
 from store.models import Job, Upload, utcnow
 from store.summary import record_analysis
 
-CLAIM_RETRIES = 20
 STALE_AFTER_S = 120.0  # no heartbeat for this long: the worker is gone
 MAX_ATTEMPTS = 3
-GAVE_UP = ("The analysis stopped {n} times before it could finish (the server restarted or ran out of memory). "
-           "Try a shorter clip, or upload it again later.")
+
+
+def gave_up_reason(attempts: int) -> str:
+    """The plain reason given when a job was cut off ``attempts`` times."""
+    times = "once" if attempts == 1 else f"{attempts} times"
+    return (f"The analysis was cut off {times} before it could finish (the server restarted or ran out of "
+            "memory). Try a shorter clip, or upload it again later.")
+
 LOST_UPLOAD = "The uploaded clip is missing from storage; upload it again."
 
 
@@ -46,7 +51,7 @@ class ClaimedJob:
 
 def claim_next(db: Database, worker: str) -> ClaimedJob | None:
     """Take the oldest queued job for ``worker`` (status running, attempts + 1); None when the queue is empty."""
-    for _ in range(CLAIM_RETRIES):
+    while True:  # a lost race means another worker took a job: the queue is shorter, so this ends
         with db.transaction() as s:
             pick = select(Job.id).where(Job.status == "queued").order_by(Job.created_at, Job.id).limit(1)
             if db.dialect == "postgresql":
@@ -66,7 +71,6 @@ def claim_next(db: Database, worker: str) -> ClaimedJob | None:
             job = s.get(Job, job_id)
             key = s.scalar(select(Upload.blob_key).where(Upload.id == job.upload_id))
             return ClaimedJob(job.id, job.upload_id, key or "", job.attempts, worker)
-    return None
 
 
 def _mine(job: ClaimedJob):
@@ -135,7 +139,7 @@ def recover_stale(db: Database, *, stale_after_s: float = STALE_AFTER_S, max_att
         for job in s.scalars(stale):
             if job.attempts >= max_attempts:
                 job.status, job.finished_at = "failed", utcnow()
-                job.error = GAVE_UP.format(n=job.attempts)
+                job.error = gave_up_reason(job.attempts)
             else:
                 job.status, job.stage, job.progress = "queued", "", 0.0
             job.worker = None
