@@ -128,20 +128,24 @@ def recover_stale(db: Database, *, stale_after_s: float = STALE_AFTER_S, max_att
                   ) -> dict[int, str]:
     """Jobs left running without a heartbeat for ``stale_after_s``: queued again, or failed after ``max_attempts``.
 
-    Returns {job id: new status}.
+    Each change is a guarded UPDATE (still running, still stale), so a job
+    another worker recovered and claimed meanwhile is left alone. Returns
+    {job id: new status}.
     """
     cutoff = utcnow() - timedelta(seconds=stale_after_s)
+    still_stale = (Job.status == "running") & (Job.heartbeat_at <= cutoff)
+    with db.session() as s:
+        candidates = s.execute(select(Job.id, Job.attempts).where(still_stale)).all()
     out: dict[int, str] = {}
-    with db.transaction() as s:
-        stale = select(Job).where(Job.status == "running", Job.heartbeat_at <= cutoff)
-        if db.dialect == "postgresql":
-            stale = stale.with_for_update(skip_locked=True)
-        for job in s.scalars(stale):
-            if job.attempts >= max_attempts:
-                job.status, job.finished_at = "failed", utcnow()
-                job.error = gave_up_reason(job.attempts)
-            else:
-                job.status, job.stage, job.progress = "queued", "", 0.0
-            job.worker = None
-            out[job.id] = job.status
+    for job_id, attempts in candidates:
+        if attempts >= max_attempts:
+            values = {"status": "failed", "finished_at": utcnow(), "error": gave_up_reason(attempts)}
+        else:
+            values = {"status": "queued", "stage": "", "progress": 0.0}
+        with db.transaction() as s:
+            changed = s.execute(update(Job).where(still_stale, Job.id == job_id, Job.attempts == attempts)
+                                .values(worker=None, **values)
+                                .execution_options(synchronize_session=False)).rowcount
+        if changed == 1:
+            out[job_id] = values["status"]
     return out

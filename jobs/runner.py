@@ -23,6 +23,10 @@ UNEXPECTED = ("Something went wrong while analysing this video, and it is not so
               "Try again, or try another clip.")
 
 
+class JobLost(Exception):
+    """The job is no longer this worker's (its upload was deleted, or it was recovered as stale)."""
+
+
 class LazyEstimator:
     """The pose model, loaded on first use and then kept for every later job.
 
@@ -87,11 +91,14 @@ def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: Any,
         now = time.monotonic()
         if now - last_write[0] >= PROGRESS_EVERY_S or p.stage == "done":
             last_write[0] = now
-            queue.report(db, job, stage=p.stage, progress=p.fraction)
+            if not queue.report(db, job, stage=p.stage, progress=p.fraction):
+                raise JobLost(job.job_id)  # stop now rather than analyse for nobody
 
     try:
         with _Heartbeat(db, job, heartbeat_s), blobs.local_path(job.blob_key) as path:
             result = analyze(path, config, on_progress=on_progress, estimator=estimator)
+    except JobLost:
+        return "lost"
     except BlobNotFound:
         return "failed" if queue.fail(db, job, queue.LOST_UPLOAD) else "lost"
     except InputError as exc:

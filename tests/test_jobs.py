@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from jobs import queue
-from jobs.runner import LazyEstimator
+from jobs.runner import LazyEstimator, run_job
 from jobs.supervisor import ensure_worker
 from jobs.worker import run_pending_once
 from store import (
-    LocalBlobStore, job_status, list_uploads, open_analysis, open_database, save_upload, user_from_claims,
+    LocalBlobStore, delete_upload, job_status, list_uploads, open_analysis, open_database, save_upload, user_from_claims,
 )
 from store.models import Analysis, Job, Upload, utcnow
 from tests.factories import synthetic_result
@@ -153,6 +153,17 @@ def test_given_a_clip_missing_from_storage_when_its_job_runs_then_failed_plainly
         blobs.delete(s.get(Upload, up.upload_id).blob_key)
     assert run_pending_once(db, blobs, LazyEstimator()) == {up.job.job_id: "failed"}
     assert job_status(db, ann, up.upload_id).error == queue.LOST_UPLOAD
+
+
+def test_given_an_upload_deleted_after_its_job_was_claimed_when_the_job_runs_then_nothing_is_left(db, blobs):
+    ann = client(db)
+    up = save_upload(db, blobs, ann, b"y" * 500, "set.mp4")
+    job = queue.claim_next(db, "worker")
+    delete_upload(db, blobs, ann, up.upload_id)
+    assert run_job(db, blobs, job, LazyEstimator()) == "lost"
+    assert analyses(db) == 0
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Job)) == 0
 
 
 # ------------------------------------------------------------------ the worker process on a real clip
