@@ -19,4 +19,11 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
     || echo "chromium could not be installed: the browser test will be skipped"
 fi
 
+# The storage tests run a real PostgreSQL server from Debian's binaries (skipped without them).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "Installing Debian postgresql for the storage tests..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+    || echo "postgresql could not be installed: the PostgreSQL storage tests will be skipped"
+fi
+
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,122 @@
+"""Start the worker process once per machine and data folder, from any number of Streamlit sessions.
+
+The worker holds an exclusive lock on ``<data folder>/worker.lock`` (with its
+pid in it) for as long as it lives, so a lock that can be taken means no worker
+is alive; a second lock serialises the check-and-start between sessions.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store import settings
+from store.blobs import settings_env
+
+WORKER_LOCK = "worker.lock"
+SUPERVISOR_LOCK = "worker.start.lock"
+WORKER_LOG = "worker.log"
+START_TIMEOUT_S = 30.0
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lock_is_held(path: Path) -> bool:
+    """True when some process holds the worker's lock (checked without keeping it)."""
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@dataclass
+class WorkerHandle:
+    """The worker process for one data folder."""
+
+    pid: int
+    started: bool  # True when this call started it, False when one was already running
+    lock_path: Path
+    log_path: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def alive(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            return False
+        return _lock_is_held(self.lock_path)
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """SIGTERM (the job in hand goes back to the queue), then SIGKILL after ``timeout_s``."""
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout_s
+        while self.alive() and time.monotonic() < deadline:
+            if self.process is not None:
+                try:
+                    self.process.wait(timeout=0.1)
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                time.sleep(0.1)
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+
+def ensure_worker(
+    database_url: str | None = None,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    blob_settings: Mapping[str, str] | None = None,
+    extra_args: Sequence[str] = (),
+    python: str = sys.executable,
+    start_timeout_s: float = START_TIMEOUT_S,
+) -> WorkerHandle:
+    """Start ``python -m jobs.worker`` for this data folder unless one is alive; returns its handle.
+
+    ``blob_settings`` (bucket settings, e.g. from ``st.secrets``) reach the
+    worker as ``HINGE_REVIEW_S3_*`` environment variables. The worker stops
+    between jobs once the process that started it has gone.
+    """
+    data = settings.data_dir(data_dir)
+    url = settings.database_url(database_url, data)
+    lock_path, log_path = data / WORKER_LOCK, data / WORKER_LOG
+    with open(data / SUPERVISOR_LOCK, "a+") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if _lock_is_held(lock_path):
+            return WorkerHandle(_pid_in(lock_path) or -1, False, lock_path, log_path)
+        env = {**os.environ, **settings_env(blob_settings), settings.DATA_ENV: str(data),
+               "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
+        cmd = [python, "-m", "jobs.worker", "--database-url", url, "--data-dir", str(data),
+               "--lock-file", str(lock_path), "--exit-with-parent", *extra_args]
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + start_timeout_s
+        while not _lock_is_held(lock_path):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                tail = log_path.read_text(errors="replace")[-800:]
+                raise RuntimeError(f"The analysis worker did not start (exit {proc.returncode}): {tail}")
+            time.sleep(0.05)
+        return WorkerHandle(proc.pid, True, lock_path, log_path, proc)

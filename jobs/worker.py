@@ -1,0 +1,137 @@
+"""The analysis worker: a process of its own that takes queued jobs from the database and runs them.
+
+    python -m jobs.worker --database-url URL [--data-dir DIR] [--exit-when-idle]
+
+On start it recovers jobs a dead worker left running (no heartbeat for
+``--stale-after-s``): queued again, or failed after ``--max-attempts`` runs.
+The pose model is loaded once, on the first job that needs it. SIGTERM puts
+the job in hand back in the queue and exits. With ``--lock-file`` it refuses
+to start while another worker holds that lock (one worker per data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+from jobs import queue
+from jobs.runner import HEARTBEAT_S, LazyEstimator, run_job
+from pipeline.types import AnalysisConfig
+from store.blobs import BlobStore, open_blob_store
+from store.db import Database, open_database
+
+log = logging.getLogger("hinge_review.jobs")
+
+POLL_S = 1.0
+LOCK_HELD_EXIT = 3  # exit status when another worker holds the lock
+
+
+def run_pending_once(db: Database, blobs: BlobStore, estimator: Any = None, *,
+                     config: AnalysisConfig = AnalysisConfig(), worker: str | None = None,
+                     heartbeat_s: float = HEARTBEAT_S) -> dict[int, str]:
+    """Run every job queued now, in this process; returns {job id: final status}."""
+    estimator = estimator if estimator is not None else LazyEstimator(config)
+    token = worker or queue.worker_token()
+    out: dict[int, str] = {}
+    while (job := queue.claim_next(db, token)) is not None:
+        out[job.job_id] = run_job(db, blobs, job, estimator, config, heartbeat_s=heartbeat_s)
+    return out
+
+
+def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisConfig(), poll_s: float = POLL_S,
+          stale_after_s: float = queue.STALE_AFTER_S, max_attempts: int = queue.MAX_ATTEMPTS,
+          heartbeat_s: float = HEARTBEAT_S, exit_when_idle: bool = False,
+          should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Recover stale jobs, then run queued jobs until ``should_stop()`` (checked between jobs) or, with
+    ``exit_when_idle``, until none are left."""
+    estimator = LazyEstimator(config)
+    token = queue.worker_token()
+    log.info("worker %s on %s", token, db.url.split("@")[-1])
+    last_recovery = 0.0
+    while True:
+        if time.monotonic() - last_recovery >= min(stale_after_s, 60.0):
+            for job_id, status in queue.recover_stale(db, stale_after_s=stale_after_s,
+                                                      max_attempts=max_attempts).items():
+                log.warning("job %s had no heartbeat for %.0f s: %s", job_id, stale_after_s, status)
+            last_recovery = time.monotonic()
+        ran = run_pending_once(db, blobs, estimator, config=config, worker=token, heartbeat_s=heartbeat_s)
+        for job_id, status in ran.items():
+            log.info("job %s %s", job_id, status)
+        if should_stop() or (not ran and exit_when_idle):
+            return
+        if not ran:
+            time.sleep(poll_s)
+
+
+def _hold_lock(path: Path):
+    """Hold an exclusive lock on ``path`` for the life of this process; None if another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m jobs.worker", description=__doc__.split("\n\n")[0])
+    p.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: HINGE_REVIEW_DATABASE_URL or "
+                   "SQLite in the data folder)")
+    p.add_argument("--data-dir", default=None, help="data folder (default: HINGE_REVIEW_DATA or ./data)")
+    p.add_argument("--poll-s", type=float, default=POLL_S)
+    p.add_argument("--stale-after-s", type=float, default=queue.STALE_AFTER_S)
+    p.add_argument("--max-attempts", type=int, default=queue.MAX_ATTEMPTS)
+    p.add_argument("--heartbeat-s", type=float, default=HEARTBEAT_S)
+    p.add_argument("--exit-when-idle", action="store_true", help="stop once the queue is empty")
+    p.add_argument("--lock-file", type=Path, default=None, help="refuse to run while another worker holds it")
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop (between jobs) once the process that started this one has gone")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--model", default=None)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    lock = None
+    if args.lock_file is not None:
+        lock = _hold_lock(args.lock_file)
+        if lock is None:
+            log.info("another worker holds %s; exiting", args.lock_file)
+            return LOCK_HELD_EXIT
+    signal.signal(signal.SIGTERM, _stop)
+    parent = os.getppid()
+    orphaned = (lambda: os.getppid() != parent) if args.exit_with_parent else (lambda: False)
+    db = open_database(args.database_url, data_dir=args.data_dir)
+    blobs = open_blob_store(data_dir=args.data_dir)
+    try:
+        serve(db, blobs, config=AnalysisConfig(device=args.device, model=args.model), poll_s=args.poll_s,
+              stale_after_s=args.stale_after_s, max_attempts=args.max_attempts, heartbeat_s=args.heartbeat_s,
+              exit_when_idle=args.exit_when_idle, should_stop=orphaned)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        db.dispose()
+        if lock is not None:
+            lock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

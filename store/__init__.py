@@ -1,0 +1,28 @@
+"""Storage that lasts: users, coach-client links, uploads, analyses, jobs and comments.
+
+No Streamlit here. Every operation takes the acting user (``Account``) and
+enforces who may see what (``PermissionDenied``). See docs/storage.md.
+"""
+
+from store.blobs import BlobNotFound, BlobStore, LocalBlobStore, S3BlobStore, S3Settings, open_blob_store
+from store.db import Database, open_database
+from store.errors import InvalidRequest, NotFound, PermissionDenied, WorkspaceError
+from store.history import client_history, progression
+from store.invites import clients_of, coaches_of, create_invite, redeem_invite
+from store.reviews import add_comment, inbox, mark_reviewed, open_analysis, override_grade
+from store.summary import record_analysis
+from store.uploads import delete_upload, get_upload, job_status, list_uploads, retry_upload, save_upload, video_file
+from store.users import local_user, set_role, user_from_claims
+from store.views import (
+    Account, AnalysisView, CommentView, HistoryPoint, InboxRow, InviteView, JobView, ProgressionSignal, UploadView,
+)
+
+__all__ = [
+    "Account", "AnalysisView", "BlobNotFound", "BlobStore", "CommentView", "Database", "HistoryPoint", "InboxRow",
+    "InvalidRequest", "InviteView", "JobView", "LocalBlobStore", "NotFound", "PermissionDenied", "ProgressionSignal",
+    "S3BlobStore", "S3Settings", "UploadView", "WorkspaceError", "add_comment", "client_history", "clients_of",
+    "coaches_of", "create_invite", "delete_upload", "get_upload", "inbox", "job_status", "list_uploads",
+    "local_user", "mark_reviewed", "open_analysis", "open_blob_store", "open_database", "override_grade",
+    "progression", "record_analysis", "redeem_invite", "retry_upload", "save_upload", "set_role",
+    "user_from_claims", "video_file",
+]

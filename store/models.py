@@ -1,0 +1,200 @@
+"""The tables, as SQLAlchemy 2 typed ORM models.
+
+Every time is stored in UTC and read back timezone-aware (``UTCDateTime``).
+Deleting an upload deletes its jobs, its analysis and the analysis' comments
+(``ON DELETE CASCADE`` in the database and ``cascade`` in the ORM).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+    TypeDecorator, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Role = Literal["coach", "client"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+ROLES: tuple[str, ...] = ("coach", "client")
+JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no time zone, PostgreSQL does (``timestamptz``); this makes
+    both return the same aware ``datetime``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC time")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class User(Base):
+    """A person signed in through OpenID Connect (or the single local user)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject"),
+        CheckConstraint("role IN ('coach', 'client')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    oidc_issuer: Mapped[str] = mapped_column(String(255))
+    oidc_subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoachClient(Base):
+    """A coach's link to a client; a client may have several coaches."""
+
+    __tablename__ = "coach_clients"
+
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invite(Base):
+    """A single-use code a coach hands to a client; redeeming it links the two."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    used_at: Mapped[datetime | None]
+
+
+class Upload(Base):
+    """One clip a user uploaded; the file itself is a blob under ``blob_key``."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("owner_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    blob_key: Mapped[str] = mapped_column(String(200), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255), default="")  # for display only
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jobs: Mapped[list[Job]] = relationship(
+        back_populates="upload", cascade="all, delete-orphan", passive_deletes=True
+    )
+    analysis: Mapped[Analysis | None] = relationship(
+        back_populates="upload", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Analysis(Base):
+    """The analysis of one upload: the whole ``AnalysisResult`` as JSON plus the fields an inbox sorts on."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), unique=True)
+    result_json: Mapped[str] = mapped_column(Text)
+    lift_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    lift_name: Mapped[str] = mapped_column(String(200), default="")
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    grade: Mapped[str | None] = mapped_column(String(4))  # automatic grade; None when not gradable
+    score: Mapped[float | None] = mapped_column(Float)
+    main_fault: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_at: Mapped[datetime | None]
+    grade_override: Mapped[str | None] = mapped_column(String(4))  # the coach's grade, beside the automatic one
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    override_at: Mapped[datetime | None]
+
+    upload: Mapped[Upload] = relationship(back_populates="analysis")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Comment.id",
+    )
+
+
+class Job(Base):
+    """Analysing one upload, run by a worker process; the page only reads it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        Index("ix_jobs_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 of the whole analysis
+    error: Mapped[str | None] = mapped_column(Text)  # plain reason when failed
+    worker: Mapped[str | None] = mapped_column(String(200))  # who claimed it: host:pid:token
+    heartbeat_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started
+
+    upload: Mapped[Upload] = relationship(back_populates="jobs")
+
+
+class Comment(Base):
+    """A note on an analysis, pinned to a rep and a moment in the clip."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rep_index: Mapped[int | None] = mapped_column(Integer)  # 1-based, as in the scorecard
+    time_s: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    analysis: Mapped[Analysis] = relationship(back_populates="comments")

@@ -1,0 +1,170 @@
+"""The coach's side: the inbox of clients' analyses, opening one, comments, reviewed flags and grade overrides."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.grading import GRADE_BANDS
+from pipeline.serialize import from_jsonable
+from pipeline.types import AnalysisResult
+from store.access import acting_user, require_coach, visible_analysis, visible_owner_clause
+from store.db import Database
+from store.errors import InvalidRequest
+from store.models import Analysis, Comment, Upload, User, utcnow
+from store.summary import load_json
+from store.views import Account, AnalysisView, CommentView, InboxRow
+
+GRADES: tuple[str, ...] = tuple(g for _, g in GRADE_BANDS)  # A..F, as the automatic grading uses
+MAX_COMMENT_CHARS = 4000
+InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed"]
+SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed")
+
+
+def _effective_grade():
+    return func.coalesce(Analysis.grade_override, Analysis.grade)
+
+
+def _inbox_query(user: User):
+    comments = (select(func.count(Comment.id)).where(Comment.analysis_id == Analysis.id)
+                .correlate(Analysis).scalar_subquery())
+    return (
+        select(Analysis, Upload, User.name, comments)
+        .join(Upload, Analysis.upload_id == Upload.id)
+        .join(User, Upload.owner_id == User.id)
+        .where(visible_owner_clause(user, Upload.owner_id))
+    )
+
+
+def _row(analysis: Analysis, upload: Upload, client_name: str, comment_count: int) -> InboxRow:
+    return InboxRow(
+        analysis_id=analysis.id, upload_id=upload.id, client_id=upload.owner_id, client_name=client_name,
+        created_at=analysis.created_at, lift_id=analysis.lift_id, lift_name=analysis.lift_name,
+        reps=analysis.reps, grade=analysis.grade_override or analysis.grade, auto_grade=analysis.grade,
+        grade_override=analysis.grade_override, score=analysis.score, main_fault=analysis.main_fault,
+        reviewed=analysis.reviewed, comment_count=int(comment_count or 0), file_name=upload.original_name,
+    )
+
+
+def inbox(
+    db: Database,
+    coach: Account,
+    *,
+    client_id: int | None = None,
+    lift_id: str | None = None,
+    grade: str | None = None,
+    reviewed: bool | None = None,
+    sort: InboxSort = "newest",
+    limit: int = 500,
+) -> list[InboxRow]:
+    """Every analysis of the coach's linked clients (and the coach's own), filtered and sorted.
+
+    ``grade`` filters on the grade that counts (the override when there is one);
+    ``sort``: newest, oldest, client (name, then newest), lift, grade (A first),
+    score (lowest first: who needs help), unreviewed (new ones first, newest first).
+    """
+    if sort not in SORTS:
+        raise InvalidRequest(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}.")
+    with db.session() as s:
+        me = acting_user(s, coach)
+        require_coach(me, "open the review inbox")
+        q = _inbox_query(me)
+        if client_id is not None:
+            q = q.where(Upload.owner_id == client_id)
+        if lift_id:
+            q = q.where(Analysis.lift_id == lift_id)
+        if grade:
+            q = q.where(_effective_grade() == grade)
+        if reviewed is not None:
+            q = q.where(Analysis.reviewed == reviewed)
+        newest = (Analysis.created_at.desc(), Analysis.id.desc())
+        order = {
+            "newest": newest,
+            "oldest": (Analysis.created_at.asc(), Analysis.id.asc()),
+            "client": (User.name.asc(), *newest),
+            "lift": (Analysis.lift_name.asc(), *newest),
+            "grade": (_effective_grade().is_(None), _effective_grade().asc(), *newest),
+            "score": (Analysis.score.is_(None), Analysis.score.asc(), *newest),
+            "unreviewed": (Analysis.reviewed.asc(), *newest),
+        }[sort]
+        rows = s.execute(q.order_by(*order).limit(limit)).all()
+        return [_row(*r) for r in rows]
+
+
+def _comment_view(c: Comment, author_name: str) -> CommentView:
+    return CommentView(c.id, c.analysis_id, c.author_id, author_name, c.rep_index, c.time_s, c.text, c.created_at)
+
+
+def _comments(session: Session, analysis_id: int) -> tuple[CommentView, ...]:
+    rows = session.execute(select(Comment, User.name).join(User, Comment.author_id == User.id)
+                           .where(Comment.analysis_id == analysis_id).order_by(Comment.created_at, Comment.id))
+    return tuple(_comment_view(c, name) for c, name in rows)
+
+
+def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView:
+    """One analysis with its ``AnalysisResult`` rebuilt from the stored JSON, and its comments."""
+    with db.session() as s:
+        me = acting_user(s, user)
+        analysis, upload = visible_analysis(s, me, analysis_id)
+        owner_name = s.scalar(select(User.name).where(User.id == upload.owner_id)) or ""
+        count = s.scalar(select(func.count(Comment.id)).where(Comment.analysis_id == analysis.id))
+        result = from_jsonable(AnalysisResult, load_json(analysis))
+        return AnalysisView(
+            row=_row(analysis, upload, owner_name, count), result=result, comments=_comments(s, analysis.id),
+            override_reason=analysis.override_reason, override_by_id=analysis.override_by_id,
+            blob_key=upload.blob_key,
+        )
+
+
+def add_comment(db: Database, user: Account, analysis_id: int, text: str, *, rep_index: int | None = None,
+                time_s: float | None = None) -> CommentView:
+    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidRequest("Write something before sending the comment.")
+    if len(text) > MAX_COMMENT_CHARS:
+        raise InvalidRequest(f"Comments are limited to {MAX_COMMENT_CHARS} characters.")
+    if time_s is not None and not time_s >= 0:
+        raise InvalidRequest("The time in the clip must be zero or more seconds.")
+    with db.transaction() as s:
+        me = acting_user(s, user)
+        analysis, _ = visible_analysis(s, me, analysis_id)
+        if rep_index is not None:
+            count = len(load_json(analysis).get("segmentation", {}).get("reps", []))
+            if not 1 <= rep_index <= count:
+                raise InvalidRequest(f"There is no rep {rep_index} in this clip (it has {count}).")
+        comment = Comment(analysis_id=analysis.id, author_id=me.id, rep_index=rep_index, time_s=time_s, text=text)
+        s.add(comment)
+        s.flush()
+        return _comment_view(comment, me.name)
+
+
+def mark_reviewed(db: Database, coach: Account, analysis_id: int, reviewed: bool = True) -> None:
+    """Mark an analysis reviewed (or new again)."""
+    with db.transaction() as s:
+        me = acting_user(s, coach)
+        require_coach(me, "mark a review as done")
+        analysis, _ = visible_analysis(s, me, analysis_id)
+        analysis.reviewed = reviewed
+        analysis.reviewed_at = utcnow() if reviewed else None
+
+
+def override_grade(db: Database, coach: Account, analysis_id: int, grade: str | None, reason: str = "") -> None:
+    """Set the coach's grade beside the automatic one (``None`` clears it); a reason is required."""
+    with db.transaction() as s:
+        me = acting_user(s, coach)
+        require_coach(me, "change a grade")
+        analysis, _ = visible_analysis(s, me, analysis_id)
+        if grade is None:
+            analysis.grade_override = analysis.override_reason = None
+            analysis.override_by_id = analysis.override_at = None
+            return
+        grade = grade.strip().upper()
+        if grade not in GRADES:
+            raise InvalidRequest(f"Grade must be one of {', '.join(GRADES)}.")
+        if not reason.strip():
+            raise InvalidRequest("Say why you changed the grade; your client sees the reason.")
+        analysis.grade_override, analysis.override_reason = grade, reason.strip()
+        analysis.override_by_id, analysis.override_at = me.id, utcnow()

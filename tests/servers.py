@@ -1,0 +1,157 @@
+"""Real server processes for the storage tests: PostgreSQL and an S3-compatible bucket (moto_server).
+
+``postgres_server`` runs Debian's PostgreSQL binaries (``initdb``/``pg_ctl``) in
+a temporary folder on a free port, as the ``postgres`` user when the tests run
+as root (PostgreSQL refuses root), and stops it at the end of the session;
+without the binaries the PostgreSQL variants are skipped with the reason.
+``moto_endpoint`` runs ``moto_server`` from the virtual environment on a free
+port. ``db_url`` gives each test an empty database of either kind.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin/initdb"
+PG_START_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    port: int
+    bin_dir: Path
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database; returns its URL."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return cmd
+    return ["runuser", "-u", "postgres", "--", *cmd]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    found = sorted(glob.glob(PG_BIN_GLOB))
+    if not found:
+        pytest.skip(f"PostgreSQL binaries not found ({PG_BIN_GLOB}); install Debian's postgresql to run these")
+    bin_dir = Path(found[-1]).parent
+    if os.geteuid() == 0:
+        try:
+            pg_user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL as")
+    root = Path(tempfile.mkdtemp(prefix="hr-pg-"))
+    if os.geteuid() == 0:
+        os.chown(root, pg_user.pw_uid, pg_user.pw_gid)
+    data, sockets, log = root / "data", root / "sock", root / "server.log"
+    port = free_port()
+    try:
+        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                                     "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
+        subprocess.run(_as_postgres(["mkdir", "-p", str(sockets)]), check=True)
+        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
+                                     "-w", "-t", str(PG_START_TIMEOUT_S), "start"]),
+                       check=True, capture_output=True)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        detail = (exc.stderr or b"").decode(errors="replace")[-500:]
+        pytest.fail(f"PostgreSQL did not start: {detail}")
+    try:
+        yield PostgresServer(port, bin_dir)
+    finally:
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """An empty database of each kind: a SQLite file, or a fresh database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hinge_review.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+def _moto_server_binary() -> str | None:
+    beside = Path(sys.executable).parent / "moto_server"
+    return str(beside) if beside.exists() else shutil.which("moto_server")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """URL of a real ``moto_server`` process (an S3-compatible API) on a free port."""
+    binary = _moto_server_binary()
+    if binary is None:
+        pytest.skip("moto_server not found: install moto[server] (the test extra)")
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([binary, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"moto_server did not start: {log.read()[-500:]!r}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
