@@ -205,6 +205,61 @@ def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
 
 
+@dataclass(frozen=True)
+class _Raw:
+    """A decoded frame before colour conversion (cheap to hold, costly to convert)."""
+
+    index: int
+    t_s: float
+    frame: av.VideoFrame
+
+
+def _iter_raw(path: Path, *, start_s: float, end_s: float | None, seek: bool
+              ) -> Iterator[tuple[_Raw, tuple[int, int] | None, int]]:
+    """Decoded frames from ``start_s`` on, with the clip's display rotation and full size."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = float(stream.time_base) if stream.time_base else None
+        nominal = float(stream.average_rate) if stream.average_rate else 30.0
+        t0: float | None = None
+        rotation = 0
+        jumped = False
+        if seek and tb and start_s > SEEK_MIN_S:
+            first = _first_frame(path)
+            if first.pts is not None:
+                t0 = first.pts * tb
+                rotation = _display_rotation(first.rotation)
+                container.seek(int((t0 + start_s) / tb), stream=stream)  # to the keyframe at or before
+                jumped = True
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                raw_t = frame.pts * tb if (frame.pts is not None and tb) else index / nominal
+                if t0 is None:
+                    t0 = raw_t
+                    rotation = _display_rotation(frame.rotation)
+                t = raw_t - t0
+                if t < start_s - 1e-9:
+                    continue
+                if end_s is not None and t > end_s + 1e-9:
+                    break
+                yield _Raw(int(round(t * nominal)) if jumped else index, float(t), frame), None, rotation
+        except av.error.FFmpegError as exc:
+            raise VideoError(
+                f"“{path.name}” stops being readable part-way through: it looks cut short or damaged. "
+                "Copy or export the clip again and upload the full file."
+            ) from exc
+    finally:
+        container.close()
+
+
+def _convert(raw: _Raw, rotation: int, max_side: int | None, interpolation: str | None) -> Frame:
+    size = _target_size(raw.frame.width, raw.frame.height, max_side)
+    image = raw.frame.reformat(width=size[0], height=size[1], format="bgr24", interpolation=interpolation).to_ndarray()
+    return Frame(index=raw.index, t_s=raw.t_s, image=_rotate(image, rotation))
+
+
 def iter_frames(
     path: str | Path,
     *,
@@ -225,55 +280,19 @@ def iter_frames(
     ``start_s`` instead of decoding from the start; frame indices after such
     a jump are estimated from time and the nominal rate.
     """
-    path = Path(path)
-    container = _open(path)
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        tb = float(stream.time_base) if stream.time_base else None
-        nominal = float(stream.average_rate) if stream.average_rate else 30.0
-        t0: float | None = None
-        next_keep = -math.inf
-        size: tuple[int, int] | None = None
-        rotation = 0
-        jumped = False
-        if seek and tb and start_s > SEEK_MIN_S:
-            first = _first_frame(path)
-            if first.pts is not None:
-                t0 = first.pts * tb
-                rotation = _display_rotation(first.rotation)
-                size = _target_size(first.width, first.height, max_side)
-                container.seek(int((t0 + start_s) / tb), stream=stream)  # to the keyframe at or before
-                jumped = True
-        try:
-            for index, frame in enumerate(container.decode(stream)):
-                raw_t = frame.pts * tb if (frame.pts is not None and tb) else index / nominal
-                if t0 is None:
-                    t0 = raw_t
-                    rotation = _display_rotation(frame.rotation)
-                    size = _target_size(frame.width, frame.height, max_side)
-                t = raw_t - t0
-                if t < start_s - 1e-9:
-                    continue
-                if end_s is not None and t > end_s + 1e-9:
-                    break
-                if every_s and t < next_keep - 1e-6:
-                    continue
-                if every_s:
-                    next_keep += every_s
-                    if next_keep <= t:  # the first frame, or a gap in the stream: (re)start the grid here
-                        next_keep = t + every_s
-                image = frame.reformat(
-                    width=size[0], height=size[1], format="bgr24", interpolation=interpolation
-                ).to_ndarray()
-                yield Frame(index=int(round(t * nominal)) if jumped else index, t_s=float(t), image=_rotate(image, rotation))
-        except av.error.FFmpegError as exc:
-            raise VideoError(
-                f"“{path.name}” stops being readable part-way through: it looks cut short or damaged. "
-                "Copy or export the clip again and upload the full file."
-            ) from exc
-    finally:
-        container.close()
+    next_keep = -math.inf
+    for raw, _, rotation in _iter_raw(Path(path), start_s=start_s, end_s=end_s, seek=seek):
+        t = raw.t_s
+        if every_s and t < next_keep - 1e-6:
+            continue
+        if every_s:
+            next_keep += every_s
+            if next_keep <= t:  # the first frame, or a gap in the stream: (re)start the grid here
+                next_keep = t + every_s
+        yield _convert(raw, rotation, max_side, interpolation)
+
+
+AT_GROUP_GAP_S = 3.0  # asked times further apart than this are reached by a new seek
 
 
 def iter_frames_at(
@@ -281,25 +300,45 @@ def iter_frames_at(
 ) -> Iterator[tuple[float, Frame]]:
     """(time asked, nearest decoded frame) for each distinct time, in time order, as it is decoded.
 
-    One forward pass between the earliest and latest time, after a jump to the
-    keyframe before the earliest; only two frames are held at a time.
+    Times are taken in groups: each group is one forward pass after a jump to
+    the keyframe before it, so the stretches between groups (a set's top
+    pauses) need not be decoded. Only the chosen frames are colour-converted
+    (the costly part); two undecoded frames are held at a time.
     """
     if not len(times_s):
         return
     pending = sorted(set(float(t) for t in times_s))
-    lo, hi = pending[0], pending[-1]
-    previous: Frame | None = None
-    for frame in iter_frames(path, max_side=max_side, start_s=max(0.0, lo - 0.5), end_s=hi + 0.5, seek=True):
-        while pending and frame.t_s >= pending[0]:
-            t = pending.pop(0)
-            near_previous = previous is not None and abs(previous.t_s - t) < abs(frame.t_s - t)
-            yield t, (previous if near_previous else frame)
-        if not pending:
-            return
-        previous = frame
+    groups: list[list[float]] = [[pending[0]]]
+    for t in pending[1:]:
+        if t - groups[-1][-1] > AT_GROUP_GAP_S:
+            groups.append([t])
+        else:
+            groups[-1].append(t)
+    reached = 0.0  # latest time decoded so far
+    for group in groups:
+        for t, frame in _frames_at_group(Path(path), group, max_side, after_s=reached):
+            reached = max(reached, frame.t_s)
+            yield t, frame
+
+
+def _frames_at_group(path: Path, pending: list[float], max_side: int | None, after_s: float
+                     ) -> Iterator[tuple[float, Frame]]:
+    previous: _Raw | None = None
+    rotation = 0
+    for start in (max(0.0, pending[0] - 0.5), after_s):  # the second pass only when the first found no frame
+        for raw, _, rotation in _iter_raw(path, start_s=start, end_s=pending[-1] + 0.5, seek=True):
+            while pending and raw.t_s >= pending[0]:
+                t = pending.pop(0)
+                near_previous = previous is not None and abs(previous.t_s - t) < abs(raw.t_s - t)
+                yield t, _convert(previous if near_previous else raw, rotation, max_side, None)
+            if not pending:
+                return
+            previous = raw
+        if previous is not None:
+            break
     for t in pending:  # past the last frame
         if previous is not None:
-            yield t, previous
+            yield t, _convert(previous, rotation, max_side, None)
 
 
 def read_frames_at(
