@@ -113,7 +113,9 @@ def choose_exercise(
     if segmentation.movement != "hinge" or not metrics:
         return UNKNOWN_ID, True
     full = [m for m in metrics if not m.partial] or list(metrics)
-    if sum(_looks_ballistic(m) for m in full) * 2 > len(full):
+    floor_reps = {r.index for r in segmentation.reps if r.from_floor}
+    swung = [m for m in full if m.index not in floor_reps]  # a pull from a dead stop is no swing
+    if swung and sum(_looks_ballistic(m) for m in swung) * 2 > len(swung):
         return "kettlebell_swing", True
     knee = _median([m.knee_flexion_bottom_deg for m in full])
     from_floor = any(r.from_floor for r in segmentation.reps)
