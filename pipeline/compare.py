@@ -293,10 +293,11 @@ def compare_results(result_a: AnalysisResult, rep_index_a: int, result_b: Analys
 
 def measure_rows(comparison: RepComparison) -> list[dict[str, object]]:
     """The measures table: rep A, rep B, change (B - A), its error and whether the change is beyond it."""
-    def fmt(v: float | None, unit: str, signed: bool = False) -> str:
+    def fmt(v: float | None, unit: str, signed: bool = False, precise: bool = False) -> str:
         if v is None:
             return "–"
-        digits = 2 if unit in ("s", "") else 0
+        digits = 2 if unit in ("s", "") else (1 if signed or precise else 0)
+        v = 0.0 if round(v, digits) == 0 else v  # no "-0"
         text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
         return text + {"deg": "°", "s": " s", "": ""}[unit]
 
@@ -307,7 +308,7 @@ def measure_rows(comparison: RepComparison) -> list[dict[str, object]]:
             "A": fmt(m.a_value, m.unit),
             "B": fmt(m.b_value, m.unit),
             "Change": fmt(m.change, m.unit, signed=True),
-            "Error ±": fmt(m.error, m.unit) if m.error is not None else "no error model",
+            "Error ±": fmt(m.error, m.unit, precise=True) if m.error is not None else "no error model",
             "Beyond error": {True: "yes", False: "no", None: "–"}[m.beyond_error],
         })
     return rows
