@@ -94,7 +94,7 @@ st.subheader("Measures")
 table = pd.DataFrame(compare.measure_rows(cmp)).set_index("Measure")
 st.dataframe(
     table.style.map(lambda v: "font-weight: 700; color: #c62828" if v == "yes" else "", subset=["Beyond error"]),
-    width="stretch")
+    width="stretch", height=35 * (len(table) + 1) + 3)  # every row, no inner scrolling
 st.caption("Change is B minus A. It counts as beyond measurement error when it is larger than both reps' "
            "errors combined (√(a² + b²)): for angles the analysis' own 1-sigma angle error, for times two "
            "analysed frames. Smaller changes may be noise.")
