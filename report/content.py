@@ -143,7 +143,8 @@ def _fault_moments(group: figures.FaultGroup) -> list[tuple[float, str]]:
 
 
 def _where(group: figures.FaultGroup) -> str:
-    reps = ", ".join(f"{f.rep}" + ("" if f.status == group.status else f" ({'watch' if f.status == 'warn' else f.status})")
+    words = {"warn": "watch", "fail": "fault"}
+    reps = ", ".join(f"{f.rep}" + ("" if f.status == group.status else f" ({words.get(f.status, f.status)})")
                      for f in group.seen)
     return f"rep{'s' if len(group.seen) > 1 else ''} {reps}"
 
