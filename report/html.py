@@ -72,7 +72,7 @@ def _reps(c: ReportContent) -> str:
 
 
 def render_html(c: ReportContent, chart: go.Figure) -> str:
-    """One HTML document: same sections as the PDF, with the interactive chart inline."""
+    """One HTML document: same sections and order as the PDF, with the interactive chart inline."""
     body = [f"<h1>{escape(c.title)}</h1>",
             f'<p class="sub">{escape(c.filename)} · {c.duration_s:.1f} s of video · report made {c.created}</p>']
     if c.lift_assumed:
@@ -103,10 +103,6 @@ def render_html(c: ReportContent, chart: go.Figure) -> str:
         body += [f"<p>{escape(n)}</p>" for n in c.set_notes]
         if c.skipped:
             body.append(f'<p class="small">Not checked in this clip: {escape("; ".join(c.skipped))}.</p>')
-    plot = chart.to_html(full_html=False, include_plotlyjs=True, include_mathjax=False,
-                         config={"displaylogo": False, "responsive": True}, default_width="100%")
-    body += ["<h2>Joint angles over time</h2>", plot,
-             '<p class="small">Shaded bands are reps, coloured by grade; dashed lines are the graded limits.</p>']
     if c.next_step is not None:
         s = c.next_step
         box = [f"<h3>{escape(s.headline)}</h3><p>{escape(s.reason)}</p>"]
@@ -119,6 +115,10 @@ def render_html(c: ReportContent, chart: go.Figure) -> str:
         if s.move_on:
             box.append(f'<p class="small">Move on when: {escape(s.move_on)}</p>')
         body += ["<h2>Next step</h2>", f'<div class="box next">{"".join(box)}</div>']
+    plot = chart.to_html(full_html=False, include_plotlyjs=True, include_mathjax=False,
+                         config={"displaylogo": False, "responsive": True}, default_width="100%")
+    body += ["<h2>Joint angles over time</h2>", plot,
+             '<p class="small">Shaded bands are reps, coloured by grade; dashed lines are the graded limits.</p>']
     body.append(f"<footer>Hinge Review · {escape(c.filename)} · {escape(DISCLAIMER)}</footer>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -166,6 +166,7 @@ def test_html_says_what_the_pdf_says(html):
                   "Proud chest, long spine.", "Standing dowel hinge", "Stay with Kettlebell deadlift",
                   "3 x 8-10, rest 90 s."):
         assert words in text, words
+    assert text.index("What the video shows") < text.index("Next step") < text.index("Joint angles over time")
 
 
 def test_not_gradable_html_explains_and_shows_the_filming_diagram(clip):
