@@ -19,6 +19,7 @@ page = st.navigation([
     st.Page(shared.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
     st.Page(shared.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
     st.Page(shared.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
+    st.Page(shared.COMPARE_PAGE, title="Compare", icon=":material/compare:"),
 ])
 
 with st.sidebar:

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import report
 from pages import shared
 from pipeline import figures, serialize
 from pipeline.render import filming_diagram_svg
@@ -112,9 +113,17 @@ if sc:
             st.caption(f"Move on when: {s.move_on_rule}")
 
 st.subheader("Download")
-d1, d2 = st.columns(2)
+d1, d2, d3, d4 = st.columns(4)
 stem = entry.filename.rsplit(".", 1)[0]
 d1.download_button("Full analysis (JSON)", serialize.dumps(result), file_name=f"{stem}_analysis.json",
                    mime="application/json", icon=":material/download:")
 d2.download_button("Per-rep metrics (CSV)", figures.rep_metrics_csv(result), file_name=f"{stem}_reps.csv",
                    mime="text/csv", icon=":material/download:")
+# The report is built only when its button is pressed (Kaleido starts a browser for the chart).
+d3.download_button("Download report (PDF)", lambda: report.build_pdf(result, video_path=entry.video_path,
+                                                                     filename=entry.filename),
+                   file_name=f"{stem}_report.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
+                   on_click="ignore")
+d4.download_button("Download report (HTML)", lambda: report.build_html(result, video_path=entry.video_path,
+                                                                       filename=entry.filename),
+                   file_name=f"{stem}_report.html", mime="text/html", icon=":material/html:", on_click="ignore")

@@ -41,6 +41,7 @@ ANALYSE_PAGE = "pages/analyse.py"
 FRAMES_PAGE = "pages/frames.py"
 CHARTS_PAGE = "pages/charts.py"
 SCORECARD_PAGE = "pages/scorecard.py"
+COMPARE_PAGE = "pages/compare.py"
 
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
 GENERIC_FAILURE = (

@@ -95,7 +95,7 @@ def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result,
     assert "**Flat back** — fault on reps 2 (warn), 3" in text and "*Drill:* Standing dowel hinge" in text and "Stay with **Kettlebell deadlift**" in text
     expected = [f"Rep {r.index} · {r.bottom_s:.1f} s" for r in result.reps[1:]]
     assert [b.label for b in at.button if b.label.startswith("Rep ")] == expected
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 4  # JSON, CSV, report PDF, report HTML
     # each check says how it did on labelled clips: beside its fault, and all together in an expander
     assert "caught 4 of 5 labelled clips" in text and "false alarm on 2 of 19 clean lifts" in text
     assert [e.label for e in at.expander] == ["How far to trust each check"]
