@@ -76,7 +76,7 @@ class Outcome:
 
 def refusal_kind(scorecard, movement: str) -> str:
     reason = (scorecard.reason if scorecard else "").lower()
-    if movement != "hinge":
+    if movement != "hinge" and (scorecard is None or "not_a_hinge" in scorecard.faults):
         return "not_a_hinge"
     if "front" in reason:
         return "view"

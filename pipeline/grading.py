@@ -45,6 +45,8 @@ MIN_SAMPLE_RATE_HZ = 6.0
 MAX_WARN_PENALTY = 15.0  # warnings alone cost at most this: a C or lower needs a failed check
 MIN_IN_FRAME_FRACTION = 0.6
 MIN_VALID_FRACTION = 0.5
+MAX_HIDDEN_SHARE = 0.3  # no reps, the lifter unclear this long and a deep fold seen:
+HIDDEN_FOLD_MIN_DEG = 60.0  # a capture problem, not "no hinge"
 
 # Ballistic (swing) signature, in leg lengths above the ankles (hip ~1.0, chest ~1.4).
 SWING_MAX_REP_S = 1.5
@@ -355,6 +357,17 @@ def grade(
                                  requested is None, segmentation, metrics, ("not_a_hinge",),
                                  tips=("Film a hip hinge (hips travelling back, shins nearly vertical) "
                                        "to get it graded.",) + REFILM_TIPS, drills=drills)
+        hidden = 1.0 - float(np.mean(kinematics.valid)) if len(kinematics) else 1.0
+        seen = kinematics.hip_flexion_deg[np.asarray(kinematics.valid, dtype=bool)]
+        folded = bool(seen.size and np.nanmax(seen) >= HIDDEN_FOLD_MIN_DEG) if np.isfinite(seen).any() else False
+        if hidden >= MAX_HIDDEN_SHARE and folded:  # a hinge glimpsed, never followed: not "no hinge"
+            name = requested.name if requested else "Unknown"
+            return _not_gradable(
+                f"The lifter was hidden or unclear for {hidden:.0%} of the clip (behind the weight, other "
+                "people or the frame's edge), so no rep could be followed from start to finish.",
+                requested.id if requested else UNKNOWN_ID, name, requested is None, segmentation, metrics,
+                tips=("Film from the side with nothing between the camera and the lifter: "
+                      "the plates should not hide the hips and knees.",) + REFILM_TIPS)
         reason = "No hip-hinge reps were found in this clip."
         if segmentation.reason:
             reason += f" ({segmentation.reason})"

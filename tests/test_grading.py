@@ -425,6 +425,24 @@ def test_no_movement_is_not_a_hinge_with_nothing_trusted():
     assert not card.gradable and card.faults == ("not_a_hinge",) and card.trusted == ()
 
 
+@pytest.mark.parametrize("deepest_fold_deg, hidden_reason", [(85.0, True), (30.0, False)])
+def test_no_reps_with_the_lifter_hidden_names_the_capture_not_the_movement(deepest_fold_deg, hidden_reason):
+    # given no reps, the lifter unclear for 40 % of the clip, and a hip fold seen where they were visible
+    from dataclasses import replace
+
+    kin = make_kin(1, valid_fraction=0.6)
+    hip = np.zeros(len(kin))
+    hip[-10:] = deepest_fold_deg
+    kin = replace(kin, hip_flexion_deg=hip)
+    seg = RepSegmentation(reps=(), movement="none", movement_confidence=0.8, hinge_ratio=None)
+    # when graded
+    card = grade([], make_set(0), seg, kin, "auto")
+    # then a deep fold glimpsed is a filming problem (hidden lifter), a shallow one is no hinge at all
+    assert not card.gradable
+    assert ("hidden or unclear for 40%" in card.reason) is hidden_reason
+    assert (card.faults == ("not_a_hinge",)) is not hidden_reason
+
+
 def test_lying_exercise_is_not_graded_from_video():
     card = grade_reps([make_rep(1)], exercise="glute bridge")
     assert not card.gradable and "glute bridge" in card.reason.lower()
