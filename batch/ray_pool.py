@@ -89,12 +89,14 @@ def connect(address: str) -> bool:
     """Join the cluster at ``address`` (``auto``: the local one, started here when there is none).
 
     Returns whether this call connected (and so should disconnect at the end).
+    The job ships this checkout's ``pipeline`` and ``batch`` to the workers; a
+    caller that has already run ``ray.init`` must pass ``runtime_env=RUNTIME_ENV`` itself.
     """
     if ray.is_initialized():
         return False
     quiet = dict(logging_level=logging.WARNING, log_to_driver=False, include_dashboard=False)
     try:
-        ray.init(address=None if address == "auto" else address, **quiet)
+        ray.init(address=None if address == "auto" else address, runtime_env=RUNTIME_ENV, **quiet)
     except ConnectionError as exc:
         raise InputError(f"Cannot reach the Ray cluster at {address} ({exc}).") from exc
     return True
@@ -157,7 +159,7 @@ class RayRunner:
             self.plan = plan_actors(cluster_nodes(), self.workers, use_gpus=config.device != "cpu")
             remote = ray.remote(ClipActor).options(
                 num_cpus=self.plan.num_cpus, num_gpus=self.plan.num_gpus,
-                max_restarts=1, max_task_retries=1, runtime_env=RUNTIME_ENV,
+                max_restarts=1, max_task_retries=1,
             )
             actors = [remote.remote(config) for _ in range(min(self.plan.actors, len(jobs)))]
             problems = [p for p in ray.get([a.ready.remote() for a in actors]) if p]
