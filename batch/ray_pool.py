@@ -138,6 +138,13 @@ def _dispatch(actor, job: ClipJob):
     return actor.analyze.remote(job, ray.put(data))
 
 
+def _check_ready(actors) -> None:
+    """Wait for the actors' models; the first one that could not load stops the batch with its reason."""
+    problems = [p for p in ray.get([a.ready.remote() for a in actors]) if p]
+    if problems:
+        raise InputError(problems[0])
+
+
 class RayRunner:
     """Runs a batch's clips on Ray actors; yields outcomes as they finish."""
 
@@ -161,10 +168,14 @@ class RayRunner:
                 num_cpus=self.plan.num_cpus, num_gpus=self.plan.num_gpus,
                 max_restarts=1, max_task_retries=1,
             )
-            actors = [remote.remote(config) for _ in range(min(self.plan.actors, len(jobs)))]
-            problems = [p for p in ray.get([a.ready.remote() for a in actors]) if p]
-            if problems:
-                raise InputError(problems[0])
+            count = min(self.plan.actors, len(jobs))
+            if self.plan.num_gpus == 0 and count > 1:
+                # on the CPU the first load may export the OpenVINO model next to the weights:
+                # let one actor do that before the others read it (one node; see docs/batch.md for more)
+                actors.append(remote.remote(config))
+                _check_ready(actors)
+            actors += [remote.remote(config) for _ in range(count - len(actors))]
+            _check_ready(actors)
             self.devices = tuple(ray.get([a.describe.remote() for a in actors]))
             pool = ActorPool(actors)
             for job in jobs:
