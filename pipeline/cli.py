@@ -1,7 +1,9 @@
-"""``hinge-review analyze CLIP``: per-rep table on stdout, full result as JSON.
+"""``hinge-review analyze CLIP``: per-rep table on stdout, full result as JSON;
+``hinge-review batch FOLDER_OR_CSV --out DIR``: many clips, locally or on Ray (docs/batch.md).
 
 Bad input prints one line to stderr and exits with status 2 (1 for anything
-unexpected); never a traceback unless ``HINGE_REVIEW_DEBUG`` is set.
+unexpected); never a traceback unless ``HINGE_REVIEW_DEBUG`` is set. A batch
+whose run finished but where some clips failed exits with status 3.
 """
 
 from __future__ import annotations

@@ -245,7 +245,10 @@ def test_given_terminal_when_clips_finish_then_one_redrawn_line_with_a_bar():
     assert stream.getvalue().endswith("\033[K\n")
 
 
-ray_pool = pytest.importorskip("batch.ray_pool", reason="Ray is not installed (pip install 'hinge-review[ray]')")
+@pytest.fixture(scope="module")
+def ray_pool():
+    """``batch.ray_pool`` (it imports Ray; the tests that need it skip on a plain install)."""
+    return pytest.importorskip("batch.ray_pool", reason="Ray is not installed (pip install 'hinge-review[ray]')")
 
 
 @pytest.mark.parametrize("nodes,workers,use_gpus,expected", [
@@ -257,12 +260,12 @@ ray_pool = pytest.importorskip("batch.ray_pool", reason="Ray is not installed (p
     ([(2, 0)], 1, True, (1, 2.0, 0.0)),
     ([(1, 0)], None, True, (1, 1.0, 0.0)),  # a one-CPU node still gets an actor
 ])
-def test_given_cluster_resources_when_planning_actors_then_one_model_per_gpu_or_a_few_per_cpu_node(nodes, workers, use_gpus, expected):
+def test_given_cluster_resources_when_planning_actors_then_one_model_per_gpu_or_a_few_per_cpu_node(ray_pool, nodes, workers, use_gpus, expected):
     plan = ray_pool.plan_actors([ray_pool.NodeResources(c, g) for c, g in nodes], workers, use_gpus=use_gpus)
     assert (plan.actors, plan.num_cpus, plan.num_gpus) == expected
 
 
-def test_given_cluster_without_cpus_when_planning_then_plain_error():
+def test_given_cluster_without_cpus_when_planning_then_plain_error(ray_pool):
     with pytest.raises(InputError, match="no CPUs or GPUs"):
         ray_pool.plan_actors([ray_pool.NodeResources(0, 0)])
 
@@ -478,7 +481,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster():
+def ray_cluster(ray_pool):
     """A 2-CPU Ray head started as its own process (``ray start --head --block``); SIGTERM stops it and its children."""
     ray_bin = Path(sys.executable).with_name("ray")
     if not ray_bin.exists():
@@ -527,7 +530,7 @@ def assert_same_analysis(a: dict, b: dict) -> None:
     assert [r["grade"] for r in sa.get("reps", [])] == [r["grade"] for r in sb.get("reps", [])]
 
 
-def test_given_ray_cluster_when_batched_with_two_actors_then_same_files_and_results_as_locally(local_run, clip_folder, ray_cluster, tmp_path):
+def test_given_ray_cluster_when_batched_with_two_actors_then_same_files_and_results_as_locally(ray_pool, local_run, clip_folder, ray_cluster, tmp_path):
     out, _, _ = local_run
     runner = ray_pool.RayRunner(ray_cluster, workers=2)
     # when the same folder is batched on the 2-CPU cluster with two model-holding actors
