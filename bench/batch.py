@@ -83,6 +83,7 @@ def child_ours(clips: list[str], device: str, workers: int) -> dict:
 
             from batch.ray_pool import RUNTIME_ENV, RayRunner
 
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a throwaway local cluster: no token file in ~/.ray
             ray.init(num_cpus=len(os.sched_getaffinity(0)), include_dashboard=False, log_to_driver=False,
                      logging_level=logging.WARNING, runtime_env=RUNTIME_ENV)
             runner = RayRunner("auto", workers)

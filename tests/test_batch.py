@@ -492,6 +492,10 @@ def ray_cluster(ray_pool):
     cmd = [str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2", "--num-gpus=0",
            "--include-dashboard=false", f"--dashboard-port={_free_port()}",
            f"--dashboard-agent-listen-port={_free_port()}", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
+    # a throwaway cluster on this machine: no token auth, whatever ~/.ray/auth_token holds (Ray 2.5x turns it on
+    # for a head when that file exists, and the driver here must then match)
+    auth_before = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
     with open(log, "w") as fh:
         head = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, cwd=temp_dir)
     try:
@@ -509,6 +513,10 @@ def ray_cluster(ray_pool):
             os.killpg(head.pid, signal.SIGKILL)  # the group this fixture started, nothing else
             head.wait(timeout=30)
         shutil.rmtree(temp_dir, ignore_errors=True)
+        if auth_before is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = auth_before
 
 
 def assert_same_analysis(a: dict, b: dict) -> None:
