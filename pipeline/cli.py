@@ -1,7 +1,9 @@
-"""``hinge-review analyze CLIP``: per-rep table on stdout, full result as JSON.
+"""``hinge-review analyze CLIP``: per-rep table on stdout, full result as JSON;
+``hinge-review batch FOLDER_OR_CSV --out DIR``: many clips, locally or on Ray (docs/batch.md).
 
 Bad input prints one line to stderr and exits with status 2 (1 for anything
-unexpected); never a traceback unless ``HINGE_REVIEW_DEBUG`` is set.
+unexpected); never a traceback unless ``HINGE_REVIEW_DEBUG`` is set. A batch
+whose run finished but where some clips failed exits with status 3.
 """
 
 from __future__ import annotations
@@ -15,6 +17,21 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.types import AnalysisConfig, AnalysisResult
 
+EXIT_BAD_INPUT = 2
+EXIT_SOME_FAILED = 3  # hinge-review batch: the batch ran, but some clips are error rows in summary.csv
+
+
+def _analysis_options(p: argparse.ArgumentParser) -> None:
+    """The settings shared by ``analyze`` and ``batch``."""
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    p.add_argument("--model", default=None, help="path to Ultralytics pose weights (.pt)")
+    p.add_argument("--exercise", default="auto", help="the lift, e.g. kettlebell_deadlift, rdl, swing; default auto")
+    p.add_argument("--fps", type=float, default=AnalysisConfig.analysis_fps, help="frames per second sent to the model")
+    p.add_argument("--imgsz", type=int, default=AnalysisConfig.imgsz, help="model input size in pixels")
+    p.add_argument("--backend", default="auto", help="auto, torch, onnx or openvino")
+    p.add_argument("--max-duration", type=float, default=AnalysisConfig.max_duration_s, help="longest clip accepted, seconds")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hinge-review", description="Video form review for the hip hinge.")
@@ -22,15 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse one clip")
     a.add_argument("clip", help="video file (mp4, mov, m4v, avi, webm, mkv)")
     a.add_argument("--json", metavar="OUT", help="write the full analysis as JSON to OUT ('-' for stdout)")
-    a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
-    a.add_argument("--model", default=None, help="path to Ultralytics pose weights (.pt)")
-    a.add_argument("--exercise", default="auto", help="the lift, e.g. kettlebell_deadlift, rdl, swing; default auto")
     a.add_argument("--track-id", type=int, default=None, help="analyse this tracked person instead of the automatic choice")
-    a.add_argument("--fps", type=float, default=AnalysisConfig.analysis_fps, help="frames per second sent to the model")
-    a.add_argument("--imgsz", type=int, default=AnalysisConfig.imgsz, help="model input size in pixels")
-    a.add_argument("--backend", default="auto", help="auto, torch, onnx or openvino")
-    a.add_argument("--max-duration", type=float, default=AnalysisConfig.max_duration_s, help="longest clip accepted, seconds")
-    a.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _analysis_options(a)
+    b = sub.add_parser(
+        "batch", help="analyse many clips (a folder or a CSV) into one JSON each and summary.csv",
+        description="Analyse every clip of a folder (recursively) or a CSV's file/path column. Clips already "
+                    "in --out (same content, same settings) are skipped. Exit status: 0 when every clip is "
+                    f"done, {EXIT_SOME_FAILED} when some clips could not be analysed (see summary.csv), 2 for bad input.",
+    )
+    b.add_argument("source", metavar="FOLDER_OR_CSV", help="folder of clips, or a CSV with a file or path column")
+    b.add_argument("--out", required=True, metavar="DIR", help="output folder (created; reused to resume)")
+    b.add_argument("--ray", metavar="auto|ADDRESS", default=None,
+                   help="run on Ray: auto (join or start a local Ray) or a cluster address (host:6379, ray://host:10001)")
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="Ray actors, each with one loaded model (default: one per GPU, else one per 2 CPUs)")
+    _analysis_options(b)
     return parser
 
 
@@ -130,12 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         device=args.device,
         model=args.model,
         exercise=args.exercise,
-        track_id=args.track_id,
+        track_id=getattr(args, "track_id", None),
         analysis_fps=args.fps,
         imgsz=args.imgsz,
         backend=args.backend,
         max_duration_s=args.max_duration,
     )
+    if args.command == "batch":
+        return _batch(args, config, debug)
 
     def progress(p) -> None:
         if not args.quiet and sys.stderr.isatty():
@@ -148,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         result = analyze(args.clip, config, on_progress=progress)
     except InputError as exc:
         print(f"\rhinge-review: {exc.message}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\rhinge-review: stopped.", file=sys.stderr)
         return 130
@@ -166,6 +191,49 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
+
+
+def _batch(args: argparse.Namespace, config: AnalysisConfig, debug: bool) -> int:
+    """``hinge-review batch``: Ray and the batch package are imported only here."""
+    if args.workers is not None and args.workers < 1:
+        print("hinge-review: --workers must be 1 or more.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.workers is not None and args.ray is None:
+        print("hinge-review: --workers sets the number of Ray actors: add --ray auto (or a cluster address).",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        from batch.progress import ProgressBar
+        from batch.run import run_batch
+
+        if args.ray is not None:
+            try:
+                from batch.ray_pool import RayRunner
+            except ImportError:
+                print("hinge-review: --ray needs Ray: pip install 'hinge-review[ray]'.", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            runner = RayRunner(args.ray, args.workers)
+        else:
+            from batch.local import LocalRunner
+
+            runner = LocalRunner()
+        progress = None if args.quiet else ProgressBar(sys.stderr)
+        report = run_batch(args.source, args.out, config, runner, progress)
+    except InputError as exc:
+        print(f"\rhinge-review: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\rhinge-review: stopped; run the same command again to resume.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"\rhinge-review: batch failed unexpectedly ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
+        return 1
+    ok = len(report.rows) - report.errors
+    print(f"{len(report.rows)} clips: {ok} ok ({report.reused} already done), {report.errors} failed, "
+          f"in {report.wall_s:.1f} s; summary in {Path(args.out) / 'summary.csv'}")
+    return EXIT_SOME_FAILED if report.errors else 0
 
 
 def _emit(result: AnalysisResult, args: argparse.Namespace) -> int:
