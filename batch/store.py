@@ -1,8 +1,9 @@
 """The output folder: one JSON per clip named by content hash and stem, written atomically.
 
 A clip is done when a JSON for its hash exists, parses, and was made with the
-same analysis settings (lift, model, sampling rate, image size, limits); device
-and backend are left out because they give the same answer.
+same analysis settings (lift, model, sampling rate, image size, limits) by the
+same analysis version (release and fitted levels); device and backend are left
+out because they give the same answer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import models
 from pipeline.serialize import to_jsonable
 from pipeline.types import AnalysisConfig
+from pipeline.version import analysis_version
 
 HASH_CHARS = 16  # of the sha256 in file names (64 bits); the summary has all 64
 # AnalysisConfig fields that change the result (device and backend do not).
@@ -37,9 +39,11 @@ def settings_of(config: AnalysisConfig | dict) -> dict:
 
 
 def same_settings(doc: dict, config: AnalysisConfig) -> bool:
-    """Whether a stored result was made with the settings asked for now."""
+    """Whether a stored result was made with the settings asked for now, by this analysis
+    (same release, same fitted levels and exercise table: ``pipeline.version``)."""
     stored = doc.get("config")
-    return isinstance(stored, dict) and settings_of(stored) == settings_of(config)
+    return (isinstance(stored, dict) and settings_of(stored) == settings_of(config)
+            and doc.get("analysis_version") == analysis_version())
 
 
 def read_doc(path: Path) -> dict | None:

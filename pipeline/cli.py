@@ -131,6 +131,9 @@ def result_json(result: AnalysisResult) -> dict:
         "timings_s": result.timings_s,
         "scorecard": _scorecard_json(sc) if sc is not None else None,
     }
+    from pipeline.version import analysis_version
+
+    doc["analysis_version"] = analysis_version()
     doc["summary"] = headline
     doc.update({k_: v for k_, v in headline.items() if k_ not in ("reps", "scorecard")})
     doc["reps"] = reps

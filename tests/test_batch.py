@@ -138,6 +138,15 @@ def test_given_stored_result_when_resuming_then_reused_only_for_the_same_setting
     assert find_done(tmp_path, "f" * 64, AnalysisConfig()) is None
 
 
+def test_given_result_made_by_an_older_analysis_when_resuming_then_analysed_again(tmp_path):
+    # given a stored result whose analysis version (release, fitted levels) is not this one
+    sha = "d" * 64
+    stored = synthetic_doc() | {"analysis_version": "0.0.9+000000000000"}
+    write_atomic(result_path(tmp_path, sha, "clip"), doc_text(stored))
+    # when resuming with the same settings, then it is stale and not reused
+    assert find_done(tmp_path, sha, AnalysisConfig()) is None
+
+
 def test_given_damaged_json_for_the_hash_when_resuming_then_analysed_again(tmp_path):
     # given a half-written JSON (what a non-atomic writer would leave)
     sha = "1" * 64
