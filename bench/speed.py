@@ -22,6 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_description  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "clips" / "tby66_kb-deadlift_correct_side.mp4"
@@ -135,6 +138,7 @@ def main() -> int:
 
     t = time.perf_counter()
     clips = [("fixture " + FIXTURE.name[:20], FIXTURE), ("30 s 1080p30", make_1080p(30, OUT / "bench_30s_1080p30.mp4"))]
+    print(f"CPU: {cpu_description()}")
     print(f"test clips ready in {time.perf_counter() - t:.1f} s; device {args.device}\n")
 
     for name, clip in clips:

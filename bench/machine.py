@@ -1,0 +1,26 @@
+"""The machine a benchmark ran on, printed with every figure (speed depends on the CPU's vector units)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+                "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def cpu_description() -> str:
+    """CPU model, cores this process may use, and the vector extensions the kernel reports."""
+    fields: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())  # the first processor's entry
+    except OSError:
+        pass
+    model = fields.get("model name") or platform.processor() or "unknown CPU"
+    flags = set(fields.get("flags", "").split())
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    present = [f for f in VECTOR_FLAGS if f in flags]
+    return f"{model}; {cores} cores available; vector extensions: {' '.join(present) or 'none reported'}"
