@@ -39,12 +39,9 @@ def clip(tmp_path_factory) -> Path:
 
 
 @pytest.fixture()
-def data(tmp_path, monkeypatch) -> SimpleNamespace:
-    """A fresh data folder the app and the test share; no worker process."""
-    folder = tmp_path / "data"
-    monkeypatch.setenv("HINGE_REVIEW_DATA", str(folder))
-    monkeypatch.setenv("HINGE_REVIEW_WORKER", "off")
-    monkeypatch.delenv("HINGE_REVIEW_DATABASE_URL", raising=False)
+def data(app_data, monkeypatch) -> SimpleNamespace:
+    """The test's data folder (``app_data`` in conftest: no worker process), shared by the app and the test."""
+    folder = app_data
     monkeypatch.delenv("HINGE_REVIEW_COACH_EMAILS", raising=False)
     db = store.open_database(data_dir=folder)
     yield SimpleNamespace(db=db, blobs=store.LocalBlobStore(folder / "blobs"), folder=folder)
@@ -52,22 +49,25 @@ def data(tmp_path, monkeypatch) -> SimpleNamespace:
 
 
 @pytest.fixture()
-def engine(monkeypatch) -> list[Path]:
-    """The worker's analysis without the pose model: the real probe, then the synthetic three-rep result."""
+def engine(monkeypatch) -> SimpleNamespace:
+    """The worker's analysis without the pose model: the real probe, then the synthetic three-rep result
+    (or ``engine.raises``)."""
     from pipeline.run import Progress
     from pipeline.video import VideoLimits, probe
 
-    calls: list[Path] = []
+    fake = SimpleNamespace(calls=[], raises=None)
 
     def analyze(path, config=AnalysisConfig(), on_progress=None, estimator=None):
         probe(Path(path), VideoLimits.of(config))
-        calls.append(Path(path))
+        fake.calls.append(Path(path))
         if on_progress:
             on_progress(Progress("pose", "Finding the lifter", 0.5, 3.0))
+        if fake.raises is not None:
+            raise fake.raises
         return factories.synthetic_result(path)
 
     monkeypatch.setattr(runner, "analyze", analyze)
-    return calls
+    return fake
 
 
 def run_jobs(data) -> dict[int, str]:
@@ -135,7 +135,7 @@ def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analys
     assert {m.label: m.value for m in at.metric}["Reps"] == "3"
     entry = at.session_state[shared.STORE_KEY].get(at.session_state[shared.CURRENT_KEY])
     assert entry.filename == "my set.mp4" and Path(entry.video_path).read_bytes() == clip.read_bytes()
-    assert len(engine) == 1
+    assert len(engine.calls) == 1
 
 
 def test_a_running_job_shows_its_stage_and_progress(data, engine, clip):
@@ -178,6 +178,59 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
     _ok(at)
     (up,) = store.list_uploads(data.db, store.local_user(data.db))
     assert up.job.status == "queued" and "Waiting for the analysis to start" in at.get("progress")[0].proto.text
+
+
+def test_the_same_clip_again_is_not_analysed_twice_and_its_scorecard_opens(data, engine, clip):
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    # when the same bytes are uploaded again under another name
+    at.switch_page(shared.ANALYSE_PAGE).run()
+    at.file_uploader[0].set_value(("copy.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    # then no second upload or job is made and the earlier analysis opens
+    _ok(at)
+    assert run_jobs(data) == {} and len(engine.calls) == 1
+    assert len(store.list_uploads(data.db, store.local_user(data.db))) == 1
+    assert at.title[0].value == "Scorecard"
+
+
+def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine, clip):
+    engine.raises = RuntimeError("CUDA exploded at 0xdeadbeef")
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert at.error[0].value == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
+    # when the cause is gone and it is tried again, then the scorecard opens
+    engine.raises = None
+    _button(at, "Try again").click().run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert at.title[0].value == "Scorecard"
+
+
+@pytest.mark.parametrize("name, cut", [("notes.mp4", False), ("cut.mp4", True), ("whole_session.mp4", None)])
+def test_bad_files_get_the_real_video_readers_plain_message(data, engine, clip, tmp_path, name, cut):
+    # given a text file, the first 20 kB of a real clip, or an 11-minute clip
+    if cut is None:
+        payload = factories.write_synthetic_clip(tmp_path / name, duration_s=660, fps=1).read_bytes()
+    else:
+        payload = clip.read_bytes()[:20_000] if cut else b"these are not the frames you are looking for\n" * 20
+    at = _app()
+    at.file_uploader[0].set_value((name, payload, "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    message = at.error[0].value
+    assert f"“{name}”" in message and not engine.calls
+    assert any(w in message for w in ("damaged", "not a video", "cut short", "incomplete", "Trim it"))
 
 
 # --- inbox and review (local mode: the local user is a coach) ------------------------------
@@ -362,3 +415,32 @@ def test_a_coach_cannot_accept_an_invite_and_a_used_code_is_refused(data):
 def at_title(at: AppTest) -> str:
     return at.title[0].value if at.title else ""
 
+
+
+# --- the real model --------------------------------------------------------------------------
+
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("clip_name", ["tby66_kb-deadlift_correct_side.mp4", "neg_formfit_back-squat_side.mp4"])
+def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estimator, clips_dir, clip_name):
+    # given a real clip uploaded on Analyse and analysed with the real pose model
+    path = clips_dir / clip_name
+    if not path.is_file():
+        pytest.skip(f"{clip_name} not in {clips_dir}")
+    at = _app()
+    at.file_uploader[0].set_value((path.name, path.read_bytes(), "video/mp4"))
+    at.run()
+    assert set(run_pending_once(data.db, data.blobs, estimator).values()) <= {"done", "failed"}
+    at.run(timeout=300)
+    _ok(at)
+    # then a scorecard (graded, or ungraded with a reason) or a plain error
+    if at.error:
+        assert runner.UNEXPECTED not in at.error[0].value
+        return
+    assert at.title[0].value == "Scorecard"
+    reps = int({m.label: m.value for m in at.metric}["Reps"])
+    if clip_name.startswith("tby66"):
+        assert 8 <= reps <= 12
+    else:
+        assert {m.label: m.value for m in at.metric}["Overall grade"] == "–" and at.warning
