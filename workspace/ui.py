@@ -151,7 +151,7 @@ def account_box(ws: Workspace) -> None:
                    "computer's data folder.")
         return
     email = f" · {ws.me.email}" if ws.me.email and ws.me.email != ws.me.name else ""
-    st.markdown(f"Signed in as **{ws.me.name}**{email}  \n:material/badge: {ws.me.role}")
+    st.markdown(f"Signed in as **{ws.me.name}**{email}  \nRole: **{ws.me.role}**")
     if st.button("Sign out", key="ws_sign_out", icon=":material/logout:"):
         st.logout()
 
