@@ -26,13 +26,15 @@ with right:
 
 with left:
     ui.show_notice()
+    options = shared.lift_options()
+    exercise = st.selectbox("Lift", list(options), format_func=options.get,
+                            help="Leave on automatic unless the detected lift is wrong.")
     turn = st.session_state.setdefault("ws_uploader_turn", 0)
     uploaded = st.file_uploader("Video of your set (MP4 or MOV, up to 10 minutes)", type=shared.VIDEO_TYPES,
                                 key=f"ws_uploader_{turn}",
-                                help="The lift is recognised automatically. The analysis runs on the server: "
-                                     "you can close this tab and come back to it.")
+                                help="The analysis runs on the server: you can close this tab and come back.")
     if uploaded is not None:
-        if ui.submit_upload(ws, uploaded.name, uploaded.getvalue()) is not None:
+        if ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise) is not None:
             st.session_state["ws_uploader_turn"] = turn + 1
             st.rerun()
     uploads = ui.job_panel(ws, limit=3)

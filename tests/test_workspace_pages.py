@@ -55,11 +55,12 @@ def engine(monkeypatch) -> SimpleNamespace:
     from pipeline.run import Progress
     from pipeline.video import VideoLimits, probe
 
-    fake = SimpleNamespace(calls=[], raises=None)
+    fake = SimpleNamespace(calls=[], configs=[], raises=None)
 
     def analyze(path, config=AnalysisConfig(), on_progress=None, estimator=None):
         probe(Path(path), VideoLimits.of(config))
         fake.calls.append(Path(path))
+        fake.configs.append(config)
         if on_progress:
             on_progress(Progress("pose", "Finding the lifter", 0.5, 3.0))
         if fake.raises is not None:
@@ -135,7 +136,29 @@ def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analys
     assert {m.label: m.value for m in at.metric}["Reps"] == "3"
     entry = at.session_state[shared.STORE_KEY].get(at.session_state[shared.CURRENT_KEY])
     assert entry.filename == "my set.mp4" and Path(entry.video_path).read_bytes() == clip.read_bytes()
-    assert len(engine.calls) == 1
+    assert len(engine.calls) == 1 and engine.configs[0].exercise == "auto"
+
+
+def test_the_lift_chosen_on_analyse_is_the_lift_the_worker_grades(data, engine, clip):
+    at = _app()
+    lift = at.selectbox[0]
+    assert lift.label == "Lift" and lift.value == "auto" and "Kettlebell deadlift" in lift.options
+    lift.set_value("kettlebell_deadlift").run()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    assert [c.exercise for c in engine.configs] == ["kettlebell_deadlift"]
+    at.run()
+    assert at.title[0].value == "Scorecard"
+    # when the same clip is uploaded again as another lift, then it is not analysed again and the page says
+    # how to grade it as another lift
+    at.switch_page(shared.ANALYSE_PAGE).run()
+    at.selectbox[0].set_value("auto").run()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    _ok(at)
+    assert run_jobs(data) == {} and len(engine.configs) == 1
+    assert "delete it on My space and upload it again" in at.success[0].value
 
 
 def test_a_running_job_shows_its_stage_and_progress(data, engine, clip):
@@ -180,7 +203,7 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
     assert up.job.status == "queued" and "Waiting for the analysis to start" in at.get("progress")[0].proto.text
 
 
-def test_the_same_clip_again_is_not_analysed_twice_and_its_scorecard_opens(data, engine, clip):
+def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_offered(data, engine, clip):
     at = _app()
     at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
@@ -190,10 +213,12 @@ def test_the_same_clip_again_is_not_analysed_twice_and_its_scorecard_opens(data,
     at.switch_page(shared.ANALYSE_PAGE).run()
     at.file_uploader[0].set_value(("copy.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
-    # then no second upload or job is made and the earlier analysis opens
+    # then no second upload or job is made, the page says so, and the earlier analysis opens from there
     _ok(at)
     assert run_jobs(data) == {} and len(engine.calls) == 1
     assert len(store.list_uploads(data.db, store.local_user(data.db))) == 1
+    assert "You uploaded this clip before" in at.success[0].value and "another lift" not in at.success[0].value
+    _button(at, "Open the scorecard").click().run()
     assert at.title[0].value == "Scorecard"
 
 

@@ -165,3 +165,11 @@ def invite_link(page_url: str, code: str, page_path: str = "inbox") -> str:
 def sessions_of(points: Iterable[HistoryPoint], lift_id: str) -> list[HistoryPoint]:
     """The sessions of one lift, in the order given (oldest first from the store)."""
     return [p for p in points if p.lift_id == lift_id]
+
+
+def duplicate_notice(upload: UploadView, exercise: str) -> str:
+    """What to say when the clip was uploaded before (``save_upload`` gave back the earlier upload)."""
+    text = f"You uploaded this clip before ({when(upload.created_at)}); here is its analysis."
+    if upload.job is not None and upload.job.exercise != exercise:
+        text += " To grade it as another lift, delete it on My space and upload it again."
+    return text

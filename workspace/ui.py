@@ -232,16 +232,21 @@ def open_page_with(ws: Workspace, analysis_id: int, page: str = shared.SCORECARD
 
 # --- uploads and their jobs ----------------------------------------------------------
 
-def submit_upload(ws: Workspace, name: str, data: bytes) -> UploadView | None:
-    """Save the clip and queue its analysis; this session then waits for it. None (and a message) on refusal."""
+def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto") -> UploadView | None:
+    """Save the clip and queue its analysis as ``exercise``; this session then waits for it (its scorecard
+    opens when done). The same clip again is not stored twice: the page says so and lists the earlier one.
+
+    None (and a message) on refusal.
+    """
     try:
-        up = store.save_upload(ws.db, ws.blobs, ws.me, data, name)
+        up = store.save_upload(ws.db, ws.blobs, ws.me, data, name, exercise=exercise)
     except store.WorkspaceError as exc:
         st.error(exc.message)
         return None
-    st.session_state[WAITING_KEY] = up.upload_id
     if up.deduplicated:
-        notice("success", f"You uploaded this clip before ({present.when(up.created_at)}); here is its analysis.")
+        notice("success", present.duplicate_notice(up, exercise))
+    else:
+        st.session_state[WAITING_KEY] = up.upload_id
     return up
 
 
