@@ -38,7 +38,7 @@ with left:
             st.session_state["ws_uploader_turn"] = turn + 1
             st.rerun()
     uploads = ui.job_panel(ws, limit=3)
-    if any(present.job_line(u).kind == "failed" for u in uploads):
+    if present.any_failed(uploads):
         st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in shared.WHAT_TO_DO))
     if uploads:
         st.page_link(ui.MY_SPACE_PAGE, label="All my uploads and my history", icon=":material/person:")

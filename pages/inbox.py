@@ -31,15 +31,13 @@ if not everything:
     st.info("No reviews yet. When your clients upload a set (or you do), it shows up here.")
     st.stop()
 
-clients = {r.client_id: r.client_name for r in everything}
-lifts = {r.lift_id: r.lift_name for r in everything if r.lift_id}
+clients, lifts = present.inbox_choices(everything)
 f1, f2, f3, f4, f5 = st.columns(5)
 client = f1.selectbox("Client", [None, *clients], format_func=lambda c: "All clients" if c is None else clients[c])
 lift = f2.selectbox("Lift", [None, *lifts], format_func=lambda x: "All lifts" if x is None else lifts[x])
 grade = f3.selectbox("Grade", [None, *store.reviews.GRADES], format_func=lambda g: g or "All grades")
 status = f4.selectbox("Status", ["all", "new", "reviewed"], format_func=str.capitalize)
-sort = f5.selectbox("Sort", list(store.reviews.SORTS), format_func=lambda s: {
-    "unreviewed": "new first", "score": "lowest score first", "grade": "best grade first"}.get(s, s))
+sort = f5.selectbox("Sort", list(present.SORT_LABELS), format_func=present.SORT_LABELS.get)
 
 rows = store.inbox(ws.db, ws.me, client_id=client, lift_id=lift, grade=grade,
                    reviewed=None if status == "all" else status == "reviewed", sort=sort)

@@ -29,7 +29,7 @@ st.subheader("My uploads")
 ui.job_panel(ws, limit=5, only_pending=True)
 uploads = store.list_uploads(ws.db, ws.me)
 history = store.client_history(ws.db, ws.me, ws.me.id)
-sessions = {p.analysis_id: p for p in history}
+sessions = present.by_analysis(history)
 if not uploads:
     st.info("Nothing uploaded yet.")
     st.page_link(shared.ANALYSE_PAGE, label="Upload a set on Analyse", icon=":material/upload:")

@@ -305,6 +305,18 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     _shot(bob, "ws_11_other_client_space.png")
     _assert_no_traceback(bob)
 
+    # --- signing out ends the session (at the provider too) and returns to the sign-in screen
+    bob.get_by_role("button", name="Sign out").click()
+    end = bob.get_by_role("button", name="End session")
+    sign_in = bob.get_by_role("button", name="Sign in")
+    expect(end.or_(sign_in).first).to_be_visible(timeout=60_000)
+    if end.is_visible():  # the provider's own confirmation page
+        end.click()
+    expect(sign_in).to_be_visible(timeout=60_000)
+    bob.goto(f"{app_url}/my_space")
+    expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+    assert "Bob Client" not in bob.locator("body").inner_text()
+
     steps["total_s"] = time.perf_counter() - start
     (ARTIFACTS / "workspace_timing.json").write_text(json.dumps({k: round(v, 1) for k, v in steps.items()}))
     for ctx in (coach_ctx, ann_ctx, bob_ctx):

@@ -469,3 +469,4 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estim
         assert 8 <= reps <= 12
     else:
         assert {m.label: m.value for m in at.metric}["Overall grade"] == "–" and at.warning
+

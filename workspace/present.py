@@ -25,6 +25,9 @@ STAGES = {
     "done": "Done",
 }
 PENDING = ("queued", "running")
+# the inbox's sort orders (store.reviews.SORTS) in words
+SORT_LABELS = {"newest": "newest", "oldest": "oldest", "client": "client", "lift": "lift",
+               "grade": "best grade first", "score": "lowest score first", "unreviewed": "new first"}
 _STORED_NAME = re.compile(r"“[0-9a-f]{32}(\.[A-Za-z0-9]{1,8})?”")
 
 
@@ -75,6 +78,10 @@ def job_line(upload: UploadView) -> JobLine:
 
 def is_pending(uploads: Iterable[UploadView]) -> bool:
     return any(job_line(u).kind in PENDING for u in uploads)
+
+
+def any_failed(uploads: Iterable[UploadView]) -> bool:
+    return any(job_line(u).kind == "failed" for u in uploads)
 
 
 def grade_text(grade: str | None, override: str | None = None) -> str:
@@ -173,3 +180,14 @@ def duplicate_notice(upload: UploadView, exercise: str) -> str:
     if upload.job is not None and upload.job.exercise != exercise:
         text += " To grade it as another lift, delete it on My space and upload it again."
     return text
+
+
+def inbox_choices(rows: Iterable[InboxRow]) -> tuple[dict[int, str], dict[str, str]]:
+    """The inbox filters' choices: client id -> name, lift id -> name (in the rows' order)."""
+    rows = list(rows)
+    return ({r.client_id: r.client_name for r in rows}, {r.lift_id: r.lift_name for r in rows if r.lift_id})
+
+
+def by_analysis(points: Iterable[HistoryPoint]) -> dict[int, HistoryPoint]:
+    """Sessions by analysis id (to show an upload's lift, reps and grade)."""
+    return {p.analysis_id: p for p in points}
