@@ -8,7 +8,7 @@ import streamlit as st
 
 import store
 from pages import shared
-from workspace import present, ui
+from workspace import figures, present, ui
 
 ws = ui.require_workspace()
 asked = st.query_params.get("review") or ui.current_review_id()
@@ -104,3 +104,10 @@ if ws.me.is_coach:
             except store.WorkspaceError as exc:
                 ui.notice("error", exc.message)
             st.rerun()
+
+    if row.client_id != ws.me.id and row.lift_id:
+        st.subheader(f"{row.client_name}'s history on {row.lift_name}")
+        history = store.client_history(ws.db, ws.me, row.client_id, row.lift_id)
+        kind, sentence = present.progression_text(store.progression(ws.db, ws.me, row.client_id, row.lift_id))
+        {"move_on": st.success, "scale_back": st.warning}.get(kind, st.info)(sentence)
+        st.plotly_chart(figures.score_figure(history), width="stretch", key="ws_client_score_trend")

@@ -399,6 +399,12 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     up = _analysed(data, ann, clip)
     coach_at.run()
     assert coach_at.dataframe[0].value.iloc[0][["Client", "Status"]].tolist() == ["Ann", "new"]
+    # and on the review, the client's history on that lift with the progression signal
+    review_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    _ok(review_at)
+    assert "Ann's history on Kettlebell deadlift" in [h.value for h in review_at.subheader]
+    assert review_at.get("plotly_chart")
+    assert "Keep going:" in _texts(review_at)
     # and a comment from the coach shows on the client's space with a button to that moment
     coach = store.user_from_claims(data.db, _person("cora@example.test", "Cora"))
     store.add_comment(data.db, coach, up.analysis_id, "Hips back first.", rep_index=2, time_s=5.2)
