@@ -81,8 +81,7 @@ if not lifts:
     st.caption("Your trends appear here once a set has been analysed.")
     st.stop()
 lift = st.selectbox("Lift", list(lifts), format_func=lifts.get, key="ws_history_lift")
-kind, sentence = present.progression_text(store.progression(ws.db, ws.me, ws.me.id, lift))
-{"move_on": st.success, "scale_back": st.warning}.get(kind, st.info)(sentence)
+ui.show_progression(store.progression(ws.db, ws.me, ws.me.id, lift))
 points = present.sessions_of(history, lift)
 st.plotly_chart(figures.score_figure(points), width="stretch", key="ws_score_trend")
 measures = st.multiselect("Measures", list(figures.MEASURES), default=list(figures.DEFAULT_MEASURES),

@@ -35,7 +35,7 @@ c2.metric("Score", f"{row.score:.0f}/100" if row.score is not None else "–")
 c3.metric("Reps", row.reps)
 c4.metric("Status", "reviewed" if row.reviewed else "new")
 if row.grade_override:
-    st.info(f"Your coach set the grade to **{row.grade_override}** (automatic: {row.auto_grade or '–'}): "
+    st.info(f"The coach's grade is **{row.grade_override}** (automatic: {row.auto_grade or '–'}): "
             f"{view.override_reason}")
 links = st.columns(3)
 links[0].page_link(shared.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
@@ -58,8 +58,8 @@ if ws.me.is_coach:
     st.subheader("Add a comment")
     choices = present.rep_choices(result)
     rep_key, time_key, text_key = "ws_c_rep", "ws_c_time", "ws_c_text"
-    if st.session_state.get(rep_key) not in choices:
-        st.session_state[rep_key] = "Whole set"
+    if st.session_state.get("ws_c_for") != row.analysis_id:  # another review: a fresh form
+        st.session_state.update({"ws_c_for": row.analysis_id, rep_key: "Whole set", time_key: None, text_key: ""})
 
     def _rep_changed() -> None:
         st.session_state[time_key] = choices[st.session_state[rep_key]][1]
@@ -108,6 +108,5 @@ if ws.me.is_coach:
     if row.client_id != ws.me.id and row.lift_id:
         st.subheader(f"{row.client_name}'s history on {row.lift_name}")
         history = store.client_history(ws.db, ws.me, row.client_id, row.lift_id)
-        kind, sentence = present.progression_text(store.progression(ws.db, ws.me, row.client_id, row.lift_id))
-        {"move_on": st.success, "scale_back": st.warning}.get(kind, st.info)(sentence)
+        ui.show_progression(store.progression(ws.db, ws.me, row.client_id, row.lift_id))
         st.plotly_chart(figures.score_figure(history), width="stretch", key="ws_client_score_trend")

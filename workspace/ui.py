@@ -23,7 +23,7 @@ import streamlit as st
 import store
 from pages import shared
 from store import settings as store_settings
-from store.views import Account, AnalysisView, CommentView, HistoryPoint, UploadView
+from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
 from workspace import present
 from workspace.settings import WorkspaceSettings, read_settings, role_for
 
@@ -175,6 +175,12 @@ def follow_links(ws: Workspace, page) -> None:
 
 def notice(kind: str, text: str) -> None:
     st.session_state[NOTICE_KEY] = (kind, text)
+
+
+def show_progression(signal: ProgressionSignal) -> None:
+    """The progression signal in words: green to move on, amber to scale back, blue otherwise."""
+    kind, sentence = present.progression_text(signal)
+    {"move_on": st.success, "scale_back": st.warning}.get(kind, st.info)(sentence)
 
 
 def show_notice() -> None:
