@@ -41,7 +41,7 @@ def score_figure(points: Sequence[HistoryPoint]) -> go.Figure:
         hovertemplate="%{x}<br>score %{y:.0f} · grade %{text}<br>%{customdata[0]} reps, "
                       "%{customdata[1]} clean<extra></extra>",
     ))
-    fig.update_layout(title="Score by session", yaxis={"range": [0, 105], "title": "score"},
+    fig.update_layout(title="Score by session", yaxis={"range": [0, 112], "title": "score"},
                       xaxis={"type": "category", "title": "session"}, height=320,
                       margin={"l": 40, "r": 10, "t": 40, "b": 40}, showlegend=False)
     return fig
