@@ -1,6 +1,8 @@
 """Hinge Review: upload a hip-hinge set, get reps, angles and a graded scorecard.
 
-Run with ``streamlit run app.py``. This script only sets up the pages; each
+Run with ``streamlit run app.py``. This script only sets up the pages: the
+sign-in screen when sign-in is configured and nobody is signed in, the
+workspace pages for this account (``workspace.ui``) and the review pages; each
 page in ``pages/`` arranges widgets and reads the analysis kept by
 ``pages.shared``.
 """
