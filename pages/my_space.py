@@ -48,7 +48,7 @@ for rec in present.upload_records(uploads, sessions):
             yes, no = st.columns([1, 5])
             if yes.button("Yes, delete", key=f"ws_delete_yes_{upload_id}", type="primary"):
                 try:
-                    store.delete_upload(ws.db, ws.blobs, ws.me, upload_id)
+                    ui.delete_upload(ws, upload_id, analysis_id)
                     ui.notice("success", f"Deleted {rec['File']}.")
                 except store.WorkspaceError as exc:
                     ui.notice("error", exc.message)

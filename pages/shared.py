@@ -89,6 +89,14 @@ class ResultStore:
     def entries(self) -> list[StoredAnalysis]:
         return list(self._entries.values())
 
+    def discard(self, key: str) -> None:
+        """Forget an entry (its analysis was deleted) and remove its temporary folder."""
+        old = self._entries.pop(key, None)
+        if old is not None and old.workdir:
+            _remove_dirs([old.workdir])
+            if old.workdir in self._dirs:
+                self._dirs.remove(old.workdir)
+
     def put(self, entry: StoredAnalysis) -> StoredAnalysis:
         if entry.workdir and entry.workdir not in self._dirs:
             self._dirs.append(entry.workdir)

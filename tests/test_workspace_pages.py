@@ -335,7 +335,7 @@ def test_a_review_link_that_does_not_exist_or_is_not_a_number_gets_a_plain_messa
 def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine, clip):
     me = store.local_user(data.db)
     up = _analysed(data, me, clip, "monday.mp4")
-    at = _app()
+    at = _app(query={"review": str(up.analysis_id)})  # given its review was opened in this session
     at.switch_page(ui.MY_SPACE_PAGE).run()
     _ok(at)
     assert "**monday.mp4**" in _texts(at) and "Kettlebell deadlift · 3 reps · grade B" in _texts(at)
@@ -348,6 +348,9 @@ def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine,
     _ok(at)
     assert store.list_uploads(data.db, me) == [] and not list((data.folder / "blobs").rglob("*.mp4"))
     assert "Deleted monday.mp4." in [s.value for s in at.success] and "Nothing uploaded yet." in _texts(at)
+    # and the session forgot it: the scorecard has nothing to show
+    at.switch_page(shared.SCORECARD_PAGE).run()
+    assert "No video analysed yet" in at.info[0].value
 
 
 def test_my_space_shows_history_trends_and_the_progression_signal(data, engine, clip):

@@ -215,6 +215,13 @@ def load_review(ws: Workspace, analysis_id: int) -> AnalysisView:
     return view
 
 
+def delete_upload(ws: Workspace, upload_id: int, analysis_id: int | None) -> None:
+    """Delete an upload and all it led to (the store checks it is mine); this session forgets its review too."""
+    store.delete_upload(ws.db, ws.blobs, ws.me, upload_id)
+    if analysis_id is not None:
+        shared.store().discard(f"{REVIEW_KEY_PREFIX}{analysis_id}")
+
+
 def current_review_id() -> int | None:
     """The analysis id of the review on screen, when the analysis on screen is a stored one."""
     entry = shared.current()
