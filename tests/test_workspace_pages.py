@@ -330,6 +330,33 @@ def test_a_review_link_that_does_not_exist_or_is_not_a_number_gets_a_plain_messa
     assert "not valid" in at.error[0].value
 
 
+def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(db_url, app_data, monkeypatch,
+                                                                            engine, clip):
+    # given the app on the database at db_url (SQLite, and a real PostgreSQL server)
+    monkeypatch.setenv("HINGE_REVIEW_DATABASE_URL", db_url)
+    db, blobs = store.open_database(db_url), store.LocalBlobStore(app_data / "blobs")
+    try:
+        at = _app()
+        at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+        at.run()
+        run_pending_once(db, blobs, LazyEstimator())
+        at.run()
+        assert at.title[0].value == "Scorecard"
+        at.switch_page(ui.INBOX_PAGE).run()
+        _ok(at)
+        row = at.dataframe[0].value.iloc[0]
+        assert (row["Client"], row["Reps"], row["Status"]) == ("Me", 3, "new")
+        (analysis_id,) = [r.analysis_id for r in store.inbox(db, store.local_user(db))]
+        at = _app(query={"review": str(analysis_id)})
+        at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
+        at.text_area(key="ws_c_text").input("Slower down.")
+        _button(at, "Add comment").click().run()
+        _ok(at)
+        assert [c.rep_index for c in store.open_analysis(db, store.local_user(db), analysis_id).comments] == [2]
+    finally:
+        db.dispose()
+
+
 # --- my space ---------------------------------------------------------------------------
 
 def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine, clip):
