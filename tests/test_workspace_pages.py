@@ -10,6 +10,7 @@ Signed-in tests set ``at.secrets`` (an ``[auth]`` section) and ``at.user``.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -355,6 +356,32 @@ def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(db_
         assert [c.rep_index for c in store.open_analysis(db, store.local_user(db), analysis_id).comments] == [2]
     finally:
         db.dispose()
+
+
+def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_still_play(data, engine, clip,
+                                                                                           moto_endpoint):
+    # given a bucket named in the app's secrets ([storage])
+    import boto3
+
+    bucket = f"clips-{uuid.uuid4().hex[:8]}"
+    storage = {"bucket": bucket, "endpoint_url": moto_endpoint, "region": "us-east-1",
+               "access_key_id": "testing", "secret_access_key": "testing"}
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=bucket)
+    at = _app(secrets={"storage": storage})
+    # when a clip is uploaded and analysed
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    (obj,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert obj["Key"].startswith("uploads/") and not list(data.folder.rglob("*.mp4"))
+    run_pending_once(data.db, store.open_blob_store(storage), LazyEstimator())
+    at.run()
+    # then the review opens, and the Frames page plays the clip fetched from the bucket
+    assert at.title[0].value == "Scorecard"
+    at.switch_page(shared.FRAMES_PAGE).run()
+    _ok(at)
+    assert at.get("video") and at.title[0].value == "Frames"
 
 
 # --- my space ---------------------------------------------------------------------------
