@@ -427,6 +427,9 @@ def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
     _ok(at)
     assert at.title[0].value == "Hinge Review" and [b.label for b in at.button] == ["Sign in"]
     assert not at.get("file_uploader")
+    # an invite link opened signed out keeps its code in view for after the sign-in
+    at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": "C0DE"})
+    assert "Sign in, then open the invite link again" in at.info[0].value and at.code[0].value == "C0DE"
 
 
 def test_coaches_come_from_the_settings_and_everyone_else_is_a_client(data):

@@ -115,9 +115,11 @@ def workspace() -> Workspace | None:
 def _sign_in_screen() -> None:
     st.title("Hinge Review")
     st.write("Sign in to upload your sets, follow your analyses and read your coach's notes.")
-    if st.query_params.get("invite"):
-        st.info("You have an invite from a coach. Sign in, then open the invite link again "
-                "(or type its code on **My space**).")
+    code = st.query_params.get("invite")
+    if code:
+        st.info("You have an invite from a coach. Sign in, then open the invite link again, or paste this "
+                "code on **My space**:")
+        st.code(code, language=None)
     if st.button("Sign in", type="primary", icon=":material/login:"):
         st.login()
 
