@@ -1,6 +1,8 @@
 """Hinge Review: upload a hip-hinge set, get reps, angles and a graded scorecard.
 
-Run with ``streamlit run app.py``. This script only sets up the pages; each
+Run with ``streamlit run app.py``. This script only sets up the pages: the
+sign-in screen when sign-in is configured and nobody is signed in, the
+workspace pages for this account (``workspace.ui``) and the review pages; each
 page in ``pages/`` arranges widgets and reads the analysis kept by
 ``pages.shared``.
 """
@@ -10,11 +12,14 @@ import logging
 import streamlit as st
 
 from pages import shared
+from workspace import ui
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Hinge Review", page_icon=":material/fitness_center:", layout="wide")
 
+ws = ui.require_workspace()  # the sign-in screen (and a stop) when sign-in is configured and nobody is in
 page = st.navigation([
+    *ui.pages(ws),
     st.Page(shared.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
     st.Page(shared.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
     st.Page(shared.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
@@ -23,6 +28,8 @@ page = st.navigation([
 ])
 
 with st.sidebar:
+    ui.account_box(ws)
+    ui.follow_links(ws, page)
     entries = shared.store().entries()
     if entries:
         labels = {e.key: e.filename for e in reversed(entries)}

@@ -47,6 +47,7 @@ class ClaimedJob:
     blob_key: str
     attempts: int  # including this run
     worker: str
+    exercise: str = "auto"  # the lift to grade it as (AnalysisConfig.exercise)
 
 
 def claim_next(db: Database, worker: str) -> ClaimedJob | None:
@@ -70,7 +71,7 @@ def claim_next(db: Database, worker: str) -> ClaimedJob | None:
                 continue  # another worker took it between the read and the update
             job = s.get(Job, job_id)
             key = s.scalar(select(Upload.blob_key).where(Upload.id == job.upload_id))
-            return ClaimedJob(job.id, job.upload_id, key or "", job.attempts, worker)
+            return ClaimedJob(job.id, job.upload_id, key or "", job.attempts, worker, job.exercise or "auto")
 
 
 def _mine(job: ClaimedJob):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -94,6 +95,7 @@ def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: Any,
             if not queue.report(db, job, stage=p.stage, progress=p.fraction):
                 raise JobLost(job.job_id)  # stop now rather than analyse for nobody
 
+    config = dataclasses.replace(config, exercise=job.exercise or config.exercise)
     try:
         with _Heartbeat(db, job, heartbeat_s), blobs.local_path(job.blob_key) as path:
             result = analyze(path, config, on_progress=on_progress, estimator=estimator)

@@ -1,15 +1,12 @@
-"""Analyse: choose the lift, read the filming tips, upload, watch the progress."""
-
-import logging
+"""Analyse: read the filming tips, upload a set, follow its analysis (a job in the worker), open the scorecard."""
 
 import streamlit as st
 
 from pages import shared
-from pipeline.errors import InputError
 from pipeline.render import filming_diagram_svg
-from pipeline.types import AnalysisConfig
+from workspace import present, ui
 
-log = logging.getLogger("hinge_review.app")
+ws = ui.require_workspace()
 
 st.title("Analyse a hip-hinge set")
 st.write("Upload a video of one set. You get the reps, joint angles, a grade per rep and what to work on next.")
@@ -28,53 +25,20 @@ with right:
     )
 
 with left:
+    ui.show_notice()
     options = shared.lift_options()
     exercise = st.selectbox("Lift", list(options), format_func=options.get,
                             help="Leave on automatic unless the detected lift is wrong.")
-    uploaded = st.file_uploader("Video of your set (MP4 or MOV, up to 10 minutes)", type=shared.VIDEO_TYPES)
-
-    if uploaded is None:
-        entry = shared.current()
-        if entry is not None:
-            st.info(f"Showing **{entry.filename}**. Upload another video to analyse it.")
-            st.page_link(shared.SCORECARD_PAGE, label="Open its scorecard", icon=":material/grading:")
-        st.stop()
-
-    config = AnalysisConfig(exercise=exercise)
-    data = uploaded.getbuffer()
-    key = shared.analysis_key(shared.content_hash(data), config)
-    failed = shared.failures()
-    fresh = False
-
-    if key not in shared.store() and key not in failed:
-        bar = st.progress(0.0, text="Starting…")
-
-        def on_progress(p) -> None:
-            eta = shared.format_eta(p.eta_s)
-            bar.progress(min(1.0, max(0.0, float(p.fraction))), text=f"{p.label}" + (f" — {eta}" if eta else ""))
-
-        try:
-            shared.analyse_upload(uploaded.name, data, config, on_progress,
-                                  on_queued=lambda: bar.progress(0.0, text="Waiting for another analysis to finish…"))
-            fresh = True
-        except InputError as exc:
-            failed[key] = exc.message
-        except Exception:  # never show a traceback: log it, say something useful
-            log.exception("analysis failed for %s", uploaded.name)
-            failed[key] = shared.GENERIC_FAILURE
-        bar.empty()
-
-    if key in failed:
-        st.error(failed[key])
-        st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in shared.WHAT_TO_DO))
-        if failed[key] == shared.GENERIC_FAILURE and st.button("Try this file again"):
-            failed.pop(key, None)
+    turn = st.session_state.setdefault("ws_uploader_turn", 0)
+    uploaded = st.file_uploader("Video of your set (MP4 or MOV, up to 10 minutes)", type=shared.VIDEO_TYPES,
+                                key=f"ws_uploader_{turn}",
+                                help="The analysis runs on the server: you can close this tab and come back.")
+    if uploaded is not None:
+        if ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise) is not None:
+            st.session_state["ws_uploader_turn"] = turn + 1
             st.rerun()
-        st.stop()
-
-    shared.set_current(key)
-    if fresh:
-        st.switch_page(shared.SCORECARD_PAGE)
-    entry = shared.current()
-    st.success(f"**{entry.filename}** analysed: {entry.result.rep_count} reps.")
-    st.page_link(shared.SCORECARD_PAGE, label="Open the scorecard", icon=":material/grading:")
+    uploads = ui.job_panel(ws, limit=3)
+    if present.any_failed(uploads):
+        st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in shared.WHAT_TO_DO))
+    if uploads:
+        st.page_link(ui.MY_SPACE_PAGE, label="All my uploads and my history", icon=":material/person:")

@@ -19,7 +19,8 @@ st.caption(f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in 
 name = sc.exercise_name if sc else "Hinge"
 st.subheader(name + (" (detected)" if sc and sc.exercise_assumed else ""))
 if sc and sc.exercise_assumed:
-    st.caption("The lift was recognised automatically. If it is wrong, pick the lift on Analyse and upload again.")
+    st.caption("The lift was recognised automatically. If it is wrong, delete the upload on My space, then pick "
+               "the lift on Analyse and upload it again.")
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Overall grade", sc.overall_grade if sc and sc.overall_grade else "–")

@@ -180,6 +180,8 @@ class Job(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started
+    # the lift to grade it as (a catalogue id, or "auto" to recognise it): AnalysisConfig.exercise
+    exercise: Mapped[str] = mapped_column(String(64), default="auto", server_default="auto")
 
     upload: Mapped[Upload] = relationship(back_populates="jobs")
 

@@ -38,7 +38,8 @@ def _digest(source: str | os.PathLike[str] | bytes) -> tuple[str, int]:
 
 def job_view(job: Job, analysis_id: int | None) -> JobView:
     return JobView(job.id, job.upload_id, job.status, job.stage, job.progress, job.error, job.attempts,
-                   job.created_at, job.started_at, job.finished_at, job.heartbeat_at, analysis_id)
+                   job.created_at, job.started_at, job.finished_at, job.heartbeat_at, analysis_id,
+                   job.exercise or "auto")
 
 
 def _latest_job(session: Session, upload_id: int) -> Job | None:
@@ -57,13 +58,14 @@ def _view(session: Session, upload: Upload, deduplicated: bool = False) -> Uploa
 
 
 def save_upload(db: Database, blobs: BlobStore, user: Account, source: str | os.PathLike[str] | bytes,
-                original_name: str = "") -> UploadView:
-    """Store a clip for ``user`` and queue its analysis.
+                original_name: str = "", *, exercise: str = "auto") -> UploadView:
+    """Store a clip for ``user`` and queue its analysis as ``exercise`` (a catalogue id, or "auto").
 
     ``source`` is a file path or the bytes. The same file uploaded again by the
     same person is not stored twice: the earlier upload comes back with
-    ``deduplicated=True``.
+    ``deduplicated=True`` (and its own lift).
     """
+    exercise = (exercise or "auto").strip()[:64] or "auto"
     sha256, size = _digest(source)
     if size == 0:
         raise InvalidRequest("The file is empty; choose the video again.")
@@ -79,7 +81,7 @@ def save_upload(db: Database, blobs: BlobStore, user: Account, source: str | os.
             upload = Upload(owner_id=user.id, blob_key=key, original_name=name, sha256=sha256, size_bytes=size)
             s.add(upload)
             s.flush()
-            s.add(Job(upload_id=upload.id))
+            s.add(Job(upload_id=upload.id, exercise=exercise))
             s.flush()
             return _view(s, upload)
     except IntegrityError:  # the same file saved meanwhile from another session
@@ -133,7 +135,7 @@ def retry_upload(db: Database, user: Account, upload_id: int) -> JobView:
             return job_view(last, None)
         if _analysis_id(s, upload_id) is not None:
             raise InvalidRequest("This clip has already been analysed.")
-        job = Job(upload_id=upload_id)
+        job = Job(upload_id=upload_id, exercise=last.exercise if last is not None else "auto")
         s.add(job)
         s.flush()
         return job_view(job, None)

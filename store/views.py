@@ -45,6 +45,7 @@ class JobView:
     finished_at: datetime | None
     heartbeat_at: datetime | None
     analysis_id: int | None  # set once done
+    exercise: str = "auto"  # the lift to grade it as (catalogue id), or auto
 
 
 @dataclass(frozen=True)

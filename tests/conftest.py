@@ -33,3 +33,13 @@ def clips_dir() -> Path:
     if not CLIPS_DIR.is_dir() or not any(CLIPS_DIR.iterdir()):
         pytest.skip(f"real clips not found at {CLIPS_DIR} (kept outside the repository)")
     return CLIPS_DIR
+
+
+@pytest.fixture(autouse=True)
+def app_data(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own data folder and the app starts no worker process (tests run jobs themselves)."""
+    folder = tmp_path / "app-data"
+    monkeypatch.setenv("HINGE_REVIEW_DATA", str(folder))
+    monkeypatch.setenv("HINGE_REVIEW_WORKER", "off")
+    monkeypatch.delenv("HINGE_REVIEW_DATABASE_URL", raising=False)
+    return folder

@@ -26,7 +26,8 @@ from jobs.runner import LazyEstimator, run_job
 from jobs.supervisor import ensure_worker
 from jobs.worker import run_pending_once
 from store import (
-    LocalBlobStore, delete_upload, job_status, list_uploads, open_analysis, open_database, save_upload, user_from_claims,
+    LocalBlobStore, delete_upload, job_status, list_uploads, open_analysis, open_database, retry_upload, save_upload,
+    user_from_claims,
 )
 from store.models import Analysis, Job, Upload, utcnow
 from tests.factories import synthetic_result
@@ -126,6 +127,27 @@ def client_of_job(db, job_id: int):
         owner = s.scalar(select(User).join(Upload, Upload.owner_id == User.id).join(Job, Job.upload_id == Upload.id)
                          .where(Job.id == job_id))
         return account_of(owner)
+
+
+def test_given_a_chosen_lift_when_the_job_runs_and_is_retried_then_it_is_graded_as_that_lift(db, blobs,
+                                                                                          monkeypatch):
+    import jobs.runner
+
+    seen: list[str] = []
+
+    def analyze(path, config, on_progress=None, estimator=None):
+        seen.append(config.exercise)
+        raise RuntimeError("model crashed")
+
+    monkeypatch.setattr(jobs.runner, "analyze", analyze)
+    ann = client(db)
+    up = save_upload(db, blobs, ann, b"z" * 500, "set.mp4", exercise="kettlebell_deadlift")
+    assert up.job.exercise == "kettlebell_deadlift"
+    run_pending_once(db, blobs, LazyEstimator())
+    retry_upload(db, ann, up.upload_id)
+    run_pending_once(db, blobs, LazyEstimator())
+    assert seen == ["kettlebell_deadlift", "kettlebell_deadlift"]
+    assert job_status(db, ann, up.upload_id).exercise == "kettlebell_deadlift"
 
 
 # ------------------------------------------------------------------ failures with a plain reason

@@ -1,0 +1,112 @@
+"""Review: one stored analysis with its coach's grade, comments pinned to reps, and the coach's actions.
+
+Opened from the inbox, from My space, or by URL (``?review=ID``); the store
+checks that the review is the user's own or a linked client's.
+"""
+
+import streamlit as st
+
+import store
+from pages import shared
+from workspace import figures, present, ui
+
+ws = ui.require_workspace()
+asked = st.query_params.get("review") or ui.current_review_id()
+if not asked:
+    st.info("Open a review from **My space** or, for coaches, the **Inbox**.")
+    st.stop()
+try:
+    view = ui.load_review(ws, int(asked))
+except ValueError:
+    st.error("That review link is not valid: check the address.")
+    st.stop()
+except store.WorkspaceError as exc:
+    st.error(exc.message)
+    st.stop()
+st.query_params["review"] = str(view.row.analysis_id)
+row, result = view.row, view.result
+
+st.title(f"Review · {row.file_name}")
+st.caption(f"{row.client_name} · {present.when(row.created_at)} · {row.lift_name or 'lift not recognised'}")
+ui.show_notice()
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Grade", present.grade_text(row.auto_grade, row.grade_override))
+c2.metric("Score", f"{row.score:.0f}/100" if row.score is not None else "–")
+c3.metric("Reps", row.reps)
+c4.metric("Status", "reviewed" if row.reviewed else "new")
+if row.grade_override:
+    st.info(f"The coach's grade is **{row.grade_override}** (automatic: {row.auto_grade or '–'}): "
+            f"{view.override_reason}")
+links = st.columns(3)
+links[0].page_link(shared.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
+links[1].page_link(shared.FRAMES_PAGE, label="Frames", icon=":material/movie:")
+links[2].page_link(shared.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
+
+st.subheader("Comments")
+if not view.comments:
+    st.caption("No comments yet.")
+for c in view.comments:
+    with st.container(border=True):
+        text, button = st.columns([5, 1])
+        text.markdown(f"**{c.author_name}** · {present.comment_where(c)} · {present.when(c.created_at)}")
+        text.write(c.text)
+        if c.time_s is not None and button.button(f"Open at {c.time_s:.1f} s", key=f"ws_comment_{c.comment_id}",
+                                                  icon=":material/play_circle:"):
+            ui.open_page_with(ws, row.analysis_id, shared.FRAMES_PAGE, at_s=c.time_s)
+
+if ws.me.is_coach:
+    st.subheader("Add a comment")
+    choices = present.rep_choices(result)
+    rep_key, time_key, text_key = "ws_c_rep", "ws_c_time", "ws_c_text"
+    if st.session_state.get("ws_c_for") != row.analysis_id:  # another review: a fresh form
+        st.session_state.update({"ws_c_for": row.analysis_id, rep_key: "Whole set", time_key: None, text_key: ""})
+
+    def _rep_changed() -> None:
+        st.session_state[time_key] = choices[st.session_state[rep_key]][1]
+
+    def _send() -> None:
+        rep, _ = choices[st.session_state[rep_key]]
+        try:
+            store.add_comment(ws.db, ws.me, row.analysis_id, st.session_state.get(text_key, ""), rep_index=rep,
+                              time_s=st.session_state.get(time_key))
+            st.session_state[text_key] = ""
+            ui.notice("success", "Comment added.")
+        except store.WorkspaceError as exc:
+            ui.notice("error", exc.message)
+
+    left, right = st.columns(2)
+    left.selectbox("Rep", list(choices), key=rep_key, on_change=_rep_changed,
+                   help="Choosing a rep sets the time to its bottom; change the time if you mean another moment.")
+    right.number_input("Time in the clip (s)", min_value=0.0, max_value=float(result.video.duration_s) + 1.0,
+                       value=None, step=0.1, format="%.1f", key=time_key)
+    st.text_area("Comment", key=text_key, placeholder="What should they feel or change on this rep?")
+    st.button("Add comment", type="primary", on_click=_send, icon=":material/send:")
+
+    st.subheader("Coach's decision")
+    done, grade = st.columns(2)
+    with done:
+        label, icon = ("Mark as new again", ":material/undo:") if row.reviewed else ("Mark reviewed", ":material/done_all:")
+        if st.button(label, type="secondary" if row.reviewed else "primary", icon=icon):
+            try:
+                store.mark_reviewed(ws.db, ws.me, row.analysis_id, not row.reviewed)
+            except store.WorkspaceError as exc:
+                ui.notice("error", exc.message)
+            st.rerun()
+    with grade:
+        options = ["Automatic"] + list(store.reviews.GRADES)
+        new = st.selectbox("Grade", options, index=options.index(row.grade_override or "Automatic"),
+                           help="Your grade is shown beside the automatic one, with your reason.")
+        reason = st.text_input("Why", value=view.override_reason or "")
+        if st.button("Save the grade", icon=":material/save:"):
+            try:
+                store.override_grade(ws.db, ws.me, row.analysis_id, None if new == "Automatic" else new, reason)
+                ui.notice("success", "Grade saved.")
+            except store.WorkspaceError as exc:
+                ui.notice("error", exc.message)
+            st.rerun()
+
+    if row.client_id != ws.me.id and row.lift_id:
+        st.subheader(f"{row.client_name}'s history on {row.lift_name}")
+        history = store.client_history(ws.db, ws.me, row.client_id, row.lift_id)
+        ui.show_progression(store.progression(ws.db, ws.me, row.client_id, row.lift_id))
+        st.plotly_chart(figures.score_figure(history), width="stretch", key="ws_client_score_trend")

@@ -1,0 +1,64 @@
+"""Trend charts of a client's sessions of one lift: score and key measures across sessions (Plotly, pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from pipeline.figures import GRADE_COLOURS, NO_GRADE
+from store.views import HistoryPoint
+
+# Key measures a trend shows (store.summary.KEY_MEASURES and set measures) -> label with unit.
+MEASURES: dict[str, str] = {
+    "hip_flexion_bottom_deg": "Hip bend at the bottom (°)",
+    "knee_flexion_bottom_deg": "Knee bend at the bottom (°)",
+    "torso_angle_bottom_deg": "Torso angle at the bottom (°)",
+    "hinge_ratio": "Hinge ratio (hip ÷ knee bend)",
+    "hips_back_ratio": "Hips back ratio",
+    "back_curve_deg": "Back curve (°)",
+    "back_line_deviation_deg": "Back line deviation (°)",
+    "rep_duration_s": "Rep duration (s)",
+    "depth_cv_pct": "Depth variation across reps (%)",
+    "tempo_cv_pct": "Tempo variation across reps (%)",
+}
+DEFAULT_MEASURES = ("hip_flexion_bottom_deg", "knee_flexion_bottom_deg", "torso_angle_bottom_deg")
+
+
+def _x(points: Sequence[HistoryPoint]) -> list[str]:
+    return [f"{p.created_at:%d %b %H:%M} #{p.analysis_id}" for p in points]
+
+
+def score_figure(points: Sequence[HistoryPoint]) -> go.Figure:
+    """Score per session (0–100), each marker coloured and labelled by the grade that counts."""
+    graded = [p for p in points if p.score is not None]
+    fig = go.Figure(go.Scatter(
+        x=_x(graded), y=[p.score for p in graded], mode="lines+markers+text", name="Score",
+        text=[p.grade or "" for p in graded], textposition="top center",
+        marker={"size": 12, "color": [GRADE_COLOURS.get(p.grade or "", NO_GRADE) for p in graded]},
+        line={"color": "#607d8b"},
+        customdata=[[p.reps, p.clean_reps] for p in graded],
+        hovertemplate="%{x}<br>score %{y:.0f} · grade %{text}<br>%{customdata[0]} reps, "
+                      "%{customdata[1]} clean<extra></extra>",
+    ))
+    fig.update_layout(title="Score by session", yaxis={"range": [0, 112], "title": "score"},
+                      xaxis={"type": "category", "title": "session"}, height=320,
+                      margin={"l": 40, "r": 10, "t": 40, "b": 40}, showlegend=False)
+    return fig
+
+
+def measures_figure(points: Sequence[HistoryPoint], measures: Sequence[str] = DEFAULT_MEASURES) -> go.Figure:
+    """The median of each chosen measure over the full reps of each session, one line per measure."""
+    fig = go.Figure()
+    x = _x(points)
+    for name in measures:
+        values = [p.measures.get(name) for p in points]
+        if all(v is None for v in values):
+            continue
+        fig.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=MEASURES.get(name, name),
+                                 connectgaps=False,
+                                 hovertemplate="%{x}<br>%{y:.2f}<extra>" + MEASURES.get(name, name) + "</extra>"))
+    fig.update_layout(title="Key measures by session (median over the set's reps)", height=360,
+                      xaxis={"type": "category", "title": "session"}, legend={"orientation": "h", "y": -0.3},
+                      margin={"l": 40, "r": 10, "t": 40, "b": 40})
+    return fig

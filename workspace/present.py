@@ -1,0 +1,193 @@
+"""What the workspace pages show, as plain values (pure: no Streamlit, no database).
+
+Status lines for analysis jobs, table rows for the inbox and the upload list,
+comment labels, the rep picker of the comment form, and the progression signal
+in words. The pages only place these on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from pipeline.rules import FAULT_BY_CODE
+from pipeline.types import AnalysisResult
+from store.views import CommentView, HistoryPoint, InboxRow, JobView, ProgressionSignal, UploadView
+
+STAGES = {
+    "queued": "Waiting for the analysis to start",
+    "probe": "Reading the video",
+    "model": "Loading the pose model",
+    "pose": "Finding the lifter and tracking joints",
+    "signals": "Measuring and grading each rep",
+    "done": "Done",
+}
+PENDING = ("queued", "running")
+# the inbox's sort orders (store.reviews.SORTS) in words
+SORT_LABELS = {"newest": "newest", "oldest": "oldest", "client": "client", "lift": "lift",
+               "grade": "best grade first", "score": "lowest score first", "unreviewed": "new first"}
+_STORED_NAME = re.compile(r"“[0-9a-f]{32}(\.[A-Za-z0-9]{1,8})?”")
+
+
+@dataclass(frozen=True)
+class JobLine:
+    """One upload's analysis, as a status line: ``kind`` is queued, running, done, failed or none."""
+
+    kind: str
+    text: str
+    progress: float = 0.0
+
+
+def when(moment: datetime) -> str:
+    """A stored UTC time as people read it: ``2 Dec 2026, 00:41 UTC``."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def fault_title(code: str | None) -> str:
+    """A fault code (``main_fault``) in words; empty for none."""
+    if not code:
+        return ""
+    fault = FAULT_BY_CODE.get(code)
+    return fault.title if fault else code.replace("_", " ")
+
+
+def plain_reason(error: str | None, original_name: str) -> str:
+    """The job's failure reason, naming the user's file instead of its generated storage name."""
+    text = error or "The analysis did not finish."
+    return _STORED_NAME.sub(f"“{original_name}”", text)
+
+
+def job_line(upload: UploadView) -> JobLine:
+    """Where an upload's analysis stands."""
+    job = upload.job
+    if upload.analysis_id is not None or (job is not None and job.status == "done"):
+        return JobLine("done", "Analysed", 1.0)
+    if job is None:
+        return JobLine("none", "Not analysed")
+    if job.status == "queued":
+        again = f" (attempt {job.attempts + 1})" if job.attempts else ""
+        return JobLine("queued", STAGES["queued"] + again + "…", 0.0)
+    if job.status == "running":
+        stage = STAGES.get(job.stage, job.stage.replace("_", " ").capitalize() or "Analysing")
+        return JobLine("running", f"{stage} — {job.progress:.0%}", max(0.0, min(1.0, job.progress)))
+    return JobLine("failed", plain_reason(job.error, upload.original_name))
+
+
+def is_pending(uploads: Iterable[UploadView]) -> bool:
+    return any(job_line(u).kind in PENDING for u in uploads)
+
+
+def any_failed(uploads: Iterable[UploadView]) -> bool:
+    return any(job_line(u).kind == "failed" for u in uploads)
+
+
+def grade_text(grade: str | None, override: str | None = None) -> str:
+    """``B``; ``A (coach) · B (auto)`` when a coach changed it; ``–`` when not graded."""
+    auto = grade or "–"
+    return f"{override} (coach) · {auto} (auto)" if override else auto
+
+
+def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
+    """The coach's inbox as table rows (newest or as sorted by the store); ``id`` opens the review."""
+    return [{
+        "id": r.analysis_id,
+        "Client": r.client_name,
+        "Date": r.created_at.replace(tzinfo=None),
+        "Lift": r.lift_name or "–",
+        "Reps": r.reps,
+        "Grade": r.auto_grade or "–",
+        "Coach's grade": r.grade_override or "",
+        "Score": r.score,
+        "Main fault": fault_title(r.main_fault) or "none",
+        "Status": "reviewed" if r.reviewed else "new",
+        "Comments": r.comment_count,
+    } for r in rows]
+
+
+def upload_records(uploads: Iterable[UploadView], sessions: Mapping[int, HistoryPoint]) -> list[dict[str, object]]:
+    """My uploads as rows: file, date, status, and the lift, reps and grade once analysed."""
+    out = []
+    for u in uploads:
+        point = sessions.get(u.analysis_id) if u.analysis_id is not None else None
+        out.append({
+            "upload_id": u.upload_id,
+            "analysis_id": u.analysis_id,
+            "File": u.original_name,
+            "Uploaded": when(u.created_at),
+            "Status": job_line(u).text,
+            "Lift": point.lift_name if point else "",
+            "Reps": point.reps if point else None,
+            "Grade": (point.grade or "–") if point else "",
+        })
+    return out
+
+
+def comment_where(c: CommentView) -> str:
+    """``Rep 3 · 4.2 s``, ``Rep 3``, ``4.2 s`` or ``Whole set``."""
+    parts = ([f"Rep {c.rep_index}"] if c.rep_index is not None else []) + (
+        [f"{c.time_s:.1f} s"] if c.time_s is not None else [])
+    return " · ".join(parts) or "Whole set"
+
+
+def rep_choices(result: AnalysisResult) -> dict[str, tuple[int | None, float | None]]:
+    """The comment form's rep picker: label -> (rep number, time of its bottom in the clip)."""
+    choices: dict[str, tuple[int | None, float | None]] = {"Whole set": (None, None)}
+    for r in result.reps:
+        choices[f"Rep {r.index}"] = (r.index, round(float(r.bottom_s), 2))
+    return choices
+
+
+def progression_text(signal: ProgressionSignal) -> tuple[str, str]:
+    """(kind, sentence): the progression signal said plainly."""
+    name = signal.exercise_name or ""
+    if signal.kind == "move_on":
+        return "move_on", f"Ready for the next progression: {name}. {signal.reason}"
+    if signal.kind == "scale_back":
+        return "scale_back", f"Scale back: {name}. {signal.reason}"
+    if signal.kind == "keep_going":
+        return "keep_going", f"Keep going: {signal.reason}"
+    return "no_data", signal.reason
+
+
+def lifts(points: Iterable[HistoryPoint]) -> dict[str, str]:
+    """Lift id -> name of the sessions, most recent lift first."""
+    out: dict[str, str] = {}
+    for p in sorted(points, key=lambda p: p.created_at, reverse=True):
+        if p.lift_id:
+            out.setdefault(p.lift_id, p.lift_name or p.lift_id)
+    return out
+
+
+def invite_link(page_url: str, code: str, page_path: str = "inbox") -> str:
+    """The invite link for ``code``: the app's address (``page_url`` without the page and query) plus ``?invite=``."""
+    base = page_url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    if base.endswith("/" + page_path):
+        base = base[: -len(page_path) - 1]
+    return f"{base}/?invite={code}"
+
+
+def sessions_of(points: Iterable[HistoryPoint], lift_id: str) -> list[HistoryPoint]:
+    """The sessions of one lift, in the order given (oldest first from the store)."""
+    return [p for p in points if p.lift_id == lift_id]
+
+
+def duplicate_notice(upload: UploadView, exercise: str) -> str:
+    """What to say when the clip was uploaded before (``save_upload`` gave back the earlier upload)."""
+    text = f"You uploaded this clip before ({when(upload.created_at)}); here is its analysis."
+    if upload.job is not None and upload.job.exercise != exercise:
+        text += " To grade it as another lift, delete it on My space and upload it again."
+    return text
+
+
+def inbox_choices(rows: Iterable[InboxRow]) -> tuple[dict[int, str], dict[str, str]]:
+    """The inbox filters' choices: client id -> name, lift id -> name (in the rows' order)."""
+    rows = list(rows)
+    return ({r.client_id: r.client_name for r in rows}, {r.lift_id: r.lift_name for r in rows if r.lift_id})
+
+
+def by_analysis(points: Iterable[HistoryPoint]) -> dict[int, HistoryPoint]:
+    """Sessions by analysis id (to show an upload's lift, reps and grade)."""
+    return {p.analysis_id: p for p in points}
