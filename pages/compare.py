@@ -3,18 +3,35 @@
 import pandas as pd
 import streamlit as st
 
+import store
 from pages import shared
+from workspace import ui
 from pipeline import compare, compare_figures
 from pipeline.compare_player import PlayerVideo, player_html
 
-shared.require_current()
-entries = sorted((e for e in shared.store().entries() if e.result.reps), key=lambda e: (e.filename, e.key))
-
+ws = ui.require_workspace()
 st.title("Compare two reps")
+
+saved = ui.visible_reviews(ws)
+with st.expander("Bring in a saved review", expanded=not shared.store().entries()):
+    st.caption("Any review you can open: your own sets" + (" and your clients'" if ws.me.is_coach else "")
+               + f". The last {shared.MAX_STORED} opened are kept for comparing.")
+    if saved:
+        pick_id = st.selectbox("Review", list(saved), format_func=saved.get, key="compare_saved")
+        if st.button("Add to the comparison", icon=":material/add:"):
+            try:
+                ui.load_review(ws, int(pick_id), on_screen=False)
+            except store.WorkspaceError as exc:
+                st.error(exc.message)
+            st.rerun()
+    else:
+        st.caption("No saved reviews yet: upload a set on the Analyse page.")
+
+entries = sorted((e for e in shared.store().entries() if e.result.reps), key=lambda e: (e.filename, e.key))
 if not entries:
-    st.info("No reps were found in the analyses of this session, so there is nothing to compare.")
+    st.info("Bring in a review with reps above (or upload a set on the Analyse page) to compare its reps.")
     st.stop()
-st.caption("Pick any two reps from the analyses in this session: the same set or two sets. "
+st.caption("Pick any two reps from the reviews brought in: the same set or two sets. "
            "Both are lined up on their phases (start 0 %, bottom 50 %, lockout 100 %), so the videos reach "
            "the bottom together whatever the tempo.")
 

@@ -42,6 +42,16 @@ links[0].page_link(shared.SCORECARD_PAGE, label="Scorecard", icon=":material/gra
 links[1].page_link(shared.FRAMES_PAGE, label="Frames", icon=":material/movie:")
 links[2].page_link(shared.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
 
+if ws.me.is_coach and row.client_id != ws.me.id:
+    with st.expander(f"Share with {row.client_name}"):
+        st.code(present.review_link(st.context.url or "", row.analysis_id), language=None)
+        st.caption(f"This link opens the review for {row.client_name} once signed in, and for you; anyone "
+                   "else who opens it is told it is not theirs. To hand over a document instead, download "
+                   "the report (PDF) on the Scorecard.")
+elif not ws.settings.sign_in:
+    st.caption("Sign-in is off, so nobody else can open this review here: download the report (PDF or HTML) "
+               "on the Scorecard to share it.")
+
 st.subheader("Comments")
 if not view.comments:
     st.caption("No comments yet.")

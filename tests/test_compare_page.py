@@ -74,10 +74,13 @@ def _table(at: AppTest):
 
 
 def test_compare_points_to_analyse_when_nothing_is_analysed():
+    # given a fresh workspace with no saved review
     at = AppTest.from_file(APP, default_timeout=60).run()
+    # when the Compare page opens
     at.switch_page(shared.COMPARE_PAGE).run()
+    # then it says how to get reps to compare
     _no_traceback(at)
-    assert "Upload one on the Analyse page" in at.info[0].value
+    assert "upload a set on the Analyse page" in at.info[0].value
 
 
 def test_one_set_compares_rep_1_with_rep_2_in_step(result, clip):

@@ -536,3 +536,39 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estim
     else:
         assert {m.label: m.value for m in at.metric}["Overall grade"] == "–" and at.warning
 
+
+
+# --- compare and share ------------------------------------------------------------------
+
+def test_compare_brings_in_a_saved_review_and_lines_up_its_reps(data, engine, clip):
+    # given the local user's set, saved and analysed by the worker
+    _analysed(data, store.local_user(data.db), clip, "monday.mp4")
+    # when the Compare page opens in a fresh session and the review is brought in
+    at = _app()
+    at.switch_page(shared.COMPARE_PAGE).run()
+    _ok(at)
+    picker = at.selectbox(key="compare_saved")
+    assert any("monday.mp4" in o for o in picker.options)  # AppTest lists the formatted labels
+    _button(at, "Add to the comparison").click().run()
+    # then its reps can be picked on both sides (rep 1 against rep 2 of the same set)
+    _ok(at)
+    rep_pickers = [s for s in at.selectbox if s.label == "Rep"]
+    assert len(rep_pickers) == 2 and [s.value for s in rep_pickers] == [1, 2]
+
+
+def test_a_coach_gets_a_share_link_that_only_the_client_can_open(data, engine, clip):
+    # given Ann, Cora's client, with an analysed set
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora Coach") | {"email_verified": True},
+                                  role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann Client"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    # when Cora opens the review
+    at = _app(user=_person("cora@example.test", "Cora Coach"), secrets=AUTH,
+              query={"review": str(up.analysis_id)})
+    at.switch_page("pages/review.py").run()
+    _ok(at)
+    # then a share link to that review is offered, naming Ann as the one who can open it
+    link = next(c.value for c in at.code if "review=" in c.value)
+    assert link.endswith(f"/review?review={up.analysis_id}")
+    assert "opens the review for Ann Client once signed in" in _texts(at)

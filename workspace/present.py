@@ -191,3 +191,20 @@ def inbox_choices(rows: Iterable[InboxRow]) -> tuple[dict[int, str], dict[str, s
 def by_analysis(points: Iterable[HistoryPoint]) -> dict[int, HistoryPoint]:
     """Sessions by analysis id (to show an upload's lift, reps and grade)."""
     return {p.analysis_id: p for p in points}
+
+
+def review_link(page_url: str, analysis_id: int, page_path: str = "review") -> str:
+    """The address that opens one review (``?review=ID``); the store lets only its owner and their coaches in."""
+    base = page_url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    if base.endswith("/" + page_path):
+        base = base[: -len(page_path) - 1]
+    return f"{base}/{page_path}?review={analysis_id}"
+
+
+def review_choices(rows: Iterable[InboxRow], me_id: int) -> dict[int, str]:
+    """Reviews to pick from (newest first): analysis id -> "client · date · lift · file"."""
+    out: dict[int, str] = {}
+    for r in rows:
+        who = "" if r.client_id == me_id else f"{r.client_name} · "
+        out[r.analysis_id] = f"{who}{when(r.created_at)} · {r.lift_name or 'hinge'} · {r.file_name}"
+    return out

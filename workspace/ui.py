@@ -195,8 +195,19 @@ def show_notice() -> None:
 
 # --- reviews into the session ------------------------------------------------------
 
-def load_review(ws: Workspace, analysis_id: int) -> AnalysisView:
-    """Open a review (checked by the store) and make it the session's analysis on screen, with its clip."""
+def visible_reviews(ws: Workspace) -> dict[int, str]:
+    """Every review this account may open (a coach's clients' and their own; a client's own), labelled."""
+    if ws.me.is_coach:
+        rows = store.inbox(ws.db, ws.me, sort="newest")
+    else:
+        rows = [store.open_analysis(ws.db, ws.me, u.analysis_id).row
+                for u in store.list_uploads(ws.db, ws.me) if u.analysis_id is not None]
+    return present.review_choices(rows, ws.me.id)
+
+
+def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> AnalysisView:
+    """Open a review (checked by the store) and keep it in the session with its clip; ``on_screen``
+    also makes it the analysis the Scorecard, Frames and Charts pages show."""
     view = store.open_analysis(ws.db, ws.me, analysis_id)
     key = f"{REVIEW_KEY_PREFIX}{analysis_id}"
     entry = shared.store().get(key)
@@ -213,7 +224,8 @@ def load_review(ws: Workspace, analysis_id: int) -> AnalysisView:
         entry = shared.StoredAnalysis(key=key, filename=view.row.file_name, result=view.result,
                                       video_path=video_path, workdir=workdir)
         shared.store().put(entry)
-    shared.set_current(key)
+    if on_screen or shared.current() is None:
+        shared.set_current(key)
     return view
 
 
