@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from collections.abc import Callable
@@ -49,10 +50,13 @@ def run_pending_once(db: Database, blobs: BlobStore, estimator: Any = None, *,
 def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisConfig(), poll_s: float = POLL_S,
           stale_after_s: float = queue.STALE_AFTER_S, max_attempts: int = queue.MAX_ATTEMPTS,
           heartbeat_s: float = HEARTBEAT_S, exit_when_idle: bool = False,
-          should_stop: Callable[[], bool] = lambda: False) -> None:
+          should_stop: Callable[[], bool] = lambda: False, preload: bool = False) -> None:
     """Recover stale jobs, then run queued jobs until ``should_stop()`` (checked between jobs) or, with
-    ``exit_when_idle``, until none are left."""
+    ``exit_when_idle``, until none are left. ``preload`` loads and warms the model on a background
+    thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits)."""
     estimator = LazyEstimator(config)
+    if preload:
+        threading.Thread(target=_warm, args=(estimator,), name="model-preload", daemon=True).start()
     token = queue.worker_token()
     log.info("worker %s on %s", token, db.url.split("@")[-1])
     last_recovery = 0.0
@@ -69,6 +73,16 @@ def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisCo
             return
         if not ran:
             time.sleep(poll_s)
+
+
+def _warm(estimator: LazyEstimator) -> None:
+    """Load the model (PoseEstimator runs it once on a blank frame: the first inference pays for set-up)."""
+    try:
+        t0 = time.monotonic()
+        model = estimator.get()
+        log.info("pose model ready (%s, %s) in %.1f s", model.device, model.backend, time.monotonic() - t0)
+    except Exception:  # a job will load it (and report the problem) when it needs it
+        log.exception("preloading the pose model failed")
 
 
 def _hold_lock(path: Path):
@@ -104,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lock-file", type=Path, default=None, help="refuse to run while another worker holds it")
     p.add_argument("--exit-with-parent", action="store_true",
                    help="stop (between jobs) once the process that started this one has gone")
+    p.add_argument("--no-preload", action="store_true",
+                   help="load the model only when a job needs it (default: load and warm it at start)")
     p.add_argument("--device", default="auto")
     p.add_argument("--model", default=None)
     args = p.parse_args(argv)
@@ -123,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         serve(db, blobs, config=AnalysisConfig(device=args.device, model=args.model), poll_s=args.poll_s,
               stale_after_s=args.stale_after_s, max_attempts=args.max_attempts, heartbeat_s=args.heartbeat_s,
-              exit_when_idle=args.exit_when_idle, should_stop=orphaned)
+              exit_when_idle=args.exit_when_idle, should_stop=orphaned,
+              preload=not (args.no_preload or args.exit_when_idle))
     except KeyboardInterrupt:
         return 130
     finally:

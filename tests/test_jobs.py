@@ -212,6 +212,22 @@ def wait_for(predicate, timeout_s: float, what: str, poll_s: float = 0.05):
 
 
 @pytest.mark.e2e
+def test_given_an_empty_queue_when_the_app_starts_its_worker_then_the_model_is_loaded_before_any_upload(tmp_path):
+    # given a data folder with no uploads at all
+    data = tmp_path / "data"
+    db = open_database(data_dir=data)
+    # when the app starts its worker
+    handle = ensure_worker(db.url, data_dir=data)
+    try:
+        # then the worker loads and warms the pose model at once, so the first upload does not wait for it
+        wait_for(lambda: "pose model ready" in handle.log_path.read_text(), WAIT_FOR_ANALYSIS_S,
+                 "the model to be preloaded", poll_s=0.2)
+    finally:
+        handle.stop()
+        db.dispose()
+
+
+@pytest.mark.e2e
 def test_given_a_real_clip_when_the_worker_process_runs_then_the_review_is_saved(tmp_path, real_clip):
     data = tmp_path / "data"
     db = open_database(data_dir=data)
