@@ -44,8 +44,11 @@ def _analyse(page: Page, clip) -> None:
     expect(page.get_by_text(clip.name).first).to_be_visible(timeout=30_000)
 
 
-def _choose(page: Page, index: int, option: str) -> None:
-    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').nth(index).click()
+def _choose_rep(page: Page, side: int, option: str) -> None:
+    """Open the ``side``-th (0 = A, 1 = B) "Rep" picker and choose ``option``."""
+    pickers = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
+        has=page.get_by_text("Rep", exact=True))
+    pickers.nth(side).click()
     page.get_by_role("option", name=re.compile(option)).click()
 
 
@@ -84,7 +87,7 @@ def test_compare_two_real_sets_in_step_and_download_the_report(page: Page):
     # when two reps are compared: A is the rounded-back set's rep 1, B the clean set's rep 2
     _goto(page, "Compare")
     expect(page.get_by_role("heading", name="Compare two reps")).to_be_visible(timeout=60_000)
-    _choose(page, 3, r"^Rep 2\b")
+    _choose_rep(page, 1, r"^Rep 2\b")
     expect(page.get_by_text("B · tby66_kb-deadlift_correct_side.mp4 · rep 2").first).to_be_attached(timeout=60_000)
     frame = _player(page)
     _assert_no_traceback(page)
