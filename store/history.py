@@ -58,6 +58,7 @@ def progression_signal(lift_id: str, newest_first: list[HistoryPoint]) -> Progre
         return ProgressionSignal("no_data", lift_id, "No graded sessions of this lift yet.", None, None,
                                  MOVE_ON_RULE)
     lift = catalogue[lift_id]
+    shown = newest_first[0].lift_name or lift.name  # as the sessions name it (e.g. "Deadlift from the floor")
     recent = newest_first[:max(MOVE_ON_SETS, SCALE_BACK_WINDOW)]
     ids = tuple(p.analysis_id for p in recent)
 
@@ -88,4 +89,4 @@ def progression_signal(lift_id: str, newest_first: list[HistoryPoint]) -> Progre
     return ProgressionSignal(
         "keep_going", lift_id,
         f"{streak} of the {MOVE_ON_SETS} clean sets of {MOVE_ON_MIN_REPS}-12 reps in a row needed to move on. "
-        f"Stay on {lift.name}.", lift.id, lift.name, MOVE_ON_RULE, ids)
+        f"Stay on {shown}.", lift.id, shown, MOVE_ON_RULE, ids)
