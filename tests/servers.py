@@ -31,6 +31,16 @@ PG_BIN_GLOB = "/usr/lib/postgresql/*/bin/initdb"
 PG_START_TIMEOUT_S = 60
 
 
+def stop_process(proc: subprocess.Popen, timeout_s: float = 15.0) -> None:
+    """Terminate a server process started by a fixture; kill it if it does not stop in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -121,6 +131,16 @@ def db_url(request, tmp_path) -> Iterator[str]:
         server.drop_database(url)
 
 
+@pytest.fixture
+def db(db_url):
+    """An open ``store.Database`` on each of the test databases (``db_url``), migrated to head."""
+    from store import open_database
+
+    database = open_database(db_url)
+    yield database
+    database.dispose()
+
+
 def _moto_server_binary() -> str | None:
     beside = Path(sys.executable).parent / "moto_server"
     return str(beside) if beside.exists() else shutil.which("moto_server")
@@ -149,9 +169,5 @@ def moto_endpoint() -> Iterator[str]:
                 time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 10.0)
         log.close()

@@ -38,13 +38,6 @@ WAIT_FOR_ANALYSIS_S = 240
 
 
 @pytest.fixture
-def db(db_url):
-    database = open_database(db_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def blobs(tmp_path):
     return LocalBlobStore(tmp_path / "data" / "blobs")
 

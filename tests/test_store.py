@@ -36,13 +36,6 @@ KB_DEADLIFT = "kettlebell_deadlift"
 
 # ------------------------------------------------------------------ helpers
 @pytest.fixture
-def db(db_url):
-    database = open_database(db_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def blobs(tmp_path):
     return LocalBlobStore(tmp_path / "blobs")
 

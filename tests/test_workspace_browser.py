@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import stop_process
 from tests.test_browser import (
     ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _free_port, _metric, _shot,
     _upload, _why_no_browser, _why_no_engine,
@@ -62,15 +63,6 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str, timeout_s
         time.sleep(0.3)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def provider() -> str:
     """A real OpenID Connect provider on a free port; its base URL."""
@@ -88,7 +80,7 @@ def provider() -> str:
         _wait_http(url + "/.well-known/openid-configuration", proc, log_path, "the OpenID Connect provider")
         yield url
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +115,7 @@ def app_url(provider, tmp_path_factory) -> str:
         _wait_http(url + "/_stcore/health", proc, log_path, "streamlit")
         yield url
     finally:
-        _stop(proc)
+        stop_process(proc)
         worker_pid = _pid_in(data / "worker.lock")
         if worker_pid:  # the worker stops by itself once the app is gone; make sure
             deadline = time.time() + 10
