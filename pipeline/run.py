@@ -58,6 +58,7 @@ BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[Back
 
 
 BACK_FRAMES_EACH_SIDE = 2  # the back is traced on the bottom sample and this many either side
+BACK_REPS_IN_FLIGHT = 2  # reps whose frames may wait for tracing at once (1080p: ~6 MB a frame)
 BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far-away lifters (bench/accuracy.py)
 
 
@@ -87,11 +88,16 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
     images: dict[int, np.ndarray] = {}
     jobs: list[list] = []
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # OpenCV's graph cut releases the GIL
+    workers = os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # OpenCV's graph cut releases the GIL
         for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):  # decoding goes on meanwhile
             images[need[t]] = frame.image
             while len(jobs) < len(wanted) and all(i in images for i in wanted[len(jobs)]):
                 jobs.append([pool.submit(trace, i, images.pop(i)) for i in wanted[len(jobs)]])
+                # full-size frames wait in the queue until traced: keep a few reps in flight, not the whole set
+                for waiting in jobs[: max(0, len(jobs) - BACK_REPS_IN_FLIGHT)]:
+                    for job in waiting:
+                        job.result()
         return tuple(median_curve([job.result() for job in rep_jobs]) for rep_jobs in jobs)
 
 
