@@ -46,7 +46,7 @@ def analyze_clip(job: ClipJob, config: AnalysisConfig, estimator, *, read_from: 
     ``read_from`` is a local copy of the same bytes (a Ray worker's temp file);
     the result still names ``job.path``.
     """
-    from pipeline.cli import result_json
+    from pipeline.result_doc import result_json
     from pipeline.run import analyze
 
     started = time.perf_counter()

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.result_doc import result_json
 from pipeline.types import AnalysisConfig, AnalysisResult
 
 EXIT_BAD_INPUT = 2
@@ -105,48 +106,6 @@ def summary(result: AnalysisResult) -> str:
     out.extend(f"note: {w}" for w in result.warnings)
     out.append(f"time: {result.timings_s.get('total', 0):.1f} s on {result.device} ({result.backend})")
     return "\n".join(out)
-
-
-def result_json(result: AnalysisResult) -> dict:
-    """The JSON document: the full result plus the headline keys at the top level."""
-    from pipeline.serialize import to_jsonable
-
-    doc = to_jsonable(result)
-    k = result.kinematics
-    reps = []
-    for rep, m in zip(result.reps, result.metrics):
-        entry = to_jsonable(m)
-        entry.update(to_jsonable(rep))
-        reps.append(entry)
-    sc = result.scorecard
-    headline = {
-        "rep_count": result.rep_count,
-        "movement": result.segmentation.movement,
-        "reps": reps,
-        "view": k.view,
-        "view_confidence": round(k.view_confidence, 3),
-        "side": k.side,
-        "lifter_track_id": result.pose.lifter_track_id,
-        "video": to_jsonable(result.video),
-        "timings_s": result.timings_s,
-        "scorecard": _scorecard_json(sc) if sc is not None else None,
-    }
-    from pipeline.version import analysis_version
-
-    doc["analysis_version"] = analysis_version()
-    doc["summary"] = headline
-    doc.update({k_: v for k_, v in headline.items() if k_ not in ("reps", "scorecard")})
-    doc["reps"] = reps
-    doc["scorecard"] = headline["scorecard"]
-    return doc
-
-
-def _scorecard_json(sc) -> dict:
-    from pipeline.serialize import to_jsonable
-
-    out = to_jsonable(sc)
-    out["reason"] = sc.reason
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

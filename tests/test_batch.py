@@ -34,7 +34,7 @@ from batch.run import plan_batch, run_batch
 from batch.store import doc_text, find_done, result_path, write_atomic
 from batch.summary import COLUMNS, SUMMARY_NAME, error_row, ok_row, summary_csv
 from pipeline import cli
-from pipeline.cli import result_json
+from pipeline.result_doc import result_json
 from pipeline.errors import InputError
 from pipeline.types import AnalysisConfig
 from tests.factories import synthetic_result
