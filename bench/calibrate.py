@@ -145,7 +145,7 @@ def fit_calibration(clips: list[LabelledClip], config: AnalysisConfig, estimator
 def held_out_records(clips: list[LabelledClip], config: AnalysisConfig, estimator,
                      values: list[ClipValues]) -> dict[str, CheckRecord]:
     """Each fault's record with levels fitted without the scored clip's source."""
-    from accuracy import score_clip
+    from scoring import score_clip
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for source in sorted({c.source for c in clips}):

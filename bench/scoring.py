@@ -1,0 +1,93 @@
+"""One labelled clip's verdict from its cached pose: shared by the accuracy benchmark and the calibration."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from labelled import LabelledClip, PoseRecord, cached_back_reader  # noqa: E402
+
+from pipeline.calibration import Calibration  # noqa: E402
+from pipeline.errors import InputError  # noqa: E402
+from pipeline.types import AnalysisConfig  # noqa: E402
+
+FAULTY_GRADES = ("C", "D", "F")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    clip: str
+    subset: str
+    source: str
+    view_label: str
+    verdict_label: str | None
+    faults_label: tuple[str, ...]
+    reps_label: str
+    reps_exact: int | None
+    reps_found: int | None
+    movement: str
+    view_found: str
+    exercise: str
+    grade: str | None
+    score: float | None
+    faults_found: tuple[str, ...]
+    refused: str  # "" when graded
+    refusal_kind: str  # input / not_a_hinge / view / capture / "" when graded
+
+    @property
+    def verdict_found(self) -> str:
+        if self.refused:
+            return "refused"
+        return "faulty" if self.faults_found or (self.grade in FAULTY_GRADES) else "clean"
+
+    @property
+    def verdict_right(self) -> bool | None:
+        if self.verdict_label is None:
+            return None
+        want = "faulty" if self.verdict_label == "bad" else "clean"
+        return self.verdict_found == want
+
+    @property
+    def gradable_side_lift(self) -> bool:
+        return self.view_label == "side" and "not_a_hinge" not in self.faults_label
+
+
+def refusal_kind(scorecard, movement: str) -> str:
+    reason = (scorecard.reason if scorecard else "").lower()
+    if movement != "hinge" and (scorecard is None or "not_a_hinge" in scorecard.faults):
+        return "not_a_hinge"
+    if "front" in reason:
+        return "view"
+    return "capture"
+
+
+def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, calibration: Calibration) -> Outcome:
+    """The verdict on one clip from its (cached) pose."""
+    from pipeline.run import assess
+
+    base = dict(clip=clip.name, subset=clip.subset, source=clip.source, view_label=clip.view,
+                verdict_label=clip.verdict, faults_label=tuple(sorted(clip.faults)),
+                reps_label=clip.reps_text, reps_exact=clip.reps_exact)
+    if record.pose is None:
+        return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
+                       score=None, faults_found=(), refused=record.refused, refusal_kind="input")
+    try:
+        a = assess(record.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path))
+    except InputError as exc:
+        return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
+                       score=None, faults_found=(), refused=exc.message, refusal_kind="input")
+    sc = a.scorecard
+    reps = sum(1 for r in a.segmentation.reps if not r.partial)
+    graded = sc is not None and sc.gradable
+    return Outcome(
+        **base, reps_found=reps, movement=a.segmentation.movement, view_found=a.kinematics.view,
+        exercise=sc.exercise_id if sc else "", grade=sc.overall_grade if graded else None,
+        score=sc.overall_score if graded else None,
+        faults_found=tuple(f for f in (sc.faults if graded else ()) if f != "not_a_hinge"),
+        refused="" if graded else (sc.reason if sc else "no scorecard"),
+        refusal_kind="" if graded else refusal_kind(sc, a.segmentation.movement),
+    )
