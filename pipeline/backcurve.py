@@ -118,6 +118,25 @@ def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[
     return float(np.degrees(np.arctan(b1) - np.arctan(b2))), (a1, b1), (a2, b2)
 
 
+def crop_around(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The part of a frame the silhouette can use (the skeleton's box with twice the crop's
+    padding), as a copy so the full frame can be let go, and its integer origin (x, y).
+
+    Tracing the crop with the points shifted by the origin gives the same cut as the
+    whole frame: the silhouette's own crop lies inside it. Frames whose points are not
+    all seen are kept whole.
+    """
+    allp = np.array(list(pts.values()), dtype=float)
+    if allp.size == 0 or not np.all(np.isfinite(allp)):
+        return image, np.zeros(2)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    pad = 2.0 * CROP_PAD * float(max(hi - lo))
+    x0, y0 = (np.maximum(lo - pad, 0)).astype(int)
+    x1 = int(min(image.shape[1], np.ceil(hi[0] + pad) + 1))
+    y1 = int(min(image.shape[0], np.ceil(hi[1] + pad) + 1))
+    return image[y0:y1, x0:x1].copy(), np.array([x0, y0], float)
+
+
 def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> BackCurve:
     """The back's curve in one frame, from the side's ear, shoulder, hip, knee, ankle and wrist (pixels)."""
     nan_line = np.full((2, 2), np.nan)

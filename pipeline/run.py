@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.backcurve import JOINTS as BACK_JOINTS
-from pipeline.backcurve import BackCurve, median_curve, trace_back
+from pipeline.backcurve import BackCurve, crop_around, median_curve, trace_back
 from pipeline.calibration import Calibration
 from pipeline.errors import NoPersonError
 from pipeline.grading import grade
@@ -58,7 +58,7 @@ BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[Back
 
 
 BACK_FRAMES_EACH_SIDE = 2  # the back is traced on the bottom sample and this many either side
-BACK_REPS_IN_FLIGHT = 2  # reps whose frames may wait for tracing at once (1080p: ~6 MB a frame)
+BACK_REPS_IN_FLIGHT = 2  # reps whose (cropped) frames may wait for tracing at once
 BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far-away lifters (bench/accuracy.py)
 
 
@@ -77,23 +77,32 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
         lo, hi = max(r.start_i, b - BACK_FRAMES_EACH_SIDE), min(r.lockout_i, b + BACK_FRAMES_EACH_SIDE)
         wanted.append(list(range(lo, hi + 1)) or [b])
 
-    def trace(i: int, image: np.ndarray) -> BackCurve:
+    def points(i: int, image: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         scale = np.array([image.shape[1] / pose.image_width, image.shape[0] / pose.image_height])
-        pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale for j in BACK_JOINTS}
-        curve = trace_back(image, pts, float(kin.t_s[i]))
-        return replace(curve, contour_xy=curve.contour_xy / scale, lower_xy=curve.lower_xy / scale,
-                       upper_xy=curve.upper_xy / scale)
+        return {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale for j in BACK_JOINTS}, scale
+
+    def cropped(i: int, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), its origin and scale."""
+        pts, scale = points(i, image)
+        crop, origin = crop_around(image, pts)
+        return crop, origin, scale
+
+    def trace(i: int, crop: np.ndarray, origin: np.ndarray, scale: np.ndarray) -> BackCurve:
+        pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale - origin for j in BACK_JOINTS}
+        curve = trace_back(crop, pts, float(kin.t_s[i]))
+        return replace(curve, contour_xy=(curve.contour_xy + origin) / scale,
+                       lower_xy=(curve.lower_xy + origin) / scale, upper_xy=(curve.upper_xy + origin) / scale)
 
     # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
-    images: dict[int, np.ndarray] = {}
+    images: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     jobs: list[list] = []
     workers = os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:  # OpenCV's graph cut releases the GIL
         for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):  # decoding goes on meanwhile
-            images[need[t]] = frame.image
+            images[need[t]] = cropped(need[t], frame.image)
             while len(jobs) < len(wanted) and all(i in images for i in wanted[len(jobs)]):
-                jobs.append([pool.submit(trace, i, images.pop(i)) for i in wanted[len(jobs)]])
+                jobs.append([pool.submit(trace, i, *images.pop(i)) for i in wanted[len(jobs)]])
                 # full-size frames wait in the queue until traced: keep a few reps in flight, not the whole set
                 for waiting in jobs[: max(0, len(jobs) - BACK_REPS_IN_FLIGHT)]:
                     for job in waiting:

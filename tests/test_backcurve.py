@@ -116,3 +116,21 @@ def test_tracing_is_repeatable_across_threads():
         angles = list(pool.map(lambda _: trace_back(img, pts, 0.0).back_curve_deg, range(12)))
     # then every trace gives the same angle
     assert len(set(angles)) == 1
+
+
+@pytest.mark.parametrize("border", [0, 600])
+def test_tracing_the_crop_around_the_skeleton_gives_the_same_curve_as_the_whole_frame(border):
+    # given a rounded-back lifter, alone or in the middle of a much larger frame
+    from pipeline.backcurve import crop_around
+
+    img, pts = hinged_lifter(25.0)
+    big = cv2.copyMakeBorder(img, border, border, border, border, cv2.BORDER_CONSTANT, value=(170, 170, 170))
+    pts = {k: v + border for k, v in pts.items()}
+    # when it is traced on the whole frame and on the crop the back tracing keeps (points shifted to it)
+    whole = trace_back(big, pts, 1.0)
+    crop, origin = crop_around(big, pts)
+    part = trace_back(crop, {k: v - origin for k, v in pts.items()}, 1.0)
+    # then the crop is smaller and the curve is exactly the same, back in frame coordinates
+    assert crop.size <= big.size and (border == 0 or crop.size < big.size / 4)
+    assert part.back_curve_deg == whole.back_curve_deg
+    np.testing.assert_allclose(part.contour_xy + origin, whole.contour_xy, rtol=0, atol=1e-9)
