@@ -93,6 +93,32 @@ def inbox(
         return [_row(*r) for r in rows]
 
 
+def reviews_for(db: Database, user: Account, *, limit: int = 500) -> list[InboxRow]:
+    """Every analysis this account may open (its own; a coach's linked clients' too), newest first.
+
+    The rows only: no stored result is decoded (``open_analysis`` does that for one).
+    """
+    with db.session() as s:
+        me = acting_user(s, user)
+        q = _inbox_query(me).order_by(Analysis.created_at.desc(), Analysis.id.desc()).limit(limit)
+        return [_row(*r) for r in s.execute(q).all()]
+
+
+def comments_on(db: Database, user: Account, analysis_ids) -> list[CommentView]:
+    """The comments on those of ``analysis_ids`` this account may see, oldest first (no result decoded)."""
+    ids = list(analysis_ids)
+    if not ids:
+        return []
+    with db.session() as s:
+        me = acting_user(s, user)
+        rows = s.execute(
+            select(Comment, User.name).join(User, Comment.author_id == User.id)
+            .join(Analysis, Comment.analysis_id == Analysis.id).join(Upload, Analysis.upload_id == Upload.id)
+            .where(Comment.analysis_id.in_(ids), visible_owner_clause(me, Upload.owner_id))
+            .order_by(Comment.created_at, Comment.id))
+        return [_comment_view(c, name) for c, name in rows]
+
+
 def _comment_view(c: Comment, author_name: str) -> CommentView:
     return CommentView(c.id, c.analysis_id, c.author_id, author_name, c.rep_index, c.time_s, c.text, c.created_at)
 

@@ -21,9 +21,9 @@ from sqlalchemy import func, select, text, update
 
 from store import (
     InvalidRequest, LocalBlobStore, NotFound, PermissionDenied, S3BlobStore, S3Settings, add_comment,
-    client_history, clients_of, coaches_of, create_invite, delete_upload, inbox, job_status, list_uploads,
+    client_history, clients_of, coaches_of, comments_on, create_invite, delete_upload, inbox, job_status, list_uploads,
     local_user, mark_reviewed, open_analysis, open_blob_store, open_database, override_grade, progression,
-    record_analysis, redeem_invite, save_upload, user_from_claims,
+    record_analysis, redeem_invite, reviews_for, save_upload, user_from_claims,
 )
 from store.blobs import BlobNotFound, KEY_RE
 from store.history import MOVE_ON_MIN_REPS, MOVE_ON_SETS, progression_signal
@@ -246,6 +246,21 @@ def test_given_a_coach_without_the_link_when_looking_then_nothing_of_those_clien
         override_grade(db, dave, team["ann_review"], "A", "Fine by me")
     carol_sees = {r.analysis_id for r in inbox(db, team["carol"])}
     assert carol_sees == {team["ann_review"], team["bob_review"]}
+
+
+def test_given_reviews_and_comments_when_listed_for_each_account_then_only_what_it_may_open(db, team):
+    # given Carol's comment on Ann's review and on Bob's
+    for review in (team["ann_review"], team["bob_review"]):
+        add_comment(db, team["carol"], review, "Brace first", rep_index=1, time_s=2.0)
+    both = [team["ann_review"], team["bob_review"]]
+    # when each account lists its reviews and the comments on both reviews
+    # then Ann sees only her own, Carol her two clients', Dave (no clients) nothing
+    assert [r.analysis_id for r in reviews_for(db, team["ann"])] == [team["ann_review"]]
+    assert {r.analysis_id for r in reviews_for(db, team["carol"])} == set(both)
+    assert reviews_for(db, team["dave"]) == []
+    assert [c.analysis_id for c in comments_on(db, team["ann"], both)] == [team["ann_review"]]
+    assert {c.analysis_id for c in comments_on(db, team["carol"], both)} == set(both)
+    assert comments_on(db, team["dave"], both) == []
 
 
 def test_given_a_client_when_reviewing_their_own_analysis_then_only_a_coach_may(db, team):

@@ -197,12 +197,7 @@ def show_notice() -> None:
 
 def visible_reviews(ws: Workspace) -> dict[int, str]:
     """Every review this account may open (a coach's clients' and their own; a client's own), labelled."""
-    if ws.me.is_coach:
-        rows = store.inbox(ws.db, ws.me, sort="newest")
-    else:
-        rows = [store.open_analysis(ws.db, ws.me, u.analysis_id).row
-                for u in store.list_uploads(ws.db, ws.me) if u.analysis_id is not None]
-    return present.review_choices(rows, ws.me.id)
+    return present.review_choices(store.reviews_for(ws.db, ws.me), ws.me.id)
 
 
 def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> AnalysisView:
@@ -329,6 +324,7 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
 
 def comments_for_me(ws: Workspace, history: list[HistoryPoint]) -> list[tuple[HistoryPoint, CommentView]]:
     """Others' comments (my coaches') on my analysed sessions, newest first."""
-    notes = [(p, c) for p in history for c in store.open_analysis(ws.db, ws.me, p.analysis_id).comments
+    sessions = present.by_analysis(history)
+    notes = [(sessions[c.analysis_id], c) for c in store.comments_on(ws.db, ws.me, sessions)
              if c.author_id != ws.me.id]
     return sorted(notes, key=lambda n: n[1].created_at, reverse=True)
