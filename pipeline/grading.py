@@ -359,7 +359,7 @@ def grade(
                                        "to get it graded.",) + REFILM_TIPS, drills=drills)
         hidden = 1.0 - float(np.mean(kinematics.valid)) if len(kinematics) else 1.0
         seen = kinematics.hip_flexion_deg[np.asarray(kinematics.valid, dtype=bool)]
-        folded = bool(seen.size and np.nanmax(seen) >= HIDDEN_FOLD_MIN_DEG) if np.isfinite(seen).any() else False
+        folded = bool(np.isfinite(seen).any() and np.nanmax(seen) >= HIDDEN_FOLD_MIN_DEG)
         if hidden >= MAX_HIDDEN_SHARE and folded:  # a hinge glimpsed, never followed: not "no hinge"
             name = requested.name if requested else "Unknown"
             return _not_gradable(

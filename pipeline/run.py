@@ -77,33 +77,29 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
         lo, hi = max(r.start_i, b - BACK_FRAMES_EACH_SIDE), min(r.lockout_i, b + BACK_FRAMES_EACH_SIDE)
         wanted.append(list(range(lo, hi + 1)) or [b])
 
-    def points(i: int, image: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def cropped(i: int, image: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), the side's
+        points on that crop, the crop's origin and the frame's scale to the clip's pixels."""
         scale = np.array([image.shape[1] / pose.image_width, image.shape[0] / pose.image_height])
-        return {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale for j in BACK_JOINTS}, scale
-
-    def cropped(i: int, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), its origin and scale."""
-        pts, scale = points(i, image)
+        pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale for j in BACK_JOINTS}
         crop, origin = crop_around(image, pts)
-        return crop, origin, scale
+        return crop, {j: p - origin for j, p in pts.items()}, origin, scale
 
-    def trace(i: int, crop: np.ndarray, origin: np.ndarray, scale: np.ndarray) -> BackCurve:
-        pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale - origin for j in BACK_JOINTS}
+    def trace(i: int, crop: np.ndarray, pts: dict[str, np.ndarray], origin: np.ndarray, scale: np.ndarray) -> BackCurve:
         curve = trace_back(crop, pts, float(kin.t_s[i]))
         return replace(curve, contour_xy=(curve.contour_xy + origin) / scale,
                        lower_xy=(curve.lower_xy + origin) / scale, upper_xy=(curve.upper_xy + origin) / scale)
 
     # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
-    images: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    images: dict[int, tuple] = {}  # sample -> cropped(...), until its rep's frames are all in
     jobs: list[list] = []
-    workers = os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:  # OpenCV's graph cut releases the GIL
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # OpenCV's graph cut releases the GIL
         for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):  # decoding goes on meanwhile
             images[need[t]] = cropped(need[t], frame.image)
             while len(jobs) < len(wanted) and all(i in images for i in wanted[len(jobs)]):
                 jobs.append([pool.submit(trace, i, *images.pop(i)) for i in wanted[len(jobs)]])
-                # full-size frames wait in the queue until traced: keep a few reps in flight, not the whole set
+                # frames wait in the pool's queue until traced: keep a few reps in flight, not the whole set
                 for waiting in jobs[: max(0, len(jobs) - BACK_REPS_IN_FLIGHT)]:
                     for job in waiting:
                         job.result()

@@ -212,11 +212,11 @@ class _Raw:
     index: int
     t_s: float
     frame: av.VideoFrame
+    rotation: int  # the clip's display rotation, applied on conversion
 
 
-def _iter_raw(path: Path, *, start_s: float, end_s: float | None, seek: bool
-              ) -> Iterator[tuple[_Raw, tuple[int, int] | None, int]]:
-    """Decoded frames from ``start_s`` on, with the clip's display rotation and full size."""
+def _iter_raw(path: Path, *, start_s: float, end_s: float | None, seek: bool) -> Iterator[_Raw]:
+    """Decoded frames from ``start_s`` on, not yet converted."""
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -244,7 +244,7 @@ def _iter_raw(path: Path, *, start_s: float, end_s: float | None, seek: bool
                     continue
                 if end_s is not None and t > end_s + 1e-9:
                     break
-                yield _Raw(int(round(t * nominal)) if jumped else index, float(t), frame), None, rotation
+                yield _Raw(int(round(t * nominal)) if jumped else index, float(t), frame, rotation)
         except av.error.FFmpegError as exc:
             raise VideoError(
                 f"“{path.name}” stops being readable part-way through: it looks cut short or damaged. "
@@ -254,10 +254,10 @@ def _iter_raw(path: Path, *, start_s: float, end_s: float | None, seek: bool
         container.close()
 
 
-def _convert(raw: _Raw, rotation: int, max_side: int | None, interpolation: str | None) -> Frame:
+def _convert(raw: _Raw, max_side: int | None, interpolation: str | None = None) -> Frame:
     size = _target_size(raw.frame.width, raw.frame.height, max_side)
     image = raw.frame.reformat(width=size[0], height=size[1], format="bgr24", interpolation=interpolation).to_ndarray()
-    return Frame(index=raw.index, t_s=raw.t_s, image=_rotate(image, rotation))
+    return Frame(index=raw.index, t_s=raw.t_s, image=_rotate(image, raw.rotation))
 
 
 def iter_frames(
@@ -281,7 +281,7 @@ def iter_frames(
     a jump are estimated from time and the nominal rate.
     """
     next_keep = -math.inf
-    for raw, _, rotation in _iter_raw(Path(path), start_s=start_s, end_s=end_s, seek=seek):
+    for raw in _iter_raw(Path(path), start_s=start_s, end_s=end_s, seek=seek):
         t = raw.t_s
         if every_s and t < next_keep - 1e-6:
             continue
@@ -289,7 +289,7 @@ def iter_frames(
             next_keep += every_s
             if next_keep <= t:  # the first frame, or a gap in the stream: (re)start the grid here
                 next_keep = t + every_s
-        yield _convert(raw, rotation, max_side, interpolation)
+        yield _convert(raw, max_side, interpolation)
 
 
 AT_GROUP_GAP_S = 3.0  # asked times further apart than this are reached by a new seek
@@ -324,13 +324,12 @@ def iter_frames_at(
 def _frames_at_group(path: Path, pending: list[float], max_side: int | None, after_s: float
                      ) -> Iterator[tuple[float, Frame]]:
     previous: _Raw | None = None
-    rotation = 0
     for start in (max(0.0, pending[0] - 0.5), after_s):  # the second pass only when the first found no frame
-        for raw, _, rotation in _iter_raw(path, start_s=start, end_s=pending[-1] + 0.5, seek=True):
+        for raw in _iter_raw(path, start_s=start, end_s=pending[-1] + 0.5, seek=True):
             while pending and raw.t_s >= pending[0]:
                 t = pending.pop(0)
                 near_previous = previous is not None and abs(previous.t_s - t) < abs(raw.t_s - t)
-                yield t, _convert(previous if near_previous else raw, rotation, max_side, None)
+                yield t, _convert(previous if near_previous else raw, max_side)
             if not pending:
                 return
             previous = raw
@@ -338,7 +337,7 @@ def _frames_at_group(path: Path, pending: list[float], max_side: int | None, aft
             break
     for t in pending:  # past the last frame
         if previous is not None:
-            yield t, _convert(previous, rotation, max_side, None)
+            yield t, _convert(previous, max_side)
 
 
 def read_frames_at(
