@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import models
+from pipeline.result_doc import result_text
 from pipeline.serialize import to_jsonable
 from pipeline.types import AnalysisConfig
 from pipeline.version import analysis_version
@@ -86,4 +87,4 @@ def write_atomic(path: Path, text: str) -> None:
 
 def doc_text(doc: dict) -> str:
     """The JSON text exactly as ``hinge-review analyze --json`` writes it."""
-    return json.dumps(doc, allow_nan=False, indent=1)
+    return result_text(doc)

@@ -12,11 +12,15 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.errors import InputError
-from pipeline.result_doc import result_json
+from pipeline.result_doc import result_json, result_text
 from pipeline.types import AnalysisConfig, AnalysisResult
+
+T = TypeVar("T")
 
 EXIT_BAD_INPUT = 2
 EXIT_SOME_FAILED = 3  # hinge-review batch: the batch ran, but some clips are error rows in summary.csv
@@ -129,25 +133,18 @@ def main(argv: list[str] | None = None) -> int:
             eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
             print(f"\r{p.label}: {p.fraction:4.0%}{eta}\033[K", end="", file=sys.stderr, flush=True)
 
-    try:
+    def work():
         from pipeline.run import analyze
 
-        result = analyze(args.clip, config, on_progress=progress)
-    except InputError as exc:
-        print(f"\rhinge-review: {exc.message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("\rhinge-review: stopped.", file=sys.stderr)
-        return 130
-    except Exception as exc:  # never a traceback for the user
-        if debug:
-            raise
-        print(f"\rhinge-review: analysis failed unexpectedly ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
-        return 1
+        return analyze(args.clip, config, on_progress=progress)
+
+    try:
+        result, failed = _plainly(work, "analysis", "stopped.", debug)
     finally:
         if not args.quiet and sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr)
-
+    if failed is not None:
+        return failed
     try:
         return _emit(result, args)
     except BrokenPipeError:  # e.g. piped into `head`
@@ -164,7 +161,7 @@ def _batch(args: argparse.Namespace, config: AnalysisConfig, debug: bool) -> int
         print("hinge-review: --workers sets the number of Ray actors: add --ray auto (or a cluster address).",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
+    def work():
         from batch.progress import ProgressBar
         from batch.run import run_batch
 
@@ -172,30 +169,40 @@ def _batch(args: argparse.Namespace, config: AnalysisConfig, debug: bool) -> int
             try:
                 from batch.ray_pool import RayRunner
             except ImportError:
-                print("hinge-review: --ray needs Ray: pip install 'hinge-review[ray]'.", file=sys.stderr)
-                return EXIT_BAD_INPUT
+                raise InputError("--ray needs Ray: pip install 'hinge-review[ray]'.") from None
             runner = RayRunner(args.ray, args.workers)
         else:
             from batch.local import LocalRunner
 
             runner = LocalRunner()
         progress = None if args.quiet else ProgressBar(sys.stderr)
-        report = run_batch(args.source, args.out, config, runner, progress)
-    except InputError as exc:
-        print(f"\rhinge-review: {exc.message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("\rhinge-review: stopped; run the same command again to resume.", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if debug:
-            raise
-        print(f"\rhinge-review: batch failed unexpectedly ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
-        return 1
+        return run_batch(args.source, args.out, config, runner, progress)
+
+    report, failed = _plainly(work, "batch", "stopped; run the same command again to resume.", debug)
+    if failed is not None:
+        return failed
     ok = len(report.rows) - report.errors
     print(f"{len(report.rows)} clips: {ok} ok ({report.reused} already done), {report.errors} failed, "
           f"in {report.wall_s:.1f} s; summary in {Path(args.out) / 'summary.csv'}")
     return EXIT_SOME_FAILED if report.errors else 0
+
+
+def _plainly(work: Callable[[], T], what: str, stopped: str, debug: bool) -> tuple[T | None, int | None]:
+    """(``work()``, None), or (None, exit status) after one plain line on stderr: bad input (2),
+    Ctrl-C (130), anything unexpected (1; raised instead when ``HINGE_REVIEW_DEBUG`` is set)."""
+    try:
+        return work(), None
+    except InputError as exc:
+        print(f"\rhinge-review: {exc.message}", file=sys.stderr)
+        return None, EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"\rhinge-review: {stopped}", file=sys.stderr)
+        return None, 130
+    except Exception as exc:  # never a traceback for the user
+        if debug:
+            raise
+        print(f"\rhinge-review: {what} failed unexpectedly ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
+        return None, 1
 
 
 def _emit(result: AnalysisResult, args: argparse.Namespace) -> int:
@@ -207,7 +214,7 @@ def _emit(result: AnalysisResult, args: argparse.Namespace) -> int:
     print()
     print(rep_table(result))
     if args.json:
-        Path(args.json).write_text(json.dumps(doc, allow_nan=False, indent=1))
+        Path(args.json).write_text(result_text(doc))
         print(f"\nJSON written to {args.json}")
     return 0
 

@@ -3,6 +3,8 @@ the full ``AnalysisResult`` plus the headline keys at the top level and the anal
 
 from __future__ import annotations
 
+import json
+
 from pipeline.serialize import to_jsonable
 from pipeline.types import AnalysisResult
 from pipeline.version import analysis_version
@@ -42,3 +44,8 @@ def _scorecard_json(sc) -> dict:
     out = to_jsonable(sc)
     out["reason"] = sc.reason
     return out
+
+
+def result_text(doc: dict) -> str:
+    """The document as the file ``analyze --json OUT`` and the batch write (indented, no NaN)."""
+    return json.dumps(doc, allow_nan=False, indent=1)
