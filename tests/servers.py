@@ -41,6 +41,29 @@ def stop_process(proc: subprocess.Popen, timeout_s: float = 15.0) -> None:
         proc.wait()
 
 
+def wait_for_http(url: str, proc: subprocess.Popen, what: str, log: Path, *, timeout_s: float = 60.0,
+                  body: bytes | None = None) -> None:
+    """Poll ``url`` until it answers (with ``body``, when given); fail the test if ``proc`` exits or time runs out."""
+    deadline = time.time() + timeout_s
+    while True:
+        try:
+            answer = urllib.request.urlopen(url, timeout=2).read()
+            if body is None or answer == body:
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            pytest.fail(f"{what} did not start; see {log}")
+        time.sleep(0.3)
+
+
+def streamlit_command(port: int, *extra: str) -> list[str]:
+    """``streamlit run app.py`` headless on 127.0.0.1:``port`` (run it from the repository root)."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false", *extra]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,14 +13,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.servers import stop_process
+from tests.servers import stop_process, streamlit_command, wait_for_http
 
 pytestmark = pytest.mark.browser
 
@@ -82,24 +80,12 @@ def app_url(tmp_path_factory):
     port = _free_port()
     log = open(ARTIFACTS / "streamlit_server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        streamlit_command(port), cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"},
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'streamlit_server.log'}")
-            time.sleep(0.3)
+        wait_for_http(url + "/_stcore/health", proc, "streamlit", ARTIFACTS / "streamlit_server.log", body=b"ok")
         yield url
     finally:
         stop_process(proc)

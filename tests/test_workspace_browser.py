@@ -21,12 +21,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.servers import stop_process
+from tests.servers import stop_process, streamlit_command, wait_for_http
 from tests.test_browser import (
     ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _free_port, _metric, _shot,
     _upload, _why_no_browser, _why_no_engine,
@@ -50,19 +49,6 @@ ANALYSIS_TIMEOUT_MS = 240_000
 NOT_YOURS = "This review belongs to someone who is not one of your clients."
 
 
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str, timeout_s: float = 60) -> None:
-    deadline = time.time() + timeout_s
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            pytest.fail(f"{what} did not start; see {log}")
-        time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def provider() -> str:
     """A real OpenID Connect provider on a free port; its base URL."""
@@ -77,7 +63,7 @@ def provider() -> str:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(url + "/.well-known/openid-configuration", proc, log_path, "the OpenID Connect provider")
+        wait_for_http(url + "/.well-known/openid-configuration", proc, "the OpenID Connect provider", log_path)
         yield url
     finally:
         stop_process(proc)
@@ -104,15 +90,11 @@ def app_url(provider, tmp_path_factory) -> str:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"}
     env.pop("HINGE_REVIEW_DATABASE_URL", None)
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
+        proc = subprocess.Popen(streamlit_command(port, "--secrets.files", str(secrets)),
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(url + "/_stcore/health", proc, log_path, "streamlit")
+        wait_for_http(url + "/_stcore/health", proc, "streamlit", log_path)
         yield url
     finally:
         stop_process(proc)
