@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,10 +33,11 @@ from batch.run import plan_batch, run_batch
 from batch.store import doc_text, find_done, result_path, write_atomic
 from batch.summary import COLUMNS, SUMMARY_NAME, error_row, ok_row, summary_csv
 from pipeline import cli
-from pipeline.result_doc import result_json
 from pipeline.errors import InputError
+from pipeline.result_doc import result_json
 from pipeline.types import AnalysisConfig
 from tests.factories import synthetic_result
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -483,12 +483,6 @@ def test_given_a_good_and_a_broken_clip_when_the_cli_runs_as_a_program_then_json
 
 # --------------------------------------------------------------------------- Ray: a real local cluster
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ray_cluster(ray_pool):
     """A 2-CPU Ray head started as its own process (``ray start --head --block``); SIGTERM stops it and its children."""
@@ -496,11 +490,11 @@ def ray_cluster(ray_pool):
     if not ray_bin.exists():
         pytest.skip("the ray command is not installed")
     temp_dir = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths must fit 107 chars
-    port = _free_port()
+    port = free_port()
     log = temp_dir / "head.log"
     cmd = [str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2", "--num-gpus=0",
-           "--include-dashboard=false", f"--dashboard-port={_free_port()}",
-           f"--dashboard-agent-listen-port={_free_port()}", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
+           "--include-dashboard=false", f"--dashboard-port={free_port()}",
+           f"--dashboard-agent-listen-port={free_port()}", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
     # a throwaway cluster on this machine: no token auth, whatever ~/.ray/auth_token holds (Ray 2.5x turns it on
     # for a head when that file exists, and the driver here must then match)
     auth_before = os.environ.get("RAY_AUTH_MODE")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.servers import stop_process, streamlit_command, wait_for_http
+from tests.servers import free_port, stop_process, streamlit_command, wait_for_http
 
 pytestmark = pytest.mark.browser
 
@@ -67,17 +66,11 @@ def _expected_reps(name: str) -> int:
         return int(next(r for r in csv.DictReader(fh) if r["file"] == name)["reps"])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     data = tmp_path_factory.mktemp("browser-data")  # the app's database, clips and worker (local mode)
-    port = _free_port()
+    port = free_port()
     log = open(ARTIFACTS / "streamlit_server.log", "w")
     proc = subprocess.Popen(
         streamlit_command(port), cwd=REPO, stdout=log, stderr=subprocess.STDOUT,

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import stop_process, streamlit_command, wait_for_http
+from tests.servers import free_port, stop_process, streamlit_command, wait_for_http
 from tests.test_browser import (
-    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _free_port, _metric, _shot,
+    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _metric, _shot,
     _upload, _why_no_browser, _why_no_engine,
 )
 
@@ -53,7 +53,7 @@ NOT_YOURS = "This review belongs to someone who is not one of your clients."
 def provider() -> str:
     """A real OpenID Connect provider on a free port; its base URL."""
     ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
+    port = free_port()
     log_path = ARTIFACTS / "workspace_oidc.log"
     claims = [json.dumps({"sub": sub, **c}) for sub, c in PEOPLE.items()]
     cmd = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"]
@@ -72,7 +72,7 @@ def provider() -> str:
 @pytest.fixture(scope="module")
 def app_url(provider, tmp_path_factory) -> str:
     """``streamlit run app.py`` with sign-in through ``provider``, Cora as the coach, and a fresh data folder."""
-    port = _free_port()
+    port = free_port()
     home = tmp_path_factory.mktemp("workspace-app")
     secrets = home / "secrets.toml"
     secrets.write_text(
