@@ -27,8 +27,8 @@ import pytest
 
 from tests.servers import free_port, stop_process, streamlit_command, wait_for_http
 from tests.test_browser import (
-    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _metric, _shot,
-    _upload, _why_no_browser, _why_no_engine,
+    ARTIFACTS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _metric, _shot, _upload, _why_no_browser,
+    _why_no_engine, browser,  # noqa: F401  (browser: the shared headless Chromium fixture)
 )
 
 pytestmark = [pytest.mark.browser,
@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.browser,
 if _why_no_browser():
     pytest.skip(_why_no_browser(), allow_module_level=True)
 
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PEOPLE = {
@@ -122,14 +122,6 @@ def _alive(pid: int) -> bool:
         return True
     except ProcessLookupError:
         return False
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _person(browser) -> BrowserContext:
