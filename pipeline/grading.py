@@ -98,12 +98,12 @@ def _looks_ballistic(m: RepMetrics) -> bool:
 
 
 def choose_exercise(
-    requested: str, segmentation: RepSegmentation, metrics: Sequence[RepMetrics]
+    requested: str, segmentation: RepSegmentation, metrics: Sequence[RepMetrics], single_leg: bool = False
 ) -> tuple[str, bool]:
     """(exercise_id, assumed). A known id or alias wins; otherwise ("auto" or an
     unknown name) the lift is read from the reps: squat -> "squat", no hinge reps
     -> "unknown", fast swung reps with hands reaching chest height ->
-    kettlebell_swing, a pull from the floor or a deep-knee pull -> the floor-pull
+    kettlebell_swing, one leg swung back -> single_leg_rdl, a pull from the floor or a deep-knee pull -> the floor-pull
     family (conventional deadlift limits, named "Deadlift from the floor" since the
     implement is not read from the video), else dumbbell_rdl.
     """
@@ -114,6 +114,8 @@ def choose_exercise(
         return SQUAT_ID, True
     if segmentation.movement != "hinge" or not metrics:
         return UNKNOWN_ID, True
+    if single_leg:
+        return "single_leg_rdl", True
     full = [m for m in metrics if not m.partial] or list(metrics)
     floor_reps = {r.index for r in segmentation.reps if r.from_floor}
     swung = [m for m in full if m.index not in floor_reps]  # a pull from a dead stop is no swing
@@ -338,7 +340,7 @@ def grade(
     cat = catalogue or load_catalogue()
     calibration = load_calibration() if calibration is None else calibration
     requested = resolve_exercise(exercise or "auto", cat)
-    exercise_id, assumed = choose_exercise(exercise, segmentation, metrics)
+    exercise_id, assumed = choose_exercise(exercise, segmentation, metrics, kinematics.single_leg)
 
     if kinematics.view == "front":  # the view decides first: from the front a hinge can't be told from a squat
         name = requested.name if requested else "Not identified"

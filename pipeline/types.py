@@ -126,6 +126,7 @@ class KinematicSeries:
     head_pitch_deg: np.ndarray | None = None  # ear->nose against the torso's normal: + looking up, - chin tucked
     shoulder_conf: np.ndarray | None = None  # model confidence of the side's shoulder (reps are found on it)
     ear_y_leg: np.ndarray | None = None  # the head's height (ear), same frame as shoulder_y_leg
+    single_leg: bool = False  # one leg swung back through the hinge: knee and ankle follow the standing leg
 
     def __post_init__(self) -> None:
         t = len(self.t_s)

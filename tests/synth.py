@@ -313,3 +313,29 @@ def detections_for(people: list[tuple[np.ndarray, np.ndarray]], *, missing: dict
         out.append(make(np.array(boxes).reshape(-1, 4), np.array(bconf), np.array(xys).reshape(-1, NUM_KEYPOINTS, 2),
                         np.array(kconf).reshape(-1, NUM_KEYPOINTS)))
     return out
+
+
+def with_free_leg(s: Synth, *, swapped: list[int] = (), both_free: list[int] = ()) -> PoseSeries:
+    """``s`` as a single-leg hinge: the far leg swings back in line with the torso.
+
+    ``swapped``: frames where the model names the legs the other way round;
+    ``both_free``: frames where both legs' knee and ankle points sit on the free leg.
+    """
+    b = s.body
+    torso_dir = (b["shoulder"] - b["hip"]) / TORSO
+    lifted = 0.95  # the free foot just clears the floor
+    free = {"knee": b["hip"] - THIGH * torso_dir, "ankle": b["hip"] - lifted * (THIGH + SHANK) * torso_dir}
+    xy = s.pose.xy.copy()
+    near = "left" if s.facing > 0 else "right"
+    far = "right" if near == "left" else "left"
+    ox = 250.0 if s.facing > 0 else IMAGE_W - 250.0
+    for joint, p in free.items():
+        px = np.stack([ox + s.facing * LEG_PX * p[:, 0], GROUND_Y - LEG_PX * p[:, 1]], axis=1)
+        stance = xy[:, KP[f"{near}_{joint}"]].copy()
+        xy[:, KP[f"{far}_{joint}"]] = px
+        for i in swapped:
+            xy[i, KP[f"{near}_{joint}"]], xy[i, KP[f"{far}_{joint}"]] = px[i], stance[i]
+        for i in both_free:
+            xy[i, KP[f"{near}_{joint}"]] = xy[i, KP[f"{far}_{joint}"]] = px[i]
+    from dataclasses import replace
+    return replace(s.pose, xy=xy)

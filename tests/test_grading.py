@@ -535,6 +535,13 @@ def test_choose_exercise_for_a_squat_and_for_nothing():
     assert choose_exercise("auto", empty, []) == ("unknown", True)
 
 
+def test_one_leg_swung_back_is_a_single_leg_rdl_unless_the_user_named_the_lift():
+    """Given reps with one leg swung back, then "auto" names a single-leg RDL; a named lift still wins."""
+    reps = [make_rep(i) for i in range(1, 4)]
+    assert choose_exercise("auto", make_seg(3), reps, single_leg=True) == ("single_leg_rdl", True)
+    assert choose_exercise("kettlebell deadlift", make_seg(3), reps, single_leg=True) == ("kettlebell_deadlift", False)
+
+
 def test_auto_swing_is_graded_as_a_swing_and_says_it_assumed():
     reps = [make_rep(i, **SWING) for i in range(1, 11)]
     card = grade(reps, make_set(10), make_seg(10), make_kin(10, view="angled"), "auto")

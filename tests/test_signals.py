@@ -104,3 +104,39 @@ def test_head_pitch_sign(pitch: float) -> None:
         np.testing.assert_allclose(got, pitch, atol=1e-9)
         kin = kinematics(s.pose)
         assert np.nanmedian(kin.head_pitch_deg) == pytest.approx(pitch, abs=0.5)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_single_leg_hinge_follows_the_standing_leg_whatever_the_model_calls_it(facing: int) -> None:
+    """Given a single-leg hinge whose free leg swings back in line with the torso, with the leg
+    names swapped in some frames and both names on the free leg in two frames at the bottom,
+    when the kinematics are computed, then it is flagged single-leg, the hip angle is the
+    standing leg's where that leg is named (within 0.5 deg) and the planted foot never moves."""
+    s = synth.make_set(1, facing=facing)
+    n = len(s.t)
+    bottom = int(np.argmax(s.angles["hip"]))
+    swapped = list(range(bottom - 6, bottom - 2)) + list(range(bottom + 3, bottom + 6))
+    both_free = [bottom - 1, bottom]
+    kin = kinematics(synth.with_free_leg(s, swapped=swapped, both_free=both_free))
+    assert kin.single_leg
+    named = np.array([i not in both_free and 3 <= i < n - 3 and abs(i - bottom) > 3 for i in range(n)])
+    assert np.max(np.abs(kin.hip_flexion_deg[named] - s.angles["hip"][named])) < 0.5
+    assert np.ptp(kin.ankle_x_leg) < 0.01 and np.ptp(kin.ankle_y_leg) < 0.01
+
+
+def test_a_two_legged_hinge_is_not_single_leg() -> None:
+    """Given a two-legged hinge with noisy points, then it is not flagged single-leg."""
+    s = synth.make_set(3, noise_px=2.0, seed=4)
+    assert not kinematics(s.pose).single_leg
+
+
+def test_walking_is_not_a_single_leg_hinge() -> None:
+    """Given legs that split while the torso stays upright (a stride), then it is not single-leg."""
+    s = synth.make_set(1, pattern=synth.Pattern(hip=(5.0, 8.0), knee=(5.0, 6.0), shin=(2.0, 2.0)))
+    legs_apart = synth.with_free_leg(s)
+    xy = legs_apart.xy.copy()
+    far = "right"
+    xy[:, KP[f"{far}_knee"], 0] -= 0.4 * synth.LEG_PX  # the back leg a stride behind
+    xy[:, KP[f"{far}_ankle"], 0] -= 0.8 * synth.LEG_PX
+    from dataclasses import replace
+    assert not kinematics(replace(legs_apart, xy=xy)).single_leg

@@ -1,0 +1,51 @@
+"""Real devset clips (../shared/fixtures/devset) that pin the single-leg, single-rep and view cases.
+
+Each clip is short; the real model runs on each once per test process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.types import AnalysisResult
+
+DEVSET = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "devset"
+_CACHE: dict[str, AnalysisResult] = {}
+
+
+def _analysed(name: str, estimator) -> AnalysisResult:
+    path = DEVSET / name
+    if not path.is_file():
+        pytest.skip(f"devset clip missing: {path}")
+    if name not in _CACHE:
+        from pipeline.run import analyze
+
+        _CACHE[name] = analyze(path, estimator=estimator)
+    return _CACHE[name]
+
+
+def test_a_single_leg_rdl_is_one_graded_rep_named_as_such(estimator):
+    """Given a 4 s single-leg RDL whose free leg the model names left and right by turns,
+    when analysed, then it is one full rep, graded, and named a single-leg RDL."""
+    r = _analysed("tobefrank_single-leg-rdl_side.mp4", estimator)
+    assert r.rep_count == 1
+    assert r.scorecard.gradable
+    assert r.scorecard.exercise_id == "single_leg_rdl"
+    assert r.scorecard.exercise_name.startswith("Single-leg")
+
+
+def test_a_pull_filmed_from_set_up_to_lockout_is_one_rep(estimator):
+    """Given a barbell pull that starts at the floor and ends at lockout, then it is one graded rep."""
+    r = _analysed("bichraix_bad006_side.mp4", estimator)
+    assert r.rep_count == 1
+    assert r.scorecard.gradable
+
+
+def test_a_front_view_is_refused_with_the_view_and_how_to_film(estimator):
+    """Given an edited front-view clip, then the refusal names the view and says to film from the side."""
+    r = _analysed("bichraix_good005_front-cuts.mp4", estimator)
+    assert not r.scorecard.gradable
+    assert "front" in r.scorecard.reason.lower()
+    assert any("side" in tip.lower() for tip in r.scorecard.refilm_tips)
