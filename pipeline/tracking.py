@@ -23,6 +23,7 @@ MAX_STITCH_GAP_FRAMES = 30
 MAX_STITCH_OVERLAP_FRAMES = 3
 CONTAINED = 0.8
 MIN_PERSON_COVERAGE = 0.1
+SURE_KEYPOINT_CONF = 0.5  # body keypoints seen at least this surely: a person, not a shape the model half-believes
 
 
 @dataclass
@@ -50,6 +51,7 @@ class TrackSummary:
     travel: float  # horizontal range of the box centre in box widths
     fold_activity: float  # spread of the torso's vertical extent, 0..1
     score: float
+    keypoint_conf: float = 1.0  # mean confidence of the body's 12 keypoints (shoulders to ankles)
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
@@ -199,8 +201,11 @@ def summarize(tracks: Sequence[_Track], n_frames: int, image_height: int) -> lis
         travel = float((np.percentile(centres, 95) - np.percentile(centres, 5)) / np.median(widths))
         height_frac = float(np.median(boxes[:, 3] - boxes[:, 1]) / max(image_height, 1))
         fold = _fold_activity(xy, boxes)
-        score = coverage * np.sqrt(height_frac) * (0.05 + fold) / (1.0 + max(0.0, travel - 1.0))
-        out.append(TrackSummary(t.track_id, coverage, height_frac, travel, fold, float(score)))
+        # a tall plate or mirror at the frame's edge can pass for a person with every keypoint a guess
+        seen = float(np.mean(np.asarray(t.conf)[:, KP["left_shoulder"]:])) if len(t.conf) else 0.0
+        score = (coverage * np.sqrt(height_frac) * (0.05 + fold) / (1.0 + max(0.0, travel - 1.0))
+                 * min(1.0, seen / SURE_KEYPOINT_CONF))
+        out.append(TrackSummary(t.track_id, coverage, height_frac, travel, fold, float(score), seen))
     return sorted(out, key=lambda s: -s.score)
 
 

@@ -47,6 +47,21 @@ def test_lifter_chosen_over_a_coach_standing_still() -> None:
     assert _lifter_track(pose, lifter[0])
 
 
+def test_lifter_chosen_over_a_tall_half_believed_shape_at_the_frame_edge() -> None:
+    """Given a 'person' the model half-believes (a plate at the frame's edge: taller than the lifter,
+    jittering as much as a fold, every keypoint at confidence 0.2), then the lifter is chosen."""
+    s, lifter = _lifter()
+    n = len(s.t)
+    rng = np.random.default_rng(3)
+    ghost = synth.standing_person(n, x_px=900.0, facing=-1)
+    xy = ghost[0].copy()
+    xy[..., 1] = 40.0 + (xy[..., 1] - 40.0) * 1.4  # taller than the lifter
+    xy[:, 5:7, 1] += rng.normal(0.0, 100.0, (n, 2))  # shoulders jump about: looks like folding
+    pose, summaries = _select([(xy, np.full_like(ghost[1], 0.2)), lifter])
+    assert _lifter_track(pose, lifter[0])
+    assert min(s.keypoint_conf for s in summaries) == pytest.approx(0.2)
+
+
 def test_track_id_override_picks_the_coach() -> None:
     s, lifter = _lifter()
     coach = synth.standing_person(len(s.t), x_px=800.0, facing=-1)
