@@ -27,6 +27,11 @@ UPPER = (0.5, 0.8)  # thoracic part (the shoulder joint sits near 0.75)
 MAX_DEPTH = 0.8  # furthest a contour point may sit from the line, in hip-ear lengths
 GAP_PX = 3  # background run that ends the silhouette along a ray
 MIN_POINTS = 6  # per half, to fit its line
+# The back of the pelvis sits 0.15-0.25 hip-ear lengths behind the hip joint (every labelled clip
+# whose outline was right); an outline closer than this at the hips has cut into the body
+# (dark clothes on a dark background): the curve it gives is the segmentation's, not the back's.
+MIN_HIP_DEPTH = 0.07
+HIP_SPAN = 0.1  # share of hip -> ear where that depth is read
 RNG_SEED = 20261122
 JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
 
@@ -105,6 +110,13 @@ def dorsal_offsets(fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.nd
     return out
 
 
+def outline_plausible(offsets: np.ndarray) -> bool:
+    """The traced outline leaves room for the pelvis behind the hip joint."""
+    s = np.linspace(0.0, 1.0, len(offsets))
+    near_hip = offsets[(s <= HIP_SPAN) & np.isfinite(offsets)]
+    return bool(near_hip.size and np.median(near_hip) >= MIN_HIP_DEPTH)
+
+
 def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[float, float]]:
     """Angle (deg) between the fitted lumbar and thoracic lines, and each line (a, b)."""
     s = np.linspace(0.0, 1.0, len(offsets))
@@ -145,7 +157,7 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
     fg, origin, scale = _silhouette(image, pts)
     p = {k: (v - origin) * scale for k, v in pts.items()}
     offsets = dorsal_offsets(fg, p["hip"], p["ear"], p["knee"])
-    angle, lower, upper = curve_angle(offsets)
+    angle, lower, upper = curve_angle(offsets) if outline_plausible(offsets) else (float("nan"), (np.nan, np.nan), (np.nan, np.nan))
 
     hip, ear = pts["hip"], pts["ear"]
     length = float(np.linalg.norm(ear - hip))

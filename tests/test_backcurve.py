@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.backcurve import curve_angle, trace_back
+from pipeline.backcurve import curve_angle, outline_plausible, trace_back
 
 W, H = 640, 480
 BODY = (60, 60, 200)  # BGR: a reddish top against the grey background
@@ -86,6 +86,27 @@ def test_curve_angle_of_exact_offsets():
     # then the angle is the difference of the two slopes' angles
     assert angle == pytest.approx(2 * np.degrees(np.arctan(0.2)), abs=1e-6)
     assert lower[1] == pytest.approx(0.2) and upper[1] == pytest.approx(-0.2)
+
+
+def test_an_outline_with_no_room_for_the_pelvis_is_not_plausible():
+    # given offsets 0.2 hip-ear lengths out at the hips, and the same cut to 0.03 there
+    s = np.linspace(0, 1, 41)
+    good = np.where(s <= 0.45, 0.2 + 0.05 * s, 0.22 - 0.2 * (s - 0.45))
+    cut = np.where(s <= 0.1, 0.03, good)
+    # then the first is plausible and the one cut into the body is not
+    assert outline_plausible(good) and not outline_plausible(cut)
+    assert not outline_plausible(np.full(41, np.nan))
+
+
+def test_a_lower_back_lost_in_the_background_gives_no_curve_rather_than_a_false_rounding():
+    # given a lifter whose hips and lower back are the background's colour (dark shorts on a dark wall)
+    img, pts = hinged_lifter(0.0)
+    hip = pts["hip"]
+    cv2.circle(img, tuple((hip + [25.0, -30.0]).astype(int)), 45, (170, 170, 170), -1)
+    # when the back is traced
+    curve = trace_back(img, pts, 0.0)
+    # then no curve is read from it (the check is skipped, not failed)
+    assert np.isnan(curve.back_curve_deg)
 
 
 def test_curve_angle_needs_enough_points():
