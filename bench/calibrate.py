@@ -43,6 +43,10 @@ MIN_POSITIVES, MIN_NEGATIVES = 2, 4
 # Plausible fail levels per row: never fitted outside these (degrees, ratios).
 BOUNDS: dict[str, tuple[float, float]] = {
     "rounded_back.back_curve": (10.0, 35.0),
+    # A neutral spine's thoracic curve (~35 deg over half the chord) bulges ~0.04 over the pelvis-to-neck
+    # chord, shoulder blades and back muscles a few hundredths more (<= 0.08); a flexed spine (~75 deg
+    # over the whole chord) ~0.16: a level below 0.10 would be reading muscle, not rounding.
+    "rounded_back.back_hump": (0.10, 0.25),
     "rounded_back.back_line": (8.0, 25.0),  # below ~8 deg the ear-shoulder-hip bend is head posture and noise
     "squatting.knee": (75.0, 130.0),
     "squatting.shin": (25.0, 45.0),

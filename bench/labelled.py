@@ -26,7 +26,7 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
-BACK_CACHE_VERSION = 12  # bump when the back tracing changes
+BACK_CACHE_VERSION = 13  # bump when the back tracing changes
 POSE_CACHE_VERSION = 9  # bump when decoding, sampling, tracking or the lifter choice change
 
 

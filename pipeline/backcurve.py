@@ -9,11 +9,15 @@ back's side. The contour's lower half (lumbar) and upper half (thoracic) are
 each fitted with a robust line (Theil-Sen); ``back_curve_deg`` is the angle
 between them: about 0 for a flat back, positive when the upper back turns
 down toward the floor (rounding), negative for an arched back.
+``back_hump_ratio`` is the other view of the same shape: traced along the
+hip-to-shoulder line (the head left out), how far the back bulges above the
+straight line from the pelvis to the base of the neck, as a share of that
+line's length: near 0 for a flat back, growing as the back rounds into a hump.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -32,6 +36,9 @@ MIN_POINTS = 6  # per half, to fit its line
 # (dark clothes on a dark background): the curve it gives is the segmentation's, not the back's.
 MIN_HIP_DEPTH = 0.07
 HIP_SPAN = 0.1  # share of hip -> ear where that depth is read
+HUMP_REACH = 1.15  # hip -> shoulder traced this far: the base of the neck lies past the shoulder joint
+HUMP_SPAN = (0.05, 1.1)  # share of hip -> shoulder over which the bulge is measured
+HUMP_END_POINTS = 3  # chord ends: median of this many contour points at each end
 RNG_SEED = 20261122
 JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
 
@@ -45,6 +52,8 @@ class BackCurve:
     lower_xy: np.ndarray  # (2, 2) ends of the fitted lumbar line
     upper_xy: np.ndarray  # (2, 2) ends of the fitted thoracic line
     back_curve_deg: float  # + rounded, - arched, NaN when it could not be traced
+    back_hump_ratio: float = float("nan")  # bulge over the pelvis-to-neck chord / its length
+    hump_xy: np.ndarray = field(default_factory=lambda: np.full((3, 2), np.nan))  # chord ends, highest point
 
 
 def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -85,15 +94,17 @@ def _silhouette(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarr
     return fg, np.array([x0, y0], float), scale
 
 
-def dorsal_offsets(fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.ndarray) -> np.ndarray:
-    """Distance (in hip-ear lengths) from the hip-ear line out to the back's edge, per sample."""
+def dorsal_offsets(fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.ndarray,
+                   reach: float = 1.0) -> np.ndarray:
+    """Distance (in hip-ear lengths) from the hip-ear line out to the back's edge, per sample
+    from the hip to ``reach`` times the way to ``ear`` (any point along the trunk will do)."""
     length = float(np.linalg.norm(ear - hip))
     u = (ear - hip) / length
     n = np.array([-u[1], u[0]])
     if np.dot(knee - hip, n) > 0:  # the back faces away from the thighs
         n = -n
     out = np.full(SAMPLES, np.nan)
-    for k, s in enumerate(np.linspace(0.0, 1.0, SAMPLES)):
+    for k, s in enumerate(np.linspace(0.0, reach, SAMPLES)):
         c = hip + s * (ear - hip)
         last, seen = 0, False
         for step in range(1, int(MAX_DEPTH * length)):
@@ -115,6 +126,27 @@ def outline_plausible(offsets: np.ndarray) -> bool:
     s = np.linspace(0.0, 1.0, len(offsets))
     near_hip = offsets[(s <= HIP_SPAN) & np.isfinite(offsets)]
     return bool(near_hip.size and np.median(near_hip) >= MIN_HIP_DEPTH)
+
+
+def hump_geometry(offsets: np.ndarray, reach: float = HUMP_REACH) -> tuple[float, np.ndarray]:
+    """Largest bulge of the traced back above its pelvis-to-neck chord (in lengths of the line
+    the offsets were traced along), and (chord start, chord end, highest point) as (s, offset)."""
+    nothing = (float("nan"), np.full((3, 2), np.nan))
+    s = np.linspace(0.0, reach, len(offsets))
+    m = (s >= HUMP_SPAN[0]) & (s <= HUMP_SPAN[1]) & np.isfinite(offsets)
+    if m.sum() < 2 * HUMP_END_POINTS + 2:
+        return nothing
+    x, y = s[m], offsets[m]
+    x0, y0 = np.median(x[:HUMP_END_POINTS]), np.median(y[:HUMP_END_POINTS])
+    x1, y1 = np.median(x[-HUMP_END_POINTS:]), np.median(y[-HUMP_END_POINTS:])
+    above = y - (y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+    k = int(np.argmax(above))
+    return float(above[k]), np.array([[x0, y0], [x1, y1], [x[k], y[k]]])
+
+
+def hump_ratio(offsets: np.ndarray, reach: float = HUMP_REACH) -> float:
+    """Largest bulge of the traced back above its pelvis-to-neck chord, in chord-line lengths."""
+    return hump_geometry(offsets, reach)[0]
 
 
 def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[float, float]]:
@@ -157,7 +189,11 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
     fg, origin, scale = _silhouette(image, pts)
     p = {k: (v - origin) * scale for k, v in pts.items()}
     offsets = dorsal_offsets(fg, p["hip"], p["ear"], p["knee"])
-    angle, lower, upper = curve_angle(offsets) if outline_plausible(offsets) else (float("nan"), (np.nan, np.nan), (np.nan, np.nan))
+    plausible = outline_plausible(offsets)
+    angle, lower, upper = curve_angle(offsets) if plausible else (float("nan"), (np.nan, np.nan), (np.nan, np.nan))
+    hump, hump_s = hump_geometry(dorsal_offsets(fg, p["hip"], p["shoulder"], p["knee"], HUMP_REACH))
+    if not plausible:
+        hump, hump_s = float("nan"), np.full((3, 2), np.nan)
 
     hip, ear = pts["hip"], pts["ear"]
     length = float(np.linalg.norm(ear - hip))
@@ -172,19 +208,32 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
         a, b = ab
         return np.array([hip + x * (ear - hip) + (a + b * x) * length * n for x in (lo, hi)])
 
+    shoulder = pts["shoulder"]
+    trunk = float(np.linalg.norm(shoulder - hip))
+    u_sh = (shoulder - hip) / trunk
+    n_sh = np.array([-u_sh[1], u_sh[0]])
+    if np.dot(pts["knee"] - hip, n_sh) > 0:
+        n_sh = -n_sh
+    hump_xy = np.array([hip + a * (shoulder - hip) + b * trunk * n_sh for a, b in hump_s])
+
     return BackCurve(
         t_s=float(t_s),
         contour_xy=contour,
         lower_xy=line_ends(lower, *LOWER) if np.isfinite(angle) else nan_line,
         upper_xy=line_ends(upper, *UPPER) if np.isfinite(angle) else nan_line,
         back_curve_deg=angle,
+        back_hump_ratio=hump,
+        hump_xy=hump_xy,
     )
 
 
 def median_curve(curves: list[BackCurve]) -> BackCurve:
-    """The curve whose angle is the median of those traced (the middle one when none was)."""
+    """The curve whose angle is the median of those traced (the middle one when none was),
+    carrying the median hump of the traced frames."""
     finite = [c for c in curves if np.isfinite(c.back_curve_deg)]
+    humps = [c.back_hump_ratio for c in curves if np.isfinite(c.back_hump_ratio)]
+    hump = float(np.median(humps)) if humps else float("nan")
     if not finite:
-        return curves[len(curves) // 2]
+        return replace(curves[len(curves) // 2], back_hump_ratio=hump)
     ordered = sorted(finite, key=lambda c: c.back_curve_deg)
-    return ordered[(len(ordered) - 1) // 2]
+    return replace(ordered[(len(ordered) - 1) // 2], back_hump_ratio=hump)

@@ -159,13 +159,17 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
 
 
 def all_rep_metrics(
-    kin: KinematicSeries, reps: Sequence[Rep], back_curve_deg: Sequence[float | None] | None = None
+    kin: KinematicSeries, reps: Sequence[Rep], back_curve_deg: Sequence[float | None] | None = None,
+    back_hump_ratio: Sequence[float | None] | None = None,
 ) -> tuple[RepMetrics, ...]:
-    """Every rep's measures; ``back_curve_deg`` (one per rep, from the silhouette) when traced."""
+    """Every rep's measures; the silhouette's ``back_curve_deg`` and ``back_hump_ratio``
+    (one per rep) when the back was traced."""
     stand = standing_torso_length(kin)
     out = tuple(rep_metrics(kin, r, stand) for r in reps)
     if back_curve_deg is not None:
         out = tuple(replace(m, back_curve_deg=_nan(b)) for m, b in zip(out, back_curve_deg))
+    if back_hump_ratio is not None:
+        out = tuple(replace(m, back_hump_ratio=_nan(b)) for m, b in zip(out, back_hump_ratio))
     return out
 
 

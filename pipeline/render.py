@@ -256,7 +256,8 @@ BACK_MATCH_S = 0.15  # a traced back is drawn on frames this close to its moment
 
 
 def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.ndarray:
-    """The dorsal contour and its lumbar and thoracic lines, with the angle between them."""
+    """The dorsal contour, its lumbar and thoracic lines with the angle between them, and the
+    pelvis-to-neck line with the back's highest bulge above it."""
     out = np.ascontiguousarray(image)
     s = _scale(out)
     th = max(1, int(round(2 * s)))
@@ -270,6 +271,14 @@ def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.n
             cv2.line(out, tuple(a), tuple(b), (255, 255, 255), max(1, th - 1), cv2.LINE_AA)
         anchor = curve.upper_xy[1] * scale_xy
         _label(out, f"back curve {curve.back_curve_deg:.0f}°", (int(anchor[0]), int(anchor[1] - 10 * s)), BACK, s)
+    hump = curve.hump_xy * scale_xy
+    if np.isfinite(curve.back_hump_ratio) and np.isfinite(hump).all():
+        start, end, top = hump.round().astype(int)
+        cv2.line(out, tuple(start), tuple(end), (255, 255, 255), max(1, th - 1), cv2.LINE_AA)  # pelvis to neck
+        t = np.clip(np.dot(top - start, end - start) / max(float(np.dot(end - start, end - start)), 1e-9), 0, 1)
+        foot = np.round(start + t * (end - start)).astype(int)
+        cv2.line(out, tuple(foot), tuple(top), BACK, th, cv2.LINE_AA)  # the bulge above that line
+        _label(out, f"hump {100 * curve.back_hump_ratio:.0f}%", (int(top[0]), int(top[1] - 24 * s)), BACK, s)
     return out
 
 

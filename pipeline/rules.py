@@ -123,6 +123,9 @@ RULES: tuple[Rule, ...] = (
     # (pipeline.backcurve). Levels fitted on labelled clips (pipeline/calibration.toml).
     Rule("rounded_back.back_curve", "rounded_back", "upper back curling over the lower back",
          "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom", side_only=True),
+    # The same outline along hip -> shoulder: how far it bulges over the pelvis-to-neck chord.
+    Rule("rounded_back.back_hump", "rounded_back", "hump of the back over a straight line",
+         "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom", margin_abs=0.01, side_only=True),
     Rule("rounded_back.back_line", "rounded_back", "back bend (ear-shoulder-hip)",
          "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
          margin_k=1.0, side_only=True),

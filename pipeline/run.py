@@ -88,7 +88,8 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
     def trace(i: int, crop: np.ndarray, pts: dict[str, np.ndarray], origin: np.ndarray, scale: np.ndarray) -> BackCurve:
         curve = trace_back(crop, pts, float(kin.t_s[i]))
         return replace(curve, contour_xy=(curve.contour_xy + origin) / scale,
-                       lower_xy=(curve.lower_xy + origin) / scale, upper_xy=(curve.upper_xy + origin) / scale)
+                       lower_xy=(curve.lower_xy + origin) / scale, upper_xy=(curve.upper_xy + origin) / scale,
+                       hump_xy=(curve.hump_xy + origin) / scale)
 
     # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
@@ -174,7 +175,8 @@ def _assess_shot(
         )
     seg = segment_reps(kin)
     backs = back_reader(pose, kin, seg.reps) if back_reader is not None and kin.view == "side" else ()
-    metrics = all_rep_metrics(kin, seg.reps, [b.back_curve_deg for b in backs] if backs else None)
+    metrics = all_rep_metrics(kin, seg.reps, [b.back_curve_deg for b in backs] if backs else None,
+                              [b.back_hump_ratio for b in backs] if backs else None)
     set_m = set_metrics(metrics)
     scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration)
     return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)

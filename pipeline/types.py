@@ -225,6 +225,7 @@ class RepMetrics:
     bottom_s: float
     lockout_s: float
     back_curve_deg: float | None = None  # silhouette's lumbar vs thoracic line at the bottom: + rounded
+    back_hump_ratio: float | None = None  # silhouette's bulge over the pelvis-to-neck chord / chord length
 
 
 @dataclass(frozen=True)

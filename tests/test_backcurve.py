@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.backcurve import curve_angle, outline_plausible, trace_back
+from pipeline.backcurve import curve_angle, hump_geometry, outline_plausible, trace_back
 
 W, H = 640, 480
 BODY = (60, 60, 200)  # BGR: a reddish top against the grey background
@@ -86,6 +86,30 @@ def test_curve_angle_of_exact_offsets():
     # then the angle is the difference of the two slopes' angles
     assert angle == pytest.approx(2 * np.degrees(np.arctan(0.2)), abs=1e-6)
     assert lower[1] == pytest.approx(0.2) and upper[1] == pytest.approx(-0.2)
+
+
+@pytest.mark.parametrize("round_deg", [0.0, 25.0, 40.0])
+def test_the_hump_is_the_bend_s_sagitta_over_the_pelvis_to_neck_chord(round_deg):
+    # given a back of two equal straight halves meeting at round_deg
+    img, pts = hinged_lifter(round_deg)
+    # when the back is traced
+    curve = trace_back(img, pts, 0.0)
+    # then the bulge over the chord, as a share of it, is half the tangent of half the bend (within 0.02)
+    assert curve.back_hump_ratio == pytest.approx(0.5 * np.tan(np.radians(round_deg) / 2), abs=0.02)
+    start, end, top = curve.hump_xy
+    assert np.all(np.isfinite(curve.hump_xy)) and start[0] < top[0] < end[0]
+
+
+def test_hump_geometry_of_exact_offsets():
+    # given a straight back line (offsets falling linearly) with a tent 0.1 high at s = 0.6
+    s = np.linspace(0.0, 1.15, 41)
+    base = 0.25 - 0.1 * s
+    offsets = base + np.clip(0.1 - np.abs(s - 0.6) * 0.4, 0.0, None)
+    ratio, geo = hump_geometry(offsets)
+    # then the hump is the tent's height, found at its peak
+    assert ratio == pytest.approx(0.1, abs=0.01)
+    assert geo[2][0] == pytest.approx(0.6, abs=0.03)
+    assert np.isnan(hump_geometry(np.full(41, np.nan))[0])
 
 
 def test_an_outline_with_no_room_for_the_pelvis_is_not_plausible():
