@@ -49,6 +49,7 @@ MEASURES: tuple[tuple[str, str, str], ...] = (
     ("shin_angle_bottom_deg", "Shin angle at the bottom", "deg"),
     ("back_line_deviation_deg", "Head-shoulder-hip bend at the bottom", "deg"),
     ("back_curve_deg", "Back curve, silhouette", "deg"),
+    ("back_hump_ratio", "Back hump over the pelvis-neck line", ""),
     ("lockout_hip_flexion_deg", "Hips short of lockout", "deg"),
     ("hinge_ratio", "Hinge ratio (1 = all hip)", ""),
     ("descent_s", "Way down", "s"),

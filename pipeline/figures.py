@@ -47,6 +47,7 @@ BAR_MEASURES: dict[str, str] = {
     "hinge_ratio": "Hinge ratio (1 = all hip)",
     "back_line_deviation_deg": "Head-shoulder-hip bend (°)",
     "back_curve_deg": "Back curve, silhouette (°)",
+    "back_hump_ratio": "Back hump over the pelvis-neck line (share)",
     "lockout_hip_flexion_deg": "Hips short of lockout (°)",
     "rep_duration_s": "Rep duration (s)",
     "peak_hip_extension_speed_deg_s": "Peak hip extension speed (°/s)",
@@ -228,10 +229,14 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("knee_flexion_bottom_deg", "Knee at bottom (°)"),
     ("hinge_ratio", "Hinge ratio"),
     ("back_curve_deg", "Back curve (°)"),
+    ("back_hump_ratio", "Back hump (%)"),
     ("back_line_deviation_deg", "Head-back line (°)"),
     ("lockout_hip_flexion_deg", "Lockout gap (°)"),
     ("rep_duration_s", "Duration (s)"),
 )
+
+
+_TABLE_PERCENT = frozenset({"back_hump_ratio"})  # ratios the table shows as percentages
 
 
 def _round(v: object) -> object:
@@ -262,7 +267,10 @@ def rep_rows(result: AnalysisResult) -> list[dict[str, object]]:
             "Watch": _labels(rg, "warn") if rg else "",
         }
         for field, label in TABLE_COLUMNS:
-            row[label] = _round(getattr(m, field))
+            value = getattr(m, field)
+            if field in _TABLE_PERCENT and isinstance(value, float):
+                value = 100.0 * value
+            row[label] = _round(value)
         rows.append(row)
     return rows
 

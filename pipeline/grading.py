@@ -176,7 +176,19 @@ def _trusted(seg: RepSegmentation, metrics: Sequence[RepMetrics]) -> tuple[str, 
 HEAD_MIN_IN_FRAME = 0.6
 
 
-def _caution(kin: KinematicSeries) -> str:
+def _outline_unread(metrics: Sequence[RepMetrics]) -> str:
+    """A note naming the full reps whose back outline gave no reading, or ""."""
+    full = [m for m in metrics if not m.partial] or list(metrics)
+    unread = [m.index for m in full if m.back_curve_deg is None and m.back_hump_ratio is None]
+    if not unread:
+        return ""
+    which = "any rep" if len(unread) == len(full) else "rep" + ("s " if len(unread) > 1 else " ") + ", ".join(map(str, unread))
+    return (f"The back's outline couldn't be told from the background on {which}, so the rounded-back "
+            "check there rests on the head-shoulder-hip line alone, which misses most rounding. Film against "
+            "a plain background in clothes that stand out from it.")
+
+
+def _caution(kin: KinematicSeries, metrics: Sequence[RepMetrics] = (), back_traced: bool = False) -> str:
     notes = []
     if kin.view == "angled":
         notes.append("Filmed at an angle, so the joint angles are approximate; "
@@ -187,7 +199,9 @@ def _caution(kin: KinematicSeries) -> str:
     if kin.head_in_frame_fraction < HEAD_MIN_IN_FRAME:
         notes.append(f"The head is in frame for only {kin.head_in_frame_fraction:.0%} of the clip, so the head "
                      "and back-line checks use only the moments it is seen (and are skipped where it never is).")
-    return " ".join(notes)
+    if back_traced and kin.view == "side":
+        notes.append(_outline_unread(metrics))
+    return " ".join(n for n in notes if n)
 
 
 # ------------------------------------------------------------------ grading
@@ -335,8 +349,10 @@ def grade(
     exercise: str = "auto",
     catalogue: Catalogue | None = None,
     calibration: Calibration | None = None,
+    back_traced: bool = False,
 ) -> Scorecard:
-    """The scorecard for one analysed set; see the module docstring."""
+    """The scorecard for one analysed set; see the module docstring. ``back_traced``: the
+    back's outline was traced on the video (a rep without a reading then gets a note)."""
     cat = catalogue or load_catalogue()
     calibration = load_calibration() if calibration is None else calibration
     requested = resolve_exercise(exercise or "auto", cat)
@@ -445,6 +461,6 @@ def grade(
         suggestions=suggestion,
         refilm_tips=REFILM_TIPS if kinematics.view != "side" else (),
         trusted=_trusted(segmentation, metrics),
-        caution=_caution(kinematics),
+        caution=_caution(kinematics, metrics, back_traced),
         check_notes=check_notes(rep_grades, set_criteria, calibration),
     )

@@ -178,7 +178,7 @@ def _assess_shot(
     metrics = all_rep_metrics(kin, seg.reps, [b.back_curve_deg for b in backs] if backs else None,
                               [b.back_hump_ratio for b in backs] if backs else None)
     set_m = set_metrics(metrics)
-    scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration)
+    scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration, back_traced=bool(backs))
     return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)
 
 

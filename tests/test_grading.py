@@ -448,6 +448,22 @@ def test_lying_exercise_is_not_graded_from_video():
     assert not card.gradable and "glute bridge" in card.reason.lower()
 
 
+def test_reps_whose_back_outline_gave_no_reading_are_named_in_the_caution():
+    """Given a side-view set whose back was traced, with no outline reading on reps 2 and 3,
+    then the caution names those reps and how to film; with readings everywhere, or when the
+    back was not traced at all, there is no such note."""
+    read = dict(back_curve_deg=5.0, back_hump_ratio=0.04)
+    reps = [make_rep(i, **(read if i not in (2, 3) else {})) for i in range(1, 5)]
+    card = grade(reps, make_set(4), make_seg(4), make_kin(4), "kettlebell deadlift", back_traced=True)
+    assert "reps 2, 3" in card.caution and "plain background" in card.caution
+    all_read = [make_rep(i, **read) for i in range(1, 5)]
+    assert grade(all_read, make_set(4), make_seg(4), make_kin(4), "kettlebell deadlift", back_traced=True).caution == ""
+    assert grade(reps, make_set(4), make_seg(4), make_kin(4), "kettlebell deadlift").caution == ""
+    none_read = [make_rep(i) for i in range(1, 5)]
+    card = grade(none_read, make_set(4), make_seg(4), make_kin(4), "kettlebell deadlift", back_traced=True)
+    assert "on any rep" in card.caution
+
+
 def test_angled_view_is_graded_with_caution():
     card = grade_reps([make_rep(i) for i in range(1, 6)], view="angled")
     assert card.gradable and card.overall_grade == "A"
