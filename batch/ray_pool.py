@@ -129,6 +129,52 @@ class ClipActor:
             return analyze_clip(job, self._config, self._estimator, read_from=local)
 
 
+class ResultActor:
+    """Holds one loaded model; analyses one clip at a time into an ``AnalysisResult`` (for the app's
+    job worker, which saves it) and says how far it has got. Run with ``max_concurrency=2`` so
+    ``progress`` answers while ``analyze`` works."""
+
+    def __init__(self, config: AnalysisConfig) -> None:
+        self._estimator = None
+        self._error = ""
+        self._progress: tuple[str, float] = ("", 0.0)
+        try:
+            self._estimator = load_estimator(config)
+        except InputError as exc:
+            self._error = exc.message
+
+    def ready(self) -> str:
+        """Empty when the model is loaded, else why it could not be."""
+        return self._error
+
+    def describe(self) -> str:
+        e = self._estimator
+        return f"{e.device} ({e.backend})" if e is not None else "no model"
+
+    def progress(self) -> tuple[str, float]:
+        """The running analysis's stage and share done."""
+        return self._progress
+
+    def analyze(self, name: str, data: bytes, config: AnalysisConfig):
+        """(result, "") or (None, the plain reason the clip can't be analysed)."""
+        from dataclasses import replace
+
+        from pipeline.run import analyze
+
+        def seen(p) -> None:
+            self._progress = (p.stage, p.fraction)
+
+        self._progress = ("probe", 0.0)
+        with tempfile.TemporaryDirectory(prefix="hinge-job-") as tmp:
+            local = Path(tmp) / Path(name).name
+            local.write_bytes(data)
+            try:
+                result = analyze(local, config, on_progress=seen, estimator=self._estimator)
+            except InputError as exc:
+                return None, exc.message
+        return replace(result, video=replace(result.video, path=name)), ""
+
+
 def _dispatch(actor, job: ClipJob):
     """Send one clip to a free actor (its bytes read only now, so the driver holds few at once)."""
     try:

@@ -6,11 +6,13 @@ import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.run import Progress, analyze
-from pipeline.types import AnalysisConfig
+from pipeline.types import AnalysisConfig, AnalysisResult
 from jobs import queue
 from jobs.queue import ClaimedJob
 from store.blobs import BlobNotFound, BlobStore
@@ -83,9 +85,15 @@ class _Heartbeat:
         self.thread.join()
 
 
+Analyzer = Callable[[Path, AnalysisConfig, Callable[[Progress], None]], AnalysisResult]
+
+
 def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: Any,
-            config: AnalysisConfig = AnalysisConfig(), *, heartbeat_s: float = HEARTBEAT_S) -> str:
-    """Analyse one claimed job; returns its final status ("done", "failed", or "lost" when taken away)."""
+            config: AnalysisConfig = AnalysisConfig(), *, heartbeat_s: float = HEARTBEAT_S,
+            analyzer: Analyzer | None = None) -> str:
+    """Analyse one claimed job; returns its final status ("done", "failed", or "lost" when taken away).
+
+    The analysis runs here with ``estimator``, or wherever ``analyzer`` runs it (a Ray actor)."""
     last_write = [0.0]
 
     def on_progress(p: Progress) -> None:
@@ -98,7 +106,10 @@ def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: Any,
     config = dataclasses.replace(config, exercise=job.exercise or config.exercise)
     try:
         with _Heartbeat(db, job, heartbeat_s), blobs.local_path(job.blob_key) as path:
-            result = analyze(path, config, on_progress=on_progress, estimator=estimator)
+            if analyzer is not None:
+                result = analyzer(path, config, on_progress)
+            else:
+                result = analyze(path, config, on_progress=on_progress, estimator=estimator)
     except JobLost:
         return "lost"
     except BlobNotFound:

@@ -1,12 +1,14 @@
 """The analysis worker: a process of its own that takes queued jobs from the database and runs them.
 
-    python -m jobs.worker --database-url URL [--data-dir DIR] [--exit-when-idle]
+    python -m jobs.worker --database-url URL [--data-dir DIR] [--exit-when-idle] [--ray ADDRESS]
 
 On start it recovers jobs a dead worker left running (no heartbeat for
 ``--stale-after-s``): queued again, or failed after ``--max-attempts`` runs.
 The pose model is loaded once, on the first job that needs it. SIGTERM puts
 the job in hand back in the queue and exits. With ``--lock-file`` it refuses
 to start while another worker holds that lock (one worker per data folder).
+With ``--ray`` the analyses run on a Ray cluster's model-holding actors, as
+many at once as it has actors (``jobs.remote``); the queue stays here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -47,16 +50,55 @@ def run_pending_once(db: Database, blobs: BlobStore, estimator: Any = None, *,
     return out
 
 
+def run_pending_on(db: Database, blobs: BlobStore, analyzer: Any, *,
+                   config: AnalysisConfig = AnalysisConfig(), worker: str | None = None,
+                   heartbeat_s: float = HEARTBEAT_S) -> dict[int, str]:
+    """Run every job queued now through ``analyzer`` (a ``jobs.remote.RayAnalyzer``), as many at
+    once as it has slots; returns {job id: final status}."""
+    token = worker or queue.worker_token()
+
+    def drain() -> dict[int, str]:
+        out: dict[int, str] = {}
+        while (job := queue.claim_next(db, token)) is not None:
+            out[job.job_id] = run_job(db, blobs, job, None, config, heartbeat_s=heartbeat_s,
+                                      analyzer=analyzer.analyze)
+        return out
+
+    with ThreadPoolExecutor(max_workers=max(1, analyzer.slots), thread_name_prefix="ray-job") as pool:
+        done = [f.result() for f in [pool.submit(drain) for _ in range(max(1, analyzer.slots))]]
+    return {k: v for part in done for k, v in part.items()}
+
+
 def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisConfig(), poll_s: float = POLL_S,
           stale_after_s: float = queue.STALE_AFTER_S, max_attempts: int = queue.MAX_ATTEMPTS,
           heartbeat_s: float = HEARTBEAT_S, exit_when_idle: bool = False,
-          should_stop: Callable[[], bool] = lambda: False, preload: bool = False) -> None:
+          should_stop: Callable[[], bool] = lambda: False, preload: bool = False,
+          ray_address: str | None = None, ray_workers: int | None = None) -> None:
     """Recover stale jobs, then run queued jobs until ``should_stop()`` (checked between jobs) or, with
     ``exit_when_idle``, until none are left. ``preload`` loads and warms the model on a background
-    thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits)."""
+    thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits).
+    ``ray_address``: run the analyses on that Ray cluster (``auto``: the local one) instead."""
+    if ray_address:
+        from jobs.remote import RayAnalyzer
+
+        with RayAnalyzer(ray_address, config, ray_workers) as analyzer:
+            log.info("analyses run on Ray at %s: %d actors (%s)", ray_address, analyzer.slots,
+                     ", ".join(analyzer.devices))
+            _serve_loop(db, blobs, lambda token: run_pending_on(db, blobs, analyzer, config=config, worker=token,
+                                                                heartbeat_s=heartbeat_s),
+                        poll_s, stale_after_s, max_attempts, exit_when_idle, should_stop)
+        return
     estimator = LazyEstimator(config)
     if preload:
         threading.Thread(target=_warm, args=(estimator,), name="model-preload", daemon=True).start()
+    _serve_loop(db, blobs, lambda token: run_pending_once(db, blobs, estimator, config=config, worker=token,
+                                                          heartbeat_s=heartbeat_s),
+                poll_s, stale_after_s, max_attempts, exit_when_idle, should_stop)
+
+
+def _serve_loop(db: Database, blobs: BlobStore, run_pending: Callable[[str], dict[int, str]], poll_s: float,
+                stale_after_s: float, max_attempts: int, exit_when_idle: bool,
+                should_stop: Callable[[], bool]) -> None:
     token = queue.worker_token()
     log.info("worker %s on %s", token, db.url.split("@")[-1])
     last_recovery = 0.0
@@ -66,7 +108,7 @@ def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisCo
                                                       max_attempts=max_attempts).items():
                 log.warning("job %s had no heartbeat for %.0f s: %s", job_id, stale_after_s, status)
             last_recovery = time.monotonic()
-        ran = run_pending_once(db, blobs, estimator, config=config, worker=token, heartbeat_s=heartbeat_s)
+        ran = run_pending(token)
         for job_id, status in ran.items():
             log.info("job %s %s", job_id, status)
         if should_stop() or (not ran and exit_when_idle):
@@ -120,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="stop (between jobs) once the process that started this one has gone")
     p.add_argument("--no-preload", action="store_true",
                    help="load the model only when a job needs it (default: load and warm it at start)")
+    p.add_argument("--ray", default=os.environ.get("HINGE_REVIEW_RAY_ADDRESS") or None, metavar="ADDRESS",
+                   help="run the analyses on this Ray cluster (auto: the local one); default HINGE_REVIEW_RAY_ADDRESS")
+    p.add_argument("--ray-workers", type=int, default=None, help="model-holding actors on the cluster "
+                   "(default: one per GPU, else one per 2 CPUs)")
     p.add_argument("--device", default="auto")
     p.add_argument("--model", default=None)
     args = p.parse_args(argv)
@@ -140,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(db, blobs, config=AnalysisConfig(device=args.device, model=args.model), poll_s=args.poll_s,
               stale_after_s=args.stale_after_s, max_attempts=args.max_attempts, heartbeat_s=args.heartbeat_s,
               exit_when_idle=args.exit_when_idle, should_stop=orphaned,
-              preload=not (args.no_preload or args.exit_when_idle))
+              preload=not (args.no_preload or args.exit_when_idle), ray_address=args.ray,
+              ray_workers=args.ray_workers)
     except KeyboardInterrupt:
         return 130
     finally:

@@ -34,7 +34,7 @@ from pipeline.video import VideoLimits, iter_frames_at, probe
 
 # Share of the total time each stage usually takes (pose dominates).
 _STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.05}
-_LABELS = {
+STAGE_LABELS = {
     "probe": "Reading the video",
     "model": "Loading the pose model",
     "pose": "Finding the lifter and tracking joints",
@@ -203,7 +203,7 @@ class _Reporter:
         fraction = min(1.0, self.done_share + share * within) if stage != "done" else 1.0
         elapsed = time.perf_counter() - self.started
         eta = elapsed * (1 - fraction) / fraction if fraction > 0.05 and stage == "pose" else None
-        self.callback(Progress(stage, _LABELS.get(stage, stage), fraction, eta))
+        self.callback(Progress(stage, STAGE_LABELS.get(stage, stage), fraction, eta))
 
     def finish(self, stage: str) -> None:
         self.done_share += _STAGE_SHARE.get(stage, 0.0)

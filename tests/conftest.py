@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import db, db_url, moto_endpoint, postgres_server  # noqa: F401  (PostgreSQL, S3 fixtures)
+from tests.servers import db, db_url, moto_endpoint, postgres_server, ray_cluster  # noqa: F401  (PostgreSQL, S3, Ray)
 
 CLIPS_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "clips"
 

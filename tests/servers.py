@@ -14,6 +14,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -194,3 +195,44 @@ def moto_endpoint() -> Iterator[str]:
     finally:
         stop_process(proc, 10.0)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A 2-CPU Ray head started as its own process (``ray start --head --block``); SIGTERM stops it and its children.
+    Shared by the batch and job-worker tests (skipped on an install without Ray)."""
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'hinge-review[ray]')")
+    ray_bin = Path(sys.executable).with_name("ray")
+    if not ray_bin.exists():
+        pytest.skip("the ray command is not installed")
+    temp_dir = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths must fit 107 chars
+    port = free_port()
+    log = temp_dir / "head.log"
+    cmd = [str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2", "--num-gpus=0",
+           "--include-dashboard=false", f"--dashboard-port={free_port()}",
+           f"--dashboard-agent-listen-port={free_port()}", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
+    # a throwaway cluster on this machine: no token auth, whatever ~/.ray/auth_token holds (Ray 2.5x turns it on
+    # for a head when that file exists, and the driver here must then match)
+    auth_before = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
+    with open(log, "w") as fh:
+        head = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, cwd=temp_dir)
+    try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            if head.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"ray start did not come up:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}"
+    finally:
+        head.send_signal(signal.SIGTERM)
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)  # the group this fixture started, nothing else
+            head.wait(timeout=30)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        if auth_before is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = auth_before

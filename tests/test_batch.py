@@ -15,10 +15,8 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -37,7 +35,6 @@ from pipeline.errors import InputError
 from pipeline.result_doc import result_json
 from pipeline.types import AnalysisConfig
 from tests.factories import synthetic_result
-from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -482,45 +479,6 @@ def test_given_a_good_and_a_broken_clip_when_the_cli_runs_as_a_program_then_json
 
 
 # --------------------------------------------------------------------------- Ray: a real local cluster
-
-@pytest.fixture(scope="module")
-def ray_cluster(ray_pool):
-    """A 2-CPU Ray head started as its own process (``ray start --head --block``); SIGTERM stops it and its children."""
-    ray_bin = Path(sys.executable).with_name("ray")
-    if not ray_bin.exists():
-        pytest.skip("the ray command is not installed")
-    temp_dir = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths must fit 107 chars
-    port = free_port()
-    log = temp_dir / "head.log"
-    cmd = [str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2", "--num-gpus=0",
-           "--include-dashboard=false", f"--dashboard-port={free_port()}",
-           f"--dashboard-agent-listen-port={free_port()}", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
-    # a throwaway cluster on this machine: no token auth, whatever ~/.ray/auth_token holds (Ray 2.5x turns it on
-    # for a head when that file exists, and the driver here must then match)
-    auth_before = os.environ.get("RAY_AUTH_MODE")
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    with open(log, "w") as fh:
-        head = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, cwd=temp_dir)
-    try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in log.read_text():
-            if head.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"ray start did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}"
-    finally:
-        head.send_signal(signal.SIGTERM)
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)  # the group this fixture started, nothing else
-            head.wait(timeout=30)
-        shutil.rmtree(temp_dir, ignore_errors=True)
-        if auth_before is None:
-            os.environ.pop("RAY_AUTH_MODE", None)
-        else:
-            os.environ["RAY_AUTH_MODE"] = auth_before
-
 
 def assert_same_analysis(a: dict, b: dict) -> None:
     """Same reps, grades and per-rep metrics (to the JSON's rounding); timings may differ."""

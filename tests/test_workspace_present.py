@@ -41,7 +41,13 @@ def test_secrets_win_over_the_environment_and_name_the_coaches():
                "database": {"url": "postgresql+psycopg://db"}, "storage": {"bucket": "clips"}}
     s = read_settings(secrets, {"HINGE_REVIEW_COACH_EMAILS": "someone@else.com", "HINGE_REVIEW_WORKER": "off"})
     assert s.sign_in and s.coach_emails == {"cora@example.com"} and s.database_url == "postgresql+psycopg://db"
-    assert s.storage == (("bucket", "clips"),) and not s.start_worker
+    assert s.storage == (("bucket", "clips"),) and not s.start_worker and s.ray_address is None
+
+
+def test_the_ray_cluster_for_the_analyses_comes_from_the_secrets_or_the_environment():
+    assert read_settings({"hinge_review": {"ray_address": "ray://head:10001"}},
+                         {"HINGE_REVIEW_RAY_ADDRESS": "auto"}).ray_address == "ray://head:10001"
+    assert read_settings({}, {"HINGE_REVIEW_RAY_ADDRESS": " auto "}).ray_address == "auto"
 
 
 def test_coach_emails_and_the_worker_switch_can_come_from_the_environment():

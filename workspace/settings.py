@@ -6,6 +6,7 @@ one the app runs for one local user. Coaches are named by e-mail:
     [hinge_review]
     coach_emails = ["coach@example.com"]      # or HINGE_REVIEW_COACH_EMAILS="a@x.com, b@y.com"
     start_worker = true                       # or HINGE_REVIEW_WORKER=off (a worker runs elsewhere)
+    ray_address = "ray://head:10001"          # or HINGE_REVIEW_RAY_ADDRESS: analyses run on that Ray cluster
 
 Everyone else who signs in is a client. The database URL comes from
 ``[database] url`` or ``HINGE_REVIEW_DATABASE_URL``; a bucket from ``[storage]``
@@ -20,6 +21,7 @@ from typing import Any
 
 COACH_EMAILS_ENV = "HINGE_REVIEW_COACH_EMAILS"
 WORKER_ENV = "HINGE_REVIEW_WORKER"
+RAY_ENV = "HINGE_REVIEW_RAY_ADDRESS"
 SECTION = "hinge_review"
 _OFF = {"0", "off", "false", "no"}
 
@@ -31,6 +33,7 @@ class WorkspaceSettings:
     database_url: str | None  # None: the store's default (environment, else SQLite in the data folder)
     storage: tuple[tuple[str, str], ...]  # bucket settings from [storage] (empty: the environment or a folder)
     start_worker: bool  # start the analysis worker from the app
+    ray_address: str | None = None  # the worker runs the analyses on this Ray cluster (None: in its own process)
 
 
 def _emails(value: Any) -> frozenset[str]:
@@ -50,6 +53,7 @@ def read_settings(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Wor
         database_url=(secrets.get("database") or {}).get("url") or None,
         storage=tuple(sorted((str(k), str(v)) for k, v in storage.items())),
         start_worker=str(worker).strip().lower() not in _OFF,
+        ray_address=str(own.get("ray_address") or environ.get(RAY_ENV, "")).strip() or None,
     )
 
 

@@ -65,19 +65,20 @@ def _blob_store(data: str, storage: tuple[tuple[str, str], ...]) -> store.BlobSt
 
 
 @st.cache_resource(show_spinner=False)
-def _worker(url: str, data: str, storage: tuple[tuple[str, str], ...]):
+def _worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray_address: str | None = None):
     from jobs import ensure_worker
 
-    return ensure_worker(url, data_dir=data, blob_settings=dict(storage) or None)
+    return ensure_worker(url, data_dir=data, blob_settings=dict(storage) or None,
+                         extra_args=("--ray", ray_address) if ray_address else ())
 
 
-def _start_worker(url: str, data: str, storage: tuple[tuple[str, str], ...]) -> None:
+def _start_worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray_address: str | None = None) -> None:
     """Make sure this data folder's worker runs (started once per server; again if it died)."""
     try:
-        handle = _worker(url, data, storage)
+        handle = _worker(url, data, storage, ray_address)
         if not handle.alive():
             _worker.clear()
-            _worker(url, data, storage)
+            _worker(url, data, storage, ray_address)
     except Exception:  # the page still works; uploads wait in the queue
         log.exception("the analysis worker could not be started")
 
@@ -104,7 +105,7 @@ def workspace() -> Workspace | None:
     url = store_settings.database_url(s.database_url, data)
     db, blobs = _database(url), _blob_store(data, s.storage)
     if s.start_worker:
-        _start_worker(url, data, s.storage)
+        _start_worker(url, data, s.storage, s.ray_address)
     if not s.sign_in:
         return Workspace(db, blobs, s, store.local_user(db))
     if not st.user.is_logged_in:
