@@ -232,6 +232,7 @@ class PoseEstimator:
         if not len(images):
             return []
         out: list[Detections] = []
+        precision = {"quantize": 16} if self.half else {}  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
         for i in range(0, len(images), self.batch_size):
             chunk = list(images[i : i + self.batch_size])
             results = self._model.predict(
@@ -239,11 +240,11 @@ class PoseEstimator:
                 imgsz=self.imgsz,
                 conf=self.det_conf,
                 device=self.device,
-                half=self.half,
                 verbose=False,
                 classes=[0],
                 batch=len(chunk),
                 rect=False,  # the same square letterbox as the fixed-shape ONNX/OpenVINO exports: one answer everywhere
+                **precision,
             )
             out.extend(self._to_detections(r) for r in results)
         return out

@@ -70,3 +70,21 @@ def test_every_backend_gives_the_same_reps_and_verdicts(verdicts_by_backend):
     for name, found in others:
         differ = {clip: (ref[clip], found[clip]) for clip in ref if found[clip] != ref[clip]}
         assert not differ, f"{name} differs from {ref_name}: {differ}"
+
+
+def test_the_model_runs_without_deprecation_warnings():
+    """Given Ultralytics imported first (its log not yet quietened, as in a user's own script), when the
+    model is loaded and run on every CPU backend, then Ultralytics prints no deprecation warning."""
+    if models.find_local() is None:
+        pytest.skip("pose weights not found: run python -m models fetch")
+    import subprocess
+    import sys
+
+    code = ("import ultralytics, numpy as np\n"
+            "from pipeline.pose import PoseEstimator\n"
+            f"for device, backend in {BACKENDS!r}:\n"
+            "    PoseEstimator(device=device, backend=backend).detect([np.full((240, 320, 3), 114, np.uint8)] * 2)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "deprecated" not in (proc.stdout + proc.stderr).lower(), proc.stdout + proc.stderr
