@@ -102,8 +102,8 @@ def connect(address: str) -> bool:
     return True
 
 
-class ClipActor:
-    """Holds one loaded model; analyses clips sent as bytes."""
+class _ModelActor:
+    """Holds one loaded model (or why it could not load)."""
 
     def __init__(self, config: AnalysisConfig) -> None:
         self._config = config
@@ -111,7 +111,7 @@ class ClipActor:
         self._error = ""
         try:
             self._estimator = load_estimator(config)
-        except InputError as exc:  # reported by ready(), so the batch stops with the plain reason
+        except InputError as exc:  # reported by ready(), so the caller stops with the plain reason
             self._error = exc.message
 
     def ready(self) -> str:
@@ -121,6 +121,10 @@ class ClipActor:
     def describe(self) -> str:
         e = self._estimator
         return f"{e.device} ({e.backend})" if e is not None else "no model"
+
+
+class ClipActor(_ModelActor):
+    """Holds one loaded model; analyses clips sent as bytes."""
 
     def analyze(self, job: ClipJob, data: bytes) -> ClipOutcome:
         with tempfile.TemporaryDirectory(prefix="hinge-batch-") as tmp:
@@ -129,27 +133,14 @@ class ClipActor:
             return analyze_clip(job, self._config, self._estimator, read_from=local)
 
 
-class ResultActor:
+class ResultActor(_ModelActor):
     """Holds one loaded model; analyses one clip at a time into an ``AnalysisResult`` (for the app's
     job worker, which saves it) and says how far it has got. Run with ``max_concurrency=2`` so
     ``progress`` answers while ``analyze`` works."""
 
     def __init__(self, config: AnalysisConfig) -> None:
-        self._estimator = None
-        self._error = ""
+        super().__init__(config)
         self._progress: tuple[str, float] = ("", 0.0)
-        try:
-            self._estimator = load_estimator(config)
-        except InputError as exc:
-            self._error = exc.message
-
-    def ready(self) -> str:
-        """Empty when the model is loaded, else why it could not be."""
-        return self._error
-
-    def describe(self) -> str:
-        e = self._estimator
-        return f"{e.device} ({e.backend})" if e is not None else "no model"
 
     def progress(self) -> tuple[str, float]:
         """The running analysis's stage and share done."""

@@ -20,13 +20,13 @@ ROUNDED = "tby66_kb-deadlift_roundedback_side.mp4"
 _CACHE: dict[str, AnalysisResult] = {}
 
 
-def analysed(name: str, estimator) -> AnalysisResult:
-    """The analysis of fixture clip ``name`` (skips the test when the clip is missing)."""
-    path = CLIPS_DIR / name
+def analysed(name: str, estimator, folder: Path = CLIPS_DIR) -> AnalysisResult:
+    """The analysis of clip ``name`` in ``folder`` (the fixtures by default; skips the test when missing)."""
+    path = folder / name
     if not path.is_file():
-        pytest.skip(f"fixture clip missing: {path}")
-    if name not in _CACHE:
+        pytest.skip(f"clip missing: {path}")
+    if str(path) not in _CACHE:
         from pipeline.run import analyze
 
-        _CACHE[name] = analyze(path, estimator=estimator)
-    return _CACHE[name]
+        _CACHE[str(path)] = analyze(path, estimator=estimator)
+    return _CACHE[str(path)]

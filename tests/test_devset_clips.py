@@ -7,23 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from pipeline.types import AnalysisResult
+from tests.real_clips import analysed
 
 DEVSET = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "devset"
-_CACHE: dict[str, AnalysisResult] = {}
 
 
-def _analysed(name: str, estimator) -> AnalysisResult:
-    path = DEVSET / name
-    if not path.is_file():
-        pytest.skip(f"devset clip missing: {path}")
-    if name not in _CACHE:
-        from pipeline.run import analyze
-
-        _CACHE[name] = analyze(path, estimator=estimator)
-    return _CACHE[name]
+def _analysed(name: str, estimator):
+    return analysed(name, estimator, DEVSET)
 
 
 def test_a_single_leg_rdl_is_one_graded_rep_named_as_such(estimator):
