@@ -27,7 +27,7 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
 BACK_CACHE_VERSION = 7  # bump when the back tracing changes
-POSE_CACHE_VERSION = 5  # bump when decoding, sampling, tracking or the lifter choice change
+POSE_CACHE_VERSION = 6  # bump when decoding, sampling, tracking or the lifter choice change
 
 
 @dataclass(frozen=True)
