@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import InputError, VideoError
+from pipeline import video
 from pipeline.video import VideoLimits, iter_frames, probe, read_frames_at
 from tests.factories import encode_all
 
@@ -509,3 +510,59 @@ def test_read_frames_at_late_times_jumps_ahead_and_matches_a_full_decode(tmp_pat
         assert frame.index == nearest.index
         assert np.array_equal(frame.image, nearest.image)
         assert frame.image.shape == (160, 240, 3)
+
+
+# --------------------------------------------------------------------------- frames left undecoded
+
+def _full_decode_every(path: Path, every_s: float) -> list:
+    """The frames ``iter_frames(every_s=...)`` must give: every frame decoded, the grid applied by hand."""
+    kept, next_keep = [], -np.inf
+    for frame in iter_frames(path):
+        if frame.t_s < next_keep - 1e-6:
+            continue
+        next_keep += every_s
+        if next_keep <= frame.t_s:
+            next_keep = frame.t_s + every_s
+        kept.append(frame)
+    return kept
+
+
+def _same_frames(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        x.index == y.index and x.t_s == y.t_s and np.array_equal(x.image, y.image) for x, y in zip(a, b))
+
+
+def test_every_s_leaves_unused_b_frames_undecoded_and_keeps_the_same_frames(tmp_path, monkeypatch):
+    # given a 30 fps H.264 clip with B-frames (x264's defaults), sampled at 10 fps
+    path = write_clip(tmp_path / "b.mp4", seconds=3, fps=30)
+    expected = _full_decode_every(path, 0.1)
+    decoded = []
+    real = video._decoded
+    monkeypatch.setattr(video, "_decoded", lambda *a: (decoded.append(f) or f for f in real(*a)))
+    # when streamed keeping one frame per 0.1 s
+    got = list(iter_frames(path, every_s=0.1))
+    # then the same frames come out (index, time, picture) while fewer than all 90 were decoded
+    assert _same_frames(got, expected)
+    assert len(got) == 30 and len(decoded) < 80
+
+
+def test_a_decoder_off_the_plan_falls_back_to_decoding_every_frame(tmp_path, monkeypatch):
+    # given a B-frame clip and a plan that names a frame the stream does not have
+    path = write_clip(tmp_path / "b.mp4", seconds=3, fps=30)
+    expected = _full_decode_every(path, 0.1)
+    wanted = [f.t_s for f in expected[3:9]] + [2.01]
+    expected_at = read_frames_at(path, wanted)
+    real_every, real_at = video._every_plan, video._at_plan
+
+    def broken(plan):
+        pts, needed = plan
+        return pts[:40] + [p + 1 for p in pts[40:]], needed  # frames from the 41st on are unknown
+
+    monkeypatch.setattr(video, "_every_plan", lambda *a: broken(real_every(*a)))
+    monkeypatch.setattr(video, "_at_plan", lambda *a: [broken(p) for p in real_at(*a)])
+    # when streamed and read at times with that plan
+    got = list(iter_frames(path, every_s=0.1))
+    got_at = read_frames_at(path, wanted)
+    # then the frames are still exactly those of a full decode
+    assert _same_frames(got, expected)
+    assert _same_frames(got_at, expected_at)
