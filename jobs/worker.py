@@ -34,7 +34,7 @@ from store.db import Database, open_database
 
 log = logging.getLogger("hinge_review.jobs")
 
-POLL_S = 1.0
+POLL_S = 0.25  # an idle worker asks the queue this often (one indexed query)
 LOCK_HELD_EXIT = 3  # exit status when another worker holds the lock
 
 

@@ -22,6 +22,39 @@ from pipeline.video import iter_frames
 
 _DONE = object()
 DECODE_MIN_SIDE = 640  # frames are scaled to max(this, imgsz) on the long side while converting
+IN_FLIGHT_FRAMES = 32  # decoded frames waiting for the model once it runs
+AHEAD_BYTES = 192 * 2**20  # while the model is still loading, the decoder may run this far ahead (~30 s at 640 px)
+
+
+class _FrameQueue(queue.Queue):
+    """Decoded frames for the model: a few in flight once the model runs, but while it is still
+    loading (``ready()`` false: a worker's first upload) up to ``AHEAD_BYTES`` of them, so the
+    decoding overlaps the loading instead of waiting for it."""
+
+    def __init__(self, ready: Callable[[], bool]):
+        super().__init__()
+        self._ready = ready
+        self._bytes = 0
+
+    def _room(self) -> bool:
+        if self._qsize() < IN_FLIGHT_FRAMES:  # called with the queue's lock held
+            return True
+        return not self._ready() and self._bytes < AHEAD_BYTES
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:  # noqa: D102
+        with self.not_full:
+            while not self._room():
+                self.not_full.wait(0.05)  # re-checks readiness too
+            self._put(item)
+            self._bytes += getattr(getattr(item, "image", None), "nbytes", 0)
+            self.unfinished_tasks += 1
+            self.not_empty.notify()
+
+    def get(self, block: bool = True, timeout: float | None = None):  # noqa: D102
+        item = super().get(block, timeout)
+        with self.mutex:
+            self._bytes -= getattr(getattr(item, "image", None), "nbytes", 0)
+        return item
 
 
 def _decode_thread(path: str, every_s: float | None, max_side: int, out: queue.Queue, stop: threading.Event) -> None:
@@ -102,7 +135,7 @@ def estimate_pose(
 ) -> tuple[PoseSeries, list[TrackSummary]]:
     """Run the model over the clip and return the chosen lifter's keypoints."""
     every_s = 1.0 / config.analysis_fps if config.analysis_fps and config.analysis_fps < meta.fps else None
-    frames_q: queue.Queue = queue.Queue(maxsize=2 * max(estimator.batch_size, 4))
+    frames_q = _FrameQueue(lambda: getattr(estimator, "loaded", True))  # asking a LazyEstimator does not load it
     max_side = max(DECODE_MIN_SIDE, int(config.imgsz))
     stop = threading.Event()
     worker = threading.Thread(

@@ -8,6 +8,7 @@ image it was given.
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -67,3 +68,54 @@ def test_a_failing_model_stops_the_decode_thread(tmp_path):
         estimate_pose(meta, FrameSpanningEstimator(fail_after_calls=1), AnalysisConfig(analysis_fps=30))
     # then no decode thread is left blocked on the full queue
     assert len(_decode_threads()) == before
+
+
+class _Frame:
+    def __init__(self, nbytes: int):
+        self.image = np.zeros(nbytes, np.uint8)
+
+
+def _puts_without_waiting(q, frames, timeout_s: float = 2.0) -> int:
+    """How many of ``frames`` a decoder thread put before it had to wait (``timeout_s``)."""
+    done = []
+
+    def fill():
+        for f in frames:
+            q.put(f)
+            done.append(f)
+
+    t = threading.Thread(target=fill, daemon=True)
+    t.start()
+    t.join(timeout_s)
+    return len(done)
+
+
+def test_while_the_model_loads_the_decoder_runs_ahead_within_its_memory_budget(monkeypatch):
+    from pipeline import posetrack
+
+    # given a model still loading, then the decoder may queue far more than the frames in flight ...
+    loading = posetrack._FrameQueue(lambda: False)
+    assert _puts_without_waiting(loading, [_Frame(1000) for _ in range(200)]) == 200
+    # ... but no more than the byte budget (here 50 frames' worth)
+    monkeypatch.setattr(posetrack, "AHEAD_BYTES", 50 * 1000)
+    assert _puts_without_waiting(posetrack._FrameQueue(lambda: False), [_Frame(1000) for _ in range(80)], 0.5) == 50
+    # and once the model runs, only the frames in flight
+    running = posetrack._FrameQueue(lambda: True)
+    assert _puts_without_waiting(running, [_Frame(1000) for _ in range(200)], 0.5) == posetrack.IN_FLIGHT_FRAMES
+    # and a consumer taking one frame makes room for exactly one more (the waiting decoder's next)
+    running.get()
+    deadline = time.monotonic() + 2.0
+    while running.qsize() < posetrack.IN_FLIGHT_FRAMES and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert running.qsize() == posetrack.IN_FLIGHT_FRAMES
+
+
+def test_a_model_that_becomes_ready_stops_the_run_ahead():
+    from pipeline import posetrack
+
+    ready = threading.Event()
+    q = posetrack._FrameQueue(ready.is_set)
+    assert _puts_without_waiting(q, [_Frame(10) for _ in range(100)]) == 100
+    ready.set()
+    assert _puts_without_waiting(q, [_Frame(10)], 0.3) == 0  # over the in-flight count: waits for the model

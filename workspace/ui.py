@@ -35,7 +35,7 @@ REVIEW_PAGE = "pages/review.py"
 ACCOUNT_KEY = "ws_account"  # (issuer, subject, Account) of this browser session
 WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its scorecard opens when done
 NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
-POLL_S = 1.5
+POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
 REVIEW_KEY_PREFIX = "review:"
 
 
