@@ -265,12 +265,12 @@ def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.n
     ok = np.isfinite(pts).all(axis=1)
     for a, b in zip(pts[:-1][ok[:-1] & ok[1:]], pts[1:][ok[:-1] & ok[1:]]):
         cv2.line(out, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), BACK, th, cv2.LINE_AA)
+    words = []
     if np.isfinite(curve.back_curve_deg):
         for line in (curve.lower_xy, curve.upper_xy):
             a, b = (line * scale_xy).round().astype(int)
             cv2.line(out, tuple(a), tuple(b), (255, 255, 255), max(1, th - 1), cv2.LINE_AA)
-        anchor = curve.upper_xy[1] * scale_xy
-        _label(out, f"back curve {curve.back_curve_deg:.0f}°", (int(anchor[0]), int(anchor[1] - 10 * s)), BACK, s)
+        words.append(f"back curve {curve.back_curve_deg:.0f}°")
     hump = curve.hump_xy * scale_xy
     if np.isfinite(curve.back_hump_ratio) and np.isfinite(hump).all():
         start, end, top = hump.round().astype(int)
@@ -278,7 +278,10 @@ def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.n
         t = np.clip(np.dot(top - start, end - start) / max(float(np.dot(end - start, end - start)), 1e-9), 0, 1)
         foot = np.round(start + t * (end - start)).astype(int)
         cv2.line(out, tuple(foot), tuple(top), BACK, th, cv2.LINE_AA)  # the bulge above that line
-        _label(out, f"hump {100 * curve.back_hump_ratio:.0f}%", (int(top[0]), int(top[1] - 24 * s)), BACK, s)
+        words.append(f"hump {100 * curve.back_hump_ratio:.0f}%")
+    if words:  # one label, so the two readings never cover each other
+        anchor = curve.upper_xy[1] * scale_xy if np.isfinite(curve.back_curve_deg) else hump[2]
+        _label(out, " · ".join(words), (int(anchor[0]), int(anchor[1] - 10 * s)), BACK, s)
     return out
 
 
