@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,9 @@ class PoseEstimator:
         if target.exists() and target.stat().st_mtime >= self.weights.stat().st_mtime:
             return target
         try:
-            out = torch_model.export(format=fmt, imgsz=self.imgsz, simplify=True, dynamic=False, verbose=False)
+            with warnings.catch_warnings():  # the exporter's own tracer, once per machine: nothing a user can act on
+                warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.* is deprecated", category=FutureWarning)
+                out = torch_model.export(format=fmt, imgsz=self.imgsz, simplify=True, dynamic=False, verbose=False)
         except Exception:
             return None
         if not out or not Path(out).exists():
