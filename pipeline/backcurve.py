@@ -94,15 +94,19 @@ def _silhouette(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarr
     return fg, np.array([x0, y0], float), scale
 
 
+def _toward_back(hip: np.ndarray, end: np.ndarray, knee: np.ndarray) -> tuple[float, np.ndarray]:
+    """The hip->``end`` line's length and its unit normal on the back's side (away from the thighs)."""
+    length = float(np.linalg.norm(end - hip))
+    u = (end - hip) / length
+    n = np.array([-u[1], u[0]])
+    return length, (-n if np.dot(knee - hip, n) > 0 else n)
+
+
 def dorsal_offsets(fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.ndarray,
                    reach: float = 1.0) -> np.ndarray:
     """Distance (in hip-ear lengths) from the hip-ear line out to the back's edge, per sample
     from the hip to ``reach`` times the way to ``ear`` (any point along the trunk will do)."""
-    length = float(np.linalg.norm(ear - hip))
-    u = (ear - hip) / length
-    n = np.array([-u[1], u[0]])
-    if np.dot(knee - hip, n) > 0:  # the back faces away from the thighs
-        n = -n
+    length, n = _toward_back(hip, ear, knee)
     out = np.full(SAMPLES, np.nan)
     for k, s in enumerate(np.linspace(0.0, reach, SAMPLES)):
         c = hip + s * (ear - hip)
@@ -142,11 +146,6 @@ def hump_geometry(offsets: np.ndarray, reach: float = HUMP_REACH) -> tuple[float
     above = y - (y0 + (y1 - y0) * (x - x0) / (x1 - x0))
     k = int(np.argmax(above))
     return float(above[k]), np.array([[x0, y0], [x1, y1], [x[k], y[k]]])
-
-
-def hump_ratio(offsets: np.ndarray, reach: float = HUMP_REACH) -> float:
-    """Largest bulge of the traced back above its pelvis-to-neck chord, in chord-line lengths."""
-    return hump_geometry(offsets, reach)[0]
 
 
 def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[float, float]]:
@@ -189,18 +188,15 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
     fg, origin, scale = _silhouette(image, pts)
     p = {k: (v - origin) * scale for k, v in pts.items()}
     offsets = dorsal_offsets(fg, p["hip"], p["ear"], p["knee"])
-    plausible = outline_plausible(offsets)
-    angle, lower, upper = curve_angle(offsets) if plausible else (float("nan"), (np.nan, np.nan), (np.nan, np.nan))
-    hump, hump_s = hump_geometry(dorsal_offsets(fg, p["hip"], p["shoulder"], p["knee"], HUMP_REACH))
-    if not plausible:
+    if outline_plausible(offsets):
+        angle, lower, upper = curve_angle(offsets)
+        hump, hump_s = hump_geometry(dorsal_offsets(fg, p["hip"], p["shoulder"], p["knee"], HUMP_REACH))
+    else:  # the outline cut into the body: no reading rather than a false one
+        angle, lower, upper = float("nan"), (np.nan, np.nan), (np.nan, np.nan)
         hump, hump_s = float("nan"), np.full((3, 2), np.nan)
 
     hip, ear = pts["hip"], pts["ear"]
-    length = float(np.linalg.norm(ear - hip))
-    u = (ear - hip) / length
-    n = np.array([-u[1], u[0]])
-    if np.dot(pts["knee"] - hip, n) > 0:
-        n = -n
+    length, n = _toward_back(hip, ear, pts["knee"])
     s = np.linspace(0.0, 1.0, SAMPLES)
     contour = hip + s[:, None] * (ear - hip) + (offsets * length)[:, None] * n
 
@@ -209,11 +205,7 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
         return np.array([hip + x * (ear - hip) + (a + b * x) * length * n for x in (lo, hi)])
 
     shoulder = pts["shoulder"]
-    trunk = float(np.linalg.norm(shoulder - hip))
-    u_sh = (shoulder - hip) / trunk
-    n_sh = np.array([-u_sh[1], u_sh[0]])
-    if np.dot(pts["knee"] - hip, n_sh) > 0:
-        n_sh = -n_sh
+    trunk, n_sh = _toward_back(hip, shoulder, pts["knee"])
     hump_xy = np.array([hip + a * (shoulder - hip) + b * trunk * n_sh for a, b in hump_s])
 
     return BackCurve(
