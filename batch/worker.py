@@ -37,7 +37,7 @@ def load_estimator(config: AnalysisConfig):
     """The pose model with the batch's settings (``ModelError``, an ``InputError``, when it cannot load)."""
     from pipeline.pose import PoseEstimator
 
-    return PoseEstimator(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf)
+    return PoseEstimator.from_config(config)
 
 
 def analyze_clip(job: ClipJob, config: AnalysisConfig, estimator, *, read_from: Path | None = None) -> ClipOutcome:

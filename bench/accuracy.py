@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.pose import PoseEstimator
 
     t0 = time.perf_counter()
-    estimator = PoseEstimator(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf)
+    estimator = PoseEstimator.from_config(config)
     if args.refresh:
         import shutil
 

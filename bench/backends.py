@@ -34,7 +34,7 @@ def outcomes_on(device_backend: str, clips) -> tuple[dict[str, Outcome], float]:
 
     device, backend = device_backend.split(":")
     config = AnalysisConfig(device=device, backend=backend)
-    est = PoseEstimator(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf)
+    est = PoseEstimator.from_config(config)
     t0 = time.perf_counter()
     records = {c.name: cached_pose(c.path, config, est) for c in clips}
     pose_s = time.perf_counter() - t0

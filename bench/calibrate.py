@@ -176,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.pose import PoseEstimator
 
     config = AnalysisConfig()
-    estimator = PoseEstimator(config.model, config.device, config.imgsz, config.backend,
-                              keypoint_conf=config.keypoint_conf)
+    estimator = PoseEstimator.from_config(config)
     clips = load_clips()
     values = clip_values(clips, config, estimator)
     fitted = fit_calibration(clips, config, estimator, values)

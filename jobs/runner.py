@@ -47,8 +47,7 @@ class LazyEstimator:
             if self._estimator is None:
                 from pipeline.pose import PoseEstimator
 
-                c = self.config
-                self._estimator = PoseEstimator(c.model, c.device, c.imgsz, c.backend, keypoint_conf=c.keypoint_conf)
+                self._estimator = PoseEstimator.from_config(self.config)
             return self._estimator
 
     @property

@@ -136,6 +136,11 @@ class PoseEstimator:
             self.backend, self._model = "torch", self._load_torch()
             self._warm_up()
 
+    @classmethod
+    def from_config(cls, config) -> PoseEstimator:
+        """The model with an ``AnalysisConfig``'s settings (weights, device, size, backend, keypoint confidence)."""
+        return cls(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf)
+
     def _warm_up(self) -> None:
         """Ultralytics sets its predictor up on the first call (about 2 s on
         the CPU): pay that while loading, not during the first analysis."""

@@ -231,10 +231,7 @@ def analyze(
     if estimator is None:
         from pipeline.pose import PoseEstimator
 
-        estimator = timed(
-            "model", PoseEstimator, config.model, config.device, config.imgsz, config.backend,
-            keypoint_conf=config.keypoint_conf,
-        )
+        estimator = timed("model", PoseEstimator.from_config, config)
     else:
         report.finish("model")
 
