@@ -27,7 +27,8 @@ from collections.abc import Callable
 from typing import Any
 
 from jobs import queue
-from jobs.runner import HEARTBEAT_S, LazyEstimator, run_job
+from jobs.remote import RAY_ENV
+from jobs.runner import HEARTBEAT_S, Analyzer, LazyEstimator, run_job
 from pipeline.types import AnalysisConfig
 from store.blobs import BlobStore, open_blob_store
 from store.db import Database, open_database
@@ -40,13 +41,14 @@ LOCK_HELD_EXIT = 3  # exit status when another worker holds the lock
 
 def run_pending_once(db: Database, blobs: BlobStore, estimator: Any = None, *,
                      config: AnalysisConfig = AnalysisConfig(), worker: str | None = None,
-                     heartbeat_s: float = HEARTBEAT_S) -> dict[int, str]:
-    """Run every job queued now, in this process; returns {job id: final status}."""
-    estimator = estimator if estimator is not None else LazyEstimator(config)
+                     heartbeat_s: float = HEARTBEAT_S, analyzer: Analyzer | None = None) -> dict[int, str]:
+    """Run every job queued now, in this process (or through ``analyzer``); returns {job id: final status}."""
+    if estimator is None and analyzer is None:
+        estimator = LazyEstimator(config)
     token = worker or queue.worker_token()
     out: dict[int, str] = {}
     while (job := queue.claim_next(db, token)) is not None:
-        out[job.job_id] = run_job(db, blobs, job, estimator, config, heartbeat_s=heartbeat_s)
+        out[job.job_id] = run_job(db, blobs, job, estimator, config, heartbeat_s=heartbeat_s, analyzer=analyzer)
     return out
 
 
@@ -58,11 +60,8 @@ def run_pending_on(db: Database, blobs: BlobStore, analyzer: Any, *,
     token = worker or queue.worker_token()
 
     def drain() -> dict[int, str]:
-        out: dict[int, str] = {}
-        while (job := queue.claim_next(db, token)) is not None:
-            out[job.job_id] = run_job(db, blobs, job, None, config, heartbeat_s=heartbeat_s,
-                                      analyzer=analyzer.analyze)
-        return out
+        return run_pending_once(db, blobs, config=config, worker=token, heartbeat_s=heartbeat_s,
+                                analyzer=analyzer.analyze)
 
     with ThreadPoolExecutor(max_workers=max(1, analyzer.slots), thread_name_prefix="ray-job") as pool:
         done = [f.result() for f in [pool.submit(drain) for _ in range(max(1, analyzer.slots))]]
@@ -162,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="stop (between jobs) once the process that started this one has gone")
     p.add_argument("--no-preload", action="store_true",
                    help="load the model only when a job needs it (default: load and warm it at start)")
-    p.add_argument("--ray", default=os.environ.get("HINGE_REVIEW_RAY_ADDRESS") or None, metavar="ADDRESS",
-                   help="run the analyses on this Ray cluster (auto: the local one); default HINGE_REVIEW_RAY_ADDRESS")
+    p.add_argument("--ray", default=os.environ.get(RAY_ENV) or None, metavar="ADDRESS",
+                   help=f"run the analyses on this Ray cluster (auto: the local one); default {RAY_ENV}")
     p.add_argument("--ray-workers", type=int, default=None, help="model-holding actors on the cluster "
                    "(default: one per GPU, else one per 2 CPUs)")
     p.add_argument("--device", default="auto")

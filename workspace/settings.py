@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.remote import RAY_ENV
+
 COACH_EMAILS_ENV = "HINGE_REVIEW_COACH_EMAILS"
 WORKER_ENV = "HINGE_REVIEW_WORKER"
-RAY_ENV = "HINGE_REVIEW_RAY_ADDRESS"
 SECTION = "hinge_review"
 _OFF = {"0", "off", "false", "no"}
 
