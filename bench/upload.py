@@ -29,17 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import cpu_description  # noqa: E402
 from speed import _OURS, FIXTURE, OUT, ROOT, make_1080p, run_child  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from tests.servers import free_port, streamlit_command  # noqa: E402  (the browser tests' own app start)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TIMEOUT_S = 600
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_health(url: str, proc: subprocess.Popen, timeout_s: float = 120) -> None:
@@ -61,13 +56,10 @@ def upload_to_scorecard_s(clip: Path) -> float:
     from playwright.sync_api import expect, sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="hinge-upload-bench-") as data:
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "HINGE_REVIEW_DATA": data, "HINGE_REVIEW_WORKER": "on", "PYTHONUNBUFFERED": "1"}
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]
         with open(Path(data) / "streamlit.log", "w") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_health(url, proc)
