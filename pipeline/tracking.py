@@ -23,6 +23,7 @@ MAX_STITCH_GAP_FRAMES = 30
 MAX_STITCH_OVERLAP_FRAMES = 3
 CONTAINED = 0.8
 MIN_PERSON_COVERAGE = 0.1
+TORSO_PER_HEIGHT = 3.0  # standing height in torso (shoulder-hip) lengths, near enough for ranking people
 SURE_KEYPOINT_CONF = 0.5  # body keypoints seen at least this surely: a person, not a shape the model half-believes
 
 
@@ -52,6 +53,7 @@ class TrackSummary:
     fold_activity: float  # spread of the torso's vertical extent, 0..1
     score: float
     keypoint_conf: float = 1.0  # mean confidence of the body's 12 keypoints (shoulders to ankles)
+    size_frac: float = 0.0  # body size / image height: 3 torso lengths (box height where the torso isn't seen)
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
@@ -190,7 +192,25 @@ def _fold_activity(xy: np.ndarray, boxes: np.ndarray) -> float:
     return float(np.percentile(rel, 90) - np.percentile(rel, 10))
 
 
+def _torso_px(xy: np.ndarray) -> float:
+    """Median shoulder-to-hip distance (pair midpoints), NaN when seen on fewer than 3 frames."""
+    def mid(a: str, b: str) -> np.ndarray:
+        pair = xy[:, [KP[a], KP[b]]]
+        count = np.isfinite(pair[..., 0]).sum(axis=1)[:, None]
+        return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+
+    length = np.linalg.norm(mid("left_shoulder", "right_shoulder") - mid("left_hip", "right_hip"), axis=1)
+    length = length[np.isfinite(length)]
+    return float(np.median(length)) if length.size >= 3 else float("nan")
+
+
 def summarize(tracks: Sequence[_Track], n_frames: int, image_height: int) -> list[TrackSummary]:
+    """Each track's evidence of being the lifter, best first.
+
+    The score favours a track present throughout (coverage), large in the frame (size:
+    torso length, which bending over or a plate hiding the legs does not shrink as it
+    does the box), folding at the hips, staying in place and seen surely.
+    """
     out = []
     for t in tracks:
         boxes = np.asarray(t.boxes)
@@ -200,12 +220,14 @@ def summarize(tracks: Sequence[_Track], n_frames: int, image_height: int) -> lis
         centres = (boxes[:, 0] + boxes[:, 2]) / 2
         travel = float((np.percentile(centres, 95) - np.percentile(centres, 5)) / np.median(widths))
         height_frac = float(np.median(boxes[:, 3] - boxes[:, 1]) / max(image_height, 1))
+        torso = _torso_px(xy) / max(image_height, 1)
+        size = TORSO_PER_HEIGHT * torso if np.isfinite(torso) else height_frac
         fold = _fold_activity(xy, boxes)
         # a tall plate or mirror at the frame's edge can pass for a person with every keypoint a guess
         seen = float(np.mean(np.asarray(t.conf)[:, KP["left_shoulder"]:])) if len(t.conf) else 0.0
-        score = (coverage * np.sqrt(height_frac) * (0.05 + fold) / (1.0 + max(0.0, travel - 1.0))
+        score = (coverage * np.sqrt(size) * (0.05 + fold) / (1.0 + max(0.0, travel - 1.0))
                  * min(1.0, seen / SURE_KEYPOINT_CONF))
-        out.append(TrackSummary(t.track_id, coverage, height_frac, travel, fold, float(score), seen))
+        out.append(TrackSummary(t.track_id, coverage, height_frac, travel, fold, float(score), seen, size))
     return sorted(out, key=lambda s: -s.score)
 
 

@@ -39,3 +39,11 @@ def test_a_front_view_is_refused_with_the_view_and_how_to_film(estimator):
     assert not r.scorecard.gradable
     assert "front" in r.scorecard.reason.lower()
     assert any("side" in tip.lower() for tip in r.scorecard.refilm_tips)
+
+
+def test_the_lifter_behind_the_plate_is_followed_not_the_smaller_person_behind(estimator):
+    """Given a low camera where the plate hides the lifter's legs and a smaller person trains in the
+    background, then the lifter's one rep is found and graded (not "hidden for 38% of the clip")."""
+    r = _analysed("yfgd_bad2_side.mp4", estimator)
+    assert r.rep_count == 1
+    assert r.scorecard.gradable
