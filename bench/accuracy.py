@@ -4,6 +4,8 @@
     python bench/accuracy.py --only yfgd     # clips whose file name contains "yfgd"
     python bench/accuracy.py --refresh       # ignore the pose cache
     python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
+    python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.pose)
+    python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
 
 Runs the real model once per clip (one loaded model; pose cached by content
 hash under bench/out/pose-cache), then the pure stages (``pipeline.run.assess``).
@@ -102,6 +104,27 @@ def print_rows(outcomes: list[Outcome]) -> None:
               f"{o.grade or '-':>5s}  {detail}  {'/'.join(o.faults_label)}")
 
 
+def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibration) -> dict:
+    """The same clips on the other letterbox: the keypoints move by about 2 px (at 416 px) and
+    nothing else changes, so a verdict that flips sits within the measurement's own noise."""
+    from dataclasses import replace
+
+    from pipeline.pose import PoseEstimator
+
+    other = replace(config, letterbox="frame" if config.letterbox == "square" else "square")
+    estimator = PoseEstimator.from_config(other)
+    moved = [(a, score_clip(c, cached_pose(c.path, other, estimator), other, calibration))
+             for c, a in zip(clips, outcomes)]
+    flips = [(a, b) for a, b in moved if (a.verdict_found, a.reps_found) != (b.verdict_found, b.reps_found)]
+    print(f"\n== stability: the pose on the {other.letterbox} letterbox instead ({config.letterbox})")
+    for a, b in flips:
+        print(f"  {a.clip[:43]:43s} {a.verdict_found:>8s} {a.grade or '-'} {a.reps_found} reps -> "
+              f"{b.verdict_found:>8s} {b.grade or '-'} {b.reps_found} reps  {(b.refused or ','.join(b.faults_found))[:60]}")
+    same = len(moved) - len(flips)
+    print(f"verdict and rep count unchanged:  {_pct(same, len(moved))}")
+    return {"unchanged": same, "clips": len(moved), "changed": [a.clip for a, _ in flips]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", default="", help="only clips whose file name contains this")
@@ -110,13 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-source-out figures")
     ap.add_argument("--json", type=Path, help="write the per-clip outcomes here")
+    ap.add_argument("--letterbox", default="square", choices=("square", "frame"))
+    ap.add_argument("--stability", action="store_true",
+                    help="also score every clip on the other letterbox's pose and list what changes")
     args = ap.parse_args(argv)
 
     clips = [c for c in load_clips() if args.only in c.name]
     if not clips:
         print("no labelled clips found (../shared/fixtures)")
         return 1
-    config = AnalysisConfig(device=args.device, backend=args.backend)
+    config = AnalysisConfig(device=args.device, backend=args.backend, letterbox=args.letterbox)
     from pipeline.pose import PoseEstimator
 
     t0 = time.perf_counter()
@@ -146,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             fitted = fit_calibration(train, config, estimator, values)
             cv += [score_clip(c, records[c.name], config, fitted) for c in clips if c.source == source]
         report["held_out"] = summarise(cv, "held out by source (thresholds fitted without the clip's source)")
+    if args.stability:
+        report["stability"] = stability(clips, outcomes, config, calibration)
     print(f"\nscoring took {time.perf_counter() - t1:.1f} s")
     if args.json:
         args.json.write_text(json.dumps({"outcomes": [asdict(o) | {"verdict_found": o.verdict_found}

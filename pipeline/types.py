@@ -328,6 +328,7 @@ class AnalysisConfig:
     min_duration_s: float = 0.5
     keypoint_conf: float = 0.3
     backend: str = "auto"  # auto | torch | onnx | openvino
+    letterbox: str = "square"  # square | frame (pad only to the stride: faster; see pipeline.pose)
 
 
 @dataclass(frozen=True)
