@@ -34,6 +34,10 @@ HEAD_DROP_SHARE = 0.5  # the head must travel at least half as far as the should
 MIN_HEAD_SEEN_SHARE = 0.6
 MAX_FOOT_TRAVEL_LEG = 0.5
 MAX_FOOT_LIFT_LEG = 0.35
+SURE_FOOT_CONF = 0.8  # feet are judged on ankles seen at least this surely (plates hide them at the floor)
+MIN_SURE_FEET = 4  # fewer sure samples in a cycle: the feet can't be judged, so they don't refuse it
+MIN_PLAUSIBLE_KNEE_DEG = -25.0  # a knee "bent" further backwards is a misplaced leg point: no hip angle there
+LEAVE_BOTTOM_SHARE = 0.1  # of a pull's depth: the shoulders have left the bottom once they rise this far
 MIN_REP_S = 0.4
 MIN_FLOOR_ASCENT_S = 0.2  # a pull filmed from the bottom: only its way up is in the clip
 MAX_REP_S = 30.0
@@ -118,13 +122,17 @@ def _local_extreme_run(x: np.ndarray, lo: int, hi: int, target: float, tol: floa
 
 
 def _planted(kin: KinematicSeries, lo: int, hi: int) -> bool:
-    """Feet neither travel nor leave the floor between ``lo`` and ``hi``."""
+    """Feet neither travel nor leave the floor between ``lo`` and ``hi``, judged on the
+    samples where the ankle is seen surely (a plate in front of the feet moves the guess)."""
     if kin.ankle_x_leg is None or kin.ankle_y_leg is None:
         return True
     ax = kin.ankle_x_leg[lo : hi + 1]
     ay = kin.ankle_y_leg[lo : hi + 1]
-    ax, ay = ax[np.isfinite(ax)], ay[np.isfinite(ay)]
-    if ax.size < 2:
+    sure = np.isfinite(ax) & np.isfinite(ay)
+    if kin.ankle_conf is not None:
+        sure &= kin.ankle_conf[lo : hi + 1] >= SURE_FOOT_CONF
+    ax, ay = ax[sure], ay[sure]
+    if ax.size < MIN_SURE_FEET:
         return True
     travel = np.percentile(ax, 95) - np.percentile(ax, 5)
     lift = np.percentile(ay, 95) - np.percentile(ay, 5)
@@ -339,15 +347,21 @@ def _hips_fold(kin: KinematicSeries, fold: np.ndarray, ex: _Excursion) -> bool:
 
     Judged on correlation (linear or by rank, so one bad keypoint frame cannot
     sink it) over the whole cycle or, for a pull filmed from the bottom, from the hips' deepest
-    fold on: before it the lifter may still be setting up, moving the hips
-    while the shoulders stay low.
+    fold on or from where the shoulders leave the bottom: before that the lifter may still
+    be setting up, moving the hips while the shoulders stay low. Samples whose knee
+    bends backwards past what a knee can (a leg point on the wrong leg) have no hip angle.
     """
-    hip = kin.hip_flexion_deg
+    hip = np.where(kin.knee_flexion_deg >= MIN_PLAUSIBLE_KNEE_DEG, kin.hip_flexion_deg, np.nan)
     windows = [ex.start_i]
     if ex.from_floor:
         seg = hip[ex.start_i : ex.return_i + 1]
         if np.isfinite(seg).any():
             windows.append(ex.start_i + int(np.nanargmax(seg)))
+        rise = fold[ex.start_i : ex.return_i + 1]
+        if np.isfinite(rise).any():
+            bottom = np.nanmax(rise)
+            low = np.flatnonzero(rise >= bottom - LEAVE_BOTTOM_SHARE * (bottom - ex.top_deg))
+            windows.append(ex.start_i + int(low[-1]))
     return any(_fold_agrees(hip, fold, lo, ex.return_i) for lo in windows)
 
 

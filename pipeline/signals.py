@@ -241,6 +241,8 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         head_pitch_deg=pitch,
         ear_y_leg=body["ear"][:, 1],
         shoulder_conf=pose.conf[:, pts["shoulder"]].astype(float),
+        ankle_conf=(pose.conf[:, [KP["left_ankle"], KP["right_ankle"]]].max(axis=1) if stance is not None
+                    else pose.conf[:, pts["ankle"]]).astype(float),
         single_leg=stance is not None,
     )
 

@@ -125,6 +125,7 @@ class KinematicSeries:
     keypoint_conf: np.ndarray | None = None  # mean model confidence of the side's shoulder, hip, knee, ankle
     head_pitch_deg: np.ndarray | None = None  # ear->nose against the torso's normal: + looking up, - chin tucked
     shoulder_conf: np.ndarray | None = None  # model confidence of the side's shoulder (reps are found on it)
+    ankle_conf: np.ndarray | None = None  # model confidence of the ankle the feet are judged on
     ear_y_leg: np.ndarray | None = None  # the head's height (ear), same frame as shoulder_y_leg
     single_leg: bool = False  # one leg swung back through the hinge: knee and ankle follow the standing leg
 

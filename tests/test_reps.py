@@ -190,3 +190,57 @@ def test_a_cycle_on_barely_seen_shoulders_is_no_rep():
     reps = segment_reps(kinematics(replace(pose, xy=xy))).reps
     # then only the pull counts
     assert len(reps) == 1 and reps[0].from_floor
+
+
+def test_a_plate_hiding_the_feet_at_the_floor_does_not_refuse_the_pull():
+    # given a pull from the floor whose ankle points, guessed behind the plate (confidence 0.6), ride
+    # up 0.45 leg lengths during the set-up and drop back as the bar leaves the floor
+    from dataclasses import replace
+
+    s = synth.make_set(0, knots=[(0.0, 1.0), (1.2, 1.0), (2.2, 0.0), (3.0, 0.0)])
+    xy, conf = s.pose.xy.copy(), s.pose.conf.copy()
+    setup = s.pose.t_s < 1.4
+    bump = np.sin(np.pi * s.pose.t_s[setup] / 1.4) * 0.45 * synth.LEG_PX
+    for name in ("left_ankle", "right_ankle"):
+        xy[setup, synth.KP[name], 1] -= bump
+        conf[setup, synth.KP[name]] = 0.6
+    # when segmented
+    reps = segment_reps(kinematics(replace(s.pose, xy=xy, conf=conf))).reps
+    # then it is one full pull from the floor
+    assert [(bool(r.from_floor), r.partial) for r in reps] == [(True, False)]
+    # and the same rise on ankles seen surely (a hop) still refuses it
+    conf[setup, synth.KP["left_ankle"]] = conf[setup, synth.KP["right_ankle"]] = 0.95
+    assert segment_reps(kinematics(replace(s.pose, xy=xy, conf=conf))).reps == ()
+
+
+def test_a_long_set_up_with_the_hips_wandering_does_not_refuse_the_pull():
+    # given a clip that opens with 2.2 s of set-up at the floor where the hip points (legs half hidden)
+    # slide 30 px forward and back, the hip angle dipping ~30 deg, while the shoulders stay low;
+    # then a 0.9 s pull to lockout
+    from dataclasses import replace
+
+    s = synth.make_set(0, knots=[(0.0, 1.0), (2.2, 1.0), (3.1, 0.0), (3.6, 0.0)])
+    xy, t = s.pose.xy.copy(), s.pose.t_s
+    setup = (t > 0.1) & (t < 2.2)
+    shift = 30.0 * np.sqrt(np.sin(np.pi * (t[setup] - 0.1) / 2.1))
+    for name in ("left_hip", "right_hip"):
+        xy[setup, synth.KP[name], 0] += shift
+        xy[setup, synth.KP[name], 1] += 0.6 * shift
+    # when segmented
+    reps = segment_reps(kinematics(replace(s.pose, xy=xy))).reps
+    # then the pull counts: it is judged from where the shoulders leave the bottom
+    assert [(bool(r.from_floor), r.partial) for r in reps] == [(True, False)]
+
+
+def test_a_single_leg_rdl_whose_leg_points_jump_to_the_free_leg_at_the_bottom_counts():
+    # given one single-leg RDL where, for 0.75 s around the bottom, the model puts both legs' knee
+    # and ankle points on the free leg (the knee then reads bent backwards)
+    s = synth.make_set(1, lead_s=0.8, tail_s=0.8, descent_s=1.6, ascent_s=1.2, bottom_s=0.5)
+    bottom = np.flatnonzero((s.t >= s.reps[0].bottom_start_s - 0.15) & (s.t <= s.reps[0].bottom_end_s + 0.1))
+    pose = synth.with_free_leg(s, both_free=list(bottom))
+    kin = kinematics(pose)
+    assert np.nanmin(kin.knee_flexion_deg[bottom]) < -25.0
+    # when segmented
+    reps = segment_reps(kin).reps
+    # then it is one full rep
+    assert [r.partial for r in reps] == [False]
