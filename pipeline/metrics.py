@@ -19,6 +19,7 @@ from pipeline.types import KinematicSeries, Rep, RepMetrics, SetMetrics
 
 EARLY_ASCENT_SHARE = 1 / 3  # the part of the way up where hips-first shows
 LOCKOUT_WINDOW_S = 1.0
+BOTTOM_SAMPLES_EACH_SIDE = 2  # postures at the bottom: the median of five samples (as the back outline's five frames)
 VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 2.5, "front": 3.0, "unknown": 2.5}
 BASE_ANGLE_ERROR_DEG = 2.5  # 2-D keypoints on a good side view
 
@@ -29,6 +30,17 @@ def _nan(x: float) -> float | None:
 
 def _at(a: np.ndarray | None, i: int) -> float:
     return float(a[i]) if a is not None and np.isfinite(a[i]) else float("nan")
+
+
+def _around(a: np.ndarray | None, i: int, lo: int, hi: int, each_side: int = BOTTOM_SAMPLES_EACH_SIDE) -> float:
+    """Median of ``a`` over sample ``i`` and ``each_side`` samples either side, kept within [lo, hi]:
+    a posture read at the bottom from several frames, not one (a single frame's head and
+    shoulder points can move 10-20 deg of line between neighbouring samples)."""
+    if a is None:
+        return float("nan")
+    seg = a[max(lo, i - each_side) : min(hi, i + each_side) + 1]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else float("nan")
 
 
 def _span(a: np.ndarray | None, lo: int, hi: int) -> np.ndarray:
@@ -138,7 +150,7 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         hip_drop_leg=float(hip_drop),
         hips_back_ratio=float(hips_back_ratio),
         neck_angle_bottom_deg=_at(kin.head_pitch_deg, b),
-        back_line_deviation_deg=_at(kin.neck_angle_deg, b),
+        back_line_deviation_deg=_around(kin.neck_angle_deg, b, lo, hi),
         torso_shortening_pct=float(shortening),
         lockout_hip_flexion_deg=float(lock_hip),
         lockout_lean_back_deg=float(lean_back),

@@ -76,3 +76,20 @@ def test_set_depth_drift_sign(direction: int) -> None:
     expected = (np.mean([d * 80 for d in depths[-2:]]) - np.mean([d * 80 for d in depths[:2]]))
     assert np.sign(sm.depth_drift_deg) == direction
     assert sm.depth_drift_deg == pytest.approx(expected, abs=1.0)
+
+
+@pytest.mark.parametrize("jitter_hz", [2.4, 3.0])
+def test_back_line_at_the_bottom_is_read_from_five_samples_not_one(jitter_hz: float) -> None:
+    # given three reps whose head-to-torso line bends 10 deg at the bottom, and the ear point
+    # jittering 12 px up and down (slow enough for the low-pass filter to keep it)
+    from dataclasses import replace
+
+    s = synth.make_set(3, bottom_s=0.6)
+    xy = s.pose.xy.copy()
+    for name in ("left_ear", "right_ear"):
+        xy[:, synth.KP[name], 1] += 12.0 * np.sin(2 * np.pi * jitter_hz * s.t)
+    _, _, ms = _metrics(replace(s, pose=replace(s.pose, xy=xy)))
+    # when measured, then each rep's back line is the 10 deg bend (one sample alone read up to 20 deg off)
+    assert len(ms) == 3
+    for m in ms:
+        assert m.back_line_deviation_deg == pytest.approx(10.0, abs=1.5)
