@@ -15,7 +15,9 @@
 * ``Scorecard.faults``: a code counts when fails + half the warnings exceed
   half the full reps where it was measured (warnings alone never reach it),
   plus any set-level criterion (fatigue drift) that fails.
-* The set score is the mean full-rep score minus set-level penalties.
+* The set score is the median full-rep score (the typical rep: as a set fault needs most
+  reps, one odd rep neither sinks nor lifts the set; the rep table still shows it) minus
+  set-level penalties.
 """
 
 from __future__ import annotations
@@ -416,7 +418,7 @@ def grade(
     set_penalty = sum(FAULT_BY_CODE[c.rule].weight for c in set_criteria if c.status == "fail") + min(
         sum(FAULT_BY_CODE[c.rule].weight * WARN_WEIGHT for c in set_criteria if c.status == "warn"),
         MAX_WARN_PENALTY)
-    score = max(0.0, statistics.fmean(g.score for g in scored) - set_penalty)
+    score = max(0.0, statistics.median(g.score for g in scored) - set_penalty)
     faults = set_faults(full or rep_grades, set_criteria)
     warnings = set_warnings(full or rep_grades, set_criteria, faults)
     clean = sum(1 for g in full if not g.faults)

@@ -114,4 +114,18 @@ def test_scorecard_carries_the_suggestion_end_to_end():
     assert card.faults == ("squatting",)
     assert card.suggestions.kind == "regression"
     assert card.suggestions.exercise_id == "wall_tap_hinge"
-    assert card.overall_score == pytest.approx((8 * 65 + 2 * 100) / 10)
+    assert card.overall_score == pytest.approx(65.0)  # the typical (median) rep
+
+
+def test_one_odd_rep_does_not_sink_a_clean_set():
+    """Given three clean reps and a fourth that squats far past the lift's range (the weight put
+    down at the end, say), when graded, then the set is an A with no set fault, and that rep
+    keeps its own low grade and failed checks in the rep table."""
+    reps = [make_rep(i) for i in (1, 2, 3)] + [
+        make_rep(4, knee_flexion_bottom_deg=150.0, shin_angle_bottom_deg=40.0, hinge_ratio=0.3,
+                 back_line_deviation_deg=35.0, wrist_drift_max_leg=0.6)]
+    card = grade_reps(reps)
+    assert card.faults == ()
+    assert card.overall_grade == "A"
+    assert card.reps[3].grade == "F" and card.reps[3].score < 40  # the mean of the four would be a C
+    assert any(c.status == "fail" for c in card.reps[3].criteria)
