@@ -74,6 +74,8 @@ for point, c in notes:
         if c.time_s is not None and button.button(f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}",
                                                   icon=":material/play_circle:"):
             ui.open_page_with(ws, point.analysis_id, shared.FRAMES_PAGE, at_s=c.time_s)
+        if button.button("Reply", key=f"ws_reply_{c.comment_id}", icon=":material/reply:"):
+            st.switch_page(ui.REVIEW_PAGE, query_params={"review": str(point.analysis_id)})
 
 st.subheader("My history")
 lifts = present.lifts(history)

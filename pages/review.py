@@ -64,8 +64,11 @@ for c in view.comments:
                                                   icon=":material/play_circle:"):
             ui.open_page_with(ws, row.analysis_id, shared.FRAMES_PAGE, at_s=c.time_s)
 
-if ws.me.is_coach:
-    st.subheader("Add a comment")
+mine = row.client_id == ws.me.id and not ws.me.is_coach
+if ws.me.is_coach or mine:
+    st.subheader("Reply to your coach" if mine else "Add a comment")
+    if mine:
+        st.caption("Ask about a rep or say how the set felt; your coach sees it in their inbox.")
     choices = present.rep_choices(result)
     rep_key, time_key, text_key = "ws_c_rep", "ws_c_time", "ws_c_text"
     if st.session_state.get("ws_c_for") != row.analysis_id:  # another review: a fresh form
@@ -80,7 +83,7 @@ if ws.me.is_coach:
             store.add_comment(ws.db, ws.me, row.analysis_id, st.session_state.get(text_key, ""), rep_index=rep,
                               time_s=st.session_state.get(time_key))
             st.session_state[text_key] = ""
-            ui.notice("success", "Comment added.")
+            ui.notice("success", "Reply sent to your coach." if mine else "Comment added.")
         except store.WorkspaceError as exc:
             ui.notice("error", exc.message)
 
@@ -89,9 +92,11 @@ if ws.me.is_coach:
                    help="Choosing a rep sets the time to its bottom; change the time if you mean another moment.")
     right.number_input("Time in the clip (s)", min_value=0.0, max_value=float(result.video.duration_s) + 1.0,
                        value=None, step=0.1, format="%.1f", key=time_key)
-    st.text_area("Comment", key=text_key, placeholder="What should they feel or change on this rep?")
-    st.button("Add comment", type="primary", on_click=_send, icon=":material/send:")
+    st.text_area("Comment", key=text_key, placeholder="A question or note for your coach" if mine
+                 else "What should they feel or change on this rep?")
+    st.button("Send reply" if mine else "Add comment", type="primary", on_click=_send, icon=":material/send:")
 
+if ws.me.is_coach:
     st.subheader("Coach's decision")
     done, grade = st.columns(2)
     with done:

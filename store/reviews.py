@@ -30,21 +30,26 @@ def _effective_grade():
 def _inbox_query(user: User):
     comments = (select(func.count(Comment.id)).where(Comment.analysis_id == Analysis.id)
                 .correlate(Analysis).scalar_subquery())
+    last_author = (select(Comment.author_id).where(Comment.analysis_id == Analysis.id)
+                   .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(1)
+                   .correlate(Analysis).scalar_subquery())
     return (
-        select(Analysis, Upload, User.name, comments)
+        select(Analysis, Upload, User.name, comments, last_author)
         .join(Upload, Analysis.upload_id == Upload.id)
         .join(User, Upload.owner_id == User.id)
         .where(visible_owner_clause(user, Upload.owner_id))
     )
 
 
-def _row(analysis: Analysis, upload: Upload, client_name: str, comment_count: int) -> InboxRow:
+def _row(analysis: Analysis, upload: Upload, client_name: str, comment_count: int,
+         last_author: int | None = None) -> InboxRow:
     return InboxRow(
         analysis_id=analysis.id, upload_id=upload.id, client_id=upload.owner_id, client_name=client_name,
         created_at=analysis.created_at, lift_id=analysis.lift_id, lift_name=analysis.lift_name,
         reps=analysis.reps, grade=analysis.grade_override or analysis.grade, auto_grade=analysis.grade,
         grade_override=analysis.grade_override, score=analysis.score, main_fault=analysis.main_fault,
         reviewed=analysis.reviewed, comment_count=int(comment_count or 0), file_name=upload.original_name,
+        client_replied=last_author is not None and last_author == upload.owner_id,
     )
 
 
@@ -146,7 +151,10 @@ def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView
 
 def add_comment(db: Database, user: Account, analysis_id: int, text: str, *, rep_index: int | None = None,
                 time_s: float | None = None) -> CommentView:
-    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds)."""
+    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds).
+
+    The coach's notes and the client's replies alike; a client's comment on their own set
+    puts the review back among the coach's new ones."""
     text = (text or "").strip()
     if not text:
         raise InvalidRequest("Write something before sending the comment.")
@@ -156,13 +164,15 @@ def add_comment(db: Database, user: Account, analysis_id: int, text: str, *, rep
         raise InvalidRequest("The time in the clip must be zero or more seconds.")
     with db.transaction() as s:
         me = acting_user(s, user)
-        analysis, _ = visible_analysis(s, me, analysis_id)
+        analysis, upload = visible_analysis(s, me, analysis_id)
         if rep_index is not None:
             count = len(load_json(analysis).get("segmentation", {}).get("reps", []))
             if not 1 <= rep_index <= count:
                 raise InvalidRequest(f"There is no rep {rep_index} in this clip (it has {count}).")
         comment = Comment(analysis_id=analysis.id, author_id=me.id, rep_index=rep_index, time_s=time_s, text=text)
         s.add(comment)
+        if upload.owner_id == me.id and me.role != "coach":
+            analysis.reviewed = False  # the client's question or reply: back in the coach's new reviews
         s.flush()
         return _comment_view(comment, me.name)
 

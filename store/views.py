@@ -81,6 +81,7 @@ class InboxRow:
     reviewed: bool
     comment_count: int
     file_name: str
+    client_replied: bool = False  # the latest comment is the client's: it waits for the coach
 
 
 @dataclass(frozen=True)

@@ -272,6 +272,25 @@ def test_given_a_client_when_reviewing_their_own_analysis_then_only_a_coach_may(
     assert add_comment(db, ann, review, "It felt heavy on rep 3", rep_index=3).author_name == "Ann"
 
 
+def test_given_a_reviewed_set_when_the_client_replies_then_it_is_new_again_and_marked_for_the_coach(db, team):
+    # given Carol's note on Ann's set, which Carol marked reviewed
+    ann, carol, review = team["ann"], team["carol"], team["ann_review"]
+    add_comment(db, carol, review, "Hips back first", rep_index=2)
+    mark_reviewed(db, carol, review)
+    row = next(r for r in inbox(db, carol) if r.analysis_id == review)
+    assert row.reviewed and not row.client_replied
+    # when Ann replies
+    add_comment(db, ann, review, "Should I go lighter?", rep_index=2)
+    # then the set is back among Carol's new reviews, marked as waiting on her
+    row = next(r for r in inbox(db, carol) if r.analysis_id == review)
+    assert not row.reviewed and row.client_replied and row.comment_count == 2
+    assert [r.analysis_id for r in inbox(db, carol, reviewed=False)].count(review) == 1
+    # and once Carol answers, it no longer waits on her (her own notes never reopen a set)
+    add_comment(db, carol, review, "Same weight, slower down")
+    row = next(r for r in inbox(db, carol) if r.analysis_id == review)
+    assert not row.client_replied and row.comment_count == 3
+
+
 def test_given_a_linked_coach_when_deleting_a_clients_upload_then_denied(db, blobs, team):
     upload_id = open_analysis(db, team["carol"], team["ann_review"]).row.upload_id
     with pytest.raises(PermissionDenied, match="Only the person who uploaded"):

@@ -268,7 +268,7 @@ def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
     _ok(at)
     table = at.dataframe[0].value
     assert list(table.columns) == ["id", "Client", "Date", "Lift", "Reps", "Grade", "Coach's grade", "Score",
-                                   "Main fault", "Status", "Comments"]
+                                   "Main fault", "Status", "Comments", "Client replied"]
     assert table.iloc[0][["Client", "Reps", "Grade", "Status"]].tolist() == ["Me", 3, "B", "new"]
     # when filtering on reviewed ones, then none match
     next(s for s in at.selectbox if s.label == "Status").set_value("reviewed").run()
@@ -474,6 +474,38 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     _button(ann_at, "Open at 5.2 s").click().run()
     _ok(ann_at)
     assert at_title(ann_at) == "Frames" and ann_at.slider[0].value == pytest.approx(5.2, abs=0.01)
+
+
+def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiting(data, engine, clip):
+    # given Ann, linked to coach Cora, with an analysed set that Cora commented on and marked reviewed
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    store.add_comment(data.db, cora, up.analysis_id, "Hips back first.", rep_index=2, time_s=5.2)
+    store.mark_reviewed(data.db, cora, up.analysis_id)
+    # when Ann presses Reply under the note on My space and sends a question about rep 2
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    _button(ann_at, "Reply").click().run()
+    _ok(ann_at)
+    assert "Reply to your coach" in [h.value for h in ann_at.subheader]
+    assert "Coach's decision" not in [h.value for h in ann_at.subheader]  # the coach's actions stay the coach's
+    # (the review's address, as the browser now shows it)
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": str(up.analysis_id)})
+    ann_at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
+    ann_at.text_area(key="ws_c_text").input("Should I go lighter?")
+    _button(ann_at, "Send reply").click().run()
+    _ok(ann_at)
+    assert "Reply sent to your coach." in _texts(ann_at) and "Should I go lighter?" in _texts(ann_at)
+    # then Cora's inbox shows the set as new again, with the client's reply waiting
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
+    cora_at.switch_page(ui.INBOX_PAGE).run()
+    _ok(cora_at)
+    first = cora_at.dataframe[0].value.iloc[0]
+    assert first[["Client", "Status", "Comments", "Client replied"]].tolist() == ["Ann", "new", 2, True]
+    (reply,) = [c for c in store.open_analysis(data.db, cora, up.analysis_id).comments if c.author_name == "Ann"]
+    assert reply.rep_index == 2
 
 
 def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):

@@ -104,6 +104,7 @@ def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
         "Main fault": fault_title(r.main_fault) or "none",
         "Status": "reviewed" if r.reviewed else "new",
         "Comments": r.comment_count,
+        "Client replied": r.client_replied,
     } for r in rows]
 
 
