@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import shared
-from pipeline.render import filming_diagram_svg
+from pipeline.filming import filming_diagram_svg
 from workspace import present, ui
 
 ws = ui.require_workspace()

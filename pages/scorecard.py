@@ -6,7 +6,7 @@ import streamlit as st
 import report
 from pages import shared
 from pipeline import figures, serialize
-from pipeline.render import filming_diagram_svg
+from pipeline.filming import filming_diagram_svg
 
 entry = shared.require_current()
 result = entry.result

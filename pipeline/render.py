@@ -485,31 +485,3 @@ def write_annotated_video(
     if on_progress is not None:
         on_progress(1.0)
     return EncodedVideo(path=out_path, codec=enc, mime=mime, frames=count, width=size[0], height=size[1], fps=fps)
-
-
-# --- filming diagram ---------------------------------------------------------
-
-def filming_diagram_svg() -> str:
-    """A small side-on drawing: phone at hip height, 2-4 m away, whole body in frame."""
-    return """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 170" width="360" height="170"
- font-family="sans-serif" font-size="11">
- <rect x="0" y="0" width="360" height="170" fill="#f7f7f9" rx="8"/>
- <line x1="10" y1="150" x2="350" y2="150" stroke="#999" stroke-width="2"/>
- <!-- lifter, side-on -->
- <circle cx="265" cy="42" r="9" fill="none" stroke="#333" stroke-width="3"/>
- <line x1="265" y1="51" x2="262" y2="95" stroke="#333" stroke-width="4"/>
- <line x1="262" y1="95" x2="270" y2="122" stroke="#333" stroke-width="4"/>
- <line x1="270" y1="122" x2="266" y2="150" stroke="#333" stroke-width="4"/>
- <line x1="264" y1="60" x2="268" y2="100" stroke="#333" stroke-width="3"/>
- <rect x="258" y="28" width="22" height="130" fill="none" stroke="#2e86de" stroke-dasharray="4 3"/>
- <text x="236" y="20" fill="#2e86de">whole body in frame</text>
- <!-- phone on a tripod at hip height -->
- <rect x="52" y="86" width="12" height="20" rx="2" fill="#2e86de"/>
- <line x1="58" y1="106" x2="58" y2="150" stroke="#555" stroke-width="2"/>
- <line x1="58" y1="150" x2="46" y2="150" stroke="#555" stroke-width="2"/>
- <line x1="58" y1="150" x2="70" y2="150" stroke="#555" stroke-width="2"/>
- <line x1="66" y1="96" x2="250" y2="96" stroke="#2e86de" stroke-dasharray="5 4"/>
- <text x="20" y="78">phone at hip height</text>
- <text x="120" y="90">side-on, 2–4 m away</text>
- <text x="120" y="166" fill="#555">landscape or portrait, steady, good light</text>
-</svg>"""

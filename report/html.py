@@ -12,7 +12,7 @@ from html import escape
 import plotly.graph_objects as go
 
 from pipeline.figures import grade_colour
-from pipeline.render import filming_diagram_svg
+from pipeline.filming import filming_diagram_svg
 from report.content import DISCLAIMER, FaultSection, FrameImage, ReportContent
 
 CSS = """

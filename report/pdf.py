@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -24,6 +24,7 @@ from reportlab.platypus import (
 )
 
 from pipeline.figures import grade_colour
+from pipeline.filming import FILMING_DIAGRAM, HEIGHT, WIDTH as DIAGRAM_WIDTH, Shape
 from report.content import DISCLAIMER, FrameImage, ReportContent
 
 PAGE = A4
@@ -165,6 +166,37 @@ def _next_step(c: ReportContent, st: dict) -> list:
     return [Paragraph("Next step", st["h2"]), box]
 
 
+def _paint(shape: Shape, item) -> None:
+    if not isinstance(item, Line):  # a line has a stroke only
+        item.fillColor = colors.HexColor(shape.fill) if shape.fill else None
+    item.strokeColor = colors.HexColor(shape.stroke) if shape.stroke else None
+    item.strokeWidth = shape.width
+    if shape.dash:
+        item.strokeDashArray = list(shape.dash)
+
+
+def filming_drawing(scale: float = 1.0) -> Drawing:
+    """``pipeline.filming``'s diagram with reportlab's shapes (its y axis points up)."""
+    d = Drawing(DIAGRAM_WIDTH * scale, HEIGHT * scale)
+    for shape in FILMING_DIAGRAM:
+        a = [v * scale for v in shape.at]
+        if shape.kind == "rect":
+            item = Rect(a[0], HEIGHT * scale - a[1] - a[3], a[2], a[3], rx=shape.radius * scale,
+                        ry=shape.radius * scale)
+        elif shape.kind == "circle":
+            item = Circle(a[0], HEIGHT * scale - a[1], a[2])
+        elif shape.kind == "line":
+            item = Line(a[0], HEIGHT * scale - a[1], a[2], HEIGHT * scale - a[3])
+        else:
+            item = String(a[0], HEIGHT * scale - a[1], shape.label, fontName="Helvetica", fontSize=11 * scale,
+                          fillColor=colors.HexColor(shape.fill or "#333333"))
+            d.add(item)
+            continue
+        _paint(shape, item)
+        d.add(item)
+    return d
+
+
 def _not_graded(c: ReportContent, st: dict) -> list:
     inner = [Paragraph(f"<b>Not graded.</b> {escape(c.not_graded_reason)} The rep count and chart may still help.",
                        st["body"])]
@@ -172,7 +204,7 @@ def _not_graded(c: ReportContent, st: dict) -> list:
         inner.append(_p("Still reliable: " + ", ".join(c.still_reliable) + ".", st["body"]))
     if c.refilm_tips:
         inner += [Paragraph("<b>To get a grade next time, film again:</b>", st["body"]),
-                  _bullets(c.refilm_tips, st["body"])]
+                  _bullets(c.refilm_tips, st["body"]), Spacer(1, 2 * mm), filming_drawing()]
     box = Table([[inner]], colWidths=[WIDTH])
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, WATCH),
                              ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff6ec")),

@@ -141,9 +141,17 @@ def test_choose_codec_prefers_h264():
         render.choose_codec("no-such-encoder")
 
 
-def test_filming_diagram_is_svg():
-    svg = render.filming_diagram_svg()
-    assert svg.startswith("<svg") and "hip height" in svg
+def test_filming_diagram_is_one_list_of_shapes_drawn_as_svg_and_for_the_pdf():
+    from xml.etree import ElementTree
+
+    from pipeline.filming import FILMING_DIAGRAM, filming_diagram_svg
+    from report.pdf import filming_drawing
+
+    svg = ElementTree.fromstring(filming_diagram_svg())  # well-formed
+    drawn = [el.tag.split("}")[-1] for el in svg]
+    assert drawn == [s.kind for s in FILMING_DIAGRAM]
+    assert [el.text for el in svg if el.text] == [s.label for s in FILMING_DIAGRAM if s.kind == "text"]
+    assert len(filming_drawing().contents) == len(FILMING_DIAGRAM)
 
 
 def test_hand_path_and_mid_foot_line_are_drawn_during_a_rep():

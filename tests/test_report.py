@@ -84,6 +84,8 @@ def test_not_gradable_pdf_says_why_and_how_to_refilm(clip):
     assert "Not graded. The camera was in front of the lifter." in text
     assert "Still reliable: rep count." in text and "Film side-on, camera at hip height." in text
     assert "What the video shows" not in text and "82/100" not in text
+    # and draws how to film (the same diagram as the page's)
+    assert "phone at hip height" in text and "whole body in frame" in text and "side-on, 2–4 m away" in text
 
 
 def test_without_a_browser_the_chart_is_drawn_by_reportlab_and_a_log_line_says_so(result, monkeypatch, caplog):
