@@ -106,16 +106,14 @@ def fit_level(rule: Rule, positives: list[float], negatives: list[float],
     pos = sorted(sign * v for v in positives)
     neg = sorted(sign * v for v in negatives)
     candidates = sorted({(a + b) / 2 for a, b in zip(sorted(pos + neg), sorted(pos + neg)[1:]) if a != b})
-    best = None
-    for t in candidates:
-        fa = sum(v > t for v in neg) / len(neg)
-        caught = sum(v > t for v in pos)
-        if fa <= max_false_alarm and (best is None or caught > best[0]):
-            best = (caught, t)
-    if best is None or best[0] == 0:
+    scored = [(sum(v > t for v in pos), -sum(v > t for v in neg), t) for t in candidates]
+    allowed = [x for x in scored if -x[1] / len(neg) <= max_false_alarm]
+    if not allowed or max(x[0] for x in allowed) == 0:
         return None
+    # most faults caught, then the fewest clean clips called faulty (the budget is a ceiling, not a target)
+    _, _, level = max(allowed)
     lo, hi = BOUNDS.get(rule.row_id, (-float("inf"), float("inf")))
-    return min(max(sign * best[1], lo), hi)
+    return min(max(sign * level, lo), hi)
 
 
 def fit_calibration(clips: list[LabelledClip], config: AnalysisConfig, estimator,

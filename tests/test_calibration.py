@@ -36,6 +36,14 @@ def test_fit_level_with_no_budget_passes_every_clean_clip():
     assert level == pytest.approx(28.5)
 
 
+def test_fit_level_calls_no_clean_clip_faulty_when_it_need_not():
+    # given a budget that would allow one of four clean clips (16) to be called faulty
+    rule = ROW["rounded_back.back_curve"]
+    level = fit_level(rule, [18.0, 25.0, 31.0], [0.0, 5.0, 12.0, 16.0], 0.25)
+    # then the level passes it anyway, since all three faults are caught above it
+    assert level == pytest.approx(17.0)
+
+
 def test_fit_level_stays_inside_plausible_bounds_and_needs_enough_clips():
     rule = ROW["rounded_back.back_curve"]
     lo, hi = BOUNDS[rule.row_id]
