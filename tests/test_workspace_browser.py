@@ -250,6 +250,26 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(ann.get_by_role("heading", name="Frames")).to_be_visible(timeout=60_000)
     _assert_no_traceback(ann)
 
+    # --- the client replies from My space, and the set is back in the coach's new reviews
+    _nav(ann, "My space")
+    ann.get_by_role("button", name="Reply", exact=True).click(timeout=30_000)
+    expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
+    assert ann.get_by_role("button", name="Mark reviewed").count() == 0
+    reply = ann.get_by_role("textbox", name="Comment")
+    reply.fill("Should I go lighter until the brace feels natural?")
+    reply.press("Control+Enter")
+    ann.get_by_role("button", name="Send reply").click()
+    expect(ann.get_by_text("Reply sent to your coach.")).to_be_visible(timeout=30_000)
+    _shot(ann, "ws_09b_client_replies.png")
+    _assert_no_traceback(ann)
+    _nav(coach, "Inbox")
+    coach.reload()
+    grid = coach.locator('[data-testid="stDataFrame"]')
+    expect(grid).to_contain_text("Client replied", timeout=60_000)
+    expect(grid).to_contain_text("new")
+    expect(grid).not_to_contain_text("reviewed")
+    _shot(coach, "ws_09c_coach_inbox_after_reply.png")
+
     # --- a second client cannot open it, by URL or by any widget
     bob = _sign_in(bob_ctx, app_url, "bob")
     analysis_id = review_url.split("review=")[1].split("&")[0]
