@@ -269,8 +269,32 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(grid).not_to_contain_text("reviewed")
     _shot(coach, "ws_09c_coach_inbox_after_reply.png")
 
-    # --- a second client cannot open it, by URL or by any widget
-    bob = _sign_in(bob_ctx, app_url, "bob")
+    # --- a second client, signed out, opens a fresh invite link: signing in links him to the coach
+    coach.get_by_text("Invite a client").click()
+    coach.get_by_role("button", name="Make an invite").click()
+    second = coach.locator('[data-testid="stCode"]').first
+    expect(second).to_contain_text("?invite=", timeout=30_000)
+    expect(second).not_to_have_text(invite, timeout=30_000)
+    second_invite = second.inner_text().strip()
+    bob = bob_ctx.new_page()
+    bob.goto(second_invite)
+    expect(bob.get_by_text("sign in and you will be linked")).to_be_visible(timeout=60_000)
+    bob.get_by_role("button", name="Sign in").click()
+    bob.locator('input[name="sub"]').fill("bob")
+    bob.get_by_role("button", name="Authorize").click()
+    expect(bob.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
+    expect(bob.get_by_text("You are now linked with your coach Cora Coach")).to_be_visible(timeout=60_000)
+    _shot(bob, "ws_09d_invite_kept_through_sign_in.png")
+    _assert_no_traceback(bob)
+    again = bob_ctx.new_page()  # a new tab: the kept invite was used once and forgotten
+    again.goto(app_url)
+    expect(again.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
+    assert "hinge_review_invite=" not in "; ".join(f"{c['name']}={c['value']}" for c in bob_ctx.cookies()
+                                                 if c["value"])
+    assert "You are now linked" not in again.locator("body").inner_text()
+    again.close()
+
+    # --- ... yet he cannot open the first client's review, by URL or by any widget
     analysis_id = review_url.split("review=")[1].split("&")[0]
     for url in (f"{app_url}/?review={analysis_id}", f"{app_url}/review?review={analysis_id}"):
         bob.goto(url)

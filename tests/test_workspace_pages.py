@@ -429,7 +429,21 @@ def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
     assert not at.get("file_uploader")
     # an invite link opened signed out keeps its code in view for after the sign-in
     at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": "C0DE"})
-    assert "Sign in, then open the invite link again" in at.info[0].value and at.code[0].value == "C0DE"
+    assert "sign in and you will be linked" in at.info[0].value and at.code[0].value == "C0DE"
+
+
+@pytest.mark.parametrize(("code", "kept"), [
+    ("Q1w2E3r4T5y6-_zZ", "Q1w2E3r4T5y6-_zZ"),  # what create_invite makes: kept for after the sign-in
+    ('abcdefgh";alert(1);//', ""),  # anything else never reaches the page's script
+])
+def test_an_invite_opened_signed_out_is_kept_in_a_cookie_through_the_sign_in(data, code, kept):
+    # given the invite link opened signed out
+    at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": code})
+    _ok(at)
+    # then the page stores the code (and only a well-formed one) in a cookie for an hour
+    (script,) = [h.proto.body for h in at.get("html")]
+    assert f'document.cookie = "{ui.INVITE_COOKIE}={kept}; path=/; max-age={3600 if kept else 0}' in script
+    assert "alert" not in script
 
 
 def test_coaches_come_from_the_settings_and_everyone_else_is_a_client(data):

@@ -11,8 +11,10 @@ Frames and Charts pages show it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -37,6 +39,10 @@ WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its scoreca
 NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
 POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
 REVIEW_KEY_PREFIX = "review:"
+INVITE_COOKIE = "hinge_review_invite"  # an invite opened signed out, kept through the sign-in redirect
+INVITE_COOKIE_S = 3600
+INVITE_TRIED_KEY = "ws_invite_cookie_tried"
+_INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # what store.create_invite makes (token_urlsafe)
 
 
 @dataclass(frozen=True)
@@ -113,14 +119,23 @@ def workspace() -> Workspace | None:
     return Workspace(db, blobs, s, _account(db, s))
 
 
+def _keep_invite(code: str | None) -> None:
+    """Keep ``code`` in a cookie for an hour (None: forget it). Streamlit returns to the app's base
+    address after signing in, without the link's ``?invite=``; the cookie comes back with the next page."""
+    value = code if isinstance(code, str) and _INVITE_CODE.fullmatch(code) else ""  # nothing else reaches the script
+    cookie = f"{INVITE_COOKIE}={value}; path=/; max-age={INVITE_COOKIE_S if value else 0}; samesite=lax"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+
+
 def _sign_in_screen() -> None:
     st.title("Hinge Review")
     st.write("Sign in to upload your sets, follow your analyses and read your coach's notes.")
     code = st.query_params.get("invite")
     if code:
-        st.info("You have an invite from a coach. Sign in, then open the invite link again, or paste this "
+        st.info("You have an invite from a coach: sign in and you will be linked. If you are not, paste this "
                 "code on **My space**:")
         st.code(code, language=None)
+        _keep_invite(code)
     if st.button("Sign in", type="primary", icon=":material/login:"):
         st.login()
 
@@ -160,10 +175,18 @@ def account_box(ws: Workspace) -> None:
 
 
 def follow_links(ws: Workspace, page) -> None:
-    """Act on ``?invite=CODE`` (link this client to the coach) and ``?review=ID`` (open that review, checked)."""
+    """Act on ``?invite=CODE`` or an invite kept through signing in (link this client to the coach) and
+    ``?review=ID`` (open that review, checked)."""
     code = st.query_params.get("invite")
+    kept = st.context.cookies.get(INVITE_COOKIE) if ws.settings.sign_in else None
+    kept = kept if isinstance(kept, str) and _INVITE_CODE.fullmatch(kept) else None
+    if kept:  # used once: forgotten (on every run of a session that brought it, until the browser drops it)
+        _keep_invite(None)
+        if not code and st.session_state.get(INVITE_TRIED_KEY) != kept:
+            st.session_state[INVITE_TRIED_KEY] = kept
+            code = kept
     if code:
-        del st.query_params["invite"]
+        st.query_params.pop("invite", None)
         try:
             coach = store.redeem_invite(ws.db, ws.me, code)
             notice("success", f"You are now linked with your coach **{coach.name}**, who can see your uploads "
