@@ -160,7 +160,7 @@ class PoseEstimator:
                     "delete it next to the weights or use --backend auto."
                 ) from exc
             # a cached export that no longer runs (runtime upgraded, files damaged): PyTorch always does
-            self.backend, self._model = "torch", self._load_torch()
+            self.backend, self._model = "torch", self._torch or self._load_torch()
             self._shaped = {}
             self._warm_up()
 

@@ -174,16 +174,16 @@ def stitch(tracks: list[_Track]) -> list[_Track]:
 
 
 def _mean_pair(xy: np.ndarray, a: str, b: str) -> np.ndarray:
-    """Mean y of a left/right keypoint pair, NaN where both are missing."""
-    pair = xy[:, [KP[a], KP[b]], 1]
+    """Midpoint (T, 2) of a left/right keypoint pair (the one seen when only one is), NaN where both are missing."""
+    pair = xy[:, [KP[a], KP[b]]]
     count = np.isfinite(pair).sum(axis=1)
     return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
 
 
 def _fold_activity(xy: np.ndarray, boxes: np.ndarray) -> float:
     """How much the shoulders move down toward the hips, relative to body size."""
-    sh = _mean_pair(xy, "left_shoulder", "right_shoulder")
-    hip = _mean_pair(xy, "left_hip", "right_hip")
+    sh = _mean_pair(xy, "left_shoulder", "right_shoulder")[:, 1]
+    hip = _mean_pair(xy, "left_hip", "right_hip")[:, 1]
     height = boxes[:, 3] - boxes[:, 1]
     rel = (hip - sh) / np.maximum(height, 1.0)
     rel = rel[np.isfinite(rel)]
@@ -194,12 +194,8 @@ def _fold_activity(xy: np.ndarray, boxes: np.ndarray) -> float:
 
 def _torso_px(xy: np.ndarray) -> float:
     """Median shoulder-to-hip distance (pair midpoints), NaN when seen on fewer than 3 frames."""
-    def mid(a: str, b: str) -> np.ndarray:
-        pair = xy[:, [KP[a], KP[b]]]
-        count = np.isfinite(pair[..., 0]).sum(axis=1)[:, None]
-        return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
-
-    length = np.linalg.norm(mid("left_shoulder", "right_shoulder") - mid("left_hip", "right_hip"), axis=1)
+    length = np.linalg.norm(_mean_pair(xy, "left_shoulder", "right_shoulder") - _mean_pair(xy, "left_hip", "right_hip"),
+                            axis=1)
     length = length[np.isfinite(length)]
     return float(np.median(length)) if length.size >= 3 else float("nan")
 

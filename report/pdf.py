@@ -177,21 +177,20 @@ def _paint(shape: Shape, item) -> None:
 
 def filming_drawing(scale: float = 1.0) -> Drawing:
     """``pipeline.filming``'s diagram with reportlab's shapes (its y axis points up)."""
-    d = Drawing(DIAGRAM_WIDTH * scale, HEIGHT * scale)
+    top = HEIGHT * scale
+    d = Drawing(DIAGRAM_WIDTH * scale, top)
     for shape in FILMING_DIAGRAM:
         a = [v * scale for v in shape.at]
-        if shape.kind == "rect":
-            item = Rect(a[0], HEIGHT * scale - a[1] - a[3], a[2], a[3], rx=shape.radius * scale,
-                        ry=shape.radius * scale)
-        elif shape.kind == "circle":
-            item = Circle(a[0], HEIGHT * scale - a[1], a[2])
-        elif shape.kind == "line":
-            item = Line(a[0], HEIGHT * scale - a[1], a[2], HEIGHT * scale - a[3])
-        else:
-            item = String(a[0], HEIGHT * scale - a[1], shape.label, fontName="Helvetica", fontSize=11 * scale,
-                          fillColor=colors.HexColor(shape.fill or "#333333"))
-            d.add(item)
+        if shape.kind == "text":
+            d.add(String(a[0], top - a[1], shape.label, fontName="Helvetica", fontSize=11 * scale,
+                         fillColor=colors.HexColor(shape.fill or "#333333")))
             continue
+        if shape.kind == "rect":
+            item = Rect(a[0], top - a[1] - a[3], a[2], a[3], rx=shape.radius * scale, ry=shape.radius * scale)
+        elif shape.kind == "circle":
+            item = Circle(a[0], top - a[1], a[2])
+        else:
+            item = Line(a[0], top - a[1], a[2], top - a[3])
         _paint(shape, item)
         d.add(item)
     return d

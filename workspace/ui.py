@@ -119,10 +119,15 @@ def workspace() -> Workspace | None:
     return Workspace(db, blobs, s, _account(db, s))
 
 
+def _invite_code(value: object) -> str | None:
+    """``value`` when it is shaped like an invite code (nothing else reaches a cookie or a script), else None."""
+    return value if isinstance(value, str) and _INVITE_CODE.fullmatch(value) else None
+
+
 def _keep_invite(code: str | None) -> None:
     """Keep ``code`` in a cookie for an hour (None: forget it). Streamlit returns to the app's base
     address after signing in, without the link's ``?invite=``; the cookie comes back with the next page."""
-    value = code if isinstance(code, str) and _INVITE_CODE.fullmatch(code) else ""  # nothing else reaches the script
+    value = _invite_code(code) or ""
     cookie = f"{INVITE_COOKIE}={value}; path=/; max-age={INVITE_COOKIE_S if value else 0}; samesite=lax"
     st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
 
@@ -178,8 +183,7 @@ def follow_links(ws: Workspace, page) -> None:
     """Act on ``?invite=CODE`` or an invite kept through signing in (link this client to the coach) and
     ``?review=ID`` (open that review, checked)."""
     code = st.query_params.get("invite")
-    kept = st.context.cookies.get(INVITE_COOKIE) if ws.settings.sign_in else None
-    kept = kept if isinstance(kept, str) and _INVITE_CODE.fullmatch(kept) else None
+    kept = _invite_code(st.context.cookies.get(INVITE_COOKIE)) if ws.settings.sign_in else None
     if kept:  # used once: forgotten (on every run of a session that brought it, until the browser drops it)
         _keep_invite(None)
         if not code and st.session_state.get(INVITE_TRIED_KEY) != kept:
