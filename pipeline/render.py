@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -445,7 +446,11 @@ def write_annotated_video(
     source = frames if frames is not None else iter_frames(src, every_s=every, max_side=max_side)
     fps = min(max_fps, result.video.fps or max_fps)
 
-    tmp = out_path.with_name(out_path.stem + ".part" + out_path.suffix)
+    # a part file of this writer's own: a page rerun can start a second writer of the same video while the
+    # first, interrupted, still removes its part file (a shared name lost the second writer's file mid-write)
+    fd, part = tempfile.mkstemp(dir=out_path.parent, prefix=out_path.stem + ".", suffix=".part" + out_path.suffix)
+    os.close(fd)
+    tmp = Path(part)
     count, size = 0, (0, 0)
     last_pts = -1
     options = {"movflags": "+faststart"} if fmt == "mp4" else {}

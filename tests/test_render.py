@@ -113,6 +113,33 @@ def test_write_annotated_video_is_h264_with_every_frame_and_source_timing(result
     assert not list(tmp_path.glob("*.part*"))
 
 
+def test_an_interrupted_writer_does_not_take_a_second_writers_video_with_it(result, tmp_path):
+    # given a writer of annotated.mp4 that, halfway, meets a second writer of the same file which is
+    # interrupted (a page rerun stops it) and cleans up after itself
+    class F:
+        def __init__(self, i):
+            self.t_s = i / 30
+            self.image = np.full((240, 320, 3), 50, np.uint8)
+
+    def stop(_fraction):
+        raise KeyboardInterrupt  # what stopping a Streamlit run looks like to the encoder
+
+    def frames():
+        for i in range(60):
+            if i == 30:
+                with pytest.raises(KeyboardInterrupt):
+                    render.write_annotated_video(result, tmp_path / "annotated.mp4", stop,
+                                                 frames=(F(k) for k in range(40)))
+            yield F(i)
+
+    # when the first writer finishes
+    enc = render.write_annotated_video(result, tmp_path / "annotated.mp4", frames=frames())
+    # then its video is complete and no part file is left behind
+    with av.open(str(enc.path)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == enc.frames == 60
+    assert not list(tmp_path.glob("*.part*"))
+
+
 def test_write_annotated_video_downscales_odd_sizes_to_even_and_caps_fps(result, tmp_path):
     # given a tall 60 fps clip with odd dimensions made by the caller
     class F:
