@@ -58,7 +58,22 @@ def _why_no_engine() -> str | None:
 if _why_no_browser():
     pytest.skip(_why_no_browser(), allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
+
+def _choose(page: Page, box: Locator, wanted: Locator, tries: int = 4) -> None:
+    """Open a select box and click an option; a rerun that lands while the list is open closes it, so retry."""
+    for _ in range(tries - 1):
+        expect(page.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=60_000)
+        box.click()
+        try:
+            wanted.click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    box.click()
+    wanted.click()
 
 
 def _expected_reps(name: str) -> int:

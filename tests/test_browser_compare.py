@@ -19,6 +19,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures: app_url, browser, pag
     ARTIFACTS,
     FIXTURES,
     _assert_no_traceback,
+    _choose,
     _goto,
     _shot,
     _upload,
@@ -48,8 +49,7 @@ def _choose_rep(page: Page, side: int, option: str) -> None:
     """Open the ``side``-th (0 = A, 1 = B) "Rep" picker and choose ``option``."""
     pickers = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
         has=page.get_by_text("Rep", exact=True))
-    pickers.nth(side).click()
-    page.get_by_role("option", name=re.compile(option)).click()
+    _choose(page, pickers.nth(side), page.get_by_role("option", name=re.compile(option)))
 
 
 def _player(page: Page) -> Frame:

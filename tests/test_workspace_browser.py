@@ -27,7 +27,7 @@ import pytest
 
 from tests.servers import free_port, stop_process, streamlit_command, wait_for_http
 from tests.test_browser import (
-    ARTIFACTS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _metric, _shot, _upload, _why_no_browser,
+    ARTIFACTS, FIXTURES, GOOD_CLIP, _assert_no_traceback, _choose, _metric, _shot, _upload, _why_no_browser,
     _why_no_engine, browser,  # noqa: F401  (browser: the shared headless Chromium fixture)
 )
 
@@ -38,7 +38,6 @@ if _why_no_browser():
     pytest.skip(_why_no_browser(), allow_module_level=True)
 
 from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PEOPLE = {
@@ -151,20 +150,9 @@ def _expected_reps() -> int:
         return int(next(r for r in csv.DictReader(fh) if r["file"] == GOOD_CLIP.name)["reps"])
 
 
-def _pick(page: Page, label: str, option: str, tries: int = 4) -> None:
-    """Choose an option; a rerun that lands while the list is open closes it, so open it again."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
-    wanted = page.get_by_role("option", name=option, exact=True)
-    for _ in range(tries - 1):
-        expect(page.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=60_000)
-        box.click()
-        try:
-            wanted.click(timeout=10_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    box.click()
-    wanted.click()
+def _pick(page: Page, label: str, option: str) -> None:
+    _choose(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label),
+            page.get_by_role("option", name=option, exact=True))
 
 
 def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
