@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -140,7 +142,8 @@ def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
     digest = content_hash(clip)[:24]
 
     def read(pose, kin, reps):
-        key = hashlib.sha256(json.dumps([digest, kin.side, [r.bottom_i for r in reps],
+        points = hashlib.sha256(np.ascontiguousarray(pose.xy).tobytes()).hexdigest()[:16]  # another pose, another trace
+        key = hashlib.sha256(json.dumps([digest, points, kin.side, [r.bottom_i for r in reps],
                                          [float(t) for t in kin.t_s[[r.bottom_i for r in reps]]],
                                          POSE_CACHE_VERSION, BACK_CACHE_VERSION]).encode()).hexdigest()[:24]
         file = cache_dir / f"back-{key}.json"
