@@ -7,7 +7,8 @@ pose export, step for step in NumPy and OpenCV: the same letterbox (linear
 resize, grey 114 padding split round(d - 0.1) / round(d + 0.1)), the same
 input scaling, confidence filter, greedy NMS (IoU 0.7, 300 boxes) and
 rescaling to the frame's pixels. ``tests/test_openvino_pose.py`` checks the
-answers against Ultralytics' own on real frames.
+answers against Ultralytics' own on real frames. Unlike Ultralytics it asks for
+float32 on every processor (see ``COMPILE_CONFIG``).
 """
 
 from __future__ import annotations
@@ -105,8 +106,13 @@ def decode(output: np.ndarray, box: Letterbox, det_conf: float) -> RawPose:
     return RawPose(corners, x[:, 4].copy(), box.to_frame(kpts[..., :2]), kpts[..., 2].copy())
 
 
+# OpenVINO runs in bfloat16 on processors that have it (AVX512-BF16, AMX) and float32 elsewhere; the two
+# disagree on a few verdicts (docs/accuracy.md), so every processor runs float32, as ONNX Runtime and PyTorch do.
+COMPILE_CONFIG = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
+
+
 class OpenVinoPose:
-    """A fixed-shape OpenVINO pose export, compiled for the CPU as Ultralytics compiles it (latency mode)."""
+    """A fixed-shape OpenVINO pose export, compiled for the CPU in latency mode and float32."""
 
     def __init__(self, model_xml: Path, det_conf: float = 0.25):
         import openvino as ov
@@ -118,7 +124,7 @@ class OpenVinoPose:
             raise ValueError(f"{model_xml} takes inputs of any size; this runner needs a fixed-shape export")
         self.input_hw = (int(shape[2].get_length()), int(shape[3].get_length()))
         self.det_conf = det_conf
-        self._compiled = core.compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
+        self._compiled = core.compile_model(model, "CPU", COMPILE_CONFIG)
         self._request = self._compiled.create_infer_request()
 
     def __call__(self, image_bgr: np.ndarray) -> RawPose:

@@ -98,10 +98,21 @@ def test_decode_of_nothing_is_no_people():
 
 
 @pytest.mark.e2e
-def test_the_runner_gives_ultralytics_answers_on_real_frames(estimator):
+def test_the_runner_gives_ultralytics_answers_on_real_frames(estimator, monkeypatch):
     """Given real frames of three fixture clips, when the OpenVINO export runs through our runner and through
-    Ultralytics' predictor, then the same people come out with the same boxes, keypoints and confidences."""
+    Ultralytics' predictor (both in float32), then the same people come out with the same boxes, keypoints
+    and confidences."""
+    import openvino as ov
     from ultralytics import YOLO
+
+    from pipeline.openvino_pose import COMPILE_CONFIG
+
+    compile_model = ov.Core.compile_model
+
+    def in_float32(self, model, device_name="CPU", config=None):  # Ultralytics would take bfloat16 where it can
+        return compile_model(self, model, device_name, {**(config or {}), **COMPILE_CONFIG})
+
+    monkeypatch.setattr(ov.Core, "compile_model", in_float32)
 
     from pipeline.openvino_pose import OpenVinoPose
     from pipeline.video import iter_frames
@@ -123,6 +134,18 @@ def test_the_runner_gives_ultralytics_answers_on_real_frames(estimator):
             np.testing.assert_allclose(mine.keypoint_conf, r.keypoints.conf.numpy(), atol=1e-5)
             compared += len(mine.box_conf)
     assert compared >= 10
+
+
+@pytest.mark.e2e
+def test_the_runner_asks_for_float32_on_every_processor(estimator):
+    # given the runner compiled on this machine (bfloat16 would be OpenVINO's own choice on AVX512-BF16 or AMX)
+    from pipeline.openvino_pose import OpenVinoPose
+
+    if estimator.backend != "openvino":
+        pytest.skip("needs the OpenVINO export")
+    runner = OpenVinoPose(next(estimator._cached_export("openvino").glob("*.xml")))
+    # then it runs in float32
+    assert str(runner._compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
 
 
 @pytest.mark.e2e
