@@ -10,6 +10,11 @@ VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "
                 "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
 
 
+# oneDNN (OpenVINO's and PyTorch's kernels) and PyTorch's own kernels use no wider vectors than these say:
+# ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 stands in for a processor without AVX-512 (docs/batch.md)
+ISA_CAPS = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+
+
 def cpu_description() -> str:
     """CPU model, cores this process may use, and the vector extensions the kernel reports."""
     fields: dict[str, str] = {}
@@ -23,4 +28,6 @@ def cpu_description() -> str:
     flags = set(fields.get("flags", "").split())
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     present = [f for f in VECTOR_FLAGS if f in flags]
-    return f"{model}; {cores} cores available; vector extensions: {' '.join(present) or 'none reported'}"
+    capped = [f"{k}={os.environ[k]}" for k in ISA_CAPS if os.environ.get(k)]
+    return (f"{model}; {cores} cores available; vector extensions: {' '.join(present) or 'none reported'}"
+            + (f"; capped by {' '.join(capped)}" if capped else ""))
