@@ -13,6 +13,7 @@ float32 on every processor (see ``COMPILE_CONFIG``).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,11 +127,13 @@ class OpenVinoPose:
         self.det_conf = det_conf
         self._compiled = core.compile_model(model, "CPU", COMPILE_CONFIG)
         self._request = self._compiled.create_infer_request()
+        self._lock = threading.Lock()  # one infer request: callers on other threads take turns
 
     def __call__(self, image_bgr: np.ndarray) -> RawPose:
         """The people in one BGR frame of any size."""
         box = Letterbox.of(image_bgr.shape[:2], self.input_hw)
         tensor = box.apply(image_bgr)[:, :, ::-1].transpose(2, 0, 1)[None]
         tensor = np.ascontiguousarray(tensor).astype(np.float32) / np.float32(255)
-        out = self._request.infer({0: tensor})
-        return decode(next(iter(out.values()))[0], box, self.det_conf)
+        with self._lock:
+            output = next(iter(self._request.infer({0: tensor}).values()))[0].copy()
+        return decode(output, box, self.det_conf)

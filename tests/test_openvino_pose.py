@@ -163,3 +163,26 @@ def test_a_cached_export_loads_without_pytorch_or_ultralytics(estimator):
     # then it ran on OpenVINO and never imported PyTorch or Ultralytics
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["openvino", "False", "False"]
+
+
+@pytest.mark.e2e
+def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
+    # given one runner and real frames of a clip
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.openvino_pose import OpenVinoPose
+    from pipeline.video import iter_frames
+
+    clips = sorted(CLIPS.glob("*.mp4"))[:1]
+    if estimator.backend != "openvino" or not clips:
+        pytest.skip("needs the OpenVINO export and the fixture clips")
+    runner = OpenVinoPose(next(estimator._cached_export("openvino").glob("*.xml")))
+    frames = [f.image for f in iter_frames(clips[0], every_s=1.0, max_side=640)]
+    alone = [runner(f) for f in frames]
+    # when two threads run it on the frames at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(runner, frames * 2))
+    # then every frame gets the answer it got alone
+    for mine, ref in zip(together, alone * 2):
+        np.testing.assert_array_equal(mine.keypoints_xy, ref.keypoints_xy)
+        np.testing.assert_array_equal(mine.box_conf, ref.box_conf)
