@@ -257,6 +257,7 @@ class PoseEstimator:
     def _export(self, torch_model, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
         """An ONNX or OpenVINO export for this input shape (h, w; square ``imgsz`` by default),
         cached next to the weights."""
+        shape = shape or (self.imgsz, self.imgsz)
         cached = self._cached_export(fmt, shape)
         if cached is not None:
             return cached

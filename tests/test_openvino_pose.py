@@ -186,3 +186,24 @@ def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
     for mine, ref in zip(together, alone * 2):
         np.testing.assert_array_equal(mine.keypoints_xy, ref.keypoints_xy)
         np.testing.assert_array_equal(mine.box_conf, ref.box_conf)
+
+
+@pytest.mark.e2e
+def test_a_first_load_exports_the_model_and_runs_it_on_the_runner(tmp_path):
+    # given the weights alone in a folder: no export made yet (a fresh machine)
+    import shutil
+
+    from pipeline.openvino_pose import OpenVinoPose
+    from pipeline.pose import PoseEstimator
+
+    found = models.find_local()
+    if found is None:
+        pytest.skip("pose weights not found: run python -m models fetch")
+    weights = tmp_path / "yolo11n-pose.pt"
+    shutil.copy(found, weights)
+    # when the model is loaded on OpenVINO
+    estimator = PoseEstimator(model=str(weights), device="cpu", backend="openvino")
+    # then the export is made beside the weights and run by our runner
+    assert (tmp_path / "yolo11n-pose-416_openvino_model").is_dir()
+    assert estimator.backend == "openvino" and isinstance(estimator._model, OpenVinoPose)
+    assert estimator.detect([np.full((360, 640, 3), 114, np.uint8)])[0].xy.shape[1:] == (17, 2)
