@@ -13,7 +13,9 @@ same input either way; fixed-shape exports are made per input shape and cached.
 
 On the CPU the OpenVINO export runs through ``pipeline.openvino_pose`` (the
 runtime alone, the same answers as Ultralytics' predictor): once the export is
-cached and measured fastest, loading imports neither PyTorch nor Ultralytics.
+cached and measured fastest, loading imports neither PyTorch nor Ultralytics;
+the first load on a machine makes the exports in a child process, so the
+loading process stays without them then too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -44,7 +47,9 @@ BACKENDS = ("torch", "onnx", "openvino")
 EXPORTS = ("openvino", "onnx")  # CPU exports tried, fastest measured wins
 LETTERBOXES = ("square", "frame")
 STRIDE = 32  # the model's input sides are multiples of this
-PHONE_FRAMES = ((1080, 1920), (1920, 1080))  # (height, width): landscape and portrait video, made ready at load
+PHONE_FRAMES = ((1080, 1920), (1920, 1080))
+EXPORT_TIMEOUT_S = 600  # a first export on a slow machine
+_EXPORT_CHILD_ENV = "HINGE_REVIEW_EXPORT_CHILD"  # set in the child that makes the exports: it does them itself  # (height, width): landscape and portrait video, made ready at load
 
 
 def letterbox_shape(height: int, width: int, imgsz: int, letterbox: str = "square",
@@ -210,17 +215,36 @@ class PoseEstimator:
         except Exception as exc:
             raise ModelError(f"The pose weights at {self.weights} could not be loaded ({exc}).") from exc
 
+    def _prepare_in_child(self, backend: str) -> bool:
+        """Make the exports and the timing record in a child process, so that this (long-lived) process
+        never imports PyTorch for them; False when the child could not (this process then does it)."""
+        if os.environ.get(_EXPORT_CHILD_ENV):
+            return False
+        code = ("import sys; from pipeline.pose import PoseEstimator; "
+                "PoseEstimator(sys.argv[1], 'cpu', int(sys.argv[2]), sys.argv[3], letterbox='square')")
+        try:
+            done = subprocess.run([sys.executable, "-c", code, str(self.weights), str(self.imgsz), backend],
+                                  cwd=Path(__file__).resolve().parents[1], env={**os.environ, _EXPORT_CHILD_ENV: "1"},
+                                  capture_output=True, timeout=EXPORT_TIMEOUT_S)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0
+
     def _load(self, backend: str):
         backend = (backend or "auto").lower()
         if backend not in ("auto", *BACKENDS):
             raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
         if self.device == "cpu" and self.weights.suffix == ".pt" and backend in ("auto", "openvino"):
-            cached = self._cached_export("openvino")
-            if cached is not None and (backend == "openvino" or self._recorded_fastest() == "openvino"):
-                try:
-                    return "openvino", OpenVinoPose(_xml_in(cached), self.det_conf)
-                except Exception:  # noqa: BLE001  (a damaged or stale export: made again below)
-                    pass
+            for attempt in ("cached", "made by a child"):
+                cached = self._cached_export("openvino")
+                if cached is not None and (backend == "openvino" or self._recorded_fastest() == "openvino"):
+                    try:
+                        return "openvino", OpenVinoPose(_xml_in(cached), self.det_conf)
+                    except Exception:  # noqa: BLE001  (a damaged or stale export: made again below)
+                        break
+                missing = cached is None or (backend == "auto" and self._recorded_fastest() is None)
+                if attempt != "cached" or not missing or not self._prepare_in_child(backend):
+                    break  # (the fastest is ONNX or PyTorch here, or the child failed: this process loads it)
         from ultralytics import YOLO
 
         torch_model = self._load_torch()
