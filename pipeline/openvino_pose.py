@@ -56,13 +56,10 @@ class Letterbox:
     def to_frame(self, xy: np.ndarray) -> np.ndarray:
         """Model-input pixels (..., 2) to the frame's, clipped to it (as Ultralytics' scale_boxes/scale_coords)."""
         h, w = self.frame_hw
-        gain = min(self.input_hw[0] / h, self.input_hw[1] / w)
-        new_h, new_w = max(round(h * gain), 1), max(round(w * gain), 1)
-        pad_x = round((self.input_hw[1] - new_w) / 2 - 0.1)
-        pad_y = round((self.input_hw[0] - new_h) / 2 - 0.1)
+        new_w, new_h = self.resized_wh
         out = np.empty_like(xy)
-        out[..., 0] = np.clip((xy[..., 0] - pad_x) / np.float32(new_w / w), 0, w)
-        out[..., 1] = np.clip((xy[..., 1] - pad_y) / np.float32(new_h / h), 0, h)
+        out[..., 0] = np.clip((xy[..., 0] - self.left) / np.float32(new_w / w), 0, w)
+        out[..., 1] = np.clip((xy[..., 1] - self.top) / np.float32(new_h / h), 0, h)
         return out
 
 

@@ -47,9 +47,9 @@ BACKENDS = ("torch", "onnx", "openvino")
 EXPORTS = ("openvino", "onnx")  # CPU exports tried, fastest measured wins
 LETTERBOXES = ("square", "frame")
 STRIDE = 32  # the model's input sides are multiples of this
-PHONE_FRAMES = ((1080, 1920), (1920, 1080))
+PHONE_FRAMES = ((1080, 1920), (1920, 1080))  # (height, width): landscape and portrait video, made ready at load
 EXPORT_TIMEOUT_S = 600  # a first export on a slow machine
-_EXPORT_CHILD_ENV = "HINGE_REVIEW_EXPORT_CHILD"  # set in the child that makes the exports: it does them itself  # (height, width): landscape and portrait video, made ready at load
+_EXPORT_CHILD_ENV = "HINGE_REVIEW_EXPORT_CHILD"  # set in the child that makes the exports: it does them itself
 
 
 def letterbox_shape(height: int, width: int, imgsz: int, letterbox: str = "square",
@@ -142,6 +142,7 @@ def resolve_weights(explicit: str | None = None) -> Path:
 
 
 def _xml_in(export_dir: Path) -> Path:
+    """The model file of an OpenVINO export folder."""
     return next(Path(export_dir).glob("*.xml"))
 
 
@@ -240,7 +241,7 @@ class PoseEstimator:
                 if cached is not None and (backend == "openvino" or self._recorded_fastest() == "openvino"):
                     try:
                         return "openvino", OpenVinoPose(_xml_in(cached), self.det_conf)
-                    except Exception:  # noqa: BLE001  (a damaged or stale export: made again below)
+                    except Exception:  # noqa: BLE001  (a damaged export: the load below falls back to PyTorch)
                         break
                 missing = cached is None or (backend == "auto" and self._recorded_fastest() is None)
                 if attempt != "cached" or not missing or not self._prepare_in_child(backend):
@@ -252,11 +253,11 @@ class PoseEstimator:
         if backend == "torch" or self.device != "cpu" or self.weights.suffix != ".pt":
             return "torch", torch_model
         wanted = EXPORTS if backend == "auto" else (backend,)
-        candidates = {"torch": torch_model}
+        candidates, exported = {"torch": torch_model}, {}
         for fmt in wanted:
-            exported = self._export(torch_model, fmt)
-            if exported is not None:
-                candidates[fmt] = YOLO(str(exported), task="pose")
+            exported[fmt] = self._export(torch_model, fmt)
+            if exported[fmt] is not None:
+                candidates[fmt] = YOLO(str(exported[fmt]), task="pose")
         if backend != "auto":
             if backend not in candidates:
                 raise ModelError(f"The {backend} export of {self.weights.name} failed; use --backend auto.")
@@ -265,7 +266,7 @@ class PoseEstimator:
             choice = self._fastest(candidates)
         if choice == "openvino":
             try:
-                return choice, OpenVinoPose(_xml_in(self._export(torch_model, "openvino")), self.det_conf)
+                return choice, OpenVinoPose(_xml_in(exported["openvino"]), self.det_conf)
             except Exception:  # noqa: BLE001  (a damaged export: Ultralytics' loader fails in the warm-up, handled there)
                 pass
         return choice, candidates[choice]

@@ -17,6 +17,7 @@ import pytest
 
 import models
 from pipeline.openvino_pose import Letterbox, decode, nms
+from pipeline.pose import _xml_in
 
 REPO = Path(__file__).resolve().parents[1]
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "clips"
@@ -121,7 +122,7 @@ def test_the_runner_gives_ultralytics_answers_on_real_frames(estimator, monkeypa
     if estimator.backend != "openvino" or not clips:
         pytest.skip("needs the OpenVINO export and the fixture clips")
     export = estimator._cached_export("openvino")
-    ours, theirs = OpenVinoPose(next(export.glob("*.xml"))), YOLO(str(export), task="pose")
+    ours, theirs = OpenVinoPose(_xml_in(export)), YOLO(str(export), task="pose")
     compared = 0
     for clip in clips:
         for frame in iter_frames(clip, every_s=1.0, max_side=640):
@@ -143,7 +144,7 @@ def test_the_runner_asks_for_float32_on_every_processor(estimator):
 
     if estimator.backend != "openvino":
         pytest.skip("needs the OpenVINO export")
-    runner = OpenVinoPose(next(estimator._cached_export("openvino").glob("*.xml")))
+    runner = OpenVinoPose(_xml_in(estimator._cached_export("openvino")))
     # then it runs in float32
     assert str(runner._compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
 
@@ -176,7 +177,7 @@ def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
     clips = sorted(CLIPS.glob("*.mp4"))[:1]
     if estimator.backend != "openvino" or not clips:
         pytest.skip("needs the OpenVINO export and the fixture clips")
-    runner = OpenVinoPose(next(estimator._cached_export("openvino").glob("*.xml")))
+    runner = OpenVinoPose(_xml_in(estimator._cached_export("openvino")))
     frames = [f.image for f in iter_frames(clips[0], every_s=1.0, max_side=640)]
     alone = [runner(f) for f in frames]
     # when two threads run it on the frames at once
