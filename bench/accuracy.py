@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-source-out figures")
     ap.add_argument("--json", type=Path, help="write the per-clip outcomes here")
     ap.add_argument("--letterbox", default="square", choices=("square", "frame"))
+    ap.add_argument("--imgsz", type=int, default=AnalysisConfig().imgsz, help="the model's input size (px)")
     ap.add_argument("--stability", action="store_true",
                     help="also score every clip on the other letterbox's pose and list what changes")
     args = ap.parse_args(argv)
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if not clips:
         print("no labelled clips found (../shared/fixtures)")
         return 1
-    config = AnalysisConfig(device=args.device, backend=args.backend, letterbox=args.letterbox)
+    config = AnalysisConfig(device=args.device, backend=args.backend, letterbox=args.letterbox, imgsz=args.imgsz)
     from pipeline.pose import PoseEstimator
 
     t0 = time.perf_counter()
