@@ -337,8 +337,8 @@ def test_set_fault_needs_most_full_reps(n_bad, n_warn, expected_fault):
 
 
 def test_rounded_back_set_regresses_and_scores_low():
-    # given ten reps with the back line of the rounded real clip (+17 deg, chord 13 % shorter)
-    reps = [make_rep(i, back_line_deviation_deg=17.0, torso_shortening_pct=13.0) for i in range(1, 11)]
+    # given ten reps whose back line bends 22 deg (past the fitted fail level and its margin), chord 13 % shorter
+    reps = [make_rep(i, back_line_deviation_deg=22.0, torso_shortening_pct=13.0) for i in range(1, 11)]
     # when graded from the side
     card = grade_reps(reps)
     # then rounded back is the set fault (weight 40) and the lift is regressed
