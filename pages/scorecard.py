@@ -7,6 +7,7 @@ import report
 from pages import shared
 from pipeline import figures, serialize
 from pipeline.filming import filming_diagram_svg
+from workspace import ui
 
 entry = shared.require_current()
 result = entry.result
@@ -18,9 +19,21 @@ st.caption(f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in 
 
 name = sc.exercise_name if sc else "Hinge"
 st.subheader(name + (" (detected)" if sc and sc.exercise_assumed else ""))
-if sc and sc.exercise_assumed:
-    st.caption("The lift was recognised automatically. If it is wrong, delete the upload on My space, then pick "
-               "the lift on Analyse and upload it again.")
+ui.show_notice()
+review_id = ui.current_review_id()
+if review_id is not None:  # a saved analysis: its lift can be corrected in place
+    if sc and sc.exercise_assumed:
+        st.caption("The lift was recognised automatically. If it is wrong, choose the right one below: the set "
+                   "is graded again at once.")
+    with st.expander("Grade it as another lift", expanded=bool(sc and sc.exercise_assumed)):
+        options = shared.lift_options()
+        now = result.config.exercise if result.config.exercise in options else "auto"
+        lift = st.selectbox("Lift", list(options), index=list(options).index(now), format_func=options.get,
+                            key=f"regrade_lift_{review_id}")
+        if st.button("Grade as this lift", icon=":material/grading:", disabled=lift == now):
+            ui.regrade_current(ui.require_workspace(), lift)
+            st.rerun()
+        st.caption("The reps and measures already taken are kept: nothing is analysed again.")
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Overall grade", sc.overall_grade if sc and sc.overall_grade else "–")

@@ -182,6 +182,19 @@ def _assess_shot(
     return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)
 
 
+def regrade(result: AnalysisResult, exercise: str, calibration: Calibration | None = None) -> AnalysisResult:
+    """The same measured set graded as another lift (a catalogue id, or "auto" to recognise it again).
+
+    Only the grading depends on the lift: the keypoints, reps, measures and
+    traced backs are kept, so this is what ``analyze`` would give with that
+    lift chosen (for an edited clip, on the shot that was judged), without the
+    video or the model.
+    """
+    scorecard = grade(result.metrics, result.set_metrics, result.segmentation, result.kinematics, exercise,
+                      calibration=calibration, back_traced=bool(result.back_curves))
+    return replace(result, scorecard=scorecard, config=replace(result.config, exercise=exercise))
+
+
 @dataclass(frozen=True)
 class Progress:
     stage: str

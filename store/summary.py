@@ -68,14 +68,19 @@ def summarize(data: dict[str, Any]) -> Summary:
     )
 
 
-def record_analysis(session: Session, upload_id: int, result: AnalysisResult) -> Analysis:
-    """Add the analysis row for an upload to ``session`` (the caller's transaction decides whether it lands)."""
+def write_result(row: Analysis, result: AnalysisResult) -> None:
+    """Put ``result`` in an analysis row: its JSON and the fields an inbox sorts on."""
     data = to_jsonable(result)
     s = summarize(data)
-    row = Analysis(
-        upload_id=upload_id, result_json=json.dumps(data, allow_nan=False), lift_id=s.lift_id, lift_name=s.lift_name, reps=s.reps,
-        grade=s.grade, score=s.score, main_fault=s.main_fault,
-    )
+    row.result_json = json.dumps(data, allow_nan=False)
+    row.lift_id, row.lift_name, row.reps = s.lift_id, s.lift_name, s.reps
+    row.grade, row.score, row.main_fault = s.grade, s.score, s.main_fault
+
+
+def record_analysis(session: Session, upload_id: int, result: AnalysisResult) -> Analysis:
+    """Add the analysis row for an upload to ``session`` (the caller's transaction decides whether it lands)."""
+    row = Analysis(upload_id=upload_id)
+    write_result(row, result)
     session.add(row)
     return row
 

@@ -23,11 +23,12 @@ from store import (
     InvalidRequest, LocalBlobStore, NotFound, PermissionDenied, S3BlobStore, S3Settings, add_comment,
     client_history, clients_of, coaches_of, comments_on, create_invite, delete_upload, inbox, job_status, list_uploads,
     local_user, mark_reviewed, open_analysis, open_blob_store, open_database, override_grade, progression,
-    record_analysis, redeem_invite, reviews_for, save_upload, user_from_claims,
+    record_analysis, redeem_invite, regrade_analysis, reviews_for, save_upload, user_from_claims,
 )
 from store.blobs import BlobNotFound, KEY_RE
 from store.history import MOVE_ON_MIN_REPS, MOVE_ON_SETS, progression_signal
 from store.models import Analysis, Base, Comment, Invite, Job, Upload
+from pipeline.run import regrade
 from store.views import HistoryPoint
 from tests.factories import synthetic_result
 
@@ -400,6 +401,40 @@ def test_given_a_grade_override_when_set_and_cleared_then_kept_beside_the_automa
     override_grade(db, carol, review, None)
     view = open_analysis(db, team["ann"], review)
     assert (view.row.grade, view.row.grade_override, view.override_reason) == ("B", None, None)
+
+
+def test_given_a_wrong_lift_when_the_coach_regrades_then_scorecard_inbox_and_job_follow_and_the_rest_is_kept(db, team):
+    carol, ann, review = team["carol"], team["ann"], team["ann_review"]
+    override_grade(db, carol, review, "C", "Bar path drifts")
+    add_comment(db, carol, review, "Check rep 2")
+    stored = open_analysis(db, ann, review).result
+    # when the coach grades it as a barbell RDL
+    result = regrade_analysis(db, carol, review, "barbell_rdl")
+    # then the scorecard is that lift's, on the same measures, and the inbox row and the job say so
+    view = open_analysis(db, ann, review)
+    assert result.scorecard == view.result.scorecard == regrade(stored, "barbell_rdl").scorecard
+    assert view.result.scorecard.exercise_id == "barbell_rdl" and not view.result.scorecard.exercise_assumed
+    assert view.result.metrics == stored.metrics
+    assert (view.row.lift_id, view.row.lift_name) == ("barbell_rdl", "Barbell Romanian deadlift")
+    assert view.row.auto_grade == result.scorecard.overall_grade
+    with db.session() as s:
+        assert s.scalar(select(Job.exercise).join(Analysis, Analysis.upload_id == Job.upload_id)
+                        .where(Analysis.id == review)) == "barbell_rdl"
+    # and the coach's grade and the comments are kept
+    assert view.row.grade == "C" and view.override_reason == "Bar path drifts" and len(view.comments) == 1
+    # and the client may set it back to automatic recognition
+    assert regrade_analysis(db, ann, review, "auto").scorecard.exercise_assumed
+
+
+def test_given_a_regrade_when_not_allowed_or_not_a_lift_then_refused_plainly(db, team):
+    with pytest.raises(PermissionDenied):
+        regrade_analysis(db, team["dave"], team["ann_review"], "barbell_rdl")
+    with pytest.raises(PermissionDenied):
+        regrade_analysis(db, team["bob"], team["ann_review"], "barbell_rdl")
+    with pytest.raises(InvalidRequest, match="no lift called 'pogo stick'"):
+        regrade_analysis(db, team["ann"], team["ann_review"], "pogo stick")
+    with pytest.raises(NotFound):
+        regrade_analysis(db, team["ann"], 987654, "barbell_rdl")
 
 
 # ------------------------------------------------------------------ history and progression

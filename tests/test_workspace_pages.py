@@ -159,7 +159,30 @@ def test_the_lift_chosen_on_analyse_is_the_lift_the_worker_grades(data, engine, 
     at.run()
     _ok(at)
     assert run_jobs(data) == {} and len(engine.configs) == 1
-    assert "delete it on My space and upload it again" in at.success[0].value
+    assert "choose the lift on its Scorecard" in at.success[0].value
+
+
+def test_a_wrong_lift_is_corrected_on_the_scorecard_without_analysing_again(data, engine, clip):
+    # given a set analysed with the lift recognised automatically, its scorecard on screen
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert at.title[0].value == "Scorecard"
+    lift = next(b for b in at.selectbox if b.label == "Lift")
+    assert lift.value == "auto" and "Grade as this lift" in [b.label for b in at.button]
+    # when the client picks the barbell RDL and grades it as that
+    lift.set_value("barbell_rdl").run()
+    _button(at, "Grade as this lift").click().run()
+    _ok(at)
+    # then the scorecard is that lift's, a notice says so, nothing was analysed again and the saved review follows
+    assert at.subheader[0].value == "Barbell Romanian deadlift"
+    assert "Graded again as Barbell Romanian deadlift" in at.success[0].value
+    assert len(engine.calls) == 1 and run_jobs(data) == {}
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    assert store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row.lift_id == "barbell_rdl"
 
 
 def test_a_running_job_shows_its_stage_and_progress(data, engine, clip):

@@ -175,11 +175,20 @@ def sessions_of(points: Iterable[HistoryPoint], lift_id: str) -> list[HistoryPoi
     return [p for p in points if p.lift_id == lift_id]
 
 
+def regrade_notice(result: AnalysisResult) -> str:
+    """What to say once a set was graded as another lift."""
+    sc = result.scorecard
+    name = sc.exercise_name if sc else "the lift chosen"
+    grade = f"grade {sc.overall_grade}" if sc and sc.gradable and sc.overall_grade else "not graded"
+    return (f"Graded again as {name}: {grade}. The reps and measures are the same; the limits, faults and "
+            "next steps are this lift's.")
+
+
 def duplicate_notice(upload: UploadView, exercise: str) -> str:
     """What to say when the clip was uploaded before (``save_upload`` gave back the earlier upload)."""
     text = f"You uploaded this clip before ({when(upload.created_at)}); here is its analysis."
     if upload.job is not None and upload.job.exercise != exercise:
-        text += " To grade it as another lift, delete it on My space and upload it again."
+        text += " To grade it as another lift, choose the lift on its Scorecard."
     return text
 
 

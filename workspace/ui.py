@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
@@ -265,6 +265,21 @@ def current_review_id() -> int | None:
     if entry is None or not entry.key.startswith(REVIEW_KEY_PREFIX):
         return None
     return int(entry.key.removeprefix(REVIEW_KEY_PREFIX))
+
+
+def regrade_current(ws: Workspace, lift: str) -> None:
+    """Grade the review on screen as ``lift`` (the store checks who may); this session then shows the new
+    scorecard, and a notice says what changed."""
+    analysis_id, entry = current_review_id(), shared.current()
+    if analysis_id is None or entry is None:
+        return
+    try:
+        result = store.regrade_analysis(ws.db, ws.me, analysis_id, lift)
+    except store.WorkspaceError as exc:
+        notice("error", exc.message)
+        return
+    shared.store().put(replace(entry, result=result, annotated=None))  # the annotated video shows rep grades
+    notice("success", present.regrade_notice(result))
 
 
 def open_page_with(ws: Workspace, analysis_id: int, page: str = shared.SCORECARD_PAGE,
