@@ -7,6 +7,7 @@ import report
 from pages import shared
 from pipeline import figures, serialize
 from pipeline.filming import filming_diagram_svg
+from report.content import headline
 from workspace import ui
 
 entry = shared.require_current()
@@ -108,14 +109,8 @@ if sc:
 
     s = sc.suggestions
     st.subheader("Next step")
-    headline = {
-        "regression": f"Step back to **{s.exercise_name}**",
-        "progression": f"Move on to **{s.exercise_name}**",
-        "stay": f"Stay with **{s.exercise_name}**",
-        "refilm": "Film the set again",
-    }.get(s.kind, s.exercise_name or "")
     with st.container(border=True):
-        st.markdown(headline)
+        st.markdown(headline(s, sc.exercise_id, strong="**"))
         st.write(s.reason)
         if s.drills:
             st.markdown("**Drills**\n" + "\n".join(f"- {d}" for d in s.drills))

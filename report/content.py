@@ -84,12 +84,16 @@ class ReportContent:
     next_step: NextStep | None
 
 
-def headline(s: Suggestion) -> str:
-    """One line for the suggestion, as the scorecard page words it."""
+def headline(s: Suggestion, lift_id: str | None = None, *, strong: str = "") -> str:
+    """One line for the suggestion, the page's and the report's; ``strong`` wraps the lift's name ("**" in
+    Markdown). A step back that keeps the set's own lift ``lift_id`` (lighter, slower) says so."""
+    name = f"{strong}{s.exercise_name}{strong}"
+    if s.kind == "regression" and lift_id is not None and s.exercise_id == lift_id:
+        return f"Ease off on {name}"
     return {
-        "regression": f"Step back to {s.exercise_name}",
-        "progression": f"Move on to {s.exercise_name}",
-        "stay": f"Stay with {s.exercise_name}",
+        "regression": f"Step back to {name}",
+        "progression": f"Move on to {name}",
+        "stay": f"Stay with {name}",
         "refilm": "Film the set again",
     }.get(s.kind, s.exercise_name or "")
 
@@ -192,7 +196,7 @@ def report_content(
     if sc is not None:
         s = sc.suggestions
         step = NextStep(
-            headline=headline(s), reason=s.reason, drills=tuple(s.drills), cues=tuple(s.cues),
+            headline=headline(s, sc.exercise_id), reason=s.reason, drills=tuple(s.drills), cues=tuple(s.cues),
             next_session=s.next_session.text if s.next_session else "", move_on=s.move_on_rule,
         )
     notes = tuple(([sc.caution] if sc and sc.caution and gradable else []) + list(result.warnings))

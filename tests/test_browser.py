@@ -167,6 +167,19 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     assert int(reps) == _expected_reps(GOOD_CLIP.name)
     assert grade[:1] in "ABCDF" or grade == "–"
 
+    # the lift corrected in place: graded again at once, on the same reps
+    again = page.locator('[data-testid="stExpander"]').filter(has_text="Grade it as another lift")
+    if not again.get_by_role("button", name="Grade as this lift").is_visible():
+        again.get_by_text("Grade it as another lift").click()
+    _choose(page, again.locator('[data-testid="stSelectbox"]'),
+            page.get_by_role("option", name="Barbell Romanian deadlift", exact=True))
+    again.get_by_role("button", name="Grade as this lift").click()
+    expect(page.get_by_role("heading", name="Barbell Romanian deadlift")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Graded again as Barbell Romanian deadlift")).to_be_visible()
+    assert _metric(page, "Reps") == reps
+    _shot(page, "browser_regraded.png")
+    _assert_no_traceback(page)
+
     # Frames: the annotated H.264 video loads and plays
     _goto(page, "Frames")
     video = page.locator("video").first

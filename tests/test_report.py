@@ -191,3 +191,21 @@ def test_report_of_the_rounded_back_set(estimator):
         grade = next(g.grade for g in sc.reps if g.index == rep.index)
         assert f" {rep.index} {grade} " in text, f"no row for rep {rep.index}"
     assert _images(reader) >= 2 and len(reader.pages) <= 4
+
+
+@pytest.mark.parametrize("kind, target, expected", [
+    ("regression", "kettlebell_deadlift", "Ease off on **Kettlebell deadlift**"),  # lighter or slower, same lift
+    ("regression", "standing_dowel_hinge", "Step back to **Standing dowel hinge**"),
+    ("progression", "kettlebell_swing", "Move on to **Kettlebell swing**"),
+    ("stay", "kettlebell_deadlift", "Stay with **Kettlebell deadlift**"),
+])
+def test_the_next_step_headline_names_where_to_go_and_never_steps_back_to_the_same_lift(kind, target, expected):
+    from pipeline.coaching import load_catalogue
+    from pipeline.types import Suggestion
+    from report.content import headline
+
+    # given a suggestion for a kettlebell deadlift set
+    s = Suggestion(kind=kind, exercise_id=target, exercise_name=load_catalogue()[target].name, reason="")
+    # when worded for the page, then it says where to go next
+    assert headline(s, "kettlebell_deadlift", strong="**") == expected
+    assert headline(s, "kettlebell_deadlift") == expected.replace("**", "")
