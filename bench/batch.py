@@ -33,10 +33,127 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import cpu_description  # noqa: E402
+from machine import FIXTURES, cpu_description  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_CLIPS = ROOT.parent / "shared" / "fixtures" / "clips"
+FIXTURE_CLIPS = FIXTURES / "clips"
+
+
+# --------------------------------------------------------------------------- children (one per measurement)
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_ours(clips: list[str], device: str, workers: int) -> dict:
+    """A batch into an empty folder: locally (workers 0) or on a local Ray with ``workers`` actors."""
+    sys.path.insert(0, str(ROOT))
+    from batch.run import run_batch
+    from pipeline.types import AnalysisConfig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "clips.csv"
+        table.write_text("file\n" + "".join(f"{c}\n" for c in clips))
+        config = AnalysisConfig(device=device)
+        sampler = None
+        if workers:
+            import logging
+
+            import ray
+
+            from batch.ray_pool import RUNTIME_ENV, RayRunner
+
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a throwaway local cluster: no token file in ~/.ray
+            ray.init(num_cpus=len(os.sched_getaffinity(0)), include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING, runtime_env=RUNTIME_ENV)
+            runner = RayRunner("auto", workers)
+            sampler = _ActorMemory()
+        else:
+            from batch.local import LocalRunner
+
+            runner = LocalRunner()
+        started = time.perf_counter()
+        report = run_batch(table, Path(tmp) / "out", config, runner)
+        wall = time.perf_counter() - started
+        actor_mb = sampler.stop() if sampler else 0.0
+        docs = {p.name: json.loads(p.read_text()) for p in (Path(tmp) / "out").glob("*.json")}
+    return dict(
+        wall_s=wall, clips=len(report.rows), errors=report.errors,
+        frames=sum(d["video"]["frame_count"] for d in docs.values()),
+        video_s=sum(d["video"]["duration_s"] for d in docs.values()),
+        peak_mb=_peak_rss_mb() + actor_mb,
+        backend=next(iter(docs.values()))["backend"] if docs else "",
+        results={k: [d["rep_count"], (d["scorecard"] or {}).get("overall_grade")] for k, d in docs.items()},
+        plan=str(getattr(runner, "plan", "") or ""),
+    )
+
+
+class _ActorMemory:
+    """Largest resident memory of any ``ray::ClipActor`` process, sampled on a thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.2):
+            for p in psutil.process_iter(["cmdline", "memory_info"]):
+                try:
+                    if any("ClipActor" in part for part in (p.info["cmdline"] or [])[:1]):
+                        self.peak_mb = max(self.peak_mb, p.info["memory_info"].rss / 2**20)
+                except (psutil.Error, TypeError):
+                    continue
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+def child_baseline(clips: list[str], device: str) -> dict:
+    """AIGym-style: decode every frame with OpenCV, one ``predict`` per frame at default settings."""
+    os.environ.setdefault("YOLO_AUTOINSTALL", "False")
+    sys.path.insert(0, str(ROOT))
+    import cv2
+    from ultralytics import YOLO
+
+    import models
+
+    started = time.perf_counter()
+    model = YOLO(str(models.find_local()))
+    frames, video_s = 0, 0.0
+    for clip in clips:
+        cap = cv2.VideoCapture(clip)
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        n = 0
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            model.predict(frame, verbose=False, device=device)
+            n += 1
+        cap.release()
+        frames += n
+        video_s += n / fps
+    wall = time.perf_counter() - started
+    return dict(wall_s=wall, clips=len(clips), errors=0, frames=frames, video_s=video_s, peak_mb=_peak_rss_mb())
+
+
+def run_child(mode: str, clips: list[str], device: str, workers: int = 0) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--device", device,
+           "--child-workers", str(workers), "--child-clips", json.dumps(clips)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child {mode} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # --------------------------------------------------------------------------- the report
@@ -96,8 +213,9 @@ def main() -> int:
         lo, hi = counts[0], counts[-1]
         print(f"Ray {hi} vs {lo} worker{'s' if lo > 1 else ''}: {scaling[lo]['wall_s'] / scaling[hi]['wall_s']:.2f}x "
               f"the throughput; Ray {lo} vs local: {ours['wall_s'] / scaling[lo]['wall_s']:.2f}x")
-    same = all(r["results"] == ours["results"] for r in scaling.values())
-    print(f"Ray results (rep counts, grades) identical to local: {'yes' if same else 'NO'}")
+    if scaling:
+        same = all(r["results"] == ours["results"] for r in scaling.values())
+        print(f"Ray results (rep counts, grades) identical to local: {'yes' if same else 'NO'}")
     return 0
 
 
