@@ -1,4 +1,6 @@
-"""The machine a benchmark ran on, printed with every figure (speed depends on the CPU's vector units)."""
+"""The machine a benchmark ran on, printed with every figure (speed depends on the CPU's vector units),
+and where the labelled clips are (``../shared/fixtures``, or ``HINGE_REVIEW_FIXTURES`` on a machine where
+they were copied elsewhere, such as the GPU machine: docs/gpu.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from pathlib import Path
 VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                 "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
 
+
+FIXTURES = Path(os.environ.get("HINGE_REVIEW_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures")
 
 # oneDNN (OpenVINO's and PyTorch's kernels) and PyTorch's own kernels use no wider vectors than these say:
 # ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 stands in for a processor without AVX-512 (docs/batch.md)

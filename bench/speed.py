@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import cpu_description  # noqa: E402
+from machine import FIXTURES, cpu_description  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "clips" / "tby66_kb-deadlift_correct_side.mp4"
+FIXTURE = FIXTURES / "clips" / "tby66_kb-deadlift_correct_side.mp4"
 
 _OURS = r"""
 import json, resource, sys, time

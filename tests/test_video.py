@@ -8,7 +8,6 @@ corner so that rotation can be checked by where the square lands.
 from __future__ import annotations
 
 import inspect
-import os
 from fractions import Fraction
 from pathlib import Path
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from pipeline.rules import FAULT_BY_CODE
 from pipeline.types import AnalysisResult
-from store.views import CommentView, HistoryPoint, InboxRow, JobView, ProgressionSignal, UploadView
+from store.views import CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 
 STAGES = {
     "queued": "Waiting for the analysis to start",
