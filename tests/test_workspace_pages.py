@@ -92,6 +92,15 @@ def _texts(at: AppTest) -> str:
                      for e in getattr(at, kind))
 
 
+def _scorecard_after_upload(data, clip) -> AppTest:
+    """The app after ``clip`` was uploaded and its job run: its scorecard on screen."""
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    return at.run()
+
+
 def _ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert "Traceback" not in _texts(at)
@@ -164,11 +173,7 @@ def test_the_lift_chosen_on_analyse_is_the_lift_the_worker_grades(data, engine, 
 
 def test_a_wrong_lift_is_corrected_on_the_scorecard_without_analysing_again(data, engine, clip):
     # given a set analysed with the lift recognised automatically, its scorecard on screen
-    at = _app()
-    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
-    at.run()
-    run_jobs(data)
-    at.run()
+    at = _scorecard_after_upload(data, clip)
     _ok(at)
     assert at.title[0].value == "Scorecard"
     lift = next(b for b in at.selectbox if b.label == "Lift")
@@ -228,11 +233,7 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
 
 
 def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_offered(data, engine, clip):
-    at = _app()
-    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
-    at.run()
-    run_jobs(data)
-    at.run()
+    at = _scorecard_after_upload(data, clip)
     # when the same bytes are uploaded again under another name
     at.switch_page(shared.ANALYSE_PAGE).run()
     at.file_uploader[0].set_value(("copy.mp4", clip.read_bytes(), "video/mp4"))
