@@ -13,14 +13,12 @@ prints them, so "no deprecation warnings" is checked, not assumed.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import cpu_description  # noqa: E402
-from speed import FIXTURE, ROOT  # noqa: E402
+from speed import FIXTURE, ROOT, run_child  # noqa: E402
 
 _CHILD = r"""
 import json, sys, time, warnings
@@ -46,11 +44,7 @@ print(json.dumps(out))
 
 
 def child(device: str, analyse: bool) -> dict:
-    code = _CHILD.format(root=str(ROOT), device=device, clip=str(FIXTURE), analyse=analyse)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(f"child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child(_CHILD.format(root=str(ROOT), device=device, clip=str(FIXTURE), analyse=analyse))
 
 
 def main() -> int:

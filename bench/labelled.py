@@ -20,14 +20,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import models  # noqa: E402
 from pipeline import serialize  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
 from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import FIXTURES  # noqa: E402  (../shared/fixtures, or HINGE_REVIEW_FIXTURES)
+
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
 BACK_CACHE_VERSION = 22  # bump to 27+ when the back tracing changes (numbers up to 26 were used by experiments)
 POSE_CACHE_VERSION = 27  # bump to 28+ when decoding, sampling, tracking, the lifter choice or the model input change (22-24, 26 used by experiments; 27: OpenVINO pinned to float32)
