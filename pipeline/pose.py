@@ -236,16 +236,12 @@ class PoseEstimator:
         if backend not in ("auto", *BACKENDS):
             raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
         if self.device == "cpu" and self.weights.suffix == ".pt" and backend in ("auto", "openvino"):
-            for attempt in ("cached", "made by a child"):
-                cached = self._cached_export("openvino")
-                if cached is not None and (backend == "openvino" or self._recorded_fastest() == "openvino"):
-                    try:
-                        return "openvino", OpenVinoPose(_xml_in(cached), self.det_conf)
-                    except Exception:  # noqa: BLE001  (a damaged export: the load below falls back to PyTorch)
-                        break
-                missing = cached is None or (backend == "auto" and self._recorded_fastest() is None)
-                if attempt != "cached" or not missing or not self._prepare_in_child(backend):
-                    break  # (the fastest is ONNX or PyTorch here, or the child failed: this process loads it)
+            runner = self._cached_openvino(backend)
+            if runner is None and self._not_prepared(backend) and self._prepare_in_child(backend):
+                runner = self._cached_openvino(backend)
+            if runner is not None:
+                return "openvino", runner
+            # the fastest is ONNX or PyTorch here, the export is damaged, or the child failed: load it below
         from ultralytics import YOLO
 
         torch_model = self._load_torch()
@@ -270,6 +266,21 @@ class PoseEstimator:
             except Exception:  # noqa: BLE001  (a damaged export: Ultralytics' loader fails in the warm-up, handled there)
                 pass
         return choice, candidates[choice]
+
+    def _cached_openvino(self, backend: str) -> OpenVinoPose | None:
+        """The cached OpenVINO export on the runtime alone, when it is the one to use (asked for, or timed
+        fastest); None when it is not, or is not there, or cannot be read (damaged)."""
+        cached = self._cached_export("openvino")
+        if cached is None or (backend != "openvino" and self._recorded_fastest() != "openvino"):
+            return None
+        try:
+            return OpenVinoPose(_xml_in(cached), self.det_conf)
+        except Exception:  # noqa: BLE001  (a damaged export: the caller falls back to PyTorch)
+            return None
+
+    def _not_prepared(self, backend: str) -> bool:
+        """No export yet, or (choosing automatically) no timing record saying which backend is fastest."""
+        return self._cached_export("openvino") is None or (backend == "auto" and self._recorded_fastest() is None)
 
     def _cache_dir(self) -> Path:
         here = self.weights.parent
