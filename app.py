@@ -4,15 +4,14 @@ Run with ``streamlit run app.py``. This script only sets up the pages: the
 sign-in screen when sign-in is configured and nobody is signed in, the
 workspace pages for this account (``workspace.ui``) and the review pages; each
 page in ``pages/`` arranges widgets and reads the analysis kept by
-``pages.shared``.
+``workspace.session``.
 """
 
 import logging
 
 import streamlit as st
 
-from pages import shared
-from workspace import ui
+from workspace import session, ui
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Hinge Review", page_icon=":material/fitness_center:", layout="wide")
@@ -20,28 +19,28 @@ st.set_page_config(page_title="Hinge Review", page_icon=":material/fitness_cente
 ws = ui.require_workspace()  # the sign-in screen (and a stop) when sign-in is configured and nobody is in
 page = st.navigation([
     *ui.pages(ws),
-    st.Page(shared.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
-    st.Page(shared.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
-    st.Page(shared.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
-    st.Page(shared.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
-    st.Page(shared.COMPARE_PAGE, title="Compare", icon=":material/compare:"),
+    st.Page(session.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
+    st.Page(session.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
+    st.Page(session.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
+    st.Page(session.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
+    st.Page(session.COMPARE_PAGE, title="Compare", icon=":material/compare:"),
 ])
 
 with st.sidebar:
     ui.account_box(ws)
     ui.follow_links(ws, page)
-    entries = shared.store().entries()
+    entries = session.store().entries()
     if entries:
         labels = {e.key: e.filename for e in reversed(entries)}
-        now = shared.current()
+        now = session.current()
         chosen = st.selectbox(
             "Analysis on screen", list(labels), format_func=labels.get,
             index=list(labels).index(now.key) if now else 0,
         )
-        shared.set_current(chosen)
-        sc = shared.current().result.scorecard
+        session.set_current(chosen)
+        sc = session.current().result.scorecard
         grade = sc.overall_grade if sc and sc.overall_grade else "not graded"
-        st.caption(f"{shared.current().result.rep_count} reps · {grade}")
+        st.caption(f"{session.current().result.rep_count} reps · {grade}")
     st.caption("Hinge Review checks form from video; it does not replace a coach who can see you lift.")
 
 page.run()

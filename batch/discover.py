@@ -6,9 +6,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.capture import video
 from pipeline.errors import InputError
 
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv"})
+VIDEO_EXTENSIONS = frozenset(video.VIDEO_EXTENSIONS)
 CSV_COLUMNS = ("file", "path")  # the first of these present names the clip
 
 

@@ -32,7 +32,7 @@ class LocalRunner:
 
 def _refusal(job: ClipJob, config: AnalysisConfig) -> ClipOutcome | None:
     """The probe's plain reason when the file is no usable video (checked without the model)."""
-    from pipeline.video import VideoLimits, probe
+    from pipeline.capture.video import VideoLimits, probe
 
     started = time.perf_counter()
     try:

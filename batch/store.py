@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 import models
-from pipeline.result_doc import result_text
-from pipeline.serialize import to_jsonable
+from pipeline.document.result_doc import result_text
+from pipeline.document.serialize import to_jsonable
 from pipeline.types import AnalysisConfig
 from pipeline.version import analysis_version
 

@@ -35,7 +35,7 @@ class ClipOutcome:
 
 def load_estimator(config: AnalysisConfig):
     """The pose model with the batch's settings (``ModelError``, an ``InputError``, when it cannot load)."""
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
 
     return PoseEstimator.from_config(config)
 
@@ -46,7 +46,7 @@ def analyze_clip(job: ClipJob, config: AnalysisConfig, estimator, *, read_from: 
     ``read_from`` is a local copy of the same bytes (a Ray worker's temp file);
     the result still names ``job.path``.
     """
-    from pipeline.result_doc import result_json
+    from pipeline.document.result_doc import result_json
     from pipeline.run import analyze
 
     started = time.perf_counter()

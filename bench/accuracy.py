@@ -4,7 +4,7 @@
     python bench/accuracy.py --only yfgd     # clips whose file name contains "yfgd"
     python bench/accuracy.py --refresh       # ignore the pose cache
     python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
-    python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.pose)
+    python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
 
 Runs the real model once per clip (one loaded model; pose cached by content
@@ -29,11 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labelled import cached_pose, load_clips  # noqa: E402
-from scoring import Outcome, score_clip  # noqa: E402
+from labelled import cached_pose, load_clips
+from scoring import Outcome, score_clip
 
-from pipeline.calibration import load_calibration  # noqa: E402
-from pipeline.types import AnalysisConfig  # noqa: E402
+from pipeline.judge.calibration import load_calibration
+from pipeline.types import AnalysisConfig
+
 
 # ------------------------------------------------------------------ summary
 def _pct(n: int, d: int) -> str:
@@ -80,7 +81,7 @@ def summarise(outcomes: list[Outcome], title: str) -> dict:
 
 def fault_table(outcomes: list[Outcome]) -> dict[str, dict[str, int]]:
     """Per named fault: clips showing it and caught; clean graded clips and false alarms."""
-    from pipeline.rules import FAULTS
+    from pipeline.judge.rules import FAULTS
 
     clean = [o for o in outcomes if o.verdict_label == "good" and not o.refused]
     table: dict[str, dict[str, int]] = {}
@@ -109,7 +110,7 @@ def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibratio
     nothing else changes, so a verdict that flips sits within the measurement's own noise."""
     from dataclasses import replace
 
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
 
     other = replace(config, letterbox="frame" if config.letterbox == "square" else "square")
     estimator = PoseEstimator.from_config(other)
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no labelled clips found (../shared/fixtures)")
         return 1
     config = AnalysisConfig(device=args.device, backend=args.backend, letterbox=args.letterbox, imgsz=args.imgsz)
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
 
     t0 = time.perf_counter()
     estimator = PoseEstimator.from_config(config)

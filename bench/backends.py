@@ -18,19 +18,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labelled import cached_pose, load_clips  # noqa: E402
-from machine import cpu_description  # noqa: E402
-from scoring import Outcome, score_clip  # noqa: E402
+from labelled import cached_pose, load_clips
+from machine import cpu_description
+from scoring import Outcome, score_clip
 
-from pipeline.calibration import load_calibration  # noqa: E402
-from pipeline.types import AnalysisConfig  # noqa: E402
+from pipeline.judge.calibration import load_calibration
+from pipeline.types import AnalysisConfig
 
 CPU_BACKENDS = ("cpu:openvino", "cpu:onnx", "cpu:torch")
 
 
 def outcomes_on(device_backend: str, clips) -> tuple[dict[str, Outcome], float]:
     """Every clip's outcome with pose from ``device:backend``; and the pose seconds (cache misses only)."""
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
 
     device, backend = device_backend.split(":")
     config = AnalysisConfig(device=device, backend=backend)

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import FIXTURES, cpu_description  # noqa: E402
+from machine import FIXTURES, cpu_description
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_CLIPS = FIXTURES / "clips"

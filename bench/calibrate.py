@@ -1,4 +1,4 @@
-"""Fit the fault rules' fail levels on the labelled clips and write pipeline/calibration.toml.
+"""Fit the fault rules' fail levels on the labelled clips and write pipeline/judge/calibration.toml.
 
     python bench/calibrate.py            # fit on every labelled clip, measure held out by source, write the file
     python bench/calibrate.py --dry-run  # print, write nothing
@@ -29,14 +29,19 @@ from types import MappingProxyType
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labelled import LabelledClip, cached_back_reader, cached_pose, load_clips  # noqa: E402
+from labelled import LabelledClip, cached_back_reader, cached_pose, load_clips
 
-from pipeline.calibration import (  # noqa: E402
-    ANY_FAMILY, CALIBRATION_FILE, EMPTY, Calibration, CheckRecord, to_toml,
+from pipeline.errors import InputError
+from pipeline.judge.calibration import (
+    ANY_FAMILY,
+    CALIBRATION_FILE,
+    EMPTY,
+    Calibration,
+    CheckRecord,
+    to_toml,
 )
-from pipeline.errors import InputError  # noqa: E402
-from pipeline.rules import RULES, Rule  # noqa: E402
-from pipeline.types import AnalysisConfig  # noqa: E402
+from pipeline.judge.rules import RULES, Rule
+from pipeline.types import AnalysisConfig
 
 MAX_FALSE_ALARM = 0.10
 MIN_POSITIVES, MIN_NEGATIVES = 2, 4
@@ -68,7 +73,7 @@ class ClipValues:
 
 def clip_values(clips: list[LabelledClip], config: AnalysisConfig, estimator) -> list[ClipValues]:
     """Measures of every graded side-view clip (cached pose and backs)."""
-    from pipeline.coaching import load_catalogue
+    from pipeline.judge.coaching import load_catalogue
     from pipeline.run import assess
 
     cat = load_catalogue()
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args(argv)
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
 
     config = AnalysisConfig()
     estimator = PoseEstimator.from_config(config)

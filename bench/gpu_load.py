@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import cpu_description  # noqa: E402
-from speed import FIXTURE, ROOT, run_child  # noqa: E402
+from machine import cpu_description
+from speed import FIXTURE, ROOT, run_child
 
 _CHILD = r"""
 import json, sys, time, warnings
@@ -26,7 +26,7 @@ t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
     from pipeline.run import analyze
     from pipeline.types import AnalysisConfig
     cfg = AnalysisConfig(device={device!r})

@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from machine import FIXTURES  # noqa: E402  (../shared/fixtures, or HINGE_REVIEW_FIXTURES)
+
 import models  # noqa: E402
-from pipeline import serialize  # noqa: E402
+from pipeline.document import serialize  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
 from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
-
-from machine import FIXTURES  # noqa: E402  (../shared/fixtures, or HINGE_REVIEW_FIXTURES)
 
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
 BACK_CACHE_VERSION = 22  # bump to 27+ when the back tracing changes (numbers up to 26 were used by experiments)
@@ -111,9 +111,9 @@ class PoseRecord:
 
 def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path = CACHE_DIR) -> PoseRecord:
     """The clip's PoseSeries (from the cache when there), or the refusal message."""
-    from pipeline.posetrack import estimate_pose
+    from pipeline.capture.posetrack import estimate_pose
+    from pipeline.capture.video import VideoLimits, probe
     from pipeline.run import sampling_fps
-    from pipeline.video import VideoLimits, probe
 
     key = cache_key(clip, config, estimator.model_name, estimator.backend)
     file = cache_dir / f"{key}.json"
@@ -138,7 +138,7 @@ def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path =
 
 def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
     """``assess``'s back reader for one clip, caching each traced back by content hash and time."""
-    from pipeline.backcurve import BackCurve
+    from pipeline.measure.backcurve import BackCurve
     from pipeline.run import trace_backs
 
     digest = content_hash(clip)[:24]

@@ -9,11 +9,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labelled import LabelledClip, PoseRecord, cached_back_reader  # noqa: E402
+from labelled import LabelledClip, PoseRecord, cached_back_reader
 
-from pipeline.calibration import Calibration  # noqa: E402
-from pipeline.errors import InputError  # noqa: E402
-from pipeline.types import AnalysisConfig  # noqa: E402
+from pipeline.errors import InputError
+from pipeline.judge.calibration import Calibration
+from pipeline.types import AnalysisConfig
 
 FAULTY_GRADES = ("C", "D", "F")
 

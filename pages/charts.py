@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from pages import shared
-from pipeline import figures
+from drawing import figures
+from workspace import session
 
-entry = shared.require_current()
+entry = session.require_current()
 result = entry.result
 
 st.title("Charts")

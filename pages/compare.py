@@ -4,18 +4,18 @@ import pandas as pd
 import streamlit as st
 
 import store
-from pages import shared
-from workspace import ui
-from pipeline import compare, compare_figures
-from pipeline.compare_player import PlayerVideo, player_html
+from drawing import compare_figures
+from drawing.compare_player import PlayerVideo, player_html
+from pipeline import compare
+from workspace import session, ui
 
 ws = ui.require_workspace()
 st.title("Compare two reps")
 
 saved = ui.visible_reviews(ws)
-with st.expander("Bring in a saved review", expanded=not shared.store().entries()):
+with st.expander("Bring in a saved review", expanded=not session.store().entries()):
     st.caption("Any review you can open: your own sets" + (" and your clients'" if ws.me.is_coach else "")
-               + f". The last {shared.MAX_STORED} opened are kept for comparing.")
+               + f". The last {session.MAX_STORED} opened are kept for comparing.")
     if saved:
         pick_id = st.selectbox("Review", list(saved), format_func=saved.get, key="compare_saved")
         if st.button("Add to the comparison", icon=":material/add:"):
@@ -27,7 +27,7 @@ with st.expander("Bring in a saved review", expanded=not shared.store().entries(
     else:
         st.caption("No saved reviews yet: upload a set on the Analyse page.")
 
-entries = sorted((e for e in shared.store().entries() if e.result.reps), key=lambda e: (e.filename, e.key))
+entries = sorted((e for e in session.store().entries() if e.result.reps), key=lambda e: (e.filename, e.key))
 if not entries:
     st.info("Bring in a review with reps above (or upload a set on the Analyse page) to compare its reps.")
     st.stop()
@@ -41,19 +41,19 @@ if len(set(names.values())) < len(names):  # the same file analysed twice (anoth
              for e in entries}
 grades = {e.key: {g.index: g.grade for g in (e.result.scorecard.reps if e.result.scorecard else ())}
           for e in entries}
-current = shared.current()
+current = session.current()
 first = current.key if current is not None and current.key in names else entries[0].key
 others = [e.key for e in entries if e.key != first]
 st.session_state.setdefault("compare_set_A", first)
 st.session_state.setdefault("compare_set_B", others[0] if others else first)
 
 
-def pick(side: str, default_rep: int) -> tuple[shared.StoredAnalysis, int]:
+def pick(side: str, default_rep: int) -> tuple[session.StoredAnalysis, int]:
     """Set and rep chooser for one side; the rep list belongs to the chosen set."""
     if st.session_state.get(f"compare_set_{side}") not in names:
         st.session_state[f"compare_set_{side}"] = first
     key = st.selectbox("Set", list(names), format_func=names.get, key=f"compare_set_{side}")
-    entry = shared.store().get(key)
+    entry = session.store().get(key)
     reps = [r.index for r in entry.result.reps]
     rep_key = f"compare_rep_{side}_{key}"
     if st.session_state.get(rep_key) not in reps:
@@ -83,11 +83,11 @@ if entry_a.video_path and entry_b.video_path:
     bar = st.progress(0.0, text="Drawing the skeleton on the videos…")
     try:
         for i, e in enumerate(dict.fromkeys((entry_a.key, entry_b.key))):
-            stored = shared.store().get(e)
-            videos.append(shared.annotated_video(
+            stored = session.store().get(e)
+            videos.append(session.annotated_video(
                 stored, lambda f, i=i: bar.progress(min(1.0, (i + f) / 2), text="Drawing the skeleton on the videos…")))
     except Exception:
-        shared.log.exception("annotated video failed for the comparison")
+        session.log.exception("annotated video failed for the comparison")
         videos = []
     bar.empty()
 if len(videos) >= 1 and all(v is not None for v in videos):

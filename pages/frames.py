@@ -4,13 +4,13 @@ import math
 
 import streamlit as st
 
-from pages import shared
-from pipeline import render
+from drawing import frames as render
+from workspace import session
 
-entry = shared.require_current()
+entry = session.require_current()
 result = entry.result
 reps = result.reps
-focus = st.session_state.pop(shared.FOCUS_KEY, None)  # set by the Scorecard's evidence buttons
+focus = st.session_state.pop(session.FOCUS_KEY, None)  # set by the Scorecard's evidence buttons
 duration = max(result.video.duration_s, 0.1)
 labels = ["Start"] + [f"Rep {r.index}" for r in reps]
 starts = {"Start": 0.0} | {f"Rep {r.index}": r.start_s for r in reps}
@@ -42,9 +42,9 @@ video = None
 if entry.annotated is None and entry.video_path:
     bar = st.progress(0.0, text="Drawing the skeleton on the video…")
     try:
-        video = shared.annotated_video(entry, lambda f: bar.progress(f, text="Drawing the skeleton on the video…"))
+        video = session.annotated_video(entry, lambda f: bar.progress(f, text="Drawing the skeleton on the video…"))
     except Exception:
-        shared.log.exception("annotated video failed for %s", entry.filename)
+        session.log.exception("annotated video failed for %s", entry.filename)
         st.warning("The annotated video could not be made; the key frames below still work.")
     bar.empty()
 else:
@@ -61,7 +61,7 @@ with left:
 with right:
     step = round(1.0 / max(result.config.analysis_fps, 1.0), 2)
     t = st.slider("Any moment (s)", 0.0, float(round(duration, 2)), step=step, key="frames_t")
-    frame = shared.frames_at(entry.key, entry.video_path, (float(t),), result)[0]
+    frame = session.frames_at(entry.key, entry.video_path, (float(t),), result)[0]
     st.image(frame, caption=render.frame_title(result, float(t)), width=400 if portrait else "stretch")
 
 if reps:
@@ -69,7 +69,7 @@ if reps:
     rep = chosen or render.rep_at(reps, st.session_state["frames_t"])[0] or reps[0]
     moments = render.key_frames(result)
     picked = [k for k in moments if k.rep == rep.index]
-    images = shared.frames_at(entry.key, entry.video_path, tuple(k.t_s for k in picked), result)
+    images = session.frames_at(entry.key, entry.video_path, tuple(k.t_s for k in picked), result)
     kin = result.kinematics
     cols = st.columns(len(picked))
     for col, k, img in zip(cols, picked, images):

@@ -18,7 +18,7 @@ if ws.settings.sign_in:
         st.write("Send the link (or the code) to your client. Once they open it signed in, their uploads "
                  "appear here. Each invite works once, for 14 days.")
         if st.button("Make an invite", key="ws_make_invite"):
-            st.session_state["ws_invite"] = store.create_invite(ws.db, ws.me).code
+            st.session_state["ws_invite"] = ws.create_invite().code
         code = st.session_state.get("ws_invite")
         if code:
             st.markdown("**Link**")
@@ -26,7 +26,7 @@ if ws.settings.sign_in:
             st.markdown("**Code**")
             st.code(code, language=None)
 
-everything = store.inbox(ws.db, ws.me)
+everything = ws.inbox()
 if not everything:
     st.info("No reviews yet. When your clients upload a set (or you do), it shows up here.")
     st.stop()
@@ -39,7 +39,7 @@ grade = f3.selectbox("Grade", [None, *store.reviews.GRADES], format_func=lambda 
 status = f4.selectbox("Status", ["all", "new", "reviewed"], format_func=str.capitalize)
 sort = f5.selectbox("Sort", list(present.SORT_LABELS), format_func=present.SORT_LABELS.get)
 
-rows = store.inbox(ws.db, ws.me, client_id=client, lift_id=lift, grade=grade,
+rows = ws.inbox(client_id=client, lift_id=lift, grade=grade,
                    reviewed=None if status == "all" else status == "reviewed", sort=sort)
 if not rows:
     st.info("No reviews match these filters.")

@@ -4,22 +4,21 @@ and my history per lift with the progression signal."""
 import streamlit as st
 
 import store
-from pages import shared
-from workspace import figures, present, ui
+from workspace import figures, present, session, ui
 
 ws = ui.require_workspace()
 st.title("My space")
 ui.show_notice()
 
 if ws.settings.sign_in and not ws.me.is_coach:
-    coaches = store.coaches_of(ws.db, ws.me)
+    coaches = ws.coaches_of()
     st.write("Your coach: " + ", ".join(f"**{c.name}**" for c in coaches) if coaches
              else "You have no coach yet. Ask yours for an invite link or code.")
     with st.form("ws_join", clear_on_submit=True, border=False):
         code = st.text_input("Invite code", placeholder="Paste the code your coach sent you")
         if st.form_submit_button("Join my coach", icon=":material/group_add:") and code.strip():
             try:
-                coach = store.redeem_invite(ws.db, ws.me, code)
+                coach = ws.redeem_invite(code)
                 ui.notice("success", f"You are now linked with your coach **{coach.name}**.")
             except store.WorkspaceError as exc:
                 ui.notice("error", exc.message)
@@ -27,12 +26,12 @@ if ws.settings.sign_in and not ws.me.is_coach:
 
 st.subheader("My uploads")
 ui.job_panel(ws, limit=5, only_pending=True)
-uploads = store.list_uploads(ws.db, ws.me)
-history = store.client_history(ws.db, ws.me, ws.me.id)
+uploads = ws.list_uploads()
+history = ws.client_history(ws.me.id)
 sessions = present.by_analysis(history)
 if not uploads:
     st.info("Nothing uploaded yet.")
-    st.page_link(shared.ANALYSE_PAGE, label="Upload a set on Analyse", icon=":material/upload:")
+    st.page_link(session.ANALYSE_PAGE, label="Upload a set on Analyse", icon=":material/upload:")
 for rec in present.upload_records(uploads, sessions):
     with st.container(border=True):
         info, status, actions = st.columns([3, 3, 2])
@@ -73,7 +72,7 @@ for point, c in notes:
         text.write(c.text)
         if c.time_s is not None and button.button(f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}",
                                                   icon=":material/play_circle:"):
-            ui.open_page_with(ws, point.analysis_id, shared.FRAMES_PAGE, at_s=c.time_s)
+            ui.open_page_with(ws, point.analysis_id, session.FRAMES_PAGE, at_s=c.time_s)
         if button.button("Reply", key=f"ws_reply_{c.comment_id}", icon=":material/reply:"):
             st.switch_page(ui.REVIEW_PAGE, query_params={"review": str(point.analysis_id)})
 
@@ -83,7 +82,7 @@ if not lifts:
     st.caption("Your trends appear here once a set has been analysed.")
     st.stop()
 lift = st.selectbox("Lift", list(lifts), format_func=lifts.get, key="ws_history_lift")
-ui.show_progression(store.progression(ws.db, ws.me, ws.me.id, lift))
+ui.show_progression(ws.progression(ws.me.id, lift))
 points = present.sessions_of(history, lift)
 st.plotly_chart(figures.score_figure(points), width="stretch", key="ws_score_trend")
 measures = st.multiselect("Measures", list(figures.MEASURES), default=list(figures.DEFAULT_MEASURES),

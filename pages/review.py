@@ -7,8 +7,7 @@ checks that the review is the user's own or a linked client's.
 import streamlit as st
 
 import store
-from pages import shared
-from workspace import figures, present, ui
+from workspace import figures, present, session, ui
 
 ws = ui.require_workspace()
 asked = st.query_params.get("review") or ui.current_review_id()
@@ -38,9 +37,9 @@ if row.grade_override:
     st.info(f"The coach's grade is **{row.grade_override}** (automatic: {row.auto_grade or '–'}): "
             f"{view.override_reason}")
 links = st.columns(3)
-links[0].page_link(shared.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
-links[1].page_link(shared.FRAMES_PAGE, label="Frames", icon=":material/movie:")
-links[2].page_link(shared.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
+links[0].page_link(session.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
+links[1].page_link(session.FRAMES_PAGE, label="Frames", icon=":material/movie:")
+links[2].page_link(session.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
 
 if ws.me.is_coach and row.client_id != ws.me.id:
     with st.expander(f"Share with {row.client_name}"):
@@ -62,7 +61,7 @@ for c in view.comments:
         text.write(c.text)
         if c.time_s is not None and button.button(f"Open at {c.time_s:.1f} s", key=f"ws_comment_{c.comment_id}",
                                                   icon=":material/play_circle:"):
-            ui.open_page_with(ws, row.analysis_id, shared.FRAMES_PAGE, at_s=c.time_s)
+            ui.open_page_with(ws, row.analysis_id, session.FRAMES_PAGE, at_s=c.time_s)
 
 mine = row.client_id == ws.me.id and not ws.me.is_coach
 if ws.me.is_coach or mine:
@@ -80,7 +79,7 @@ if ws.me.is_coach or mine:
     def _send() -> None:
         rep, _ = choices[st.session_state[rep_key]]
         try:
-            store.add_comment(ws.db, ws.me, row.analysis_id, st.session_state.get(text_key, ""), rep_index=rep,
+            ws.add_comment(row.analysis_id, st.session_state.get(text_key, ""), rep_index=rep,
                               time_s=st.session_state.get(time_key))
             st.session_state[text_key] = ""
             ui.notice("success", "Reply sent to your coach." if mine else "Comment added.")
@@ -103,7 +102,7 @@ if ws.me.is_coach:
         label, icon = ("Mark as new again", ":material/undo:") if row.reviewed else ("Mark reviewed", ":material/done_all:")
         if st.button(label, type="secondary" if row.reviewed else "primary", icon=icon):
             try:
-                store.mark_reviewed(ws.db, ws.me, row.analysis_id, not row.reviewed)
+                ws.mark_reviewed(row.analysis_id, not row.reviewed)
             except store.WorkspaceError as exc:
                 ui.notice("error", exc.message)
             st.rerun()
@@ -114,7 +113,7 @@ if ws.me.is_coach:
         reason = st.text_input("Why", value=view.override_reason or "")
         if st.button("Save the grade", icon=":material/save:"):
             try:
-                store.override_grade(ws.db, ws.me, row.analysis_id, None if new == "Automatic" else new, reason)
+                ws.override_grade(row.analysis_id, None if new == "Automatic" else new, reason)
                 ui.notice("success", "Grade saved.")
             except store.WorkspaceError as exc:
                 ui.notice("error", exc.message)
@@ -122,6 +121,6 @@ if ws.me.is_coach:
 
     if row.client_id != ws.me.id and row.lift_id:
         st.subheader(f"{row.client_name}'s history on {row.lift_name}")
-        history = store.client_history(ws.db, ws.me, row.client_id, row.lift_id)
-        ui.show_progression(store.progression(ws.db, ws.me, row.client_id, row.lift_id))
+        history = ws.client_history(row.client_id, row.lift_id)
+        ui.show_progression(ws.progression(row.client_id, row.lift_id))
         st.plotly_chart(figures.score_figure(history), width="stretch", key="ws_client_score_trend")

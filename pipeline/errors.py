@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 
-class InputError(Exception):
-    """Bad input: the message says what is wrong and what to do."""
+class HingeReviewError(Exception):
+    """The one root of the errors a user is shown: ``message`` is plain words, never a traceback."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class InputError(HingeReviewError):
+    """Bad input: the message says what is wrong and what to do."""
 
 
 class VideoError(InputError):

@@ -17,31 +17,31 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.backcurve import JOINTS as BACK_JOINTS
-from pipeline.backcurve import BackCurve, crop_around, median_curve, trace_back
-from pipeline.calibration import Calibration
+from pipeline.capture.shots import shots
+from pipeline.capture.video import VideoLimits, iter_frames_at, probe
 from pipeline.errors import NoPersonError
-from pipeline.grading import grade
-from pipeline.metrics import all_rep_metrics, deepest_index, set_metrics
-from pipeline.reps import segment_reps
-from pipeline.shots import shots
-from pipeline.signals import kinematics
+from pipeline.judge.calibration import Calibration
+from pipeline.judge.grading import grade
+from pipeline.judge.lifts import LiftChoice
+from pipeline.measure.backcurve import JOINTS as BACK_JOINTS
+from pipeline.measure.backcurve import BackCurve, crop_around, median_curve, trace_back
+from pipeline.measure.metrics import all_rep_metrics, deepest_index, set_metrics
+from pipeline.measure.reps import segment_reps
+from pipeline.measure.signals import kinematics
+from pipeline.stages import STAGE_LABELS, STAGE_SHARE
 from pipeline.types import (
-    KP, AnalysisConfig, AnalysisResult, KinematicSeries, PoseSeries, Rep, RepMetrics, RepSegmentation, Scorecard,
-    SetMetrics, VideoMeta,
+    KP,
+    AnalysisConfig,
+    AnalysisResult,
+    KinematicSeries,
+    PoseSeries,
+    Rep,
+    RepMetrics,
+    RepSegmentation,
+    Scorecard,
+    SetMetrics,
+    VideoMeta,
 )
-from pipeline.video import VideoLimits, iter_frames_at, probe
-
-# Share of the total time each stage usually takes (pose dominates).
-_STAGE_SHARE = {"probe": 0.02, "model": 0.03, "pose": 0.9, "signals": 0.05}
-STAGE_LABELS = {
-    "probe": "Reading the video",
-    "model": "Loading the pose model",
-    "pose": "Finding the lifter and tracking joints",
-    "signals": "Measuring and grading each rep",
-    "done": "Done",
-}
-
 
 MIN_SAMPLES_PER_CLIP = 40  # short clips are sampled faster so a sub-second pull still has a shape
 
@@ -182,8 +182,9 @@ def _assess_shot(
     return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)
 
 
-def regrade(result: AnalysisResult, exercise: str, calibration: Calibration | None = None) -> AnalysisResult:
-    """The same measured set graded as another lift (a catalogue id, or "auto" to recognise it again).
+def regrade(result: AnalysisResult, exercise: str | LiftChoice, calibration: Calibration | None = None) -> AnalysisResult:
+    """The same measured set graded as another lift (a ``LiftChoice``, a catalogue id, or "auto" to
+    recognise it again).
 
     Only the grading depends on the lift: the keypoints, reps, measures and
     traced backs are kept, so this is what ``analyze`` would give with that
@@ -192,7 +193,8 @@ def regrade(result: AnalysisResult, exercise: str, calibration: Calibration | No
     """
     scorecard = grade(result.metrics, result.set_metrics, result.segmentation, result.kinematics, exercise,
                       calibration=calibration, back_traced=bool(result.back_curves))
-    return replace(result, scorecard=scorecard, config=replace(result.config, exercise=exercise))
+    requested = exercise.requested if isinstance(exercise, LiftChoice) else exercise
+    return replace(result, scorecard=scorecard, config=replace(result.config, exercise=requested))
 
 
 @dataclass(frozen=True)
@@ -212,14 +214,14 @@ class _Reporter:
     def __call__(self, stage: str, within: float = 0.0) -> None:
         if self.callback is None:
             return
-        share = _STAGE_SHARE.get(stage, 0.0)
+        share = STAGE_SHARE.get(stage, 0.0)
         fraction = min(1.0, self.done_share + share * within) if stage != "done" else 1.0
         elapsed = time.perf_counter() - self.started
         eta = elapsed * (1 - fraction) / fraction if fraction > 0.05 and stage == "pose" else None
         self.callback(Progress(stage, STAGE_LABELS.get(stage, stage), fraction, eta))
 
     def finish(self, stage: str) -> None:
-        self.done_share += _STAGE_SHARE.get(stage, 0.0)
+        self.done_share += STAGE_SHARE.get(stage, 0.0)
 
 
 def analyze(
@@ -242,13 +244,13 @@ def analyze(
 
     meta = timed("probe", probe, path, VideoLimits.of(config))
     if estimator is None:
-        from pipeline.pose import PoseEstimator
+        from pipeline.capture.pose import PoseEstimator
 
         estimator = timed("model", PoseEstimator.from_config, config)
     else:
         report.finish("model")
 
-    from pipeline.posetrack import estimate_pose
+    from pipeline.capture.posetrack import estimate_pose
 
     fps = sampling_fps(meta, config)
     pose, tracks = timed(

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from pipeline.backcurve import BackCurve
+from pipeline.measure.backcurve import BackCurve
 
 KEYPOINT_NAMES: tuple[str, ...] = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear",
@@ -329,7 +329,7 @@ class AnalysisConfig:
     min_duration_s: float = 0.5
     keypoint_conf: float = 0.3
     backend: str = "auto"  # auto | torch | onnx | openvino
-    letterbox: str = "square"  # square | frame (pad only to the stride: faster; see pipeline.pose)
+    letterbox: str = "square"  # square | frame (pad only to the stride: faster; see pipeline.capture.pose)
 
 
 @dataclass(frozen=True)

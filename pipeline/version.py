@@ -22,7 +22,7 @@ def analysis_version() -> str:
     except metadata.PackageNotFoundError:
         release = "0"
     digest = hashlib.sha256()
-    here = Path(__file__).parent
+    here = Path(__file__).parent / "judge"  # the rule data sits beside the judging code
     for name in _DATA:
         digest.update((here / name).read_bytes())
     return f"{release}+{digest.hexdigest()[:12]}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipeline import figures
+from drawing import figures
 from pipeline.types import AnalysisResult
 from report import charts
 from report.content import ReportContent, report_content

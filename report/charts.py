@@ -20,7 +20,7 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 
-from pipeline import figures
+from drawing import figures
 from pipeline.types import AnalysisResult
 
 log = logging.getLogger("hinge_review.report")

@@ -16,8 +16,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline import figures, render
-from pipeline.types import AnalysisResult, Suggestion
+from drawing import figures
+from drawing import frames as render
+from drawing.scorecard import FaultView, NextStep, scorecard_view
+from pipeline.types import AnalysisResult
 
 MAX_FRAMES_PER_FAULT = 3
 FRAME_MAX_SIDE_PX = 480
@@ -37,6 +39,8 @@ class FrameImage:
 
 @dataclass(frozen=True)
 class FaultSection:
+    """A fault as ``drawing.scorecard`` words it, with the key frames of its worst reps."""
+
     label: str
     severity: str  # "fault" | "watch"
     where: str  # e.g. "reps 2 (watch), 3"
@@ -45,16 +49,6 @@ class FaultSection:
     cue: str
     drill: str  # exercise name
     frames: tuple[FrameImage, ...]
-
-
-@dataclass(frozen=True)
-class NextStep:
-    headline: str  # e.g. "Stay with Kettlebell deadlift"
-    reason: str
-    drills: tuple[str, ...]
-    cues: tuple[str, ...]
-    next_session: str
-    move_on: str
 
 
 @dataclass(frozen=True)
@@ -84,27 +78,6 @@ class ReportContent:
     next_step: NextStep | None
 
 
-def headline(s: Suggestion, lift_id: str | None = None, *, strong: str = "") -> str:
-    """One line for the suggestion, the page's and the report's; ``strong`` wraps the lift's name ("**" in
-    Markdown). A step back that keeps the set's own lift ``lift_id`` (lighter, slower) says so."""
-    name = f"{strong}{s.exercise_name}{strong}"
-    if s.kind == "regression" and lift_id is not None and s.exercise_id == lift_id:
-        return f"Ease off on {name}"
-    return {
-        "regression": f"Step back to {name}",
-        "progression": f"Move on to {name}",
-        "stay": f"Stay with {name}",
-        "refilm": "Film the set again",
-    }.get(s.kind, s.exercise_name or "")
-
-
-def _exercise_name(exercise_id: str) -> str:
-    from pipeline.coaching import load_catalogue
-
-    cat = load_catalogue()
-    return cat[exercise_id].name if exercise_id in cat else exercise_id
-
-
 def _cell(value: object, column: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -132,25 +105,11 @@ def key_frame_images(
                  for (t, caption), im in zip(moments, images))
 
 
-def _fault_moments(group: figures.FaultGroup) -> list[tuple[float, str]]:
-    """The evidence frames of the worst reps first, at most ``MAX_FRAMES_PER_FAULT``."""
+def _fault_moments(fault: FaultView) -> list[tuple[float, str]]:
+    """The evidence frames of the worst reps first, at most ``MAX_FRAMES_PER_FAULT``, in rep order."""
     order = {"fail": 0, "warn": 1}
-    seen = sorted((f for f in group.seen if f.evidence_s is not None), key=lambda f: (order.get(f.status, 2), f.rep))
-    out = []
-    for f in sorted(seen[:MAX_FRAMES_PER_FAULT], key=lambda f: f.rep):
-        value = ""
-        if f.value is not None and math.isfinite(f.value):
-            unit = "°" if group.unit in ("deg", "°") else f" {group.unit}" if group.unit else ""
-            value = f" · {f.value:.0f}{unit}" if unit == "°" else f" · {f.value:.2f}{unit}"
-        out.append((float(f.evidence_s), f"Rep {f.rep} · {f.evidence_s:.1f} s{value}"))
-    return out
-
-
-def _where(group: figures.FaultGroup) -> str:
-    words = {"warn": "watch", "fail": "fault"}
-    reps = ", ".join(f"{f.rep}" + ("" if f.status == group.status else f" ({words.get(f.status, f.status)})")
-                     for f in group.seen)
-    return f"rep{'s' if len(group.seen) > 1 else ''} {reps}"
+    worst = sorted(fault.moments, key=lambda m: (order.get(m.status, 2), m.rep))[:MAX_FRAMES_PER_FAULT]
+    return [(m.t_s, m.caption) for m in sorted(worst, key=lambda m: m.rep)]
 
 
 def _clean_moments(result: AnalysisResult) -> list[tuple[float, str]]:
@@ -170,60 +129,42 @@ def report_content(
     created: dt.date | None = None,
 ) -> ReportContent:
     """Everything the report shows, key frames rendered (from ``video_path``, else ``result.video.path``)."""
-    sc = result.scorecard
+    view = scorecard_view(result)
     path = video_path if video_path is not None else result.video.path
     path = path if path and Path(path).is_file() else None
     name = filename or Path(result.video.path).name or "clip"
-    lift = sc.exercise_name if sc else "Hip hinge"
-    gradable = bool(sc and sc.gradable)
 
     rows = figures.rep_rows(result)
     header = tuple(rows[0].keys()) if rows else ()
     table = tuple(tuple(_cell(row[c], c) for c in header) for row in rows)
-
-    faults = []
-    for group in figures.fault_groups(result) if gradable else []:
-        note = next((n.text for n in sc.check_notes if n.rule == group.rule), "")
-        faults.append(FaultSection(
-            label=group.label, severity="fault" if group.status == "fail" else "watch", where=_where(group),
-            message=group.message, trust=note, cue=group.cue,
-            drill=_exercise_name(group.drill) if group.drill else "",
-            frames=key_frame_images(result, _fault_moments(group), path),
-        ))
-    clean = key_frame_images(result, _clean_moments(result), path) if gradable and not faults else ()
-
-    step = None
-    if sc is not None:
-        s = sc.suggestions
-        step = NextStep(
-            headline=headline(s, sc.exercise_id), reason=s.reason, drills=tuple(s.drills), cues=tuple(s.cues),
-            next_session=s.next_session.text if s.next_session else "", move_on=s.move_on_rule,
-        )
-    notes = tuple(([sc.caution] if sc and sc.caution and gradable else []) + list(result.warnings))
-    set_notes = tuple(f"Whole set · {c.label}: {c.message}" for c in (sc.set_criteria if sc else ())
-                      if c.status in ("warn", "fail"))
+    faults = tuple(
+        FaultSection(label=f.label, severity=f.severity, where=f.where, message=f.message, trust=f.trust,
+                     cue=f.cue, drill=f.drill, frames=key_frame_images(result, _fault_moments(f), path))
+        for f in view.faults
+    )
+    clean = key_frame_images(result, _clean_moments(result), path) if view.gradable and not faults else ()
     return ReportContent(
-        title=f"Form report: {lift}",
+        title=f"Form report: {view.lift}",
         filename=name,
         created=(created or dt.date.today()).isoformat(),
-        lift=lift,
-        lift_assumed=bool(sc and sc.exercise_assumed),
-        grade=sc.overall_grade if sc and sc.overall_grade else "–",
-        score=f"{sc.overall_score:.0f}/100" if sc and sc.overall_score is not None else "–",
-        rep_count=result.rep_count,
-        partial_count=result.set_metrics.partial_count,
+        lift=view.lift,
+        lift_assumed=view.lift_assumed,
+        grade=view.grade,
+        score=view.score,
+        rep_count=view.rep_count,
+        partial_count=view.partial_count,
         duration_s=float(result.video.duration_s),
-        gradable=gradable,
-        not_graded_reason="" if gradable else (sc.reason if sc and sc.reason else "This clip could not be graded."),
-        refilm_tips=tuple(sc.refilm_tips) if sc and not gradable else (),
-        still_reliable=tuple(sc.trusted) if sc and not gradable else (),
-        notes=notes,
+        gradable=view.gradable,
+        not_graded_reason=view.not_graded_reason,
+        refilm_tips=view.refilm_tips,
+        still_reliable=view.still_reliable,
+        notes=((view.caution,) if view.caution else ()) + view.warnings,
         rep_header=header,
         rep_rows=table,
         rep_grades=tuple(str(row.get("Grade", "")) for row in rows),
-        faults=tuple(faults),
+        faults=faults,
         clean_frames=clean,
-        set_notes=set_notes,
-        skipped=tuple(figures.skipped_checks(result)),
-        next_step=step,
+        set_notes=tuple(c.text for c in view.set_checks),
+        skipped=view.skipped,
+        next_step=view.next_step,
     )

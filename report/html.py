@@ -11,8 +11,8 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from pipeline.figures import grade_colour
-from pipeline.filming import filming_diagram_svg
+from drawing.figures import grade_colour
+from drawing.filming import filming_diagram_svg
 from report.content import DISCLAIMER, FaultSection, FrameImage, ReportContent
 
 CSS = """

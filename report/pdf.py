@@ -23,8 +23,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pipeline.figures import grade_colour
-from pipeline.filming import FILMING_DIAGRAM, HEIGHT, WIDTH as DIAGRAM_WIDTH, Shape
+from drawing.figures import grade_colour
+from drawing.filming import FILMING_DIAGRAM, HEIGHT, Shape
+from drawing.filming import WIDTH as DIAGRAM_WIDTH
 from report.content import DISCLAIMER, FrameImage, ReportContent
 
 PAGE = A4
@@ -34,7 +35,6 @@ FRAME_HEIGHT = 52 * mm
 INK = colors.HexColor("#222222")
 MUTED = colors.HexColor("#666666")
 RULE = colors.HexColor("#dddddd")
-FAULT = colors.HexColor("#c62828")
 WATCH = colors.HexColor("#ef6c00")
 
 
@@ -176,7 +176,7 @@ def _paint(shape: Shape, item) -> None:
 
 
 def filming_drawing(scale: float = 1.0) -> Drawing:
-    """``pipeline.filming``'s diagram with reportlab's shapes (its y axis points up)."""
+    """``drawing.filming``'s diagram with reportlab's shapes (its y axis points up)."""
     top = HEIGHT * scale
     d = Drawing(DIAGRAM_WIDTH * scale, top)
     for shape in FILMING_DIAGRAM:

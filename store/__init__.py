@@ -10,13 +10,28 @@ from store.errors import InvalidRequest, NotFound, PermissionDenied, WorkspaceEr
 from store.history import client_history, progression
 from store.invites import clients_of, coaches_of, create_invite, redeem_invite
 from store.reviews import (
-    add_comment, comments_on, inbox, mark_reviewed, open_analysis, override_grade, regrade_analysis, reviews_for,
+    add_comment,
+    comments_on,
+    inbox,
+    mark_reviewed,
+    open_analysis,
+    override_grade,
+    reviews_for,
+    save_regraded,
 )
 from store.summary import record_analysis
 from store.uploads import delete_upload, get_upload, job_status, list_uploads, retry_upload, save_upload, video_file
 from store.users import local_user, set_role, user_from_claims
 from store.views import (
-    Account, AnalysisView, CommentView, HistoryPoint, InboxRow, InviteView, JobView, ProgressionSignal, UploadView,
+    Account,
+    AnalysisView,
+    CommentView,
+    HistoryPoint,
+    InboxRow,
+    InviteView,
+    JobView,
+    ProgressionSignal,
+    UploadView,
 )
 
 __all__ = [
@@ -25,6 +40,6 @@ __all__ = [
     "S3BlobStore", "S3Settings", "UploadView", "WorkspaceError", "add_comment", "client_history", "clients_of",
     "coaches_of", "comments_on", "create_invite", "delete_upload", "get_upload", "inbox", "job_status", "list_uploads",
     "local_user", "mark_reviewed", "open_analysis", "open_blob_store", "open_database", "override_grade",
-    "progression", "record_analysis", "redeem_invite", "regrade_analysis", "retry_upload", "reviews_for",
-    "save_upload", "set_role", "user_from_claims", "video_file",
+    "progression", "record_analysis", "redeem_invite", "retry_upload", "reviews_for",
+    "save_regraded", "save_upload", "set_role", "user_from_claims", "video_file",
 ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pipeline.errors import HingeReviewError
 
-class WorkspaceError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+
+class WorkspaceError(HingeReviewError):
+    """A workspace request that cannot be done; the message says why."""
 
 
 class PermissionDenied(WorkspaceError):

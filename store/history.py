@@ -1,6 +1,6 @@
 """A client's history per lift (for trend charts) and whether they are ready to move up the ladder.
 
-The progression signal applies the coaching rule in ``pipeline.coaching``
+The progression signal applies the coaching rule in ``pipeline.judge.coaching``
 (``MOVE_ON_RULE``: several sets of 8-12 reps with every rep clean -> the next
 rung; ``suggest`` picks the rung and the regression) to the stored sessions.
 """
@@ -11,12 +11,13 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from pipeline.coaching import MOVE_ON_RULE, load_catalogue, suggest
+from pipeline.document.summary import summarize
+from pipeline.judge.coaching import MOVE_ON_RULE, load_catalogue, suggest
 from store.access import acting_user, can_see_owner
 from store.db import Database
 from store.errors import PermissionDenied
 from store.models import Analysis, Upload
-from store.summary import load_json, summarize
+from store.summary import load_result
 from store.views import Account, HistoryPoint, ProgressionSignal
 
 MOVE_ON_SETS = 3  # "several sets" of MOVE_ON_RULE
@@ -36,7 +37,7 @@ def client_history(db: Database, user: Account, client_id: int, lift_id: str | N
             q = q.where(Analysis.lift_id == lift_id)
         points = []
         for a in s.scalars(q):
-            summary = summarize(load_json(a))
+            summary = summarize(load_result(a))
             points.append(HistoryPoint(
                 analysis_id=a.id, created_at=a.created_at, lift_id=a.lift_id, lift_name=a.lift_name, reps=a.reps,
                 clean_reps=summary.clean_reps, grade=a.grade_override or a.grade, score=a.score,

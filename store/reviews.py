@@ -7,10 +7,8 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.coaching import resolve_exercise
-from pipeline.grading import GRADE_BANDS
-from pipeline.run import regrade
-from pipeline.serialize import from_jsonable
+from pipeline.document.serialize import from_jsonable
+from pipeline.judge.grading import GRADE_BANDS
 from pipeline.types import AnalysisResult
 from store.access import acting_user, require_coach, visible_analysis, visible_owner_clause
 from store.db import Database
@@ -208,24 +206,15 @@ def override_grade(db: Database, coach: Account, analysis_id: int, grade: str | 
         analysis.override_by_id, analysis.override_at = me.id, utcnow()
 
 
-def regrade_analysis(db: Database, user: Account, analysis_id: int, lift: str) -> AnalysisResult:
-    """Grade a saved analysis as another lift (a catalogue id or name, or "auto" to recognise it again).
-
-    Anyone who may open it may correct its lift: its owner and their coaches. The
-    measures stay as they were (``pipeline.run.regrade``); the scorecard, the
-    inbox's lift, grade and fault change, and a later upload of the same clip is
-    compared with this lift. Comments, the reviewed flag and a coach's own grade are kept.
-    """
-    lift = (lift or "").strip() or "auto"
-    wanted = None if lift == "auto" else resolve_exercise(lift)
-    if lift != "auto" and wanted is None:
-        raise InvalidRequest(f"There is no lift called {lift!r} to grade this as.")
+def save_regraded(db: Database, user: Account, analysis_id: int, result: AnalysisResult) -> None:
+    """Store ``result``, the same measured set graded as another lift (``service.regrade_analysis``), in
+    place of the analysis' own: its scorecard and inbox fields change, and the upload's job keeps the new
+    lift so a later upload of the same clip is compared with it. Comments, the reviewed flag and a coach's
+    own grade are kept. Its owner and their coaches may; anyone else gets ``PermissionDenied``."""
     with db.transaction() as s:
         me = acting_user(s, user)
         analysis, upload = visible_analysis(s, me, analysis_id)
-        result = regrade(from_jsonable(AnalysisResult, load_json(analysis)), wanted.id if wanted else "auto")
         write_result(analysis, result)
         latest = s.scalars(select(Job).where(Job.upload_id == upload.id).order_by(Job.id.desc())).first()
         if latest is not None:
             latest.exercise = result.config.exercise
-    return result

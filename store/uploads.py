@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pipeline.judge.lifts import LiftChoice, UnknownLift, choose_lift
 from store.access import acting_user, can_see_owner, visible_owner_clause, visible_upload
 from store.blobs import BlobStore
 from store.db import Database
@@ -57,15 +58,26 @@ def _view(session: Session, upload: Upload, deduplicated: bool = False) -> Uploa
                       upload.created_at, job_view(job, analysis_id) if job else None, analysis_id, deduplicated)
 
 
+def checked_lift(lift: str | LiftChoice | None) -> LiftChoice:
+    """The lift as the store keeps it; a name not in the catalogue is refused (upload and regrade alike)."""
+    if isinstance(lift, LiftChoice):
+        return lift
+    try:
+        return choose_lift(lift)
+    except UnknownLift as exc:
+        raise InvalidRequest(exc.message) from exc
+
+
 def save_upload(db: Database, blobs: BlobStore, user: Account, source: str | os.PathLike[str] | bytes,
-                original_name: str = "", *, exercise: str = "auto") -> UploadView:
-    """Store a clip for ``user`` and queue its analysis as ``exercise`` (a catalogue id, or "auto").
+                original_name: str = "", *, exercise: str | LiftChoice = "auto") -> UploadView:
+    """Store a clip for ``user`` and queue its analysis as ``exercise`` (a ``LiftChoice``, or a name
+    checked by ``checked_lift``).
 
     ``source`` is a file path or the bytes. The same file uploaded again by the
     same person is not stored twice: the earlier upload comes back with
     ``deduplicated=True`` (and its own lift).
     """
-    exercise = (exercise or "auto").strip()[:64] or "auto"
+    lift = checked_lift(exercise)
     sha256, size = _digest(source)
     if size == 0:
         raise InvalidRequest("The file is empty; choose the video again.")
@@ -81,7 +93,7 @@ def save_upload(db: Database, blobs: BlobStore, user: Account, source: str | os.
             upload = Upload(owner_id=user.id, blob_key=key, original_name=name, sha256=sha256, size_bytes=size)
             s.add(upload)
             s.flush()
-            s.add(Job(upload_id=upload.id, exercise=exercise))
+            s.add(Job(upload_id=upload.id, exercise=lift.requested))
             s.flush()
             return _view(s, upload)
     except IntegrityError:  # the same file saved meanwhile from another session

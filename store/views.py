@@ -134,5 +134,5 @@ class ProgressionSignal:
     reason: str
     exercise_id: str | None  # where to go next (the same lift when keep_going)
     exercise_name: str | None
-    rule: str  # the coaching rule applied (pipeline.coaching.MOVE_ON_RULE)
+    rule: str  # the coaching rule applied (pipeline.judge.coaching.MOVE_ON_RULE)
     sessions: tuple[int, ...] = ()  # analysis ids the signal was read from, newest first

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import db, db_url, moto_endpoint, postgres_server, ray_cluster  # noqa: F401  (PostgreSQL, S3, Ray)
-
-CLIPS_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "clips"
+from tests.support.paths import CLIPS_DIR
+from tests.support.servers import db, db_url, moto_endpoint, postgres_server, ray_cluster  # noqa: F401  (PostgreSQL, S3, Ray)
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +21,7 @@ def estimator():
         pytest.skip(f"pose weights not found: {exc}")
     if found is None:
         pytest.skip("pose weights not found: run python -m models fetch")
-    from pipeline.pose import PoseEstimator
+    from pipeline.capture.pose import PoseEstimator
 
     return PoseEstimator()
 

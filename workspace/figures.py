@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from pipeline.figures import GRADE_COLOURS, NO_GRADE
+from drawing.figures import GRADE_COLOURS, NO_GRADE
 from store.views import HistoryPoint
 
-# Key measures a trend shows (store.summary.KEY_MEASURES and set measures) -> label with unit.
+# Key measures a trend shows (pipeline.document.summary.KEY_MEASURES and set measures) -> label with unit.
 MEASURES: dict[str, str] = {
     "hip_flexion_bottom_deg": "Hip bend at the bottom (°)",
     "knee_flexion_bottom_deg": "Knee bend at the bottom (°)",

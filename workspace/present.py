@@ -10,20 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from pipeline.rules import FAULT_BY_CODE
+from pipeline.judge.rules import FAULT_BY_CODE
+from pipeline.stages import STAGE_LABELS
 from pipeline.types import AnalysisResult
 from store.views import CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 
-STAGES = {
-    "queued": "Waiting for the analysis to start",
-    "probe": "Reading the video",
-    "model": "Loading the pose model",
-    "pose": "Finding the lifter and tracking joints",
-    "signals": "Measuring and grading each rep",
-    "done": "Done",
-}
+STAGES = STAGE_LABELS
 PENDING = ("queued", "running")
 # the inbox's sort orders (store.reviews.SORTS) in words
 SORT_LABELS = {"newest": "newest", "oldest": "oldest", "client": "client", "lift": "lift",
@@ -42,8 +36,8 @@ class JobLine:
 
 def when(moment: datetime) -> str:
     """A stored UTC time as people read it: ``2 Dec 2026, 00:41 UTC``."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
 
 
 def fault_title(code: str | None) -> str:

@@ -5,7 +5,7 @@ settings and the acting ``Account``) or, when sign-in is configured and nobody
 is signed in, shows the sign-in screen and stops. The database, the blob store
 and the analysis worker are made once per server process (``st.cache_resource``).
 Reviews are read only through the store's checked operations; ``load_review``
-puts one into the session's result store (``pages.shared``) so the Scorecard,
+puts one into the session's result store (``workspace.session``) so the Scorecard,
 Frames and Charts pages show it.
 """
 
@@ -23,10 +23,10 @@ from pathlib import Path
 import streamlit as st
 
 import store
-from pages import shared
+from service import Desk
 from store import settings as store_settings
 from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
-from workspace import present
+from workspace import present, session
 from workspace.settings import WorkspaceSettings, read_settings, role_for
 
 log = logging.getLogger("hinge_review.app")
@@ -46,11 +46,10 @@ _INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # what store.create_invite ma
 
 
 @dataclass(frozen=True)
-class Workspace:
-    db: store.Database
-    blobs: store.BlobStore
+class Workspace(Desk):
+    """The signed-in account's desk (``service.Desk``) plus the app's settings."""
+
     settings: WorkspaceSettings
-    me: Account
 
 
 def _secrets() -> dict:
@@ -113,10 +112,10 @@ def workspace() -> Workspace | None:
     if s.start_worker:
         _start_worker(url, data, s.storage, s.ray_address)
     if not s.sign_in:
-        return Workspace(db, blobs, s, store.local_user(db))
+        return Workspace(db, blobs, store.local_user(db), s)
     if not st.user.is_logged_in:
         return None
-    return Workspace(db, blobs, s, _account(db, s))
+    return Workspace(db, blobs, _account(db, s), s)
 
 
 def _invite_code(value: object) -> str | None:
@@ -192,7 +191,7 @@ def follow_links(ws: Workspace, page) -> None:
     if code:
         st.query_params.pop("invite", None)
         try:
-            coach = store.redeem_invite(ws.db, ws.me, code)
+            coach = ws.redeem_invite(code)
             notice("success", f"You are now linked with your coach **{coach.name}**, who can see your uploads "
                               "and comment on them.")
         except store.WorkspaceError as exc:
@@ -225,43 +224,43 @@ def show_notice() -> None:
 
 def visible_reviews(ws: Workspace) -> dict[int, str]:
     """Every review this account may open (a coach's clients' and their own; a client's own), labelled."""
-    return present.review_choices(store.reviews_for(ws.db, ws.me), ws.me.id)
+    return present.review_choices(ws.reviews_for(), ws.me.id)
 
 
 def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> AnalysisView:
     """Open a review (checked by the store) and keep it in the session with its clip; ``on_screen``
     also makes it the analysis the Scorecard, Frames and Charts pages show."""
-    view = store.open_analysis(ws.db, ws.me, analysis_id)
+    view = ws.open_analysis(analysis_id)
     key = f"{REVIEW_KEY_PREFIX}{analysis_id}"
-    entry = shared.store().get(key)
+    entry = session.store().get(key)
     if entry is None or (entry.video_path and not Path(entry.video_path).is_file()):
         workdir = tempfile.mkdtemp(prefix="hinge-review-")
         video_path = None
         try:
-            with store.video_file(ws.db, ws.blobs, ws.me, view.row.upload_id) as clip:
+            with ws.video_file(view.row.upload_id) as clip:
                 dest = Path(workdir) / f"clip{clip.suffix or '.mp4'}"
                 shutil.copyfile(clip, dest)
                 video_path = str(dest)
         except store.BlobNotFound:
             log.warning("clip of analysis %s is missing from storage", analysis_id)
-        entry = shared.StoredAnalysis(key=key, filename=view.row.file_name, result=view.result,
+        entry = session.StoredAnalysis(key=key, filename=view.row.file_name, result=view.result,
                                       video_path=video_path, workdir=workdir)
-        shared.store().put(entry)
-    if on_screen or shared.current() is None:
-        shared.set_current(key)
+        session.store().put(entry)
+    if on_screen or session.current() is None:
+        session.set_current(key)
     return view
 
 
 def delete_upload(ws: Workspace, upload_id: int, analysis_id: int | None) -> None:
     """Delete an upload and all it led to (the store checks it is mine); this session forgets its review too."""
-    store.delete_upload(ws.db, ws.blobs, ws.me, upload_id)
+    ws.delete_upload(upload_id)
     if analysis_id is not None:
-        shared.store().discard(f"{REVIEW_KEY_PREFIX}{analysis_id}")
+        session.store().discard(f"{REVIEW_KEY_PREFIX}{analysis_id}")
 
 
 def current_review_id() -> int | None:
     """The analysis id of the review on screen, when the analysis on screen is a stored one."""
-    entry = shared.current()
+    entry = session.current()
     if entry is None or not entry.key.startswith(REVIEW_KEY_PREFIX):
         return None
     return int(entry.key.removeprefix(REVIEW_KEY_PREFIX))
@@ -270,19 +269,19 @@ def current_review_id() -> int | None:
 def regrade_current(ws: Workspace, lift: str) -> None:
     """Grade the review on screen as ``lift`` (the store checks who may); this session then shows the new
     scorecard, and a notice says what changed."""
-    analysis_id, entry = current_review_id(), shared.current()
+    analysis_id, entry = current_review_id(), session.current()
     if analysis_id is None or entry is None:
         return
     try:
-        result = store.regrade_analysis(ws.db, ws.me, analysis_id, lift)
+        result = ws.regrade(analysis_id, lift)
     except store.WorkspaceError as exc:
         notice("error", exc.message)
         return
-    shared.store().put(replace(entry, result=result, annotated=None))  # the annotated video shows rep grades
+    session.store().put(replace(entry, result=result, annotated=None))  # the annotated video shows rep grades
     notice("success", present.regrade_notice(result))
 
 
-def open_page_with(ws: Workspace, analysis_id: int, page: str = shared.SCORECARD_PAGE,
+def open_page_with(ws: Workspace, analysis_id: int, page: str = session.SCORECARD_PAGE,
                    at_s: float | None = None) -> None:
     """Load a review into the session and switch to ``page`` (the Frames page opens at ``at_s``)."""
     try:
@@ -291,7 +290,7 @@ def open_page_with(ws: Workspace, analysis_id: int, page: str = shared.SCORECARD
         st.error(exc.message)
         return
     if at_s is not None:
-        st.session_state[shared.FOCUS_KEY] = float(at_s)
+        st.session_state[session.FOCUS_KEY] = float(at_s)
     st.switch_page(page)
 
 
@@ -304,7 +303,7 @@ def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto")
     None (and a message) on refusal.
     """
     try:
-        up = store.save_upload(ws.db, ws.blobs, ws.me, data, name, exercise=exercise)
+        up = ws.save_upload(data, name, exercise=exercise)
     except store.WorkspaceError as exc:
         st.error(exc.message)
         return None
@@ -325,7 +324,7 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
             if u.owner_id == ws.me.id and st.button("Try again", key=f"ws_retry_{u.upload_id}",
                                                     icon=":material/refresh:"):
                 try:
-                    store.retry_upload(ws.db, ws.me, u.upload_id)
+                    ws.retry_upload(u.upload_id)
                     st.session_state[WAITING_KEY] = u.upload_id
                 except store.WorkspaceError as exc:
                     notice("error", exc.message)
@@ -342,12 +341,12 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
 
     When the upload this session is waiting for is analysed, its scorecard opens.
     """
-    first = store.list_uploads(ws.db, ws.me)[:limit]
+    first = ws.list_uploads()[:limit]
     polling = present.is_pending(first)
 
     @st.fragment(run_every=POLL_S if polling else None)
     def _panel() -> None:
-        uploads = store.list_uploads(ws.db, ws.me)[:limit]
+        uploads = ws.list_uploads()[:limit]
         waiting = st.session_state.get(WAITING_KEY)
         for u in uploads:
             line = present.job_line(u)
@@ -368,6 +367,6 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
 def comments_for_me(ws: Workspace, history: list[HistoryPoint]) -> list[tuple[HistoryPoint, CommentView]]:
     """Others' comments (my coaches') on my analysed sessions, newest first."""
     sessions = present.by_analysis(history)
-    notes = [(sessions[c.analysis_id], c) for c in store.comments_on(ws.db, ws.me, sessions)
+    notes = [(sessions[c.analysis_id], c) for c in ws.comments_on(sessions)
              if c.author_id != ws.me.id]
     return sorted(notes, key=lambda n: n[1].created_at, reverse=True)

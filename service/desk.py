@@ -1,0 +1,96 @@
+"""One signed-in account's workspace: the database, the clip store and the acting user bound once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import store
+from pipeline.judge.lifts import LiftChoice
+from pipeline.types import AnalysisResult
+from service.regrade import regrade_analysis
+from store.views import (
+    Account,
+    AnalysisView,
+    CommentView,
+    HistoryPoint,
+    InboxRow,
+    InviteView,
+    JobView,
+    ProgressionSignal,
+    UploadView,
+)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What a page may do for ``me``; every call is checked by the store for who may see what."""
+
+    db: store.Database
+    blobs: store.BlobStore
+    me: Account
+
+    # uploads and jobs
+    def save_upload(self, source: str | os.PathLike[str] | bytes, original_name: str = "", *,
+                    exercise: str | LiftChoice = "auto") -> UploadView:
+        return store.save_upload(self.db, self.blobs, self.me, source, original_name, exercise=exercise)
+
+    def list_uploads(self, owner_id: int | None = None) -> list[UploadView]:
+        return store.list_uploads(self.db, self.me, owner_id)
+
+    def retry_upload(self, upload_id: int) -> JobView:
+        return store.retry_upload(self.db, self.me, upload_id)
+
+    def delete_upload(self, upload_id: int) -> None:
+        store.delete_upload(self.db, self.blobs, self.me, upload_id)
+
+    @contextmanager
+    def video_file(self, upload_id: int) -> Iterator[Path]:
+        with store.video_file(self.db, self.blobs, self.me, upload_id) as path:
+            yield path
+
+    # reviews
+    def inbox(self, **filters: Any) -> list[InboxRow]:
+        return store.inbox(self.db, self.me, **filters)
+
+    def reviews_for(self) -> list[InboxRow]:
+        return store.reviews_for(self.db, self.me)
+
+    def open_analysis(self, analysis_id: int) -> AnalysisView:
+        return store.open_analysis(self.db, self.me, analysis_id)
+
+    def comments_on(self, analysis_ids: Iterable[int]) -> list[CommentView]:
+        return store.comments_on(self.db, self.me, analysis_ids)
+
+    def add_comment(self, analysis_id: int, text: str, *, rep_index: int | None = None,
+                    time_s: float | None = None) -> CommentView:
+        return store.add_comment(self.db, self.me, analysis_id, text, rep_index=rep_index, time_s=time_s)
+
+    def mark_reviewed(self, analysis_id: int, reviewed: bool = True) -> None:
+        store.mark_reviewed(self.db, self.me, analysis_id, reviewed)
+
+    def override_grade(self, analysis_id: int, grade: str | None, reason: str = "") -> None:
+        store.override_grade(self.db, self.me, analysis_id, grade, reason)
+
+    def regrade(self, analysis_id: int, lift: str | LiftChoice) -> AnalysisResult:
+        return regrade_analysis(self.db, self.me, analysis_id, lift)
+
+    # history and coaching links
+    def client_history(self, client_id: int, lift_id: str | None = None) -> list[HistoryPoint]:
+        return store.client_history(self.db, self.me, client_id, lift_id)
+
+    def progression(self, client_id: int, lift_id: str) -> ProgressionSignal:
+        return store.progression(self.db, self.me, client_id, lift_id)
+
+    def create_invite(self) -> InviteView:
+        return store.create_invite(self.db, self.me)
+
+    def redeem_invite(self, code: str) -> Account:
+        return store.redeem_invite(self.db, self.me, code)
+
+    def coaches_of(self) -> list[Account]:
+        return store.coaches_of(self.db, self.me)

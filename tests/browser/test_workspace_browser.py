@@ -1,0 +1,344 @@
+"""The coach and client workspace in headless Chromium, with real sign-in.
+
+Starts a real OpenID Connect provider (``python -m oidc_provider_mock``, whose
+login form takes the subject; the users' e-mails and names are predefined) and
+``streamlit run app.py`` with an ``[auth]`` section in a secrets file of its own
+(``--secrets.files``), a fresh data folder, and its own analysis worker process
+(started by the app with ``jobs.ensure_worker``, running the real pose model).
+Then, as people would: a coach invites a client; the client signs in, joins,
+uploads the fixture clip, closes the tab mid-analysis, comes back and finds the
+scorecard; the coach finds it in the inbox, comments on rep 3 and marks it
+reviewed; the client reads the comment; a second client cannot open the review
+by URL or by any widget. Screenshots of each step go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_browser import (
+    ARTIFACTS,
+    FIXTURES,
+    GOOD_CLIP,
+    _assert_no_traceback,
+    _choose,
+    _metric,
+    _shot,
+    _upload,
+    _why_no_browser,
+    _why_no_engine,
+    )
+from tests.support.paths import REPO
+from tests.support.servers import free_port, stop_process, streamlit_command, wait_for_http
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))]
+
+if _why_no_browser():
+    pytest.skip(_why_no_browser(), allow_module_level=True)
+
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
+
+PEOPLE = {
+    "cora": {"email": "cora@example.test", "name": "Cora Coach"},
+    "ann": {"email": "ann@example.test", "name": "Ann Client"},
+    "bob": {"email": "bob@example.test", "name": "Bob Client"},
+}
+ANALYSIS_TIMEOUT_MS = 240_000
+NOT_YOURS = "This review belongs to someone who is not one of your clients."
+
+
+@pytest.fixture(scope="module")
+def provider() -> str:
+    """A real OpenID Connect provider on a free port; its base URL."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log_path = ARTIFACTS / "workspace_oidc.log"
+    claims = [json.dumps({"sub": sub, **c}) for sub, c in PEOPLE.items()]
+    cmd = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"]
+    for c in claims:
+        cmd += ["--user-claims", c]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/.well-known/openid-configuration", proc, "the OpenID Connect provider", log_path)
+        yield url
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture(scope="module")
+def app_url(provider, tmp_path_factory) -> str:
+    """``streamlit run app.py`` with sign-in through ``provider``, Cora as the coach, and a fresh data folder."""
+    port = free_port()
+    home = tmp_path_factory.mktemp("workspace-app")
+    secrets = home / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{os.urandom(16).hex()}"\n'
+        'client_id = "hinge-review"\n'
+        'client_secret = "hinge-review-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+        "\n[hinge_review]\n"
+        f'coach_emails = ["{PEOPLE["cora"]["email"]}"]\n'
+    )
+    data = home / "data"
+    log_path = ARTIFACTS / "workspace_streamlit.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"}
+    env.pop("HINGE_REVIEW_DATABASE_URL", None)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(streamlit_command(port, "--secrets.files", str(secrets)),
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/_stcore/health", proc, "streamlit", log_path)
+        yield url
+    finally:
+        stop_process(proc)
+        worker_pid = _pid_in(data / "worker.lock")
+        if worker_pid:  # the worker stops by itself once the app is gone; make sure
+            deadline = time.time() + 10
+            while _alive(worker_pid) and time.time() < deadline:
+                time.sleep(0.2)
+            if _alive(worker_pid):
+                os.kill(worker_pid, signal.SIGTERM)
+        (ARTIFACTS / "workspace_worker.log").write_bytes((data / "worker.log").read_bytes()
+                                                         if (data / "worker.log").is_file() else b"")
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _person(browser) -> BrowserContext:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/cdn.jsdelivr.net/**", lambda route: route.abort())  # the provider's stylesheet; offline
+    return context
+
+
+def _sign_in(context: BrowserContext, app_url: str, who: str) -> Page:
+    """Open the app, press Sign in, type the subject on the provider's form; back on the app, signed in."""
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator('input[name="sub"]').fill(who)
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_text(f"Signed in as {PEOPLE[who]['name']}")).to_be_visible(timeout=60_000)
+    return page
+
+
+def _nav(page: Page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).click()
+
+
+def _expected_reps() -> int:
+    with open(FIXTURES / "labels.csv", newline="") as fh:
+        return int(next(r for r in csv.DictReader(fh) if r["file"] == GOOD_CLIP.name)["reps"])
+
+
+def _pick(page: Page, label: str, option: str) -> None:
+    _choose(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label),
+            page.get_by_role("option", name=option, exact=True))
+
+
+def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
+    start = time.perf_counter()
+    steps: dict[str, float] = {}
+    coach_ctx, ann_ctx, bob_ctx = _person(browser), _person(browser), _person(browser)
+
+    # --- the coach signs in and makes an invite
+    signed_out = coach_ctx.new_page()
+    signed_out.goto(app_url)
+    expect(signed_out.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+    _shot(signed_out, "ws_01_sign_in_screen.png")
+    signed_out.close()
+    coach = _sign_in(coach_ctx, app_url, "cora")
+    expect(coach.get_by_text("Role: coach")).to_be_visible()
+    _nav(coach, "Inbox")
+    expect(coach.get_by_role("heading", name="Inbox")).to_be_visible(timeout=30_000)
+    coach.get_by_text("Invite a client").click()
+    coach.get_by_role("button", name="Make an invite").click()
+    link = coach.locator('[data-testid="stCode"]').first
+    expect(link).to_contain_text("?invite=", timeout=30_000)
+    invite = link.inner_text().strip()
+    assert invite.startswith(app_url + "/?invite=")
+    _shot(coach, "ws_02_coach_invite.png")
+    _assert_no_traceback(coach)
+
+    # --- the client signs in, opens the invite link, uploads the clip
+    ann = _sign_in(ann_ctx, app_url, "ann")
+    expect(ann.get_by_text("Role: client")).to_be_visible()
+    assert ann.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inbox").count() == 0
+    ann.goto(invite)
+    expect(ann.get_by_text("You are now linked with your coach Cora Coach")).to_be_visible(timeout=60_000)
+    _shot(ann, "ws_03_client_joined.png")
+    _nav(ann, "Analyse")
+    expect(ann.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
+    _upload(ann, GOOD_CLIP)
+    # --- ... and closes the tab in the middle of the analysis
+    running = ann.locator('[data-testid="stProgress"]').filter(has_text="Finding the lifter")
+    expect(running).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+    _shot(ann, "ws_04_client_analysing.png")
+    ann.close()
+    steps["tab_closed_s"] = time.perf_counter() - start
+
+    # --- comes back in a new tab and finds the scorecard
+    ann = ann_ctx.new_page()
+    ann.goto(app_url)
+    expect(ann.get_by_text("Signed in as Ann Client")).to_be_visible(timeout=60_000)
+    _shot(ann, "ws_05_client_back.png")
+    ann.get_by_role("button", name="Open the scorecard").click(timeout=ANALYSIS_TIMEOUT_MS)
+    expect(ann.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=60_000)
+    steps["analysed_s"] = time.perf_counter() - start
+    reps = int(_metric(ann, "Reps"))
+    assert reps == _expected_reps()
+    _shot(ann, "ws_06_client_scorecard.png")
+    _assert_no_traceback(ann)
+
+    # --- the coach finds it in the inbox, opens it, comments on rep 3, marks it reviewed
+    _nav(coach, "Inbox")
+    coach.reload()
+    grid = coach.locator('[data-testid="stDataFrame"]')
+    expect(grid).to_be_visible(timeout=60_000)
+    expect(grid).to_contain_text("Ann Client")
+    expect(grid).to_contain_text("new")
+    _shot(coach, "ws_07_coach_inbox.png")
+    box = grid.bounding_box()
+    coach.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, under the header
+    expect(coach.get_by_role("heading", name="Review · tby66_kb-deadlift_correct_side.mp4")).to_be_visible(
+        timeout=60_000)
+    review_url = coach.url
+    assert "review=" in review_url
+    _pick(coach, "Rep", "Rep 3")
+    time_box = coach.get_by_role("spinbutton", name="Time in the clip (s)")
+    expect(time_box).not_to_have_value("", timeout=10_000)
+    at_s = float(time_box.input_value())
+    comment = coach.get_by_role("textbox", name="Comment")
+    comment.fill("Rep 3: brace before the bell leaves the floor.")
+    comment.press("Control+Enter")
+    coach.get_by_role("button", name="Add comment").click()
+    expect(coach.get_by_text("Comment added.")).to_be_visible(timeout=30_000)
+    expect(coach.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()
+    coach.get_by_role("button", name="Mark reviewed").click()
+    expect(coach.get_by_role("button", name="Mark as new again")).to_be_visible(timeout=30_000)
+    status = coach.locator('[data-testid="stMetric"]').filter(has_text="Status")
+    expect(status).to_have_count(1, timeout=30_000)  # (a rerun briefly keeps the old element beside the new)
+    expect(status).to_contain_text("reviewed")
+    _shot(coach, "ws_08_coach_review.png")
+    _assert_no_traceback(coach)
+
+    # --- the client sees the comment, and its button opens the frames at that moment
+    _nav(ann, "My space")
+    expect(ann.get_by_text("Rep 3: brace before the bell leaves the floor.")).to_be_visible(timeout=30_000)
+    expect(ann.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()
+    _shot(ann, "ws_09_client_sees_comment.png")
+    ann.get_by_role("button", name=f"Open at {at_s:.1f} s").click()
+    expect(ann.get_by_role("heading", name="Frames")).to_be_visible(timeout=60_000)
+    _assert_no_traceback(ann)
+
+    # --- the client replies from My space, and the set is back in the coach's new reviews
+    _nav(ann, "My space")
+    ann.get_by_role("button", name="Reply", exact=True).click(timeout=30_000)
+    expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
+    assert ann.get_by_role("button", name="Mark reviewed").count() == 0
+    reply = ann.get_by_role("textbox", name="Comment")
+    reply.fill("Should I go lighter until the brace feels natural?")
+    reply.press("Control+Enter")
+    ann.get_by_role("button", name="Send reply").click()
+    expect(ann.get_by_text("Reply sent to your coach.")).to_be_visible(timeout=30_000)
+    _shot(ann, "ws_09b_client_replies.png")
+    _assert_no_traceback(ann)
+    coach.goto(f"{app_url}/inbox")  # a fresh load of the inbox (not a reload racing the page switch)
+    grid = coach.locator('[data-testid="stDataFrame"]')
+    expect(grid).to_contain_text("Client replied", timeout=60_000)
+    expect(grid).to_contain_text("new")
+    expect(grid).not_to_contain_text("reviewed")
+    _shot(coach, "ws_09c_coach_inbox_after_reply.png")
+
+    # --- a second client, signed out, opens a fresh invite link: signing in links him to the coach
+    coach.get_by_text("Invite a client").click()
+    coach.get_by_role("button", name="Make an invite").click()
+    second = coach.locator('[data-testid="stCode"]').first
+    expect(second).to_contain_text("?invite=", timeout=30_000)
+    expect(second).not_to_have_text(invite, timeout=30_000)
+    second_invite = second.inner_text().strip()
+    bob = bob_ctx.new_page()
+    bob.goto(second_invite)
+    expect(bob.get_by_text("sign in and you will be linked")).to_be_visible(timeout=60_000)
+    bob.get_by_role("button", name="Sign in").click()
+    bob.locator('input[name="sub"]').fill("bob")
+    bob.get_by_role("button", name="Authorize").click()
+    expect(bob.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
+    expect(bob.get_by_text("You are now linked with your coach Cora Coach")).to_be_visible(timeout=60_000)
+    _shot(bob, "ws_09d_invite_kept_through_sign_in.png")
+    _assert_no_traceback(bob)
+    again = bob_ctx.new_page()  # a new tab: the kept invite was used once and forgotten
+    again.goto(app_url)
+    expect(again.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
+    assert "hinge_review_invite=" not in "; ".join(f"{c['name']}={c['value']}" for c in bob_ctx.cookies()
+                                                 if c["value"])
+    assert "You are now linked" not in again.locator("body").inner_text()
+    again.close()
+
+    # --- ... yet he cannot open the first client's review, by URL or by any widget
+    analysis_id = review_url.split("review=")[1].split("&")[0]
+    for url in (f"{app_url}/?review={analysis_id}", f"{app_url}/review?review={analysis_id}"):
+        bob.goto(url)
+        expect(bob.get_by_text(NOT_YOURS)).to_be_visible(timeout=60_000)
+        _assert_no_traceback(bob)
+    assert bob.locator('[data-testid="stMetric"]').count() == 0
+    assert "brace before the bell" not in bob.locator("body").inner_text()
+    _shot(bob, "ws_10_other_client_refused.png")
+    nav = bob.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_role("link", name="Inbox").count() == 0
+    _nav(bob, "My space")
+    expect(bob.get_by_text("Nothing uploaded yet.")).to_be_visible(timeout=30_000)
+    assert "tby66" not in bob.locator("body").inner_text()
+    _nav(bob, "Scorecard")
+    expect(bob.get_by_text("No video analysed yet")).to_be_visible(timeout=30_000)
+    _nav(bob, "Analyse")
+    expect(bob.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
+    assert bob.get_by_role("button", name="Open the scorecard").count() == 0
+    _shot(bob, "ws_11_other_client_space.png")
+    _assert_no_traceback(bob)
+
+    # --- signing out ends the session (at the provider too) and returns to the sign-in screen
+    bob.get_by_role("button", name="Sign out").click()
+    end = bob.get_by_role("button", name="End session")
+    sign_in = bob.get_by_role("button", name="Sign in")
+    # the app may show its sign-in screen for a moment before it sends the browser to the provider's
+    # end-session page: wait for that page itself (this provider has one), confirm, then come back
+    expect(end).to_be_visible(timeout=60_000)
+    end.click()
+    bob.wait_for_url(f"{app_url}/**", timeout=60_000)
+    expect(sign_in).to_be_visible(timeout=60_000)
+    bob.goto(f"{app_url}/my_space")
+    expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+    assert "Bob Client" not in bob.locator("body").inner_text()
+
+    steps["total_s"] = time.perf_counter() - start
+    (ARTIFACTS / "workspace_timing.json").write_text(json.dumps({k: round(v, 1) for k, v in steps.items()}))
+    for ctx in (coach_ctx, ann_ctx, bob_ctx):
+        ctx.close()

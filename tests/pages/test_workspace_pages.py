@@ -1,0 +1,643 @@
+"""The workspace pages under ``streamlit.testing.v1.AppTest``: upload as a job, inbox, review, my space, sign-in.
+
+Each test gets its own data folder (``HINGE_REVIEW_DATA``) with a real SQLite
+database and blob folder; the app starts no worker (``HINGE_REVIEW_WORKER=off``)
+and the test runs the queued jobs in-process with ``jobs.run_pending_once``.
+Only the pose model's work is replaced (``jobs.runner.analyze`` probes the real
+file with the real video reader, then returns the three-rep synthetic result).
+Signed-in tests set ``at.secrets`` (an ``[auth]`` section) and ``at.user``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import store
+from jobs import queue, run_pending_once, runner
+from jobs.runner import LazyEstimator
+from pipeline.types import AnalysisConfig
+from tests.support import factories
+from tests.support.paths import REPO
+from workspace import session, ui
+
+APP = str(REPO / "app.py")
+ISSUER = "https://id.example.test"
+AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s" * 32,
+                 "client_id": "hinge", "client_secret": "secret",
+                 "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration"},
+        "hinge_review": {"coach_emails": ["cora@example.test"]}}
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return factories.write_synthetic_clip(tmp_path_factory.mktemp("ws") / "lifter.mp4", duration_s=10.0)
+
+
+@pytest.fixture()
+def data(app_data, monkeypatch) -> SimpleNamespace:
+    """The test's data folder (``app_data`` in conftest: no worker process), shared by the app and the test."""
+    folder = app_data
+    monkeypatch.delenv("HINGE_REVIEW_COACH_EMAILS", raising=False)
+    db = store.open_database(data_dir=folder)
+    yield SimpleNamespace(db=db, blobs=store.LocalBlobStore(folder / "blobs"), folder=folder)
+    db.dispose()
+
+
+@pytest.fixture()
+def engine(monkeypatch) -> SimpleNamespace:
+    """The worker's analysis without the pose model: the real probe, then the synthetic three-rep result
+    (or ``engine.raises``)."""
+    from pipeline.capture.video import VideoLimits, probe
+    from pipeline.run import Progress
+
+    fake = SimpleNamespace(calls=[], configs=[], raises=None)
+
+    def analyze(path, config=AnalysisConfig(), on_progress=None, estimator=None):
+        probe(Path(path), VideoLimits.of(config))
+        fake.calls.append(Path(path))
+        fake.configs.append(config)
+        if on_progress:
+            on_progress(Progress("pose", "Finding the lifter", 0.5, 3.0))
+        if fake.raises is not None:
+            raise fake.raises
+        return factories.synthetic_result(path)
+
+    monkeypatch.setattr(runner, "analyze", analyze)
+    return fake
+
+
+def run_jobs(data) -> dict[int, str]:
+    return run_pending_once(data.db, data.blobs, LazyEstimator())
+
+
+def _app(*, user: dict | None = None, secrets: dict | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if secrets:
+        at.secrets.update(secrets)
+    if user is not None:
+        at.user = user
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "info", "warning", "error", "success", "caption")
+                     for e in getattr(at, kind))
+
+
+def _scorecard_after_upload(data, clip) -> AppTest:
+    """The app after ``clip`` was uploaded and its job run: its scorecard on screen."""
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in _texts(at)
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _person(email: str, name: str) -> dict:
+    return {"is_logged_in": True, "iss": ISSUER, "sub": f"sub-{email}", "email": email, "name": name}
+
+
+def _analysed(data, owner: store.Account, clip: Path, name: str = "set.mp4") -> store.UploadView:
+    """Given: ``owner`` uploaded ``clip`` and the worker analysed it."""
+    up = store.save_upload(data.db, data.blobs, owner, clip, name)
+    run_jobs(data)
+    return store.get_upload(data.db, owner, up.upload_id)
+
+
+# --- upload as a job (local mode) -------------------------------------------------------
+
+def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analysed_it(data, engine, clip):
+    # given the Analyse page in local mode
+    at = _app()
+    _ok(at)
+    assert at.title[0].value == "Analyse a hip-hinge set" and "Local mode" in _texts(at)
+    # when a clip is uploaded
+    at.file_uploader[0].set_value(("my set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    # then it is stored under a generated name with a queued job, and the page says it waits
+    _ok(at)
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    assert up.original_name == "my set.mp4" and up.job.status == "queued"
+    assert "Waiting for the analysis to start" in at.get("progress")[0].proto.text
+    assert not list(data.folder.rglob("my set.mp4"))  # blobs never carry the user's file name
+    # when the worker has analysed it and the page polls again
+    assert run_jobs(data) == {up.job.job_id: "done"}
+    at.run()
+    # then the scorecard of the stored analysis is on screen, with the clip for the frames
+    _ok(at)
+    assert at.title[0].value == "Scorecard"
+    assert {m.label: m.value for m in at.metric}["Reps"] == "3"
+    entry = at.session_state[session.STORE_KEY].get(at.session_state[session.CURRENT_KEY])
+    assert entry.filename == "my set.mp4" and Path(entry.video_path).read_bytes() == clip.read_bytes()
+    assert len(engine.calls) == 1 and engine.configs[0].exercise == "auto"
+
+
+def test_the_lift_chosen_on_analyse_is_the_lift_the_worker_grades(data, engine, clip):
+    at = _app()
+    lift = at.selectbox[0]
+    assert lift.label == "Lift" and lift.value == "auto" and "Kettlebell deadlift" in lift.options
+    lift.set_value("kettlebell_deadlift").run()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    assert [c.exercise for c in engine.configs] == ["kettlebell_deadlift"]
+    at.run()
+    assert at.title[0].value == "Scorecard"
+    # when the same clip is uploaded again as another lift, then it is not analysed again and the page says
+    # how to grade it as another lift
+    at.switch_page(session.ANALYSE_PAGE).run()
+    at.selectbox[0].set_value("auto").run()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    _ok(at)
+    assert run_jobs(data) == {} and len(engine.configs) == 1
+    assert "choose the lift on its Scorecard" in at.success[0].value
+
+
+def test_a_wrong_lift_is_corrected_on_the_scorecard_without_analysing_again(data, engine, clip):
+    # given a set analysed with the lift recognised automatically, its scorecard on screen
+    at = _scorecard_after_upload(data, clip)
+    _ok(at)
+    assert at.title[0].value == "Scorecard"
+    lift = next(b for b in at.selectbox if b.label == "Lift")
+    assert lift.value == "auto" and "Grade as this lift" in [b.label for b in at.button]
+    # when the client picks the barbell RDL and grades it as that
+    lift.set_value("barbell_rdl").run()
+    _button(at, "Grade as this lift").click().run()
+    _ok(at)
+    # then the scorecard is that lift's, a notice says so, nothing was analysed again and the saved review follows
+    assert at.subheader[0].value == "Barbell Romanian deadlift"
+    assert "Graded again as Barbell Romanian deadlift" in at.success[0].value
+    assert len(engine.calls) == 1 and run_jobs(data) == {}
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    assert store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row.lift_id == "barbell_rdl"
+
+
+def test_a_running_job_shows_its_stage_and_progress(data, engine, clip):
+    me = store.local_user(data.db)
+    store.save_upload(data.db, data.blobs, me, clip, "set.mp4")
+    job = queue.claim_next(data.db, "worker-1")
+    queue.report(data.db, job, stage="pose", progress=0.42)
+    at = _app()
+    _ok(at)
+    assert at.get("progress")[0].proto.text == "Finding the lifter and tracking joints — 42%"
+
+
+def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, engine, clip):
+    # given an upload made in one browser tab, which was then closed
+    first = _app()
+    first.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    first.run()
+    run_jobs(data)
+    # when the app is opened again in a new session
+    at = _app()
+    _ok(at)
+    # then the upload is listed as analysed, and its scorecard opens from there
+    assert "Analysed" in [s.value for s in at.success]
+    _button(at, "Open the scorecard").click().run()
+    _ok(at)
+    assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
+
+
+def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
+    at = _app()
+    at.file_uploader[0].set_value(("notes.mp4", b"my shopping list, not a video\n" * 40, "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    message = at.error[0].value
+    assert "“notes.mp4”" in message and "not a video" in message and "What to do" in _texts(at)
+    # when trying again, then the job is queued again
+    _button(at, "Try again").click().run()
+    _ok(at)
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    assert up.job.status == "queued" and "Waiting for the analysis to start" in at.get("progress")[0].proto.text
+
+
+def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_offered(data, engine, clip):
+    at = _scorecard_after_upload(data, clip)
+    # when the same bytes are uploaded again under another name
+    at.switch_page(session.ANALYSE_PAGE).run()
+    at.file_uploader[0].set_value(("copy.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    # then no second upload or job is made, the page says so, and the earlier analysis opens from there
+    _ok(at)
+    assert run_jobs(data) == {} and len(engine.calls) == 1
+    assert len(store.list_uploads(data.db, store.local_user(data.db))) == 1
+    assert "You uploaded this clip before" in at.success[0].value and "another lift" not in at.success[0].value
+    _button(at, "Open the scorecard").click().run()
+    assert at.title[0].value == "Scorecard"
+
+
+def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine, clip):
+    engine.raises = RuntimeError("CUDA exploded at 0xdeadbeef")
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert at.error[0].value == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
+    # when the cause is gone and it is tried again, then the scorecard opens
+    engine.raises = None
+    _button(at, "Try again").click().run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert at.title[0].value == "Scorecard"
+
+
+@pytest.mark.parametrize("name, cut", [("notes.mp4", False), ("cut.mp4", True), ("whole_session.mp4", None)])
+def test_bad_files_get_the_real_video_readers_plain_message(data, engine, clip, tmp_path, name, cut):
+    # given a text file, the first 20 kB of a real clip, or an 11-minute clip
+    if cut is None:
+        payload = factories.write_synthetic_clip(tmp_path / name, duration_s=660, fps=1).read_bytes()
+    else:
+        payload = clip.read_bytes()[:20_000] if cut else b"these are not the frames you are looking for\n" * 20
+    at = _app()
+    at.file_uploader[0].set_value((name, payload, "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    message = at.error[0].value
+    assert f"“{name}”" in message and not engine.calls
+    assert any(w in message for w in ("damaged", "not a video", "cut short", "incomplete", "Trim it"))
+
+
+# --- inbox and review (local mode: the local user is a coach) ------------------------------
+
+def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
+    _analysed(data, store.local_user(data.db), clip)
+    at = _app()
+    at.switch_page(ui.INBOX_PAGE).run()
+    _ok(at)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["id", "Client", "Date", "Lift", "Reps", "Grade", "Coach's grade", "Score",
+                                   "Main fault", "Status", "Comments", "Client replied"]
+    assert table.iloc[0][["Client", "Reps", "Grade", "Status"]].tolist() == ["Me", 3, "B", "new"]
+    # when filtering on reviewed ones, then none match
+    next(s for s in at.selectbox if s.label == "Status").set_value("reviewed").run()
+    _ok(at)
+    assert "No reviews match these filters." in _texts(at)
+
+
+def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_the_grade(data, engine, clip):
+    up = _analysed(data, store.local_user(data.db), clip)
+    result = factories.synthetic_result()
+    # given the review opened by its URL
+    at = _app(query={"review": str(up.analysis_id)})
+    _ok(at)
+    assert at.title[0].value == "Review · set.mp4"
+    # when rep 3 is picked, then the time is rep 3's bottom
+    at.selectbox(key="ws_c_rep").set_value("Rep 3").run()
+    assert at.number_input(key="ws_c_time").value == pytest.approx(result.reps[2].bottom_s, abs=0.01)
+    # when a comment is written and sent
+    at.text_area(key="ws_c_text").input("Brace before the pull; the back rounds here.")
+    _button(at, "Add comment").click().run()
+    _ok(at)
+    view = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id)
+    (c,) = view.comments
+    assert (c.rep_index, c.time_s, c.text) == (3, pytest.approx(result.reps[2].bottom_s, abs=0.01),
+                                               "Brace before the pull; the back rounds here.")
+    assert f"Rep 3 · {c.time_s:.1f} s" in _texts(at) and at.text_area(key="ws_c_text").value == ""
+    # when marked reviewed and the grade overridden with a reason
+    _button(at, "Mark reviewed").click().run()
+    next(s for s in at.selectbox if s.label == "Grade").set_value("C").run()
+    next(t for t in at.text_input if t.label == "Why").input("Rep 3 rounds more than the camera shows.").run()
+    _button(at, "Save the grade").click().run()
+    _ok(at)
+    row = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row
+    assert row.reviewed and (row.grade_override, row.auto_grade) == ("C", "B")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Grade"] == "C (coach) · B (auto)" and metrics["Status"] == "reviewed"
+    # and the comment's button opens the Frames page at that moment
+    _button(at, f"Open at {c.time_s:.1f} s").click().run()
+    _ok(at)
+    assert at.title[0].value == "Frames" and at.slider[0].value == pytest.approx(c.time_s, abs=0.01)
+    assert at.get("button_group")[0].value == "Rep 3"
+
+
+def test_an_override_without_a_reason_is_refused_plainly(data, engine, clip):
+    up = _analysed(data, store.local_user(data.db), clip)
+    at = _app(query={"review": str(up.analysis_id)})
+    next(s for s in at.selectbox if s.label == "Grade").set_value("A").run()
+    _button(at, "Save the grade").click().run()
+    _ok(at)
+    assert "Say why you changed the grade" in at.error[0].value
+    assert store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row.grade_override is None
+
+
+def test_a_review_link_that_does_not_exist_or_is_not_a_number_gets_a_plain_message(data):
+    at = _app(query={"review": "999"})
+    _ok(at)
+    assert "does not exist" in at.error[0].value
+    at = _app(query={"review": "abc"})
+    _ok(at)
+    assert "not valid" in at.error[0].value
+
+
+def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(db_url, app_data, monkeypatch,
+                                                                            engine, clip):
+    # given the app on the database at db_url (SQLite, and a real PostgreSQL server)
+    monkeypatch.setenv("HINGE_REVIEW_DATABASE_URL", db_url)
+    db, blobs = store.open_database(db_url), store.LocalBlobStore(app_data / "blobs")
+    try:
+        at = _app()
+        at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+        at.run()
+        run_pending_once(db, blobs, LazyEstimator())
+        at.run()
+        assert at.title[0].value == "Scorecard"
+        at.switch_page(ui.INBOX_PAGE).run()
+        _ok(at)
+        row = at.dataframe[0].value.iloc[0]
+        assert (row["Client"], row["Reps"], row["Status"]) == ("Me", 3, "new")
+        (analysis_id,) = [r.analysis_id for r in store.inbox(db, store.local_user(db))]
+        at = _app(query={"review": str(analysis_id)})
+        at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
+        at.text_area(key="ws_c_text").input("Slower down.")
+        _button(at, "Add comment").click().run()
+        _ok(at)
+        assert [c.rep_index for c in store.open_analysis(db, store.local_user(db), analysis_id).comments] == [2]
+    finally:
+        db.dispose()
+
+
+def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_still_play(data, engine, clip,
+                                                                                           moto_endpoint):
+    # given a bucket named in the app's secrets ([storage])
+    import boto3
+
+    bucket = f"clips-{uuid.uuid4().hex[:8]}"
+    storage = {"bucket": bucket, "endpoint_url": moto_endpoint, "region": "us-east-1",
+               "access_key_id": "testing", "secret_access_key": "testing"}
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=bucket)
+    at = _app(secrets={"storage": storage})
+    # when a clip is uploaded and analysed
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    (obj,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert obj["Key"].startswith("uploads/") and not list(data.folder.rglob("*.mp4"))
+    run_pending_once(data.db, store.open_blob_store(storage), LazyEstimator())
+    at.run()
+    # then the review opens, and the Frames page plays the clip fetched from the bucket
+    assert at.title[0].value == "Scorecard"
+    at.switch_page(session.FRAMES_PAGE).run()
+    _ok(at)
+    assert at.get("video") and at.title[0].value == "Frames"
+
+
+# --- my space ---------------------------------------------------------------------------
+
+def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine, clip):
+    me = store.local_user(data.db)
+    up = _analysed(data, me, clip, "monday.mp4")
+    at = _app(query={"review": str(up.analysis_id)})  # given its review was opened in this session
+    at.switch_page(ui.MY_SPACE_PAGE).run()
+    _ok(at)
+    assert "**monday.mp4**" in _texts(at) and "Kettlebell deadlift · 3 reps · grade B" in _texts(at)
+    # when Delete is pressed, then it asks first and nothing is gone yet
+    next(b for b in at.button if b.key == f"ws_mine_delete_{up.upload_id}").click().run()
+    _ok(at)
+    assert "cannot be undone" in at.warning[0].value and store.list_uploads(data.db, me)
+    # when confirmed, then the upload, its analysis and its clip are gone
+    _button(at, "Yes, delete").click().run()
+    _ok(at)
+    assert store.list_uploads(data.db, me) == [] and not list((data.folder / "blobs").rglob("*.mp4"))
+    assert "Deleted monday.mp4." in [s.value for s in at.success] and "Nothing uploaded yet." in _texts(at)
+    # and the session forgot it: the scorecard has nothing to show
+    at.switch_page(session.SCORECARD_PAGE).run()
+    assert "No video analysed yet" in at.info[0].value
+
+
+def test_my_space_shows_history_trends_and_the_progression_signal(data, engine, clip):
+    me = store.local_user(data.db)
+    _analysed(data, me, clip, "one.mp4")
+    _analysed(data, me, factories.write_synthetic_clip(data.folder / "two.mp4", duration_s=9.0), "two.mp4")
+    at = _app()
+    at.switch_page(ui.MY_SPACE_PAGE).run()
+    _ok(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2 and '"Score"' in charts[0].proto.spec and "Hip bend at the bottom" in charts[1].proto.spec
+    signal = store.progression(data.db, me, me.id, "kettlebell_deadlift")
+    assert signal.kind != "no_data" and signal.reason in _texts(at)
+
+
+# --- signed in ----------------------------------------------------------------------------
+
+def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
+    at = _app(secrets=AUTH, user={"is_logged_in": False})
+    _ok(at)
+    assert at.title[0].value == "Hinge Review" and [b.label for b in at.button] == ["Sign in"]
+    assert not at.get("file_uploader")
+    # an invite link opened signed out keeps its code in view for after the sign-in
+    at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": "C0DE"})
+    assert "sign in and you will be linked" in at.info[0].value and at.code[0].value == "C0DE"
+
+
+@pytest.mark.parametrize(("code", "kept"), [
+    ("Q1w2E3r4T5y6-_zZ", "Q1w2E3r4T5y6-_zZ"),  # what create_invite makes: kept for after the sign-in
+    ('abcdefgh";alert(1);//', ""),  # anything else never reaches the page's script
+])
+def test_an_invite_opened_signed_out_is_kept_in_a_cookie_through_the_sign_in(data, code, kept):
+    # given the invite link opened signed out
+    at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": code})
+    _ok(at)
+    # then the page stores the code (and only a well-formed one) in a cookie for an hour
+    (script,) = [h.proto.body for h in at.get("html")]
+    assert f'document.cookie = "{ui.INVITE_COOKIE}={kept}; path=/; max-age={3600 if kept else 0}' in script
+    assert "alert" not in script
+
+
+def test_coaches_come_from_the_settings_and_everyone_else_is_a_client(data):
+    coach = _app(secrets=AUTH, user=_person("Cora@Example.test", "Cora"))
+    _ok(coach)
+    assert "Signed in as **Cora**" in _texts(coach) and "Role: **coach**" in _texts(coach)
+    client = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    _ok(client)
+    assert "Role: **client**" in _texts(client)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        client.switch_page(ui.INBOX_PAGE)  # the inbox is not in a client's navigation
+
+
+def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, engine, clip):
+    coach_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
+    coach_at.switch_page(ui.INBOX_PAGE).run()
+    _button(coach_at, "Make an invite").click().run()
+    _ok(coach_at)
+    code = coach_at.session_state["ws_invite"]
+    assert any(f"/?invite={code}" in c.value for c in coach_at.code)
+    # when the client opens the invite link signed in
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
+    _ok(ann_at)
+    assert at_title(ann_at) == "My space" and "linked with your coach **Cora**" in ann_at.success[0].value
+    # then the client's analysed upload is in the coach's inbox
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    up = _analysed(data, ann, clip)
+    coach_at.run()
+    assert coach_at.dataframe[0].value.iloc[0][["Client", "Status"]].tolist() == ["Ann", "new"]
+    # and on the review, the client's history on that lift with the progression signal
+    review_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    _ok(review_at)
+    assert "Ann's history on Kettlebell deadlift" in [h.value for h in review_at.subheader]
+    assert review_at.get("plotly_chart")
+    assert "Keep going:" in _texts(review_at)
+    # and a comment from the coach shows on the client's space with a button to that moment
+    coach = store.user_from_claims(data.db, _person("cora@example.test", "Cora"))
+    store.add_comment(data.db, coach, up.analysis_id, "Hips back first.", rep_index=2, time_s=5.2)
+    ann_at.run()
+    _ok(ann_at)
+    assert "Hips back first." in _texts(ann_at) and "Rep 2 · 5.2 s" in _texts(ann_at)
+    _button(ann_at, "Open at 5.2 s").click().run()
+    _ok(ann_at)
+    assert at_title(ann_at) == "Frames" and ann_at.slider[0].value == pytest.approx(5.2, abs=0.01)
+
+
+def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiting(data, engine, clip):
+    # given Ann, linked to coach Cora, with an analysed set that Cora commented on and marked reviewed
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    store.add_comment(data.db, cora, up.analysis_id, "Hips back first.", rep_index=2, time_s=5.2)
+    store.mark_reviewed(data.db, cora, up.analysis_id)
+    # when Ann presses Reply under the note on My space and sends a question about rep 2
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    _button(ann_at, "Reply").click().run()
+    _ok(ann_at)
+    assert "Reply to your coach" in [h.value for h in ann_at.subheader]
+    assert "Coach's decision" not in [h.value for h in ann_at.subheader]  # the coach's actions stay the coach's
+    # (the review's address, as the browser now shows it)
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": str(up.analysis_id)})
+    ann_at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
+    ann_at.text_area(key="ws_c_text").input("Should I go lighter?")
+    _button(ann_at, "Send reply").click().run()
+    _ok(ann_at)
+    assert "Reply sent to your coach." in _texts(ann_at) and "Should I go lighter?" in _texts(ann_at)
+    # then Cora's inbox shows the set as new again, with the client's reply waiting
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
+    cora_at.switch_page(ui.INBOX_PAGE).run()
+    _ok(cora_at)
+    first = cora_at.dataframe[0].value.iloc[0]
+    assert first[["Client", "Status", "Comments", "Client replied"]].tolist() == ["Ann", "new", 2, True]
+    (reply,) = [c for c in store.open_analysis(data.db, cora, up.analysis_id).comments if c.author_name == "Ann"]
+    assert reply.rep_index == 2
+
+
+def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    up = _analysed(data, ann, clip)
+    bob_at = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"), query={"review": str(up.analysis_id)})
+    _ok(bob_at)
+    assert bob_at.error[0].value == "This review belongs to someone who is not one of your clients."
+    assert not bob_at.session_state[session.STORE_KEY].entries()
+    assert not bob_at.metric and [b.label for b in bob_at.button] == ["Sign out"]  # nothing of the review
+    bob_at.switch_page(session.SCORECARD_PAGE).run()
+    assert "No video analysed yet" in bob_at.info[0].value
+
+
+def test_a_coach_cannot_accept_an_invite_and_a_used_code_is_refused(data):
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    code = store.create_invite(data.db, cora).code
+    at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"invite": code})
+    _ok(at)
+    assert "your own invite" in at.error[0].value
+    _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
+    bob = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"))
+    bob.switch_page(ui.MY_SPACE_PAGE).run()
+    bob.text_input[0].input(code)
+    next(b for b in bob.button if b.label == "Join my coach").click().run()
+    _ok(bob)
+    assert "already been used" in bob.error[0].value
+
+
+def at_title(at: AppTest) -> str:
+    return at.title[0].value if at.title else ""
+
+
+
+# --- the real model --------------------------------------------------------------------------
+
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("clip_name", ["tby66_kb-deadlift_correct_side.mp4", "neg_formfit_back-squat_side.mp4"])
+def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estimator, clips_dir, clip_name):
+    # given a real clip uploaded on Analyse and analysed with the real pose model
+    path = clips_dir / clip_name
+    if not path.is_file():
+        pytest.skip(f"{clip_name} not in {clips_dir}")
+    at = _app()
+    at.file_uploader[0].set_value((path.name, path.read_bytes(), "video/mp4"))
+    at.run()
+    assert set(run_pending_once(data.db, data.blobs, estimator).values()) <= {"done", "failed"}
+    at.run(timeout=300)
+    _ok(at)
+    # then a scorecard (graded, or ungraded with a reason) or a plain error
+    if at.error:
+        assert runner.UNEXPECTED not in at.error[0].value
+        return
+    assert at.title[0].value == "Scorecard"
+    reps = int({m.label: m.value for m in at.metric}["Reps"])
+    if clip_name.startswith("tby66"):
+        assert 8 <= reps <= 12
+    else:
+        assert {m.label: m.value for m in at.metric}["Overall grade"] == "–" and at.warning
+
+
+
+# --- compare and share ------------------------------------------------------------------
+
+def test_compare_brings_in_a_saved_review_and_lines_up_its_reps(data, engine, clip):
+    # given the local user's set, saved and analysed by the worker
+    _analysed(data, store.local_user(data.db), clip, "monday.mp4")
+    # when the Compare page opens in a fresh session and the review is brought in
+    at = _app()
+    at.switch_page(session.COMPARE_PAGE).run()
+    _ok(at)
+    picker = at.selectbox(key="compare_saved")
+    assert any("monday.mp4" in o for o in picker.options)  # AppTest lists the formatted labels
+    _button(at, "Add to the comparison").click().run()
+    # then its reps can be picked on both sides (rep 1 against rep 2 of the same set)
+    _ok(at)
+    rep_pickers = [s for s in at.selectbox if s.label == "Rep"]
+    assert len(rep_pickers) == 2 and [s.value for s in rep_pickers] == [1, 2]
+
+
+def test_a_coach_gets_a_share_link_that_only_the_client_can_open(data, engine, clip):
+    # given Ann, Cora's client, with an analysed set
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora Coach") | {"email_verified": True},
+                                  role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann Client"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    # when Cora opens the review
+    at = _app(user=_person("cora@example.test", "Cora Coach"), secrets=AUTH,
+              query={"review": str(up.analysis_id)})
+    at.switch_page("pages/review.py").run()
+    _ok(at)
+    # then a share link to that review is offered, naming Ann as the one who can open it
+    link = next(c.value for c in at.code if "review=" in c.value)
+    assert link.endswith(f"/review?review={up.analysis_id}")
+    assert "opens the review for Ann Client once signed in" in _texts(at)

@@ -1,0 +1,181 @@
+"""The back's curve from a silhouette: synthetic lifters drawn with a known back shape."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.measure.backcurve import curve_angle, hump_geometry, outline_plausible, trace_back
+
+W, H = 640, 480
+BODY = (60, 60, 200)  # BGR: a reddish top against the grey background
+LEGS = (40, 40, 40)
+
+
+def hinged_lifter(round_deg: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A side-view lifter at the bottom of a hinge, facing right, drawn on a plain background.
+
+    The back is a thick band from hip to shoulder; ``round_deg`` bends its upper
+    half down toward the floor by that angle (0 = flat back).
+    """
+    img = np.full((H, W, 3), 170, np.uint8)
+    hip = np.array([220.0, 250.0])
+    ankle = np.array([300.0, 430.0])
+    knee = np.array([290.0, 340.0])
+    mid = hip + np.array([90.0, -18.0])  # lumbar half, nearly horizontal
+    bend = np.radians(round_deg)
+    direction = (mid - hip) / np.linalg.norm(mid - hip)
+    rot = np.array([[np.cos(bend), -np.sin(bend)], [np.sin(bend), np.cos(bend)]])
+    shoulder = mid + 90.0 * (rot @ direction)  # image y grows downward: + rotates toward the floor
+    ear = shoulder + 40.0 * (rot @ direction) + np.array([0.0, 5.0])
+    wrist = shoulder + np.array([0.0, 140.0])
+    for a, b, colour, width in ((hip, knee, LEGS, 34), (knee, ankle, LEGS, 26), (shoulder, wrist, BODY, 16)):
+        cv2.line(img, tuple(a.astype(int)), tuple(b.astype(int)), colour, width)
+    for a, b in ((hip, mid), (mid, shoulder)):  # the trunk: a thick band with round joints
+        cv2.line(img, tuple(a.astype(int)), tuple(b.astype(int)), BODY, 56)
+        cv2.circle(img, tuple(b.astype(int)), 28, BODY, -1)
+    cv2.circle(img, tuple(hip.astype(int)), 30, BODY, -1)
+    cv2.circle(img, tuple(ear.astype(int)), 22, (80, 120, 160), -1)
+    pts = {"ear": ear, "shoulder": shoulder, "hip": hip, "knee": knee, "ankle": ankle, "wrist": wrist}
+    return img, pts
+
+
+def test_flat_back_reads_near_zero():
+    # given a lifter whose back is one straight band
+    img, pts = hinged_lifter(0.0)
+    # when the back is traced
+    curve = trace_back(img, pts, 1.0)
+    # then the lumbar and thoracic lines agree within a few degrees
+    assert abs(curve.back_curve_deg) < 6.0
+    assert curve.t_s == 1.0 and curve.contour_xy.shape == (41, 2)
+
+
+@pytest.mark.parametrize("round_deg", [25.0, 40.0])
+def test_rounded_upper_back_reads_positive_and_grows_with_the_bend(round_deg):
+    # given a lifter whose upper back curls down by round_deg
+    img, pts = hinged_lifter(round_deg)
+    # when the back is traced
+    curve = trace_back(img, pts, 0.0)
+    # then the curve is clearly positive, within a third of the drawn bend
+    assert curve.back_curve_deg == pytest.approx(round_deg, abs=round_deg / 3)
+
+
+def test_contour_lies_on_the_back_not_the_chest():
+    # given a flat-backed lifter facing right (chest toward the floor)
+    img, pts = hinged_lifter(0.0)
+    curve = trace_back(img, pts, 0.0)
+    # then the traced points sit above the hip-shoulder line (the back faces up)
+    mid = curve.contour_xy[10:30]
+    line_y = np.interp(mid[:, 0], [pts["hip"][0], pts["shoulder"][0]], [pts["hip"][1], pts["shoulder"][1]])
+    assert np.nanmedian(line_y - mid[:, 1]) > 10
+
+
+def test_missing_joint_gives_no_curve():
+    img, pts = hinged_lifter(0.0)
+    pts["ear"] = np.array([np.nan, np.nan])
+    curve = trace_back(img, pts, 0.0)
+    assert np.isnan(curve.back_curve_deg) and len(curve.contour_xy) == 0
+
+
+def test_curve_angle_of_exact_offsets():
+    # given offsets that rise with slope 0.2 over the lumbar half, then fall with slope -0.2
+    s = np.linspace(0, 1, 41)
+    offsets = np.where(s <= 0.45, 0.2 * s, 0.09 - 0.2 * (s - 0.45))
+    angle, lower, upper = curve_angle(offsets)
+    # then the angle is the difference of the two slopes' angles
+    assert angle == pytest.approx(2 * np.degrees(np.arctan(0.2)), abs=1e-6)
+    assert lower[1] == pytest.approx(0.2) and upper[1] == pytest.approx(-0.2)
+
+
+@pytest.mark.parametrize("round_deg", [0.0, 25.0, 40.0])
+def test_the_hump_is_the_bend_s_sagitta_over_the_pelvis_to_neck_chord(round_deg):
+    # given a back of two equal straight halves meeting at round_deg
+    img, pts = hinged_lifter(round_deg)
+    # when the back is traced
+    curve = trace_back(img, pts, 0.0)
+    # then the bulge over the chord, as a share of it, is half the tangent of half the bend (within 0.02)
+    assert curve.back_hump_ratio == pytest.approx(0.5 * np.tan(np.radians(round_deg) / 2), abs=0.02)
+    start, end, top = curve.hump_xy
+    assert np.all(np.isfinite(curve.hump_xy)) and start[0] < top[0] < end[0]
+
+
+def test_hump_geometry_of_exact_offsets():
+    # given a straight back line (offsets falling linearly) with a tent 0.1 high at s = 0.6
+    s = np.linspace(0.0, 1.15, 41)
+    base = 0.25 - 0.1 * s
+    offsets = base + np.clip(0.1 - np.abs(s - 0.6) * 0.4, 0.0, None)
+    ratio, geo = hump_geometry(offsets)
+    # then the hump is the tent's height, found at its peak
+    assert ratio == pytest.approx(0.1, abs=0.01)
+    assert geo[2][0] == pytest.approx(0.6, abs=0.03)
+    assert np.isnan(hump_geometry(np.full(41, np.nan))[0])
+
+
+def test_an_outline_with_no_room_for_the_pelvis_is_not_plausible():
+    # given offsets 0.2 hip-ear lengths out at the hips, and the same cut to 0.03 there
+    s = np.linspace(0, 1, 41)
+    good = np.where(s <= 0.45, 0.2 + 0.05 * s, 0.22 - 0.2 * (s - 0.45))
+    cut = np.where(s <= 0.1, 0.03, good)
+    # then the first is plausible and the one cut into the body is not
+    assert outline_plausible(good) and not outline_plausible(cut)
+    assert not outline_plausible(np.full(41, np.nan))
+
+
+def test_a_lower_back_lost_in_the_background_gives_no_curve_rather_than_a_false_rounding():
+    # given a lifter whose hips and lower back are the background's colour (dark shorts on a dark wall)
+    img, pts = hinged_lifter(0.0)
+    hip = pts["hip"]
+    cv2.circle(img, tuple((hip + [25.0, -30.0]).astype(int)), 45, (170, 170, 170), -1)
+    # when the back is traced
+    curve = trace_back(img, pts, 0.0)
+    # then no curve is read from it (the check is skipped, not failed)
+    assert np.isnan(curve.back_curve_deg)
+
+
+def test_curve_angle_needs_enough_points():
+    offsets = np.full(41, np.nan)
+    offsets[:5] = 0.1
+    assert np.isnan(curve_angle(offsets)[0])
+
+
+def test_median_curve_ignores_one_bad_frame_and_untraced_ones():
+    from pipeline.measure.backcurve import BackCurve, median_curve
+
+    def c(deg):
+        return BackCurve(0.0, np.zeros((0, 2)), np.zeros((2, 2)), np.zeros((2, 2)), deg)
+
+    # given five frames around the bottom: one silhouette gone wrong, one not traced
+    picked = median_curve([c(10.0), c(55.0), c(float("nan")), c(12.0), c(11.0)])
+    # then the rep keeps the middle of the traced values
+    assert picked.back_curve_deg == 11.0
+    assert np.isnan(median_curve([c(float("nan"))] * 3).back_curve_deg)
+
+
+def test_tracing_is_repeatable_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    # given the same frame traced many times on several threads
+    img, pts = hinged_lifter(25.0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        angles = list(pool.map(lambda _: trace_back(img, pts, 0.0).back_curve_deg, range(12)))
+    # then every trace gives the same angle
+    assert len(set(angles)) == 1
+
+
+@pytest.mark.parametrize("border", [0, 600])
+def test_tracing_the_crop_around_the_skeleton_gives_the_same_curve_as_the_whole_frame(border):
+    # given a rounded-back lifter, alone or in the middle of a much larger frame
+    from pipeline.measure.backcurve import crop_around
+
+    img, pts = hinged_lifter(25.0)
+    big = cv2.copyMakeBorder(img, border, border, border, border, cv2.BORDER_CONSTANT, value=(170, 170, 170))
+    pts = {k: v + border for k, v in pts.items()}
+    # when it is traced on the whole frame and on the crop the back tracing keeps (points shifted to it)
+    whole = trace_back(big, pts, 1.0)
+    crop, origin = crop_around(big, pts)
+    part = trace_back(crop, {k: v - origin for k, v in pts.items()}, 1.0)
+    # then the crop is smaller and the curve is exactly the same, back in frame coordinates
+    assert crop.size <= big.size and (border == 0 or crop.size < big.size / 4)
+    assert part.back_curve_deg == whole.back_curve_deg
+    np.testing.assert_allclose(part.contour_xy + origin, whole.contour_xy, rtol=0, atol=1e-9)

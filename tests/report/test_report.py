@@ -1,0 +1,211 @@
+"""The set's report as PDF and HTML: read back with pypdf and an HTML parser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+from html.parser import HTMLParser
+
+import pytest
+from pypdf import PdfReader
+
+import report
+from report import charts
+from tests.support import factories, real_clips
+
+DAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return factories.write_synthetic_clip(tmp_path_factory.mktemp("report") / "lifter.mp4")
+
+
+@pytest.fixture(scope="module")
+def result(clip):
+    return factories.synthetic_result(clip)
+
+
+@pytest.fixture(scope="module")
+def pdf(result) -> PdfReader:
+    return PdfReader(io.BytesIO(report.build_pdf(result, filename="monday_set.mp4", created=DAY)))
+
+
+def _text(reader: PdfReader) -> str:
+    """All pages' text, whitespace collapsed (table cells come out one per line)."""
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def _images(reader: PdfReader) -> int:
+    return sum(len(page.images) for page in reader.pages)
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+def test_pdf_names_the_lift_grade_score_and_every_rep(pdf):
+    text = _text(pdf)
+    assert "Form report: Kettlebell deadlift" in text and "monday_set.mp4" in text and "2026-12-01" in text
+    assert "B 82/100 3 0 Overall grade Score Reps Partial reps" in text
+    # one row per rep: number, grade, score, faults, watch, hip and knee at the bottom ... duration
+    assert "1 A 95 – – 90 30 0.77 – – 6 8 2.40" in text
+    assert "2 B 82 – Flat back 86 32 0.77 – – 10 8 2.40" in text
+    assert "3 C 68 Flat back – 81 34 0.77 – – 15 8 2.40" in text
+    assert 1 <= len(pdf.pages) <= 3
+    assert pdf.metadata.title == "Form report: Kettlebell deadlift"
+
+
+def test_pdf_shows_each_fault_with_cue_drill_and_key_frames(pdf):
+    text = _text(pdf)
+    assert "Flat back — fault on reps 2 (watch), 3" in text
+    assert "Cue: Proud chest, long spine." in text and "Drill: Standing dowel hinge" in text
+    assert "caught 4 of 5 labelled clips" in text
+    # the evidence frames of reps 2 and 3, captioned, plus the angle chart rendered by Kaleido
+    assert "Rep 2 · 5.2 s" in text and "Rep 3 · 8.2 s" in text
+    assert _images(pdf) == 3
+
+
+def test_pdf_ends_with_the_next_step_on_the_ladder(pdf):
+    text = _text(pdf)
+    assert "Next step" in text and "Stay with Kettlebell deadlift" in text
+    assert "Next session: 3 x 8-10, rest 90 s." in text and "Dowel hinge, 2 x 10" in text
+    assert "Move on when: Three sets of 10 clean reps." in text
+    assert text.index("Next step") > text.index("What the video shows")
+
+
+def test_not_gradable_pdf_says_why_and_how_to_refilm(clip):
+    # given an analysis that could not be graded (camera in front)
+    ungraded = factories.synthetic_result(clip, gradable=False)
+    # when its report is built
+    reader = PdfReader(io.BytesIO(report.build_pdf(ungraded, created=DAY)))
+    text = _text(reader)
+    # then it says so, why, what still holds and how to film next time, and grades nothing
+    assert "Not graded. The camera was in front of the lifter." in text
+    assert "Still reliable: rep count." in text and "Film side-on, camera at hip height." in text
+    assert "What the video shows" not in text and "82/100" not in text
+    # and draws how to film (the same diagram as the page's)
+    assert "phone at hip height" in text and "whole body in frame" in text and "side-on, 2–4 m away" in text
+
+
+def test_without_a_browser_the_chart_is_drawn_by_reportlab_and_a_log_line_says_so(result, monkeypatch, caplog):
+    # given Kaleido cannot start its browser
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Chromium not found at /nowhere")
+
+    monkeypatch.setattr(charts, "_kaleido_png", no_browser)
+    # when the report is built
+    with caplog.at_level(logging.WARNING, logger="hinge_review.report"):
+        reader = PdfReader(io.BytesIO(report.build_pdf(result, created=DAY)))
+    # then it is still made, the chart drawn as vector graphics (axis title and legend as text), and the log says why
+    text = _text(reader)
+    assert "Joint angles over time" in text and "time (s)" in text and "Hip flexion" in text
+    assert _images(reader) == 2  # the two key frames only: no raster chart
+    assert any("Kaleido could not render the chart (RuntimeError: Chromium not found at /nowhere)" in r.message
+               for r in caplog.records)
+
+
+def test_kaleido_is_pointed_at_browser_path_or_debian_chromium(monkeypatch, tmp_path):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "my-chrome"))
+    assert charts.browser_path() == str(tmp_path / "my-chrome")
+    monkeypatch.delenv("BROWSER_PATH")
+    monkeypatch.setattr(charts, "DEBIAN_CHROMIUM", tmp_path / "chromium")
+    assert charts.browser_path() is None
+    (tmp_path / "chromium").write_text("")
+    assert charts.browser_path() == str(tmp_path / "chromium")
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+class _Refs(HTMLParser):
+    """Every address the browser would fetch: src/href/poster/srcset attributes, CSS url() and @import."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.scripts_with_src = 0
+        self.images: list[str] = []
+        self._style = False
+        self.css = ""
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "poster", "srcset", "data", "action") and value:
+                self.refs.append(value)
+        if tag == "script" and any(n == "src" for n, _ in attrs):
+            self.scripts_with_src += 1
+        if tag == "img":
+            self.images.append(dict(attrs).get("src", ""))
+        self._style = tag == "style"
+
+    def handle_data(self, data):
+        if self._style:
+            self.css += data
+
+    def handle_endtag(self, tag):
+        self._style = False
+
+
+@pytest.fixture(scope="module")
+def html(result) -> str:
+    return report.build_html(result, filename="monday_set.mp4", created=DAY)
+
+
+def test_html_is_self_contained(html):
+    refs = _Refs()
+    refs.feed(html)
+    css_urls = re.findall(r"url\(([^)]*)\)|@import", refs.css)
+    assert not [r for r in refs.refs if not r.startswith("data:")], "fetches something"
+    assert refs.scripts_with_src == 0 and not css_urls
+    assert len(refs.images) == 2 and all(i.startswith("data:image/jpeg;base64,") for i in refs.images)
+    # plotly.js itself is inside the page, and the chart is drawn from it
+    assert "plotly.js v" in html and "Plotly.newPlot" in html and '"Hip flexion"' in html
+
+
+def test_html_says_what_the_pdf_says(html):
+    text = re.sub(r"<[^>]+>", " ", html.split("<script")[0] + html.split("</script>")[-1])
+    for words in ("Form report: Kettlebell deadlift", "82/100", "Flat back", "fault on reps 2 (watch), 3",
+                  "Proud chest, long spine.", "Standing dowel hinge", "Stay with Kettlebell deadlift",
+                  "3 x 8-10, rest 90 s."):
+        assert words in text, words
+    assert text.index("What the video shows") < text.index("Next step") < text.index("Joint angles over time")
+
+
+def test_not_gradable_html_explains_and_shows_the_filming_diagram(clip):
+    page = report.build_html(factories.synthetic_result(clip, gradable=False), created=DAY)
+    assert "Not graded." in page and "The camera was in front of the lifter." in page
+    assert "Film side-on, camera at hip height." in page and "phone at hip height" in page  # the SVG drawing
+
+
+# --- real clips ----------------------------------------------------------------------------
+
+@pytest.mark.e2e
+def test_report_of_the_rounded_back_set(estimator):
+    result = real_clips.analysed(real_clips.ROUNDED, estimator)
+    reader = PdfReader(io.BytesIO(report.build_pdf(result, created=DAY)))
+    text = _text(reader)
+    sc = result.scorecard
+    assert sc.exercise_name in text and sc.overall_grade in text and f"{sc.overall_score:.0f}/100" in text
+    assert "Rounded back" in text and sc.suggestions.exercise_name in text
+    for rep in result.reps:
+        grade = next(g.grade for g in sc.reps if g.index == rep.index)
+        assert f" {rep.index} {grade} " in text, f"no row for rep {rep.index}"
+    assert _images(reader) >= 2 and len(reader.pages) <= 4
+
+
+@pytest.mark.parametrize("kind, target, expected", [
+    ("regression", "kettlebell_deadlift", "Ease off on **Kettlebell deadlift**"),  # lighter or slower, same lift
+    ("regression", "standing_dowel_hinge", "Step back to **Standing dowel hinge**"),
+    ("progression", "kettlebell_swing", "Move on to **Kettlebell swing**"),
+    ("stay", "kettlebell_deadlift", "Stay with **Kettlebell deadlift**"),
+])
+def test_the_next_step_headline_names_where_to_go_and_never_steps_back_to_the_same_lift(kind, target, expected):
+    from drawing.scorecard import headline
+    from pipeline.judge.coaching import load_catalogue
+    from pipeline.types import Suggestion
+
+    # given a suggestion for a kettlebell deadlift set
+    s = Suggestion(kind=kind, exercise_id=target, exercise_name=load_catalogue()[target].name, reason="")
+    # when worded for the page, then it says where to go next
+    assert headline(s, "kettlebell_deadlift", strong="**") == expected
+    assert headline(s, "kettlebell_deadlift") == expected.replace("**", "")

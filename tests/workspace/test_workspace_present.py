@@ -1,0 +1,133 @@
+"""The workspace's pure parts: settings and roles, status lines, table rows, labels and trend figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from store.reviews import SORTS
+from store.views import CommentView, HistoryPoint, JobView, ProgressionSignal, UploadView
+from tests.support import factories
+from workspace import figures, present
+from workspace.settings import read_settings, role_for
+
+T = datetime(2026, 12, 2, 0, 41, tzinfo=UTC)
+
+
+def _job(status: str, stage: str = "", progress: float = 0.0, error: str | None = None, attempts: int = 0):
+    return JobView(1, 1, status, stage, progress, error, attempts, T, None, None, None, None)
+
+
+def _upload(job: JobView | None, analysis_id: int | None = None, name: str = "set.mp4") -> UploadView:
+    return UploadView(1, 7, name, 100, "ab", T, job, analysis_id)
+
+
+def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebell_deadlift") -> HistoryPoint:
+    return HistoryPoint(i, T.replace(hour=i), lift, "Kettlebell deadlift", 10, 9, grade, score, None, (),
+                        {"hip_flexion_bottom_deg": 90.0 + i, "knee_flexion_bottom_deg": None})
+
+
+# --- settings --------------------------------------------------------------------------
+
+def test_without_secrets_the_app_runs_for_one_local_user_with_its_own_worker():
+    s = read_settings({}, {})
+    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker) == (False, frozenset(), None,
+                                                                                        (), True)
+
+
+def test_secrets_win_over_the_environment_and_name_the_coaches():
+    secrets = {"auth": {"client_id": "x"}, "hinge_review": {"coach_emails": ["Cora@Example.com "]},
+               "database": {"url": "postgresql+psycopg://db"}, "storage": {"bucket": "clips"}}
+    s = read_settings(secrets, {"HINGE_REVIEW_COACH_EMAILS": "someone@else.com", "HINGE_REVIEW_WORKER": "off"})
+    assert s.sign_in and s.coach_emails == {"cora@example.com"} and s.database_url == "postgresql+psycopg://db"
+    assert s.storage == (("bucket", "clips"),) and not s.start_worker and s.ray_address is None
+
+
+def test_the_ray_cluster_for_the_analyses_comes_from_the_secrets_or_the_environment():
+    assert read_settings({"hinge_review": {"ray_address": "ray://head:10001"}},
+                         {"HINGE_REVIEW_RAY_ADDRESS": "auto"}).ray_address == "ray://head:10001"
+    assert read_settings({}, {"HINGE_REVIEW_RAY_ADDRESS": " auto "}).ray_address == "auto"
+
+
+def test_coach_emails_and_the_worker_switch_can_come_from_the_environment():
+    s = read_settings({}, {"HINGE_REVIEW_COACH_EMAILS": "a@x.com, B@Y.com", "HINGE_REVIEW_WORKER": "0"})
+    assert s.coach_emails == {"a@x.com", "b@y.com"} and not s.start_worker
+
+
+@pytest.mark.parametrize("claims, role", [
+    ({"email": "COACH@x.com"}, "coach"),
+    ({"email": "coach@x.com", "email_verified": False}, "client"),
+    ({"email": "someone@x.com"}, "client"),
+    ({}, "client"),
+])
+def test_a_listed_verified_email_is_a_coach_and_anyone_else_a_client(claims, role):
+    assert role_for(claims, frozenset({"coach@x.com"})) == role
+
+
+# --- status lines ------------------------------------------------------------------------
+
+def test_each_job_state_reads_plainly():
+    assert present.job_line(_upload(_job("queued"))).text == "Waiting for the analysis to start…"
+    assert present.job_line(_upload(_job("queued", attempts=1))).text.endswith("(attempt 2)…")
+    running = present.job_line(_upload(_job("running", "pose", 0.42)))
+    assert (running.kind, running.text, running.progress) == ("running", "Finding the lifter and tracking "
+                                                              "joints — 42%", 0.42)
+    assert present.job_line(_upload(_job("done", "done", 1.0), analysis_id=3)).kind == "done"
+    assert present.job_line(_upload(None)).kind == "none"
+
+
+def test_a_failure_names_the_users_file_not_the_stored_one():
+    error = "“0123456789abcdef0123456789abcdef.mp4” is not a video we can read."
+    line = present.job_line(_upload(_job("failed", error=error), name="my set.mov"))
+    assert line.kind == "failed" and line.text == "“my set.mov” is not a video we can read."
+
+
+# --- rows and labels -----------------------------------------------------------------------
+
+def test_upload_rows_carry_the_lift_reps_and_grade_once_analysed():
+    rows = present.upload_records([_upload(_job("done"), analysis_id=3), _upload(_job("queued"))],
+                                  present.by_analysis([_point(3, 91.0, "A")]))
+    assert [(r["Status"], r["Lift"], r["Reps"], r["Grade"]) for r in rows] == [
+        ("Analysed", "Kettlebell deadlift", 10, "A"), ("Waiting for the analysis to start…", "", None, "")]
+
+
+def test_comment_places_and_the_rep_picker_use_each_reps_bottom():
+    c = CommentView(1, 1, 2, "Cora", 3, 6.42, "Brace.", T)
+    assert present.comment_where(c) == "Rep 3 · 6.4 s"
+    assert present.comment_where(CommentView(1, 1, 2, "Cora", None, None, "Nice set.", T)) == "Whole set"
+    result = factories.synthetic_result()
+    choices = present.rep_choices(result)
+    assert list(choices) == ["Whole set", "Rep 1", "Rep 2", "Rep 3"]
+    assert choices["Rep 3"] == (3, round(result.reps[2].bottom_s, 2))
+
+
+def test_the_invite_link_is_the_apps_address_with_the_code():
+    assert present.invite_link("https://hr.example/inbox?x=1", "C0DE") == "https://hr.example/?invite=C0DE"
+    assert present.invite_link("http://127.0.0.1:8501/", "C0DE") == "http://127.0.0.1:8501/?invite=C0DE"
+
+
+@pytest.mark.parametrize("kind, start", [("move_on", "Ready for the next progression: Deadlift."),
+                                         ("scale_back", "Scale back: Deadlift."), ("keep_going", "Keep going:")])
+def test_the_progression_signal_is_said_plainly(kind, start):
+    signal = ProgressionSignal(kind, "kettlebell_deadlift", "Because.", "deadlift", "Deadlift", "rule")
+    said_kind, sentence = present.progression_text(signal)
+    assert said_kind == kind and sentence.startswith(start) and sentence.endswith("Because.")
+
+
+def test_every_inbox_sort_has_words():
+    assert tuple(present.SORT_LABELS) == SORTS
+
+
+# --- trend figures ---------------------------------------------------------------------------
+
+def test_the_score_trend_has_one_point_per_graded_session_labelled_by_grade():
+    fig = figures.score_figure([_point(1, 80.0, "B"), _point(2, None, None), _point(3, 95.0, "A")])
+    (trace,) = fig.data
+    assert list(trace.y) == [80.0, 95.0] and list(trace.text) == ["B", "A"]
+
+
+def test_the_measure_trend_draws_only_measured_series():
+    fig = figures.measures_figure([_point(1, 80.0, "B"), _point(2, 90.0, "A")])
+    assert [t.name for t in fig.data] == ["Hip bend at the bottom (°)"]
+    assert list(fig.data[0].y) == [91.0, 92.0]

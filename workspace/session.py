@@ -1,0 +1,169 @@
+"""Streamlit glue shared by the pages (not a page itself).
+
+The result store: ``st.session_state[STORE_KEY]`` is a ``ResultStore`` of the
+analyses opened in this browser session (``workspace.ui.load_review`` puts a
+stored review there under ``review:<id>``); each entry keeps the
+``AnalysisResult``, a temporary folder with the clip and, once built, the
+annotated video. Pages read ``current()`` and never recompute. Analysis itself
+runs in the worker process (``jobs``), never in a page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from drawing import frames as render
+from pipeline.capture.video import VIDEO_EXTENSIONS
+from pipeline.types import AnalysisResult
+
+log = logging.getLogger("hinge_review.app")
+
+STORE_KEY = "hr_store"
+CURRENT_KEY = "hr_current"
+FOCUS_KEY = "hr_focus_t"  # a time (s) the Frames page should open at
+MAX_STORED = 3  # analyses kept per browser session
+
+ANALYSE_PAGE = "pages/analyse.py"
+FRAMES_PAGE = "pages/frames.py"
+CHARTS_PAGE = "pages/charts.py"
+SCORECARD_PAGE = "pages/scorecard.py"
+COMPARE_PAGE = "pages/compare.py"
+
+VIDEO_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
+WHAT_TO_DO = (
+    "Upload an MP4 or MOV straight from your phone or camera, 1 s to 10 min long.",
+    "Film side-on with the phone at hip height, 2–4 m away, the whole body in frame.",
+    "Keep just the lifter in view, and film a hip hinge (deadlift, RDL, swing, good morning).",
+)
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """One analysed upload and the files that belong to it."""
+
+    key: str
+    filename: str
+    result: AnalysisResult
+    video_path: str | None  # the upload's temporary copy (None when not at hand)
+    workdir: str | None  # temporary folder owned by this entry, removed on eviction
+    seconds: float = 0.0  # wall time of the analysis
+    annotated: render.EncodedVideo | None = None
+
+
+def _remove_dirs(dirs: list[str]) -> None:
+    for d in dirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class ResultStore:
+    """Analyses of this browser session, newest last, at most ``limit`` kept.
+
+    Evicted entries' temporary folders are deleted; the rest are deleted when
+    the session (and so this object) goes away.
+    """
+
+    def __init__(self, limit: int = MAX_STORED) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[str, StoredAnalysis] = OrderedDict()
+        self._dirs: list[str] = []
+        self._finalizer = weakref.finalize(self, _remove_dirs, self._dirs)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str | None) -> StoredAnalysis | None:
+        return self._entries.get(key) if key else None
+
+    def entries(self) -> list[StoredAnalysis]:
+        return list(self._entries.values())
+
+    def discard(self, key: str) -> None:
+        """Forget an entry (its analysis was deleted) and remove its temporary folder."""
+        old = self._entries.pop(key, None)
+        if old is not None and old.workdir:
+            _remove_dirs([old.workdir])
+            if old.workdir in self._dirs:
+                self._dirs.remove(old.workdir)
+
+    def put(self, entry: StoredAnalysis) -> StoredAnalysis:
+        if entry.workdir and entry.workdir not in self._dirs:
+            self._dirs.append(entry.workdir)
+        self._entries[entry.key] = entry
+        self._entries.move_to_end(entry.key)
+        while len(self._entries) > self.limit:
+            _, old = self._entries.popitem(last=False)
+            if old.workdir:
+                _remove_dirs([old.workdir])
+                self._dirs.remove(old.workdir)
+        return entry
+
+
+def store() -> ResultStore:
+    if STORE_KEY not in st.session_state:
+        st.session_state[STORE_KEY] = ResultStore()
+    return st.session_state[STORE_KEY]
+
+
+def current() -> StoredAnalysis | None:
+    return store().get(st.session_state.get(CURRENT_KEY))
+
+
+def set_current(key: str) -> None:
+    st.session_state[CURRENT_KEY] = key
+
+
+def require_current() -> StoredAnalysis:
+    """The analysis on screen, or a pointer to the Analyse page and a stop."""
+    entry = current()
+    if entry is None:
+        st.info("No video analysed yet in this session. Upload one on the Analyse page.")
+        st.page_link(ANALYSE_PAGE, label="Go to Analyse", icon=":material/upload:")
+        st.stop()
+    return entry
+
+
+# --- frames and video ------------------------------------------------------------
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def frames_at(key: str, video_path: str | None, times_s: tuple[float, ...], _result: AnalysisResult) -> list[np.ndarray]:
+    """Annotated RGB frames at ``times_s`` of the analysis ``key`` (cached by key and times)."""
+    return render.render_frames(_result, times_s, video_path)
+
+
+def annotated_video(entry: StoredAnalysis, on_progress: Callable[[float], None] | None = None) -> render.EncodedVideo | None:
+    """The entry's annotated video, built once and kept in the store; None without the clip."""
+    if entry.annotated is not None and entry.annotated.path.is_file():
+        return entry.annotated
+    if not entry.video_path or not Path(entry.video_path).is_file():
+        return None
+    workdir = entry.workdir or tempfile.mkdtemp(prefix="hinge-review-")
+    enc = render.write_annotated_video(
+        entry.result, Path(workdir) / "annotated.mp4", on_progress, video_path=entry.video_path
+    )
+    store().put(dataclasses.replace(entry, annotated=enc, workdir=workdir))
+    return enc
+
+
+def lift_options() -> dict[str, str]:
+    """Lift chooser entries: id -> name, "auto" first."""
+    options = {"auto": "Detect automatically"}
+    from pipeline.judge.coaching import load_catalogue
+
+    for ex in sorted(load_catalogue(), key=lambda e: (e.level, e.name)):
+        if ex.video_gradable:
+            options[ex.id] = ex.name
+    return options
