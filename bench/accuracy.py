@@ -53,6 +53,9 @@ def summarise(outcomes: list[Outcome], title: str) -> dict:
     print(f"\n== {title}")
     print(f"rep counts exact:                 {_pct(len(reps_ok), len(exact))}")
     print(f"verdict right, side view:         {_pct(len(side_right), len(side_known))}")
+    side_borderline = [o for o in side_known if o.verdict_found == "borderline"]
+    print(f"borderline, side view:            {_pct(len(side_borderline), len(side_known))}"
+          + (f"  ({', '.join(o.clip for o in side_borderline)})" if side_borderline else ""))
     print(f"verdict right, all views:         {_pct(sum(bool(o.verdict_right) for o in known), len(known))}")
     print(f"gradable side-view lifts refused: {_pct(len(refused), len(gradable))}")
     for kind, n in Counter(o.refusal_kind for o in refused).most_common():
@@ -73,6 +76,7 @@ def summarise(outcomes: list[Outcome], title: str) -> dict:
     return {
         "reps_exact": [len(reps_ok), len(exact)],
         "verdict_side": [len(side_right), len(side_known)],
+        "borderline_side": [len(side_borderline), len(side_known)],
         "verdict_all": [sum(bool(o.verdict_right) for o in known), len(known)],
         "refused_side": [len(refused), len(gradable)],
         "faults": per_fault,

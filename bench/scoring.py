@@ -37,11 +37,14 @@ class Outcome:
     faults_found: tuple[str, ...]
     refused: str  # "" when graded
     refusal_kind: str  # input / not_a_hinge / view / capture / "" when graded
+    verdict: str = ""  # the scorecard's own: clean / faulty / borderline / not_graded
 
     @property
     def verdict_found(self) -> str:
         if self.refused:
             return "refused"
+        if self.verdict == "borderline":
+            return "borderline"  # never counted as right: it asks for a coach's look
         return "faulty" if self.faults_found or (self.grade in FAULTY_GRADES) else "clean"
 
     @property
@@ -90,4 +93,5 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
         faults_found=tuple(f for f in (sc.faults if graded else ()) if f != "not_a_hinge"),
         refused="" if graded else (sc.reason if sc else "no scorecard"),
         refusal_kind="" if graded else refusal_kind(sc, a.segmentation.movement),
+        verdict=sc.verdict if sc else "not_graded",
     )

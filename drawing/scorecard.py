@@ -16,6 +16,8 @@ from drawing import figures
 from pipeline.types import AnalysisResult, Suggestion
 
 SEVERITY_WORDS = {"fail": "fault", "warn": "watch"}  # one word for a status everywhere
+BORDERLINE_NOTE = ("Borderline: worth a coach's look. No check was failed, but some readings sit within "
+                   "the measurement's own error of their limit, so the verdict could go either way.")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class ScorecardView:
     refilm_tips: tuple[str, ...]
     still_reliable: tuple[str, ...]
     caution: str  # e.g. an angled view: grade with caution ("" if none or not graded)
+    verdict: str  # clean / faulty / borderline / not_graded
+    verdict_note: str  # what a borderline verdict means ("" otherwise)
     warnings: tuple[str, ...]  # the analysis' own notes
     faults: tuple[FaultView, ...]
     set_checks: tuple[SetCheck, ...]  # whole-set checks at watch or fault
@@ -161,6 +165,8 @@ def scorecard_view(result: AnalysisResult) -> ScorecardView:
         refilm_tips=tuple(sc.refilm_tips) if sc and not gradable else (),
         still_reliable=tuple(sc.trusted) if sc and not gradable else (),
         caution=sc.caution if sc and gradable else "",
+        verdict=sc.verdict if sc else "not_graded",
+        verdict_note=BORDERLINE_NOTE if sc and sc.verdict == "borderline" else "",
         warnings=tuple(result.warnings),
         faults=faults,
         set_checks=tuple(

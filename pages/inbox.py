@@ -32,15 +32,17 @@ if not everything:
     st.stop()
 
 clients, lifts = present.inbox_choices(everything)
-f1, f2, f3, f4, f5 = st.columns(5)
+f1, f2, f3, f4, f5, f6 = st.columns(6)
 client = f1.selectbox("Client", [None, *clients], format_func=lambda c: "All clients" if c is None else clients[c])
 lift = f2.selectbox("Lift", [None, *lifts], format_func=lambda x: "All lifts" if x is None else lifts[x])
 grade = f3.selectbox("Grade", [None, *store.reviews.GRADES], format_func=lambda g: g or "All grades")
 status = f4.selectbox("Status", ["all", "new", "reviewed"], format_func=str.capitalize)
-sort = f5.selectbox("Sort", list(present.SORT_LABELS), format_func=present.SORT_LABELS.get)
+verdict = f5.selectbox("Verdict", [None, *present.VERDICT_WORDS],
+                       format_func=lambda v: "All verdicts" if v is None else present.VERDICT_WORDS[v])
+sort = f6.selectbox("Sort", list(present.SORT_LABELS), format_func=present.SORT_LABELS.get)
 
-rows = ws.inbox(client_id=client, lift_id=lift, grade=grade,
-                   reviewed=None if status == "all" else status == "reviewed", sort=sort)
+rows = ws.inbox(client_id=client, lift_id=lift, grade=grade, verdict=verdict,
+                reviewed=None if status == "all" else status == "reviewed", sort=sort)
 if not rows:
     st.info("No reviews match these filters.")
     st.stop()

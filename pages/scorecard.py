@@ -54,6 +54,8 @@ if not view.gradable:
         diagram.image(filming_diagram_svg(), width=300, caption="Camera side-on, at hip height")
 elif view.caution:
     st.warning(view.caution)
+if view.verdict_note:
+    st.info(view.verdict_note, icon=":material/visibility:")
 
 rows = figures.rep_rows(result)
 if rows:

@@ -27,6 +27,9 @@ Side = Literal["left", "right"]
 View = Literal["side", "angled", "front", "unknown"]
 Movement = Literal["hinge", "squat", "none"]
 Status = Literal["pass", "warn", "fail", "not_gradable"]
+# clean: graded, no fault; faulty: a fault past its level by more than the measurement error (or grade C or lower);
+# borderline: the verdict rests on readings inside that error, worth a coach's look; not_graded: refused.
+Verdict = Literal["clean", "faulty", "borderline", "not_graded"]
 
 
 def _check_shape(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
@@ -169,6 +172,7 @@ class Rep:
     bottom_end_s: float  # ...to here
     partial: bool = False
     from_floor: bool = False  # set began at the bottom: no descent seen for this rep
+    lockout_in_view: bool = True  # False: the clip ends before this rep stands back up
 
     @property
     def phases(self) -> dict[str, tuple[float, float]]:
@@ -257,6 +261,7 @@ class Criterion:
     drill: str = ""
     evidence_s: float | None = None
     metric: str = ""  # RepMetrics/SetMetrics field that decided the status ("" if none)
+    borderline: bool = False  # not failed only because the reading is inside its level's measurement error
 
 
 @dataclass(frozen=True)
@@ -315,6 +320,7 @@ class Scorecard:
     trusted: tuple[str, ...] = ()  # what can still be trusted when not gradable
     caution: str = ""  # e.g. angled view: grade with caution
     check_notes: tuple[CheckNote, ...] = ()  # each graded check's record on labelled clips
+    verdict: Verdict = "not_graded"
 
 
 @dataclass(frozen=True)

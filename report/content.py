@@ -158,7 +158,7 @@ def report_content(
         not_graded_reason=view.not_graded_reason,
         refilm_tips=view.refilm_tips,
         still_reliable=view.still_reliable,
-        notes=((view.caution,) if view.caution else ()) + view.warnings,
+        notes=tuple(n for n in (view.verdict_note, view.caution) if n) + view.warnings,
         rep_header=header,
         rep_rows=table,
         rep_grades=tuple(str(row.get("Grade", "")) for row in rows),

@@ -154,6 +154,8 @@ class Analysis(Base):
     grade: Mapped[str | None] = mapped_column(String(4))  # automatic grade; None when not gradable
     score: Mapped[float | None] = mapped_column(Float)
     main_fault: Mapped[str | None] = mapped_column(String(64))
+    # clean / faulty / borderline (worth a coach's look) / not_graded: the scorecard's own verdict
+    verdict: Mapped[str] = mapped_column(String(16), default="not_graded", server_default="not_graded", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_at: Mapped[datetime | None]

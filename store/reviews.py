@@ -19,8 +19,9 @@ from store.views import Account, AnalysisView, CommentView, InboxRow
 
 GRADES: tuple[str, ...] = tuple(g for _, g in GRADE_BANDS)  # A..F, as the automatic grading uses
 MAX_COMMENT_CHARS = 4000
-InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed"]
-SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed")
+InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline"]
+SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline")
+VERDICTS: tuple[str, ...] = ("clean", "faulty", "borderline", "not_graded")
 
 
 def _effective_grade():
@@ -50,6 +51,7 @@ def _row(analysis: Analysis, upload: Upload, client_name: str, comment_count: in
         grade_override=analysis.grade_override, score=analysis.score, main_fault=analysis.main_fault,
         reviewed=analysis.reviewed, comment_count=int(comment_count or 0), file_name=upload.original_name,
         client_replied=last_author is not None and last_author == upload.owner_id,
+        verdict=analysis.verdict or "not_graded",
     )
 
 
@@ -61,6 +63,7 @@ def inbox(
     lift_id: str | None = None,
     grade: str | None = None,
     reviewed: bool | None = None,
+    verdict: str | None = None,
     sort: InboxSort = "newest",
     limit: int = 500,
 ) -> list[InboxRow]:
@@ -68,7 +71,9 @@ def inbox(
 
     ``grade`` filters on the grade that counts (the override when there is one);
     ``sort``: newest, oldest, client (name, then newest), lift, grade (A first),
-    score (lowest first: who needs help), unreviewed (new ones first, newest first).
+    score (lowest first: who needs help), unreviewed (new ones first, newest first), borderline
+    (sets whose verdict rests on readings inside the measurement error first: worth a coach's look).
+    ``verdict`` keeps one verdict (clean, faulty, borderline, not_graded).
     """
     if sort not in SORTS:
         raise InvalidRequest(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}.")
@@ -84,6 +89,10 @@ def inbox(
             q = q.where(_effective_grade() == grade)
         if reviewed is not None:
             q = q.where(Analysis.reviewed == reviewed)
+        if verdict:
+            if verdict not in VERDICTS:
+                raise InvalidRequest(f"Unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}.")
+            q = q.where(Analysis.verdict == verdict)
         newest = (Analysis.created_at.desc(), Analysis.id.desc())
         order = {
             "newest": newest,
@@ -93,6 +102,7 @@ def inbox(
             "grade": (_effective_grade().is_(None), _effective_grade().asc(), *newest),
             "score": (Analysis.score.is_(None), Analysis.score.asc(), *newest),
             "unreviewed": (Analysis.reviewed.asc(), *newest),
+            "borderline": ((Analysis.verdict != "borderline"), *newest),
         }[sort]
         rows = s.execute(q.order_by(*order).limit(limit)).all()
         return [_row(*r) for r in rows]

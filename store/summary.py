@@ -19,7 +19,7 @@ def write_result(row: Analysis, result: AnalysisResult) -> None:
     s = summarize(result)
     row.result_json = json.dumps(data, allow_nan=False)
     row.lift_id, row.lift_name, row.reps = s.lift_id, s.lift_name, s.reps
-    row.grade, row.score, row.main_fault = s.grade, s.score, s.main_fault
+    row.grade, row.score, row.main_fault, row.verdict = s.grade, s.score, s.main_fault, s.verdict
 
 
 def record_analysis(session: Session, upload_id: int, result: AnalysisResult) -> Analysis:

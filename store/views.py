@@ -82,6 +82,7 @@ class InboxRow:
     comment_count: int
     file_name: str
     client_replied: bool = False  # the latest comment is the client's: it waits for the coach
+    verdict: str = "not_graded"  # clean / faulty / borderline (worth a coach's look) / not_graded
 
 
 @dataclass(frozen=True)

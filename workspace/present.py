@@ -21,7 +21,11 @@ STAGES = STAGE_LABELS
 PENDING = ("queued", "running")
 # the inbox's sort orders (store.reviews.SORTS) in words
 SORT_LABELS = {"newest": "newest", "oldest": "oldest", "client": "client", "lift": "lift",
-               "grade": "best grade first", "score": "lowest score first", "unreviewed": "new first"}
+               "grade": "best grade first", "score": "lowest score first", "unreviewed": "new first",
+               "borderline": "borderline first"}
+# the scorecard's verdict in a coach's words (store.reviews.VERDICTS)
+VERDICT_WORDS = {"clean": "clean", "faulty": "faulty", "borderline": "borderline: worth a look",
+                 "not_graded": "not graded"}
 _STORED_NAME = re.compile(r"“[0-9a-f]{32}(\.[A-Za-z0-9]{1,8})?”")
 
 
@@ -96,6 +100,7 @@ def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
         "Coach's grade": r.grade_override or "",
         "Score": r.score,
         "Main fault": fault_title(r.main_fault) or "none",
+        "Verdict": VERDICT_WORDS.get(r.verdict, r.verdict),
         "Status": "reviewed" if r.reviewed else "new",
         "Comments": r.comment_count,
         "Client replied": r.client_replied,

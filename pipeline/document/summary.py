@@ -33,6 +33,7 @@ class Summary:
     main_fault: str | None
     faults: tuple[str, ...]
     measures: dict[str, float | None]
+    verdict: str = "not_graded"  # the scorecard's: clean / faulty / borderline / not_graded
 
 
 def _finite(value: object) -> float | None:
@@ -62,4 +63,5 @@ def summarize(result: AnalysisResult) -> Summary:
         main_fault=faults[0] if faults else None,  # the scorecard lists faults by priority
         faults=faults,
         measures=measures,
+        verdict=sc.verdict if sc else "not_graded",
     )

@@ -40,6 +40,7 @@ from pipeline.judge.rules import (
     RowResult,
     Rule,
     applies,
+    borderline,
     combine,
     criterion_for,
     evaluate_row,
@@ -56,6 +57,7 @@ from pipeline.types import (
     Scorecard,
     SetMetrics,
     Suggestion,
+    Verdict,
 )
 
 SQUAT_ID = "squat"  # choose_exercise's answer for a squat: not graded as a hinge
@@ -89,6 +91,7 @@ FRONT_VIEW_REASON = ("Filmed from the front: hip, knee and back angles can't be 
 FLOOR_PULL_ID = "conventional_deadlift"  # limits for a pull from the floor whose implement wasn't picked
 FLOOR_PULL_NAME = "Deadlift from the floor"
 
+FAULTY_GRADES = ("C", "D", "F")  # a set graded this low is faulty whatever its checks say
 GRADE_BANDS: tuple[tuple[float, str], ...] = ((90, "A"), (80, "B"), (70, "C"), (60, "D"), (0, "F"))
 
 
@@ -233,10 +236,25 @@ def _evidence(rule: Rule, m: RepMetrics) -> float:
     return m.lockout_s if rule.evidence == "lockout" else m.bottom_s
 
 
-def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration: Calibration | None = None) -> RepGrade:
+NOT_FROM_THIS_ANGLE = "not readable from this angle; film from the side, square to the lifter"
+LOCKOUT_NOT_IN_VIEW = "not in view: the clip ends before the lifter stands tall; keep filming through the lockout"
+
+
+def _unseen(rule: Rule, view: str, lockout_in_view: bool) -> str:
+    """Why a row can't be read on this rep ("" when it can): what is not seen is neither passed nor failed."""
+    if rule.side_only and view != "side":
+        return NOT_FROM_THIS_ANGLE
+    if rule.evidence == "lockout" and not lockout_in_view:
+        return LOCKOUT_NOT_IN_VIEW
+    return ""
+
+
+def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration: Calibration | None = None,
+              lockout_in_view: bool = True) -> RepGrade:
     """Every applicable fault on one rep, a score and a letter.
 
-    Rows that need a true profile are not graded from an angled or unknown view.
+    Rows that need a true profile are not graded from an angled or unknown view, nor lockout rows
+    when the clip ends before the lockout: such a check is named "not readable" / "not in view".
     """
     criteria: list[Criterion] = []
     penalty, warn_penalty = 0.0, 0.0
@@ -246,13 +264,17 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration
         if not rows:
             continue
         results: list[RowResult] = []
-        for r in rows:
+        unseen = [_unseen(r, view, lockout_in_view) for r in rows]
+        for r, why in zip(rows, unseen):
             warn, fail = thresholds_for(r, exercise, calibration)
-            value = None if (r.side_only and view != "side") else getattr(m, r.metric)
+            value = None if why else getattr(m, r.metric)
             results.append(evaluate_row(r, value, warn, fail, margin_for(r, m.angle_uncertainty_deg)))
         status, row = combine(fault, results)
         ev = _evidence(row.rule, m) if row is not None else None
-        criteria.append(criterion_for(fault, status, row, ev))
+        criterion = criterion_for(fault, status, row, ev, borderline(fault, results, status))
+        if status == "not_gradable" and all(unseen):
+            criterion = replace(criterion, message=f"{fault.title}: {unseen[0]}.")
+        criteria.append(criterion)
         if status == "fail":
             penalty += fault.weight
         elif status == "warn":
@@ -303,7 +325,7 @@ def grade_set(
             warn, fail = thresholds_for(r, exercise, calibration)
             results.append(evaluate_row(r, getattr(set_metrics, r.metric), warn, fail, margin_for(r, unc)))
         status, row = combine(fault, results)
-        out.append(criterion_for(fault, status, row, evidence))
+        out.append(criterion_for(fault, status, row, evidence, borderline(fault, results, status)))
     return tuple(out)
 
 
@@ -365,6 +387,116 @@ def _not_gradable(
     )
 
 
+def _refusal(
+    kinematics: KinematicSeries, segmentation: RepSegmentation, metrics: Sequence[RepMetrics],
+    requested: Exercise | None, exercise_id: str, assumed: bool, cat: Catalogue,
+) -> Scorecard | None:
+    """The not-gradable scorecard when the clip can't be graded as a hinge (view, movement, capture), else None."""
+    if kinematics.view == "front":  # the view decides first: from the front a hinge can't be told from a squat
+        name = requested.name if requested else "Not identified"
+        return _not_gradable(FRONT_VIEW_REASON, requested.id if requested else UNKNOWN_ID, name,
+                             requested is None, segmentation, metrics, tips=REFILM_TIPS)
+    if segmentation.movement != "hinge":
+        return _not_a_hinge(kinematics, segmentation, metrics, requested, cat)
+    if exercise_id not in cat:  # hinge with no reps measured
+        return _not_gradable("Hip hinge seen, but no complete reps were found to grade.",
+                             UNKNOWN_ID, "Unknown", True, segmentation, metrics)
+    ex = cat[exercise_id]
+    if not ex.video_gradable:
+        return _not_gradable(
+            f"{ex.name} isn't a standing hinge, so Hinge Review can't grade it from video.",
+            ex.id, ex.name, assumed, segmentation, metrics,
+            tips=("Film a standing hinge such as a kettlebell deadlift or dowel hinge.",))
+    problem = capture_problem(kinematics, segmentation)
+    if problem:
+        return _not_gradable(problem, ex.id, ex.name, assumed, segmentation, metrics)
+    if not metrics:
+        return _not_gradable("No complete reps were found to grade.", ex.id, ex.name, assumed,
+                             segmentation, metrics)
+    return None
+
+
+def _not_a_hinge(
+    kinematics: KinematicSeries, segmentation: RepSegmentation, metrics: Sequence[RepMetrics],
+    requested: Exercise | None, cat: Catalogue,
+) -> Scorecard:
+    """A squat, a hinge glimpsed but never followed, or no lift at all."""
+    if segmentation.movement == "squat":
+        reason = "This looks like a squat, not a hip hinge, so it isn't graded as one."
+        drills: tuple[str, ...] = ()
+        if requested is not None:
+            reason += (f" If it was meant to be a {requested.name.lower()}, the hips sank down "
+                       "instead of travelling back: practise the wall tap hinge.")
+            drills = (cat["wall_tap_hinge"].name,)
+        name = requested.name if requested else "Squat (not a hinge)"
+        return _not_gradable(reason, requested.id if requested else SQUAT_ID, name,
+                             requested is None, segmentation, metrics, ("not_a_hinge",),
+                             tips=("Film a hip hinge (hips travelling back, shins nearly vertical) "
+                                   "to get it graded.",) + REFILM_TIPS, drills=drills)
+    hidden = 1.0 - float(np.mean(kinematics.valid)) if len(kinematics) else 1.0
+    seen = kinematics.hip_flexion_deg[np.asarray(kinematics.valid, dtype=bool)]
+    folded = bool(np.isfinite(seen).any() and np.nanmax(seen) >= HIDDEN_FOLD_MIN_DEG)
+    if hidden >= MAX_HIDDEN_SHARE and folded:  # a hinge glimpsed, never followed: not "no hinge"
+        name = requested.name if requested else "Unknown"
+        return _not_gradable(
+            f"The lifter was hidden or unclear for {hidden:.0%} of the clip (behind the weight, other "
+            "people or the frame's edge), so no rep could be followed from start to finish.",
+            requested.id if requested else UNKNOWN_ID, name, requested is None, segmentation, metrics,
+            tips=("Film from the side with nothing between the camera and the lifter: "
+                  "the plates should not hide the hips and knees.",) + REFILM_TIPS)
+    reason = "No hip-hinge reps were found in this clip."
+    if segmentation.reason:
+        reason += f" ({segmentation.reason})"
+    name = requested.name if requested else "Unknown"
+    return _not_gradable(reason, requested.id if requested else UNKNOWN_ID, name,
+                         requested is None, segmentation, metrics, ("not_a_hinge",))
+
+
+def _notes(assumed: bool, unknown_name: str | None, ex: Exercise, full_reps: int) -> list[str]:
+    notes: list[str] = []
+    if assumed:
+        if unknown_name is not None:  # a name no boundary checked (an old job): read from the reps instead
+            notes.append(f"Didn't recognise the lift {unknown_name!r}.")
+        notes.append(f"Graded as a {ex.name.lower()} (assumed from how the reps moved; "
+                     "pick the lift if that's wrong).")
+    if not full_reps:
+        notes.append("Every rep was partial, so the set score comes from partial reps.")
+    return notes
+
+
+def _floor_pull_named(suggestion: Suggestion, faults: Sequence[str], clean: int, full_reps: int,
+                      ex: Exercise, cat: Catalogue) -> Suggestion:
+    """An assumed floor pull's next step: the implement isn't read from the video, so a rung that
+    depends on it is left to the lifter to pick."""
+    target = cat[suggestion.exercise_id] if suggestion.exercise_id in cat else None
+    if target is None or target.family != "floor_pull":
+        return suggestion
+    lead = (f"Every full rep was clean ({clean} of {full_reps})." if not faults
+            else "Work on the faults above with the drills below.")
+    session = suggestion.next_session
+    if session is not None:
+        session = replace(session, text=session.text.replace(ex.name, FLOOR_PULL_NAME))
+    return replace(suggestion, kind="stay", exercise_id=None, exercise_name=FLOOR_PULL_NAME, next_session=session,
+                   reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) to see its step on the ladder.")
+
+
+FLOOR_PULL_NOTE = ("Graded as a deadlift from the floor: the implement (kettlebell, barbell, trap bar) isn't read from "
+                   "the video, so the limits shared by floor pulls were used. Pick the lift for its own limits and "
+                   "its next step on the ladder.")
+
+
+def verdict_of(reps: Sequence[RepGrade], set_criteria: Sequence[Criterion], faults: Sequence[str],
+               grade_letter: str) -> Verdict:
+    """clean / faulty / borderline for a graded set: borderline when no fault was failed but one would be
+    a set fault were the readings inside their measurement error counted as fails."""
+    if faults or grade_letter in FAULTY_GRADES:
+        return "faulty"
+    as_if = [replace(g, criteria=tuple(replace(c, status="fail") if c.borderline else c for c in g.criteria))
+             for g in reps]
+    worse_set = [replace(c, status="fail") if c.borderline else c for c in set_criteria]
+    return "borderline" if set_faults(as_if, worse_set) else "clean"
+
+
 def grade(
     metrics: Sequence[RepMetrics],
     set_metrics: SetMetrics,
@@ -382,59 +514,12 @@ def grade(
     lift = exercise if isinstance(exercise, LiftChoice) else find_lift(exercise, cat)
     requested = cat[lift.exercise_id] if lift is not None and lift.exercise_id is not None else None
     exercise_id, assumed = choose_exercise(lift or AUTOMATIC, segmentation, metrics, kinematics.single_leg, cat)
-
-    if kinematics.view == "front":  # the view decides first: from the front a hinge can't be told from a squat
-        name = requested.name if requested else "Not identified"
-        return _not_gradable(FRONT_VIEW_REASON, requested.id if requested else UNKNOWN_ID, name,
-                             requested is None, segmentation, metrics, tips=REFILM_TIPS)
-    if segmentation.movement != "hinge":
-        if segmentation.movement == "squat":
-            reason = "This looks like a squat, not a hip hinge, so it isn't graded as one."
-            drills: tuple[str, ...] = ()
-            if requested is not None:
-                reason += (f" If it was meant to be a {requested.name.lower()}, the hips sank down "
-                           "instead of travelling back: practise the wall tap hinge.")
-                drills = (cat["wall_tap_hinge"].name,)
-            name = requested.name if requested else "Squat (not a hinge)"
-            return _not_gradable(reason, requested.id if requested else SQUAT_ID, name,
-                                 requested is None, segmentation, metrics, ("not_a_hinge",),
-                                 tips=("Film a hip hinge (hips travelling back, shins nearly vertical) "
-                                       "to get it graded.",) + REFILM_TIPS, drills=drills)
-        hidden = 1.0 - float(np.mean(kinematics.valid)) if len(kinematics) else 1.0
-        seen = kinematics.hip_flexion_deg[np.asarray(kinematics.valid, dtype=bool)]
-        folded = bool(np.isfinite(seen).any() and np.nanmax(seen) >= HIDDEN_FOLD_MIN_DEG)
-        if hidden >= MAX_HIDDEN_SHARE and folded:  # a hinge glimpsed, never followed: not "no hinge"
-            name = requested.name if requested else "Unknown"
-            return _not_gradable(
-                f"The lifter was hidden or unclear for {hidden:.0%} of the clip (behind the weight, other "
-                "people or the frame's edge), so no rep could be followed from start to finish.",
-                requested.id if requested else UNKNOWN_ID, name, requested is None, segmentation, metrics,
-                tips=("Film from the side with nothing between the camera and the lifter: "
-                      "the plates should not hide the hips and knees.",) + REFILM_TIPS)
-        reason = "No hip-hinge reps were found in this clip."
-        if segmentation.reason:
-            reason += f" ({segmentation.reason})"
-        name = requested.name if requested else "Unknown"
-        return _not_gradable(reason, requested.id if requested else UNKNOWN_ID, name,
-                             requested is None, segmentation, metrics, ("not_a_hinge",))
-
-    if exercise_id not in cat:  # hinge with no reps measured
-        return _not_gradable("Hip hinge seen, but no complete reps were found to grade.",
-                             UNKNOWN_ID, "Unknown", True, segmentation, metrics)
+    refused = _refusal(kinematics, segmentation, metrics, requested, exercise_id, assumed, cat)
+    if refused is not None:
+        return refused
     ex = cat[exercise_id]
-    if not ex.video_gradable:
-        return _not_gradable(
-            f"{ex.name} isn't a standing hinge, so Hinge Review can't grade it from video.",
-            ex.id, ex.name, assumed, segmentation, metrics,
-            tips=("Film a standing hinge such as a kettlebell deadlift or dowel hinge.",))
-    problem = capture_problem(kinematics, segmentation)
-    if problem:
-        return _not_gradable(problem, ex.id, ex.name, assumed, segmentation, metrics)
-    if not metrics:
-        return _not_gradable("No complete reps were found to grade.", ex.id, ex.name, assumed,
-                             segmentation, metrics)
-
-    rep_grades = tuple(grade_rep(m, ex, kinematics.view, calibration) for m in metrics)
+    in_view = {r.index: r.lockout_in_view for r in segmentation.reps}
+    rep_grades = tuple(grade_rep(m, ex, kinematics.view, calibration, in_view.get(m.index, True)) for m in metrics)
     full = [g for g, m in zip(rep_grades, metrics) if not m.partial]
     scored = full or list(rep_grades)
     set_criteria = grade_set(set_metrics, metrics, ex, calibration)
@@ -445,33 +530,12 @@ def grade(
     faults = set_faults(full or rep_grades, set_criteria)
     warnings = set_warnings(full or rep_grades, set_criteria, faults)
     clean = sum(1 for g in full if not g.faults)
-
-    notes: list[str] = []
-    if assumed:
-        if lift is None:  # a name no boundary checked (an old job): read from the reps instead
-            notes.append(f"Didn't recognise the lift {exercise!r}.")
-        notes.append(f"Graded as a {ex.name.lower()} (assumed from how the reps moved; "
-                     "pick the lift if that's wrong).")
-    if not full:
-        notes.append("Every rep was partial, so the set score comes from partial reps.")
+    notes = _notes(assumed, None if lift is not None else str(exercise), ex, len(full))
     suggestion = suggest(ex.id, faults, warnings, clean_reps=clean, full_reps=len(full), catalogue=cat)
     name = ex.name
     if assumed and ex.id == FLOOR_PULL_ID:
-        name = FLOOR_PULL_NAME
-        notes[-1] = ("Graded as a deadlift from the floor: the implement (kettlebell, barbell, trap bar) isn't "
-                     "read from the video, so the limits shared by floor pulls were used. Pick the lift for its "
-                     "own limits and its next step on the ladder.")
-        target = cat[suggestion.exercise_id] if suggestion.exercise_id in cat else None
-        if target is not None and target.family == "floor_pull":  # a rung that depends on the implement
-            lead = (f"Every full rep was clean ({clean} of {len(full)})." if not faults
-                    else "Work on the faults above with the drills below.")
-            session = suggestion.next_session
-            if session is not None:
-                session = replace(session, text=session.text.replace(ex.name, FLOOR_PULL_NAME))
-            suggestion = replace(suggestion, kind="stay", exercise_id=None, exercise_name=FLOOR_PULL_NAME,
-                                 next_session=session,
-                                 reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) "
-                                        "to see its step on the ladder.")
+        name, notes[-1] = FLOOR_PULL_NAME, FLOOR_PULL_NOTE
+        suggestion = _floor_pull_named(suggestion, faults, clean, len(full), ex, cat)
     return Scorecard(
         gradable=True,
         reason=" ".join(notes),
@@ -488,4 +552,5 @@ def grade(
         trusted=_trusted(segmentation, metrics),
         caution=_caution(kinematics, metrics, back_traced),
         check_notes=check_notes(rep_grades, set_criteria, calibration),
+        verdict=verdict_of(full or rep_grades, set_criteria, faults, letter(score)),
     )

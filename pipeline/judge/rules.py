@@ -12,6 +12,9 @@ Status of one row, for a value ``v`` (direction "above"; "below" mirrors it,
   v <= warn                          -> pass
   warn < v <= fail + margin          -> warn  (beyond fail but inside the error: warn)
   v > fail + margin                  -> fail
+A reading within ``margin`` of the fail level on either side is *inside the margin*:
+it is never a fail, and a set whose verdict would change were those readings fails
+is "borderline" (``grading.verdict_of``).
 Rows of a fault marked ``corroborate`` combine: a fail needs a second row at
 warn or worse, unless one row passes its ``severe`` level (+ margin) alone.
 """
@@ -19,7 +22,7 @@ warn or worse, unless one row passes its ``severe`` level (+ margin) alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pipeline.types import Criterion, Status
@@ -237,6 +240,11 @@ class RowResult:
     fail: float
     margin: float
     severe: bool = False
+    in_margin: bool = False  # within ``margin`` of the fail level, either side
+
+    def as_if_failed(self) -> RowResult:
+        """This row with a reading inside the margin counted as a fail (the verdict's other side)."""
+        return replace(self, status="fail") if self.in_margin and self.status != "fail" else self
 
     @property
     def excess(self) -> float:
@@ -260,13 +268,14 @@ def evaluate_row(rule: Rule, value: float | None, warn: float, fail: float, marg
         beyond = lambda level: v > level  # noqa: E731
         sign = 1.0
     severe = rule.severe is not None and beyond(rule.severe + sign * margin)
+    in_margin = beyond(fail - sign * margin) and not beyond(fail + sign * margin)
     if beyond(fail + sign * margin):
         status: Status = "fail"
     elif beyond(warn):
         status = "warn"
     else:
         status = "pass"
-    return RowResult(rule, status, float(value), warn, fail, margin, severe)
+    return RowResult(rule, status, float(value), warn, fail, margin, severe, in_margin)
 
 
 def combine(fault: Fault, rows: list[RowResult]) -> tuple[Status, RowResult | None]:
@@ -324,8 +333,14 @@ def describe(fault: Fault, status: Status, row: RowResult | None) -> str:
     return f"{text}: {side} the {_fmt(level, r.unit)} limit{note}."
 
 
-def criterion_for(fault: Fault, status: Status, row: RowResult | None, evidence_s: float | None) -> Criterion:
-    """The Criterion shown for one fault on one rep (or the set)."""
+def borderline(fault: Fault, rows: list[RowResult], status: Status) -> bool:
+    """The fault is not failed, but would be were its readings inside the margin fails."""
+    return status != "fail" and combine(fault, [r.as_if_failed() for r in rows])[0] == "fail"
+
+
+def criterion_for(fault: Fault, status: Status, row: RowResult | None, evidence_s: float | None,
+                  on_the_line: bool = False) -> Criterion:
+    """The Criterion shown for one fault on one rep (or the set); ``on_the_line``: ``borderline``."""
     threshold = None
     if row is not None:
         threshold = row.fail if status == "fail" else row.warn
@@ -341,6 +356,7 @@ def criterion_for(fault: Fault, status: Status, row: RowResult | None, evidence_
         drill=fault.drill if status in ("warn", "fail") else "",
         evidence_s=None if status == "not_gradable" else evidence_s,
         metric="" if row is None else row.rule.metric,
+        borderline=on_the_line,
     )
 
 SCALE_BACK_ACTIONS: tuple[str, ...] = (

@@ -268,9 +268,12 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
         earlier = [c.return_i for c in cycles if c.return_i <= ex.start_i]
         prev_return = earlier[-1] if earlier else 0
         next_start = lifts[k + 1].start_i if k + 1 < len(lifts) else None
-        partial = bool(depths[k] < FULL_FRACTION * typical) or not _locks_out(fold, ex, next_start)
+        locks_out = _locks_out(fold, ex, next_start)
+        partial = bool(depths[k] < FULL_FRACTION * typical) or not locks_out
         signal = hip if _covers(hip, ex) else fold
-        reps.append(_build_rep(signal, kin.t_s, ex, prev_return, next_start, partial))
+        rep = _build_rep(signal, kin.t_s, ex, prev_return, next_start, partial)
+        # the last rep of a clip that stops on the way up: its lockout is not in view, not missed
+        reps.append(rep if locks_out or next_start is not None else _replace(rep, lockout_in_view=False))
     # each top pause ends where the next rep starts
     reps = [
         _replace(r, end_i=reps[k + 1].start_i, end_s=reps[k + 1].start_s)
@@ -382,6 +385,9 @@ def _replace(rep: Rep, **changes) -> Rep:
 SQUAT_MAX_HINGE_RATIO = 0.55
 DEEP_SQUAT_MAX_HINGE_RATIO = 0.4
 DEEP_SQUAT_MIN_KNEE_DEG = 100.0
+# Where the load sits tells a pull from a squat when the knees dominate: a weight hanging in the hands
+# (wrists below the hips at the bottom) is a pull, graded as a hinge with its squatting fault; hands at
+# the shoulders or chest (a back, front or goblet squat, or arms held out) are a squat.
 
 
 def rep_hinge_ratio(kin: KinematicSeries, rep: Rep) -> float:
@@ -407,10 +413,12 @@ def classify(kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[str, float, f
     ratio = float(np.nanmedian(ratios)) if np.isfinite(ratios).any() else float("nan")
     hands = np.array([hands_high(kin, r) for r in full])
     hands_up = bool(np.isfinite(hands).any() and np.nanmedian(hands) > 0.0)
+    hands_low = bool(np.isfinite(hands).any() and np.nanmedian(hands) < 0.0)  # a weight hanging in the hands
     knee = float(np.nanmedian([kin.knee_flexion_deg[r.bottom_i] for r in full]))
     if not np.isfinite(ratio):
         return "hinge", 0.3, None, "The hips folded and returned, but the knees could not be measured."
-    if (ratio < SQUAT_MAX_HINGE_RATIO and hands_up) or (ratio < DEEP_SQUAT_MAX_HINGE_RATIO and knee > DEEP_SQUAT_MIN_KNEE_DEG):
+    deep_knees = ratio < DEEP_SQUAT_MAX_HINGE_RATIO and knee > DEEP_SQUAT_MIN_KNEE_DEG
+    if (ratio < SQUAT_MAX_HINGE_RATIO and hands_up) or (deep_knees and not hands_low):
         conf = float(np.clip(0.5 + (SQUAT_MAX_HINGE_RATIO - ratio) * 3, 0.5, 0.95))
         why = "the knees did most of the bending" + (" and the load sat high on the body" if hands_up else "")
         return "squat", conf, ratio, f"This looks like a squat: {why} (hinge ratio {ratio:.2f})."

@@ -7,6 +7,7 @@ tested in ``tests/pages/test_workspace_pages.py``.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,20 @@ def test_result_pages_point_to_analyse_when_nothing_is_analysed(page):
 
 
 # --- with a stored analysis -------------------------------------------------------
+
+def test_scorecard_says_a_borderline_verdict_is_worth_a_coachs_look(result, clip):
+    # given a set whose verdict rests on readings inside the measurement error
+    borderline = dataclasses.replace(result, scorecard=dataclasses.replace(result.scorecard, verdict="borderline"))
+    # when its scorecard is opened
+    at = _with(borderline, str(clip))
+    at.switch_page(session.SCORECARD_PAGE).run()
+    # then the page says so in words, and a clean verdict would not
+    _no_traceback(at)
+    assert "Borderline: worth a coach's look" in _texts(at)
+    at = _with(dataclasses.replace(result, scorecard=dataclasses.replace(result.scorecard, verdict="clean")), str(clip))
+    at.switch_page(session.SCORECARD_PAGE).run()
+    assert "Borderline" not in _texts(at)
+
 
 def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result, clip):
     at = _with(result, str(clip))

@@ -291,7 +291,7 @@ def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
     _ok(at)
     table = at.dataframe[0].value
     assert list(table.columns) == ["id", "Client", "Date", "Lift", "Reps", "Grade", "Coach's grade", "Score",
-                                   "Main fault", "Status", "Comments", "Client replied"]
+                                   "Main fault", "Verdict", "Status", "Comments", "Client replied"]
     assert table.iloc[0][["Client", "Reps", "Grade", "Status"]].tolist() == ["Me", 3, "B", "new"]
     # when filtering on reviewed ones, then none match
     next(s for s in at.selectbox if s.label == "Status").set_value("reviewed").run()

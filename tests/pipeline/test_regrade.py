@@ -41,3 +41,20 @@ def test_regrading_a_squat_as_a_deadlift_still_says_it_is_a_squat():
     card = regrade(squats, "conventional_deadlift").scorecard
     # then no grade is made up: the reason names the squat
     assert not card.gradable and "squat" in card.reason.lower()
+
+
+def test_a_knee_dominant_kettlebell_deadlift_is_graded_with_the_squatting_fault_and_its_drill():
+    # given four pulls whose knees do most of the bending, the kettlebell hanging in the hands
+    knee_dominant = synth.Pattern(hip=(5.0, 80.0), knee=(5.0, 120.0), shin=(2.0, 35.0))
+    pose = synth.make_set(4, pattern=knee_dominant).pose
+    # when assessed as a kettlebell deadlift
+    card = assess(pose, AnalysisConfig(exercise="kettlebell_deadlift")).scorecard
+    # then it is graded (not refused as a squat), faulty for squatting, with the wall tap hinge to fix it
+    assert card.gradable and card.verdict == "faulty" and "squatting" in card.faults
+    assert card.suggestions.kind == "regression" and card.suggestions.exercise_id == "wall_tap_hinge"
+
+
+def test_a_squat_without_a_weight_in_the_hands_stays_not_a_hinge():
+    pose = synth.make_set(4, pattern=synth.SQUAT).pose
+    card = assess(pose, AnalysisConfig(exercise="kettlebell_deadlift")).scorecard
+    assert not card.gradable and "not_a_hinge" in card.faults and card.verdict == "not_graded"

@@ -588,3 +588,20 @@ def test_given_invite_rows_when_used_then_who_and_when_are_recorded(db):
     with db.session() as s:
         row = s.scalars(select(Invite).where(Invite.code == code)).one()
     assert row.used_by_id == ann.id and row.used_at is not None and row.used_at.tzinfo is not None
+
+
+def test_given_a_borderline_set_when_the_coach_sorts_or_filters_by_verdict_then_it_comes_first(db, blobs, team):
+    # given a set whose verdict rests on readings inside the measurement error, beside two others
+    carol, ann = team["carol"], team["ann"]
+    borderline = analysed(db, blobs, ann, replace(result_with(grade="B", score=88.0, faults=(), clean=True),
+                                                  scorecard=replace(result_with(grade="B", score=88.0, faults=(),
+                                                                                clean=True).scorecard,
+                                                                    verdict="borderline")))
+    # when the coach sorts the inbox by "borderline" and filters on it
+    rows = inbox(db, carol, sort="borderline")
+    # then it leads the list with its own status, and the filter keeps only it
+    assert rows[0].analysis_id == borderline and rows[0].verdict == "borderline"
+    assert {r.verdict for r in rows[1:]} <= {"clean", "faulty", "not_graded"}
+    assert [r.analysis_id for r in inbox(db, carol, verdict="borderline")] == [borderline]
+    with pytest.raises(InvalidRequest, match="Unknown verdict"):
+        inbox(db, carol, verdict="maybe")

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.judge.coaching import SCHEMES, load_catalogue, suggest
 from pipeline.judge.rules import FAULT_BY_CODE, FAULTS
-from tests.pipeline.judge.test_grading import grade_reps, make_rep
+from tests.support.grading import grade_reps, make_rep
 
 # (lift, faults, expected kind, expected exercise, words the reason must hold)
 SCALE_BACK_CASES = [

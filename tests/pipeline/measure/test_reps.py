@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -244,3 +246,36 @@ def test_a_single_leg_rdl_whose_leg_points_jump_to_the_free_leg_at_the_bottom_co
     reps = segment_reps(kin).reps
     # then it is one full rep
     assert [r.partial for r in reps] == [False]
+
+
+def test_a_clip_that_stops_on_the_way_up_has_its_last_lockout_out_of_view() -> None:
+    # given two full reps, then a third that the clip cuts off on the way up (shoulders back within 30 %
+    # of the depth, short of the top)
+    knots = [(0.0, 0.0), (1.5, 0.0), (2.7, 1.0), (3.7, 0.0), (4.5, 0.0), (5.7, 1.0), (6.7, 0.0), (7.5, 0.0),
+             (8.7, 1.0), (9.5, 0.4)]
+    s = synth.make_set(0, knots=knots)
+    # when the reps are found
+    _, seg = _run(s)
+    # then the earlier lockouts are in view and the last one is not (it is neither missed nor seen)
+    assert len(seg.reps) == 3
+    assert [r.lockout_in_view for r in seg.reps] == [True, True, False]
+    assert seg.reps[-1].partial
+
+
+KNEE_DOMINANT = synth.Pattern(hip=(5.0, 80.0), knee=(5.0, 120.0), shin=(2.0, 35.0))
+
+
+def test_a_knee_dominant_pull_with_the_weight_in_the_hands_is_a_hinge() -> None:
+    # given reps whose knees do most of the bending while the hands hang with the weight
+    s = synth.make_set(4, pattern=KNEE_DOMINANT)
+    # when classified
+    _, seg = _run(s)
+    # then it is a (faulty) hinge, for the grading's squatting check, not "not a hinge"
+    assert seg.movement == "hinge" and len(seg.reps) == 4
+    assert seg.hinge_ratio < 0.45
+
+
+def test_the_same_knee_bend_with_the_hands_at_the_shoulders_is_a_squat() -> None:
+    s = synth.make_set(4, pattern=dataclasses.replace(KNEE_DOMINANT, hands="shoulders"))
+    _, seg = _run(s)
+    assert seg.movement == "squat"
