@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from pipeline.measure.glossary import measure
 from pipeline.types import AnalysisResult, Criterion, RepMetrics
 
 SERIES: dict[str, tuple[str, str]] = {
@@ -38,18 +39,14 @@ METRIC_SERIES: dict[str, str] = {
     "torso_angle_bottom_deg": "torso_angle_deg",
 }
 
-# Per-rep measures offered for the bar chart: field -> label.
+# Per-rep measures offered for the bar chart: field -> its heading in the glossary.
 BAR_MEASURES: dict[str, str] = {
-    "hip_flexion_bottom_deg": "Hip flexion at the bottom (°)",
-    "knee_flexion_bottom_deg": "Knee flexion at the bottom (°)",
-    "torso_angle_bottom_deg": "Torso angle at the bottom (°)",
-    "hinge_ratio": "Hinge ratio (1 = all hip)",
-    "back_line_deviation_deg": "Head-shoulder-hip bend (°)",
-    "back_curve_deg": "Back curve, silhouette (°)",
-    "back_hump_ratio": "Back hump over the pelvis-neck line (share)",
-    "lockout_hip_flexion_deg": "Hips short of lockout (°)",
-    "rep_duration_s": "Rep duration (s)",
-    "peak_hip_extension_speed_deg_s": "Peak hip extension speed (°/s)",
+    f: measure(f).heading
+    for f in (
+        "hip_flexion_bottom_deg", "knee_flexion_bottom_deg", "torso_angle_bottom_deg", "hinge_ratio",
+        "back_line_deviation_deg", "back_curve_deg", "back_hump_ratio", "lockout_hip_flexion_deg",
+        "rep_duration_s", "peak_hip_extension_speed_deg_s",
+    )
 }
 
 
@@ -184,6 +181,7 @@ class FaultSeen:
     status: str  # "warn" | "fail"
     evidence_s: float | None
     value: float | None
+    metric: str = ""  # the measure that decided it (a glossary field)
 
 
 @dataclass(frozen=True)
@@ -217,21 +215,18 @@ def fault_groups(result: AnalysisResult) -> list[FaultGroup]:
         groups.append(FaultGroup(
             rule=rule, label=worst.label, status=worst.status, message=worst.message, cue=worst.cue,
             drill=worst.drill, unit=worst.unit, threshold=worst.threshold,
-            seen=tuple(FaultSeen(rep, c.status, c.evidence_s, c.value) for rep, c in hits),
+            seen=tuple(FaultSeen(rep, c.status, c.evidence_s, c.value, c.metric) for rep, c in hits),
         ))
     groups.sort(key=lambda g: (-_SEVERITY[g.status], -len(g.seen), g.label))
     return groups
 
 
-TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("hip_flexion_bottom_deg", "Hip at bottom (°)"),
-    ("knee_flexion_bottom_deg", "Knee at bottom (°)"),
-    ("hinge_ratio", "Hinge ratio"),
-    ("back_curve_deg", "Back curve (°)"),
-    ("back_hump_ratio", "Back hump (%)"),
-    ("back_line_deviation_deg", "Head-back line (°)"),
-    ("lockout_hip_flexion_deg", "Lockout gap (°)"),
-    ("rep_duration_s", "Duration (s)"),
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (f, measure(f).heading)
+    for f in (
+        "hip_flexion_bottom_deg", "knee_flexion_bottom_deg", "hinge_ratio", "back_curve_deg", "back_hump_ratio",
+        "back_line_deviation_deg", "lockout_hip_flexion_deg", "rep_duration_s",
+    )
 )
 
 

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from pipeline.measure.backcurve import BackCurve
+from pipeline.measure.glossary import MEASURES
 from pipeline.types import KP, AnalysisResult, Rep
 
 # BGR colours.
@@ -271,7 +272,7 @@ def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.n
         for line in (curve.lower_xy, curve.upper_xy):
             a, b = (line * scale_xy).round().astype(int)
             cv2.line(out, tuple(a), tuple(b), (255, 255, 255), max(1, th - 1), cv2.LINE_AA)
-        words.append(f"back curve {curve.back_curve_deg:.0f}°")
+        words.append(f"{MEASURES['back_curve_deg'].name} {MEASURES['back_curve_deg'].format(curve.back_curve_deg)}")
     hump = curve.hump_xy * scale_xy
     if np.isfinite(curve.back_hump_ratio) and np.isfinite(hump).all():
         start, end, top = hump.round().astype(int)
@@ -279,10 +280,10 @@ def draw_back(image: np.ndarray, curve: BackCurve, scale_xy: np.ndarray) -> np.n
         t = np.clip(np.dot(top - start, end - start) / max(float(np.dot(end - start, end - start)), 1e-9), 0, 1)
         foot = np.round(start + t * (end - start)).astype(int)
         cv2.line(out, tuple(foot), tuple(top), BACK, th, cv2.LINE_AA)  # the bulge above that line
-        words.append(f"hump {100 * curve.back_hump_ratio:.0f}%")
+        words.append(f"{MEASURES['back_hump_ratio'].name} {MEASURES['back_hump_ratio'].format(curve.back_hump_ratio)}")
     if words:  # one label, so the two readings never cover each other
         anchor = curve.upper_xy[1] * scale_xy if np.isfinite(curve.back_curve_deg) else hump[2]
-        _label(out, " · ".join(words), (int(anchor[0]), int(anchor[1] - 10 * s)), BACK, s)
+        _label(out, _ascii(" · ".join(words)), (int(anchor[0]), int(anchor[1] - 10 * s)), BACK, s)
     return out
 
 
@@ -325,9 +326,54 @@ def draw_hand_path(image: np.ndarray, result: AnalysisResult, t_s: float, scale_
     return out
 
 
-def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True) -> np.ndarray:
+@dataclass(frozen=True)
+class EvidenceMark:
+    """The measurement that decided a fault on this frame: drawn and named as the glossary names it."""
+
+    metric: str  # a RepMetrics field
+    value: float | None
+    status: str  # "fail" | "warn"
+
+    @property
+    def text(self) -> str:
+        m = MEASURES.get(self.metric)
+        name = m.name if m else self.metric
+        value = m.format(self.value) if m and self.value is not None and math.isfinite(self.value) else "not measured"
+        return f"{'FAULT' if self.status == 'fail' else 'WATCH'} · {name} {value}"
+
+
+MARK_COLOURS = {"fail": (40, 40, 230), "warn": (0, 170, 250)}  # BGR red, amber
+
+
+def _ascii(text: str) -> str:
+    """OpenCV's fonts draw ASCII only: degrees and the middle dot spelled out."""
+    return text.replace("°/s", " deg/s").replace("°", " deg").replace("·", "-")
+
+
+def draw_evidence(image: np.ndarray, result: AnalysisResult, t_s: float, mark: EvidenceMark,
+                  scale_xy: np.ndarray) -> np.ndarray:
+    """The deciding measurement on its frame: its lines where the keypoints show them (the head-back
+    line's two segments; the back's outline and hands' path are drawn anyway), and its name and value."""
+    out = np.ascontiguousarray(image)
+    s = _scale(out)
+    colour = MARK_COLOURS.get(mark.status, (255, 255, 255))
+    p = pose_at(result, t_s)
+    if p is not None and mark.metric == "back_line_deviation_deg":
+        side = p.side
+        ear, sh, hip = (p.xy[_side_index(side, j)] * scale_xy for j in ("ear", "shoulder", "hip"))
+        if np.isfinite([*ear, *sh, *hip]).all():
+            for a, b in ((ear, sh), (sh, hip)):
+                cv2.line(out, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), colour,
+                         max(2, int(round(3 * s))), cv2.LINE_AA)
+    _label(out, _ascii(mark.text), (int(8 * s), out.shape[0] - int(12 * s)), colour, s)
+    return out
+
+
+def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True,
+                mark: EvidenceMark | None = None) -> np.ndarray:
     """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size; the traced
-    back is drawn on the rep bottoms where it was measured."""
+    back is drawn on the rep bottoms where it was measured, and ``mark`` (a fault's deciding
+    measurement) on top."""
     p = pose_at(result, t_s)
     label = frame_title(result, t_s) if title else ""
     if p is None:
@@ -341,6 +387,8 @@ def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title:
     near = [c for c in result.back_curves if abs(c.t_s - t_s) <= BACK_MATCH_S]
     if near:
         out = draw_back(out, min(near, key=lambda c: abs(c.t_s - t_s)), np.array([sx, sy]))
+    if mark is not None:
+        out = draw_evidence(out, result, t_s, mark, np.array([sx, sy]))
     return out
 
 
@@ -363,17 +411,20 @@ def key_frames(result: AnalysisResult) -> list[KeyFrame]:
 
 
 def render_frames(
-    result: AnalysisResult, times_s: Sequence[float], video_path: str | Path | None = None, *, max_side: int = 720
+    result: AnalysisResult, times_s: Sequence[float], video_path: str | Path | None = None, *, max_side: int = 720,
+    marks: Sequence[EvidenceMark | None] | None = None,
 ) -> list[np.ndarray]:
-    """Annotated RGB images at ``times_s``; drawn on a blank canvas when the clip is missing."""
+    """Annotated RGB images at ``times_s`` (each with its ``marks`` entry drawn); on a blank canvas
+    when the clip is missing."""
     from pipeline.capture.video import read_frames_at
 
     path = Path(video_path) if video_path else None
+    marks = list(marks) if marks is not None else [None] * len(times_s)
     if path is not None and path.is_file():
         frames = read_frames_at(path, list(times_s), max_side=max_side)
-        images = [annotate_at(result, f.image, t) for f, t in zip(frames, times_s)]
+        images = [annotate_at(result, f.image, t, mark=m) for f, t, m in zip(frames, times_s, marks)]
     else:
-        images = [annotate_at(result, blank_canvas(result, max_side), t) for t in times_s]
+        images = [annotate_at(result, blank_canvas(result, max_side), t, mark=m) for t, m in zip(times_s, marks)]
     return [cv2.cvtColor(im, cv2.COLOR_BGR2RGB) for im in images]
 
 

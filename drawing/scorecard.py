@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from drawing import figures
+from pipeline.measure.glossary import MEASURES
 from pipeline.types import AnalysisResult, Suggestion
 
 SEVERITY_WORDS = {"fail": "fault", "warn": "watch"}  # one word for a status everywhere
@@ -27,7 +28,9 @@ class Moment:
     rep: int
     t_s: float
     status: str  # "fail" | "warn"
-    caption: str  # e.g. "Rep 2 · 3.4 s · 31°"
+    caption: str  # e.g. "Rep 2 · 3.4 s · Head-back line 31°"
+    metric: str = ""  # the measure that decided it (glossary field)
+    value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,11 @@ def _moments(group: figures.FaultGroup) -> tuple[Moment, ...]:
         if f.evidence_s is None:
             continue
         value = ""
-        if f.value is not None and math.isfinite(f.value):
-            unit = "°" if group.unit in ("deg", "°") else f" {group.unit}" if group.unit else ""
-            value = f" · {f.value:.0f}{unit}" if unit == "°" else f" · {f.value:.2f}{unit}"
-        out.append(Moment(f.rep, float(f.evidence_s), f.status, f"Rep {f.rep} · {f.evidence_s:.1f} s{value}"))
+        m = MEASURES.get(f.metric)
+        if m is not None and f.value is not None and math.isfinite(f.value):
+            value = f" · {m.name} {m.format(f.value)}"
+        out.append(Moment(f.rep, float(f.evidence_s), f.status, f"Rep {f.rep} · {f.evidence_s:.1f} s{value}",
+                          f.metric, f.value))
     return tuple(out)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.measure.glossary import measure
 from pipeline.types import AnalysisResult, KinematicSeries, Rep, RepMetrics
 
 PHASE_PCT: tuple[float, float, float] = (0.0, 50.0, 100.0)  # start, bottom, lockout
@@ -41,21 +42,15 @@ ANGLES: dict[str, str] = {
 _MIN_PHASE_S = 1e-6
 
 # RepMetrics fields compared, with label and unit ("deg", "s", or "" for no error model).
-MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("hip_flexion_bottom_deg", "Hip flexion at the bottom", "deg"),
-    ("hip_flexion_range_deg", "Hip flexion range", "deg"),
-    ("knee_flexion_bottom_deg", "Knee flexion at the bottom", "deg"),
-    ("torso_angle_bottom_deg", "Torso to horizontal at the bottom", "deg"),
-    ("shin_angle_bottom_deg", "Shin angle at the bottom", "deg"),
-    ("back_line_deviation_deg", "Head-shoulder-hip bend at the bottom", "deg"),
-    ("back_curve_deg", "Back curve, silhouette", "deg"),
-    ("back_hump_ratio", "Back hump over the pelvis-neck line", ""),
-    ("lockout_hip_flexion_deg", "Hips short of lockout", "deg"),
-    ("hinge_ratio", "Hinge ratio (1 = all hip)", ""),
-    ("descent_s", "Way down", "s"),
-    ("bottom_pause_s", "Pause at the bottom", "s"),
-    ("ascent_s", "Way up", "s"),
-    ("rep_duration_s", "Whole rep", "s"),
+_COMPARED = (
+    "hip_flexion_bottom_deg", "hip_flexion_range_deg", "knee_flexion_bottom_deg", "torso_angle_bottom_deg",
+    "shin_angle_bottom_deg", "back_line_deviation_deg", "back_curve_deg", "back_hump_ratio",
+    "lockout_hip_flexion_deg", "hinge_ratio", "descent_s", "bottom_pause_s", "ascent_s", "rep_duration_s",
+)
+# RepMetrics fields compared, with their glossary name and the unit of their error model
+# ("deg", "s", or "" for none).
+MEASURES: tuple[tuple[str, str, str], ...] = tuple(
+    (f, measure(f).name, {"°": "deg", "s": "s"}.get(measure(f).unit, "")) for f in _COMPARED
 )
 
 

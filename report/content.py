@@ -18,6 +18,7 @@ import numpy as np
 
 from drawing import figures
 from drawing import frames as render
+from drawing.frames import EvidenceMark
 from drawing.scorecard import FaultView, NextStep, scorecard_view
 from pipeline.types import AnalysisResult
 
@@ -94,31 +95,36 @@ def _jpeg(rgb: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def key_frame_images(
-    result: AnalysisResult, moments: list[tuple[float, str]], video_path: str | Path | None
-) -> tuple[FrameImage, ...]:
-    """Annotated frames at ``moments`` ((time, caption) pairs), from the clip or a blank canvas."""
+Moments = list[tuple[float, str, EvidenceMark | None]]  # (time, caption, the measurement to draw)
+
+
+def key_frame_images(result: AnalysisResult, moments: Moments, video_path: str | Path | None) -> tuple[FrameImage, ...]:
+    """Annotated frames at ``moments``, each with its deciding measurement, from the clip or a blank canvas."""
     if not moments:
         return ()
-    images = render.render_frames(result, [t for t, _ in moments], video_path, max_side=FRAME_MAX_SIDE_PX)
+    images = render.render_frames(result, [t for t, _, _ in moments], video_path, max_side=FRAME_MAX_SIDE_PX,
+                                  marks=[mark for _, _, mark in moments])
     return tuple(FrameImage(caption, float(t), _jpeg(im), im.shape[1], im.shape[0])
-                 for (t, caption), im in zip(moments, images))
+                 for (t, caption, _), im in zip(moments, images))
 
 
-def _fault_moments(fault: FaultView) -> list[tuple[float, str]]:
-    """The evidence frames of the worst reps first, at most ``MAX_FRAMES_PER_FAULT``, in rep order."""
+def _fault_moments(fault: FaultView) -> list[tuple[float, str, EvidenceMark | None]]:
+    """The evidence frames of the worst reps first, at most ``MAX_FRAMES_PER_FAULT``, in rep order, each
+    with the measurement that decided it."""
     order = {"fail": 0, "warn": 1}
     worst = sorted(fault.moments, key=lambda m: (order.get(m.status, 2), m.rep))[:MAX_FRAMES_PER_FAULT]
-    return [(m.t_s, m.caption) for m in sorted(worst, key=lambda m: m.rep)]
+    return [(m.t_s, m.caption, EvidenceMark(m.metric, m.value, m.status) if m.metric else None)
+            for m in sorted(worst, key=lambda m: m.rep)]
 
 
-def _clean_moments(result: AnalysisResult) -> list[tuple[float, str]]:
+def _clean_moments(result: AnalysisResult) -> Moments:
     sc = result.scorecard
     graded = sorted((sc.reps if sc else ()), key=lambda g: (-g.score, g.index))
     index = graded[0].index if graded else next((r.index for r in result.reps if not r.partial), None)
     if index is None:
         return []
-    return [(k.t_s, f"Rep {k.rep} · {k.moment} · {k.t_s:.1f} s") for k in render.key_frames(result) if k.rep == index]
+    return [(k.t_s, f"Rep {k.rep} · {k.moment} · {k.t_s:.1f} s", None) for k in render.key_frames(result)
+            if k.rep == index]
 
 
 def report_content(

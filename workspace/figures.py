@@ -7,18 +7,13 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from drawing.figures import GRADE_COLOURS, NO_GRADE
+from pipeline.document.summary import KEY_MEASURES
+from pipeline.measure.glossary import measure
 from store.views import HistoryPoint
 
 # Key measures a trend shows (pipeline.document.summary.KEY_MEASURES and set measures) -> label with unit.
 MEASURES: dict[str, str] = {
-    "hip_flexion_bottom_deg": "Hip bend at the bottom (°)",
-    "knee_flexion_bottom_deg": "Knee bend at the bottom (°)",
-    "torso_angle_bottom_deg": "Torso angle at the bottom (°)",
-    "hinge_ratio": "Hinge ratio (hip ÷ knee bend)",
-    "hips_back_ratio": "Hips back ratio",
-    "back_curve_deg": "Back curve (°)",
-    "back_line_deviation_deg": "Back line deviation (°)",
-    "rep_duration_s": "Rep duration (s)",
+    **{f: measure(f).heading for f in KEY_MEASURES},
     "depth_cv_pct": "Depth variation across reps (%)",
     "tempo_cv_pct": "Tempo variation across reps (%)",
 }

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from pipeline.measure.glossary import measure
 from pipeline.types import Criterion, Status
 
 Direction = Literal["above", "below", "abs_above"]
@@ -55,7 +56,6 @@ class Rule:
 
     row_id: str  # "<code>.<what>", also the key for per-exercise overrides
     code: str
-    label: str  # what is measured, e.g. "knee bend at the bottom"
     metric: str  # RepMetrics field (scope "rep") or SetMetrics field (scope "set")
     direction: Direction
     warn: float  # default levels, or offsets / factors when ``base`` is set
@@ -71,6 +71,11 @@ class Rule:
     skip_flags: frozenset[str] = frozenset()  # exercise flags that switch it off
     min_reps: int = 0  # set rules: fewest full reps to judge
     side_only: bool = False  # needs a true profile view; off-profile it is not graded
+
+    @property
+    def label(self) -> str:
+        """What is measured, by its one name (``pipeline.measure.glossary``), e.g. "Knee bend at the bottom"."""
+        return measure(self.metric).name
 
     @property
     def scope(self) -> str:
@@ -124,67 +129,47 @@ RULES: tuple[Rule, ...] = (
     # chord shrinking did not (13 % against 17 %), so it is reported, not graded.
     # The silhouette's dorsal contour: lumbar against thoracic line at the bottom
     # (pipeline.measure.backcurve). Levels fitted on labelled clips (pipeline/judge/calibration.toml).
-    Rule("rounded_back.back_curve", "rounded_back", "upper back curling over the lower back",
-         "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom", side_only=True),
+    Rule("rounded_back.back_curve", "rounded_back", "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom", side_only=True),
     # The same outline along hip -> shoulder: how far it bulges over the pelvis-to-neck chord.
-    Rule("rounded_back.back_hump", "rounded_back", "hump of the back over a straight line",
-         "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom", margin_abs=0.01, side_only=True),
-    Rule("rounded_back.back_line", "rounded_back", "back bend (ear-shoulder-hip)",
-         "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
+    Rule("rounded_back.back_hump", "rounded_back", "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom", margin_abs=0.01, side_only=True),
+    Rule("rounded_back.back_line", "rounded_back", "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
          margin_k=1.0, side_only=True),
     # Squatting: knees bend far past the lift's range, shins tip forward,
     # hips go down instead of back, torso stays upright.
-    Rule("squatting.knee", "squatting", "knee bend at the bottom",
-         "knee_flexion_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
+    Rule("squatting.knee", "squatting", "knee_flexion_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
          margin_k=1.0, base="knee_max", severe=None, skip_flags=frozenset({"kneeling"})),
-    Rule("squatting.shin", "squatting", "shin tilt at the bottom",
-         "shin_angle_bottom_deg", "above", 30.0, 38.0, "deg", "bottom",
+    Rule("squatting.shin", "squatting", "shin_angle_bottom_deg", "above", 30.0, 38.0, "deg", "bottom",
          margin_k=1.0, skip_flags=frozenset({"kneeling"})),
-    Rule("squatting.hinge_ratio", "squatting", "share of the movement at the hips",
-         "hinge_ratio", "below", 0.55, 0.50, "ratio", "bottom",
+    Rule("squatting.hinge_ratio", "squatting", "hinge_ratio", "below", 0.55, 0.50, "ratio", "bottom",
          margin_abs=0.03, skip_flags=frozenset({"kneeling"})),
-    Rule("squatting.hips_back", "squatting", "hips travelling back rather than down",
-         "hips_back_ratio", "below", 0.25, 0.15, "ratio", "bottom",
+    Rule("squatting.hips_back", "squatting", "hips_back_ratio", "below", 0.25, 0.15, "ratio", "bottom",
          margin_abs=0.03, skip_flags=frozenset({"kneeling"}), side_only=True),
-    Rule("squatting.torso", "squatting", "torso angle at the bottom",
-         "torso_angle_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
+    Rule("squatting.torso", "squatting", "torso_angle_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
          margin_k=1.0, base="torso_max", skip_flags=frozenset({"kneeling"}), side_only=True),
     # Weight on the toes: read from where the hands (the load) hang at the
     # bottom, forward of the mid-foot line. Not measurable -> not graded.
-    Rule("weight_on_toes.hands_forward", "weight_on_toes", "hands forward of mid-foot at the bottom",
-         "wrist_forward_bottom_leg", "above", 0.30, 0.40, "leg", "bottom",
+    Rule("weight_on_toes.hands_forward", "weight_on_toes", "wrist_forward_bottom_leg", "above", 0.30, 0.40, "leg", "bottom",
          margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),
-    Rule("hips_rise_first.ratio", "hips_rise_first", "hip rise vs shoulder rise off the bottom",
-         "hip_shoulder_rise_ratio", "above", 1.6, 2.0, "ratio", "bottom",
+    Rule("hips_rise_first.ratio", "hips_rise_first", "hip_shoulder_rise_ratio", "above", 1.6, 2.0, "ratio", "bottom",
          margin_abs=0.2, skip_flags=frozenset({"ballistic", "kneeling"})),
-    Rule("hyperextension.lean_back", "hyperextension", "lean back at lockout",
-         "lockout_lean_back_deg", "above", 10.0, 15.0, "deg", "lockout", margin_k=1.0, side_only=True),
-    Rule("bar_drift.hands", "bar_drift", "hands' furthest drift from mid-foot",
-         "wrist_drift_max_leg", "above", 0.30, 0.40, "leg", "bottom",
+    Rule("hyperextension.lean_back", "hyperextension", "lockout_lean_back_deg", "above", 10.0, 15.0, "deg", "lockout", margin_k=1.0, side_only=True),
+    Rule("bar_drift.hands", "bar_drift", "wrist_drift_max_leg", "above", 0.30, 0.40, "leg", "bottom",
          margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),
-    Rule("shallow_hinge.hip_range", "shallow_hinge", "hip bend over the rep",
-         "hip_flexion_range_deg", "below", 0.0, -15.0, "deg", "bottom",
+    Rule("shallow_hinge.hip_range", "shallow_hinge", "hip_flexion_range_deg", "below", 0.0, -15.0, "deg", "bottom",
          margin_k=1.0, base="hip_range_min", side_only=True),
-    Rule("incomplete_lockout.hip", "incomplete_lockout", "hip bend left at lockout",
-         "lockout_hip_flexion_deg", "above", 12.0, 20.0, "deg", "lockout", margin_k=1.0),
+    Rule("incomplete_lockout.hip", "incomplete_lockout", "lockout_hip_flexion_deg", "above", 12.0, 20.0, "deg", "lockout", margin_k=1.0),
     # Head: face direction against the chest's. Looking ahead while hinged is
     # common and fine (clean clips read +17° to +48°); cranking the head far
     # back or tucking the chin to the chest is not.
-    Rule("head_misaligned.up", "head_misaligned", "head tilted back at the bottom",
-         "neck_angle_bottom_deg", "above", 50.0, 65.0, "deg", "bottom", margin_k=1.0, side_only=True),
-    Rule("head_misaligned.down", "head_misaligned", "chin tucked at the bottom",
-         "neck_angle_bottom_deg", "below", -20.0, -35.0, "deg", "bottom", margin_k=1.0, side_only=True),
-    Rule("rushed_tempo.descent", "rushed_tempo", "lowering time",
-         "descent_s", "below", 0.75, 0.5, "s", "bottom",
+    Rule("head_misaligned.up", "head_misaligned", "neck_angle_bottom_deg", "above", 50.0, 65.0, "deg", "bottom", margin_k=1.0, side_only=True),
+    Rule("head_misaligned.down", "head_misaligned", "neck_angle_bottom_deg", "below", -20.0, -35.0, "deg", "bottom", margin_k=1.0, side_only=True),
+    Rule("rushed_tempo.descent", "rushed_tempo", "descent_s", "below", 0.75, 0.5, "s", "bottom",
          margin_abs=0.1, base="descent_min", base_scale=True,
          need_flags=frozenset({"control_tempo"}), skip_flags=_NO_BALLISTIC),
     # Set level: last third of the set against the first third.
-    Rule("fatigue_drift.depth", "fatigue_drift", "change in bottom depth over the set",
-         "depth_drift_deg", "abs_above", 10.0, 15.0, "deg", "set", margin_k=1.0, min_reps=6),
-    Rule("fatigue_drift.back", "fatigue_drift", "extra back bend late in the set",
-         "back_drift_deg", "above", 8.0, 12.0, "deg", "set", margin_k=1.0, min_reps=6),
-    Rule("fatigue_drift.tempo", "fatigue_drift", "change in rep time over the set",
-         "tempo_drift_s", "abs_above", 0.5, 0.8, "s", "set", margin_abs=0.1, min_reps=6),
+    Rule("fatigue_drift.depth", "fatigue_drift", "depth_drift_deg", "abs_above", 10.0, 15.0, "deg", "set", margin_k=1.0, min_reps=6),
+    Rule("fatigue_drift.back", "fatigue_drift", "back_drift_deg", "above", 8.0, 12.0, "deg", "set", margin_k=1.0, min_reps=6),
+    Rule("fatigue_drift.tempo", "fatigue_drift", "tempo_drift_s", "abs_above", 0.5, 0.8, "s", "set", margin_abs=0.1, min_reps=6),
 )
 RULE_NAMES: frozenset[str] = frozenset({r.row_id for r in RULES} | set(FAULT_BY_CODE))
 
@@ -298,18 +283,6 @@ def combine(fault: Fault, rows: list[RowResult]) -> tuple[Status, RowResult | No
     return "pass", worst
 
 
-def _fmt(value: float, unit: str) -> str:
-    if unit == "deg":
-        return f"{value:.0f}°"
-    if unit == "%":
-        return f"{value:.0f}%"
-    if unit == "s":
-        return f"{value:.1f} s"
-    if unit == "leg":
-        return f"{value:.2f} leg lengths"
-    return f"{value:.2f}"
-
-
 def describe(fault: Fault, status: Status, row: RowResult | None) -> str:
     """A plain message naming the measure, value and limit."""
     if row is None:
@@ -321,16 +294,17 @@ def describe(fault: Fault, status: Status, row: RowResult | None) -> str:
     shown = abs(value) if r.direction == "abs_above" else value
     side = "under" if r.direction == "below" else "over"
     level = row.fail if status == "fail" else row.warn
-    text = f"{r.label.capitalize()} {_fmt(shown, r.unit)}"
+    fmt = measure(r.metric).format
+    text = f"{r.label} {fmt(shown)}"
     if status == "pass":
-        return f"{text}: fine (flag {side} {_fmt(row.warn, r.unit)})."
+        return f"{text}: fine (flag {side} {fmt(row.warn)})."
     if status == "warn":
         if (r.direction == "below" and value < row.fail) or (r.direction != "below" and shown > row.fail):
-            return (f"{text}: past the {_fmt(row.fail, r.unit)} limit but within the "
-                    f"measurement error (±{_fmt(row.margin, r.unit)}), so only a warning.")
-        return f"{text}: {side} the {_fmt(level, r.unit)} mark; worth watching."
+            return (f"{text}: past the {fmt(row.fail)} limit but within the "
+                    f"measurement error (±{fmt(row.margin)}), so only a warning.")
+        return f"{text}: {side} the {fmt(level)} mark; worth watching."
     note = " (backed up by a second measure)" if fault.corroborate and not row.severe else ""
-    return f"{text}: {side} the {_fmt(level, r.unit)} limit{note}."
+    return f"{text}: {side} the {fmt(level)} limit{note}."
 
 
 def borderline(fault: Fault, rows: list[RowResult], status: Status) -> bool:

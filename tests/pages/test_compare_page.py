@@ -103,7 +103,7 @@ def test_one_set_compares_rep_1_with_rep_2_in_step(result, clip):
     assert k["b"] == pytest.approx([r2.start_s, r2.bottom_s, r2.lockout_s])
     # and the chart overlays both reps, and the table compares them with their error
     assert _trace_names(at) == {"A · monday.mp4 · rep 1", "B · monday.mp4 · rep 2", "Difference"}
-    hip = _table(at).loc["Hip flexion at the bottom"]
+    hip = _table(at).loc["Hip bend at the bottom"]
     assert (hip["A"], hip["B"], hip["Change"], hip["Error ±"], hip["Beyond error"]) == ("90°", "86°", "-4.0°", "3.5°", "yes")
     # the annotated video was made once and kept for the Frames page
     assert at.session_state[session.STORE_KEY].get("k1").annotated is not None
@@ -123,9 +123,9 @@ def test_two_sets_compare_across_sets_and_follow_the_picks(result, clip):
     # then the player, chart and table follow
     assert _knots(_player(at))["a"][1] == pytest.approx(result.reps[2].bottom_s)
     assert "A · this_week.mp4 · rep 3" in _trace_names(at)
-    hip = _table(at).loc["Hip flexion at the bottom"]
+    hip = _table(at).loc["Hip bend at the bottom"]
     assert (hip["A"], hip["B"], hip["Change"]) == ("81°", "90°", "+9.0°")
-    way_down = _table(at).loc["Way down"]
+    way_down = _table(at).loc["Lowering time"]
     assert way_down["Beyond error"] == "no"  # both reps' descent_s is 1.1 s in the stored measures
 
 

@@ -167,7 +167,7 @@ def test_charts_show_three_plotly_figures_with_data(result, clip):
     assert len(charts) == 3
     assert '"Hip flexion"' in charts[0].proto.spec and '"Rep 1"' in charts[1].proto.spec
     at.selectbox[-1].set_value("rep_duration_s").run()
-    assert "Rep duration" in at.get("plotly_chart")[2].proto.spec
+    assert "Rep time" in at.get("plotly_chart")[2].proto.spec
 
 
 def test_not_gradable_result_explains_why_and_how_to_refilm(clip):
