@@ -81,13 +81,21 @@ class BodyMaskModel:
         return landmarks.astype(np.float64), logits.astype(np.float64), presence
 
 
-@cache
+_LOAD_LOCK = threading.Lock()
+
+
 def load_model(models_dir: Path | None = None) -> BodyMaskModel:
     """The model in ``models_dir`` (``models/`` by default), loaded once per process and folder.
 
     Raises ``models.WeightsNotFound`` (which says to run ``python -m models fetch``) when
     ``pose_landmark_full.tflite`` is missing or not the pinned file (sha256 checked first).
     """
+    with _LOAD_LOCK:  # the tracing threads may all ask at once: load it once
+        return _load(models_dir)
+
+
+@cache
+def _load(models_dir: Path | None) -> BodyMaskModel:
     return BodyMaskModel(models.body_mask_model_path(models_dir))
 
 
