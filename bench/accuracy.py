@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pose for {len(clips)} clips in {t_pose:.1f} s ({estimator.device}, {estimator.backend})")
 
     calibration = load_calibration()
+    from calibrate import fitted_numbers
+
+    print(f"numbers fitted on labelled clips (the shipped calibration): {fitted_numbers(calibration)}")
     t1 = time.perf_counter()
     outcomes = [score_clip(c, records[c.name], config, calibration) for c in clips]
     print_rows(outcomes)
