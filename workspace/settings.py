@@ -15,13 +15,31 @@ or ``HINGE_REVIEW_S3_*`` (see docs/storage.md).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from jobs.remote import RAY_ENV
+from pipeline.errors import HingeReviewError
 
 COACH_EMAILS_ENV = "HINGE_REVIEW_COACH_EMAILS"
+MIN_COOKIE_SECRET_CHARS = 32  # st.login signs its session cookie with it: guessable means forgeable sign-ins
+_PLACEHOLDERS = ("random string", "change me", "changeme", "secret", "<", "…", "...")
+
+
+class SettingsError(HingeReviewError):
+    """The app's secrets can't be used as they are; the message says what to fix."""
+
+
+def check_auth(auth: Mapping[str, Any]) -> None:
+    """Refuse an ``[auth]`` section whose cookie secret is missing, short or a placeholder."""
+    secret = str(auth.get("cookie_secret") or "")
+    if len(secret) < MIN_COOKIE_SECRET_CHARS or any(p in secret.lower() for p in _PLACEHOLDERS):
+        raise SettingsError(
+            f"The [auth] cookie_secret in .streamlit/secrets.toml must be a random string of at least "
+            f"{MIN_COOKIE_SECRET_CHARS} characters, not a placeholder: make one with "
+            "python -c 'import secrets; print(secrets.token_hex(32))' and restart the app.")
 WORKER_ENV = "HINGE_REVIEW_WORKER"
 SECTION = "hinge_review"
 _OFF = {"0", "off", "false", "no"}
@@ -30,20 +48,29 @@ _OFF = {"0", "off", "false", "no"}
 @dataclass(frozen=True)
 class WorkspaceSettings:
     sign_in: bool  # an [auth] section: people sign in with OpenID Connect
-    coach_emails: frozenset[str]  # lower-case
+    coach_emails: frozenset[str]  # as ``same_email`` writes them
     database_url: str | None  # None: the store's default (environment, else SQLite in the data folder)
     storage: tuple[tuple[str, str], ...]  # bucket settings from [storage] (empty: the environment or a folder)
     start_worker: bool  # start the analysis worker from the app
     ray_address: str | None = None  # the worker runs the analyses on this Ray cluster (None: in its own process)
 
 
+def same_email(value: object) -> str:
+    """An e-mail as compared: NFKC-normalised and case-folded, so look-alike characters (the
+    Kelvin sign for a "k") and case never make two addresses equal or unequal by accident."""
+    return unicodedata.normalize("NFKC", str(value or "")).strip().casefold()
+
+
 def _emails(value: Any) -> frozenset[str]:
     items = value.split(",") if isinstance(value, str) else list(value or ())
-    return frozenset(str(e).strip().lower() for e in items if str(e).strip())
+    return frozenset(same_email(e) for e in items if same_email(e))
 
 
 def read_settings(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> WorkspaceSettings:
-    """The settings from the app's secrets (a plain dict) and the environment; secrets win."""
+    """The settings from the app's secrets (a plain dict) and the environment; secrets win.
+    Raises ``SettingsError`` for an ``[auth]`` section that would make sign-ins forgeable."""
+    if secrets.get("auth"):
+        check_auth(secrets["auth"])
     own = secrets.get(SECTION) or {}
     coaches = own.get("coach_emails") if "coach_emails" in own else environ.get(COACH_EMAILS_ENV, "")
     worker = own.get("start_worker", environ.get(WORKER_ENV, "on"))
@@ -58,8 +85,19 @@ def read_settings(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> Wor
     )
 
 
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """The provider vouches for the e-mail: ``email_verified`` is true (a boolean, or the string "true").
+    A missing claim, "False", "no" or anything else is not."""
+    value = claims.get("email_verified")
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def role_for(claims: Mapping[str, Any], coach_emails: frozenset[str]) -> str:
-    """``coach`` when the sign-in's e-mail is a listed coach's (and not marked unverified), else ``client``."""
-    email = str(claims.get("email") or "").strip().lower()
-    verified = claims.get("email_verified", True) not in (False, "false")
-    return "coach" if email and verified and email in coach_emails else "client"
+    """``coach`` when the sign-in's e-mail is verified by the provider and listed as a coach's, else ``client``.
+
+    An address that NFKC normalisation changes (a Kelvin sign standing for a "k", full-width letters)
+    is another mailbox that only looks like the listed one: never a coach."""
+    raw = str(claims.get("email") or "").strip()
+    email = same_email(raw)
+    stable = unicodedata.normalize("NFKC", raw) == raw
+    return "coach" if email and stable and email_verified(claims) and email in coach_emails else "client"

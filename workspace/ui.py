@@ -27,7 +27,7 @@ from service import Desk
 from store import settings as store_settings
 from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
 from workspace import present, session
-from workspace.settings import WorkspaceSettings, read_settings, role_for
+from workspace.settings import SettingsError, WorkspaceSettings, read_settings, role_for
 
 log = logging.getLogger("hinge_review.app")
 
@@ -105,7 +105,11 @@ def _account(db: store.Database, s: WorkspaceSettings) -> Account:
 
 def workspace() -> Workspace | None:
     """This run's workspace; None when sign-in is configured and nobody is signed in."""
-    s = read_settings(_secrets(), os.environ)
+    try:
+        s = read_settings(_secrets(), os.environ)
+    except SettingsError as exc:  # never run half-configured: say what to fix and serve nothing else
+        st.error(exc.message, icon=":material/lock:")
+        st.stop()
     data = str(store_settings.data_dir())
     url = store_settings.database_url(s.database_url, data)
     db, blobs = _database(url), _blob_store(data, s.storage)

@@ -49,7 +49,7 @@ if _why_no_browser():
 from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 
 PEOPLE = {
-    "cora": {"email": "cora@example.test", "name": "Cora Coach"},
+    "cora": {"email": "cora@example.test", "name": "Cora Coach", "email_verified": True},
     "ann": {"email": "ann@example.test", "name": "Ann Client"},
     "bob": {"email": "bob@example.test", "name": "Bob Client"},
 }

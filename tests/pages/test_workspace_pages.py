@@ -110,7 +110,8 @@ def _button(at: AppTest, label: str):
 
 
 def _person(email: str, name: str) -> dict:
-    return {"is_logged_in": True, "iss": ISSUER, "sub": f"sub-{email}", "email": email, "name": name}
+    return {"is_logged_in": True, "iss": ISSUER, "sub": f"sub-{email}", "email": email, "name": name,
+            "email_verified": True}
 
 
 def _analysed(data, owner: store.Account, clip: Path, name: str = "set.mp4") -> store.UploadView:

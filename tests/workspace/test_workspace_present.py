@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ from store.reviews import SORTS
 from store.views import CommentView, HistoryPoint, JobView, ProgressionSignal, UploadView
 from tests.support import factories
 from workspace import figures, present
-from workspace.settings import read_settings, role_for
+from workspace.settings import SettingsError, read_settings, role_for
 
 T = datetime(2026, 12, 2, 0, 41, tzinfo=UTC)
 
@@ -37,7 +38,8 @@ def test_without_secrets_the_app_runs_for_one_local_user_with_its_own_worker():
 
 
 def test_secrets_win_over_the_environment_and_name_the_coaches():
-    secrets = {"auth": {"client_id": "x"}, "hinge_review": {"coach_emails": ["Cora@Example.com "]},
+    secrets = {"auth": {"client_id": "x", "cookie_secret": "0123456789abcdef" * 4},
+               "hinge_review": {"coach_emails": ["Cora@Example.com "]},
                "database": {"url": "postgresql+psycopg://db"}, "storage": {"bucket": "clips"}}
     s = read_settings(secrets, {"HINGE_REVIEW_COACH_EMAILS": "someone@else.com", "HINGE_REVIEW_WORKER": "off"})
     assert s.sign_in and s.coach_emails == {"cora@example.com"} and s.database_url == "postgresql+psycopg://db"
@@ -56,13 +58,42 @@ def test_coach_emails_and_the_worker_switch_can_come_from_the_environment():
 
 
 @pytest.mark.parametrize("claims, role", [
-    ({"email": "COACH@x.com"}, "coach"),
+    ({"email": "COACH@x.com", "email_verified": True}, "coach"),
+    ({"email": "coach@x.com", "email_verified": "true"}, "coach"),
+    ({"email": "coach@x.com"}, "client"),  # no claim: the provider did not vouch for the address
     ({"email": "coach@x.com", "email_verified": False}, "client"),
-    ({"email": "someone@x.com"}, "client"),
+    ({"email": "coach@x.com", "email_verified": "False"}, "client"),
+    ({"email": "coach@x.com", "email_verified": "no"}, "client"),
+    ({"email": "someone@x.com", "email_verified": True}, "client"),
     ({}, "client"),
 ])
 def test_a_listed_verified_email_is_a_coach_and_anyone_else_a_client(claims, role):
     assert role_for(claims, frozenset({"coach@x.com"})) == role
+
+
+@pytest.mark.parametrize("secret", [None, "a long random string", "s3cr3t", "<a long random string: python -c ...>",
+                                    "change me please, this is not yet a real value"])
+def test_a_missing_short_or_placeholder_cookie_secret_stops_the_app_with_a_plain_message(secret):
+    # given an [auth] section whose cookie secret would let anyone forge a signed-in session
+    auth = {"client_id": "x"} | ({"cookie_secret": secret} if secret is not None else {})
+    # when the settings are read, then they are refused with what to do
+    with pytest.raises(SettingsError, match="cookie_secret .* at least 32 characters"):
+        read_settings({"auth": auth}, {})
+
+
+def test_a_long_random_cookie_secret_is_accepted():
+    assert read_settings({"auth": {"cookie_secret": secrets.token_hex(32)}}, {}).sign_in
+
+
+def test_emails_are_compared_after_nfkc_case_folding():
+    # given a coach listed as "Kate@x.com"
+    coaches = read_settings({"hinge_review": {"coach_emails": ["Kate@x.com"]}}, {}).coach_emails
+    # then the same address in another case is the coach, but a look-alike mailbox spelled with the
+    # Kelvin sign (U+212A, which lower() and casefold() both turn into "k") or full-width letters is not
+    assert role_for({"email": "KATE@X.COM", "email_verified": True}, coaches) == "coach"
+    assert role_for({"email": "\u212aate@x.com", "email_verified": True}, coaches) == "client"
+    assert role_for({"email": "\uff4bate@x.com", "email_verified": True}, coaches) == "client"
+    assert role_for({"email": "kate@x.co", "email_verified": True}, coaches) == "client"
 
 
 # --- status lines ------------------------------------------------------------------------
