@@ -44,8 +44,15 @@ def visible_owner_clause(user: User, owner_column) -> ColumnElement[bool]:
     return (owner_column == user.id) | linked
 
 
+MAX_ID = 2**63 - 1  # the databases' integer keys: a larger number (a mangled link) names nothing
+
+
+def _storable_id(value: int) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
 def visible_upload(session: Session, user: User, upload_id: int) -> Upload:
-    upload = session.get(Upload, upload_id)
+    upload = session.get(Upload, upload_id) if _storable_id(upload_id) else None
     if upload is None:
         raise NotFound("That upload does not exist (it may have been deleted).")
     if not can_see_owner(session, user, upload.owner_id):
@@ -56,7 +63,7 @@ def visible_upload(session: Session, user: User, upload_id: int) -> Upload:
 def visible_analysis(session: Session, user: User, analysis_id: int) -> tuple[Analysis, Upload]:
     row = session.execute(
         select(Analysis, Upload).join(Upload, Analysis.upload_id == Upload.id).where(Analysis.id == analysis_id)
-    ).first()
+    ).first() if _storable_id(analysis_id) else None
     if row is None:
         raise NotFound("That review does not exist (it may have been deleted).")
     analysis, upload = row

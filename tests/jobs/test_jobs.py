@@ -120,6 +120,19 @@ def test_given_a_job_taken_away_when_its_old_worker_finishes_then_nothing_is_sav
     assert analyses(db) == 1 and job_status(db, client_of_job(db, job_id), second.upload_id).status == "done"
 
 
+def test_given_two_jobs_of_one_upload_when_both_finish_then_one_analysis_and_no_crash(db, blobs):
+    # given an upload whose "Try again" was pressed twice at once: two jobs queued for it
+    (job_id,) = queued_uploads(db, blobs, 1)
+    with db.transaction() as s:
+        upload_id = s.get(Job, job_id).upload_id
+        s.add(Job(upload_id=upload_id, exercise="auto"))
+    first, second = queue.claim_next(db, "w1"), queue.claim_next(db, "w2")
+    # when both finish, then the second does not raise: the upload keeps one analysis, the newest result
+    a = queue.finish(db, first, synthetic_result())
+    b = queue.finish(db, second, synthetic_result())
+    assert a is not None and a == b and analyses(db) == 1
+
+
 def client_of_job(db, job_id: int):
     from store.models import User
     from store.users import account_of

@@ -605,3 +605,10 @@ def test_given_a_borderline_set_when_the_coach_sorts_or_filters_by_verdict_then_
     assert [r.analysis_id for r in inbox(db, carol, verdict="borderline")] == [borderline]
     with pytest.raises(InvalidRequest, match="Unknown verdict"):
         inbox(db, carol, verdict="maybe")
+
+
+@pytest.mark.parametrize("bad_id", [10**22, -1, 0])
+def test_given_an_impossible_review_id_when_opened_then_not_found_not_a_crash(db, team, bad_id):
+    # given a mangled link such as ?review=10000000000000000000000, then the answer is "not found"
+    with pytest.raises(NotFound):
+        open_analysis(db, team["carol"], bad_id)
