@@ -461,7 +461,7 @@ def grade(
         notes[-1] = ("Graded as a deadlift from the floor: the implement (kettlebell, barbell, trap bar) isn't "
                      "read from the video, so the limits shared by floor pulls were used. Pick the lift for its "
                      "own limits and its next step on the ladder.")
-        target = cat[suggestion.exercise_id] if suggestion.exercise_id in cat else None
+        target = cat[suggestion.exercise_id] if suggestion.exercise_id in cat else None  # type: ignore[index]  # None is not in it
         if target is not None and target.family == "floor_pull":  # a rung that depends on the implement
             lead = (f"Every full rep was clean ({clean} of {len(full)})." if not faults
                     else "Work on the faults above with the drills below.")
