@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from pipeline.types import AnalysisResult, Criterion, RepMetrics
+from pipeline.types import AnalysisResult, Criterion, RepGrade, RepMetrics
 
 SERIES: dict[str, tuple[str, str]] = {
     # field -> (legend name, colour)
@@ -244,7 +244,7 @@ def _round(v: object) -> object:
     return v
 
 
-def _labels(rg, status: str) -> str:
+def _labels(rg: RepGrade, status: str) -> str:
     out: list[str] = []
     for c in rg.criteria:
         if c.status == status and c.label not in out:
