@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from batch.worker import ClipJob, ClipOutcome, analyze_clip, load_estimator
+from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.errors import InputError
 from pipeline.types import AnalysisConfig
 
@@ -16,7 +17,7 @@ class LocalRunner:
 
     name = "local"
 
-    def __init__(self, estimator=None) -> None:
+    def __init__(self, estimator: PoseEstimatorLike | None = None) -> None:
         self._estimator = estimator
 
     def run(self, jobs: Sequence[ClipJob], config: AnalysisConfig) -> Iterator[ClipOutcome]:

@@ -6,9 +6,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.errors import InputError
 from pipeline.types import AnalysisConfig
+
+if TYPE_CHECKING:
+    from pipeline.capture.pose import PoseEstimator
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,15 @@ class ClipOutcome:
         return self.doc is not None
 
 
-def load_estimator(config: AnalysisConfig):
+def load_estimator(config: AnalysisConfig) -> PoseEstimator:
     """The pose model with the batch's settings (``ModelError``, an ``InputError``, when it cannot load)."""
     from pipeline.capture.pose import PoseEstimator
 
     return PoseEstimator.from_config(config)
 
 
-def analyze_clip(job: ClipJob, config: AnalysisConfig, estimator, *, read_from: Path | None = None) -> ClipOutcome:
+def analyze_clip(job: ClipJob, config: AnalysisConfig, estimator: PoseEstimatorLike, *,
+                 read_from: Path | None = None) -> ClipOutcome:
     """Analyse one clip; bad input and unexpected failures come back as an error, never raised.
 
     ``read_from`` is a local copy of the same bytes (a Ray worker's temp file);

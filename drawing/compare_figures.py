@@ -24,10 +24,10 @@ def _runs(ok: np.ndarray) -> list[tuple[int, int]]:
     return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2])]
 
 
-def _shade(x: np.ndarray, ya: np.ndarray, yb: np.ndarray) -> tuple[list, list]:
+def _shade(x: np.ndarray, ya: np.ndarray, yb: np.ndarray) -> tuple[list[float | None], list[float | None]]:
     """Closed outlines of the area between two curves, one per stretch where both exist (None-separated)."""
-    xs: list = []
-    ys: list = []
+    xs: list[float | None] = []
+    ys: list[float | None] = []
     for s, e in _runs(np.isfinite(ya) & np.isfinite(yb)):
         if e <= s:
             continue

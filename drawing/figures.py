@@ -19,7 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from pipeline.measure.glossary import measure
-from pipeline.types import AnalysisResult, Criterion, RepMetrics
+from pipeline.types import AnalysisResult, Criterion, RepGrade, RepMetrics
 
 SERIES: dict[str, tuple[str, str]] = {
     # field -> (legend name, colour)
@@ -239,7 +239,7 @@ def _round(v: object) -> object:
     return v
 
 
-def _labels(rg, status: str) -> str:
+def _labels(rg: RepGrade, status: str) -> str:
     out: list[str] = []
     for c in rg.criteria:
         if c.status == status and c.label not in out:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol, cast
 
 import av
 import cv2
@@ -86,11 +87,12 @@ def _side_index(side: str, joint: str) -> int:
 
 
 def _scale(image: np.ndarray) -> float:
-    return max(0.5, min(image.shape[:2]) / 480.0)
+    scale: float = max(0.5, min(image.shape[:2]) / 480.0)
+    return scale
 
 
 def _point(xy: np.ndarray, conf: np.ndarray, i: int, min_conf: float) -> np.ndarray | None:
-    p = xy[i]
+    p: np.ndarray = xy[i]
     if not np.all(np.isfinite(p)) or not np.isfinite(conf[i]) or conf[i] < min_conf:
         return None
     return p
@@ -122,7 +124,8 @@ def _label(
     cv2.putText(image, text, (x, y), font, fs, colour, th, cv2.LINE_AA)
 
 
-def _arc(image: np.ndarray, centre: np.ndarray, a: np.ndarray, b: np.ndarray, colour, radius: int, th: int) -> float:
+def _arc(image: np.ndarray, centre: np.ndarray, a: np.ndarray, b: np.ndarray, colour: tuple[int, int, int],
+         radius: int, th: int) -> float:
     """Arc at ``centre`` from the direction of ``a`` to that of ``b``; returns the mid-direction (radians)."""
     ang_a = math.degrees(math.atan2(a[1] - centre[1], a[0] - centre[0]))
     ang_b = math.degrees(math.atan2(b[1] - centre[1], b[0] - centre[0]))
@@ -161,9 +164,10 @@ def annotate(
         return int(round(p[0])), int(round(p[1]))
 
     for a, b in SEGMENTS:
-        if pts[a] is not None and pts[b] is not None:
+        pa, pb = pts[a], pts[b]
+        if pa is not None and pb is not None:
             colour = TORSO if (a, b) == ("shoulder", "hip") else BONE
-            cv2.line(out, ipt(pts[a]), ipt(pts[b]), colour, th + (1 if colour == TORSO else 0), cv2.LINE_AA)
+            cv2.line(out, ipt(pa), ipt(pb), colour, th + (1 if colour == TORSO else 0), cv2.LINE_AA)
 
     hip, knee, shoulder, ankle = pts["hip"], pts["knee"], pts["shoulder"], pts["ankle"]
     taken: list[tuple[int, int, int, int]] = []
@@ -183,8 +187,9 @@ def annotate(
         centre = (hip + shoulder) / 2
         _label(out, f"torso {_fmt(angles.torso_angle_deg)}", ipt(centre + np.array([8 * s, -8 * s])), TORSO, s, taken)
     for j in JOINTS:  # joints last, so labels never hide them
-        if pts[j] is not None:
-            cv2.circle(out, ipt(pts[j]), max(2, int(round(4 * s))), JOINT, -1, cv2.LINE_AA)
+        p = pts[j]
+        if p is not None:
+            cv2.circle(out, ipt(p), max(2, int(round(4 * s))), JOINT, -1, cv2.LINE_AA)
     if title:
         _label(out, title, (int(8 * s), int(24 * s)), (255, 255, 255), s)
     return out
@@ -467,6 +472,16 @@ def _even(v: int) -> int:
     return max(2, v - v % 2)
 
 
+class TimedImage(Protocol):
+    """A frame to draw on: its clip time and BGR pixels (``pipeline.capture.video.Frame`` is one)."""
+
+    @property
+    def t_s(self) -> float: ...
+
+    @property
+    def image(self) -> np.ndarray: ...
+
+
 def write_annotated_video(
     result: AnalysisResult,
     out_path: str | Path,
@@ -476,7 +491,7 @@ def write_annotated_video(
     max_side: int = 720,
     max_fps: float = 30.0,
     codec: str | None = None,
-    frames: Iterable | None = None,
+    frames: Iterable[TimedImage] | None = None,
 ) -> EncodedVideo:
     """Stream the clip, draw the interpolated pose on each frame, encode for the browser.
 
@@ -494,7 +509,7 @@ def write_annotated_video(
     src = video_path or result.video.path
     duration = max(result.video.duration_s, 1e-6)
     every = 1.0 / max_fps if result.video.fps and result.video.fps > max_fps * 1.05 else None
-    source = frames if frames is not None else iter_frames(src, every_s=every, max_side=max_side)
+    source: Iterable[TimedImage] = frames if frames is not None else iter_frames(src, every_s=every, max_side=max_side)
     fps = min(max_fps, result.video.fps or max_fps)
 
     # a part file of this writer's own: a page rerun can start a second writer of the same video while the
@@ -513,7 +528,9 @@ def write_annotated_video(
             if stream is None:
                 h, w = image.shape[:2]
                 size = (_even(w), _even(h))
-                stream = container.add_stream(enc, rate=Fraction(round(fps * 1000), 1000), options=_ENCODER_OPTIONS.get(enc, {}))
+                stream = cast(av.VideoStream,  # enc is always a video encoder (choose_codec)
+                              container.add_stream(enc, rate=Fraction(round(fps * 1000), 1000),
+                                                   options=_ENCODER_OPTIONS.get(enc, {})))
                 stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
                 stream.codec_context.time_base = Fraction(1, 1000)
             if image.shape[1] != size[0] or image.shape[0] != size[1]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from jobs import queue
 from jobs.queue import ClaimedJob
+from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.errors import InputError
 from pipeline.run import Progress, analyze
 from pipeline.types import AnalysisConfig, AnalysisResult
@@ -87,7 +88,7 @@ class _Heartbeat:
 Analyzer = Callable[[Path, AnalysisConfig, Callable[[Progress], None]], AnalysisResult]
 
 
-def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: Any,
+def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: PoseEstimatorLike | None,
             config: AnalysisConfig = AnalysisConfig(), *, heartbeat_s: float = HEARTBEAT_S,
             analyzer: Analyzer | None = None) -> str:
     """Analyse one claimed job; returns its final status ("done", "failed", or "lost" when taken away).

@@ -29,6 +29,7 @@ from typing import Any
 from jobs import queue
 from jobs.remote import RAY_ENV
 from jobs.runner import HEARTBEAT_S, Analyzer, LazyEstimator, run_job
+from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.types import AnalysisConfig
 from store.blobs import BlobStore, open_blob_store
 from store.db import Database, open_database
@@ -39,7 +40,7 @@ POLL_S = 0.25  # an idle worker asks the queue this often (one indexed query)
 LOCK_HELD_EXIT = 3  # exit status when another worker holds the lock
 
 
-def run_pending_once(db: Database, blobs: BlobStore, estimator: Any = None, *,
+def run_pending_once(db: Database, blobs: BlobStore, estimator: PoseEstimatorLike | None = None, *,
                      config: AnalysisConfig = AnalysisConfig(), worker: str | None = None,
                      heartbeat_s: float = HEARTBEAT_S, analyzer: Analyzer | None = None) -> dict[int, str]:
     """Run every job queued now, in this process (or through ``analyzer``); returns {job id: final status}."""

@@ -78,12 +78,13 @@ class PhaseTimes:
 
     def time_at_pct(self, pct: np.ndarray | float) -> np.ndarray:
         """Clip time (s) at a position on the 0-100 % axis (clamped to it)."""
-        return np.interp(np.clip(pct, 0.0, 100.0), PHASE_PCT, self.knots_s)
+        t_s: np.ndarray = np.interp(np.clip(pct, 0.0, 100.0), PHASE_PCT, self.knots_s)
+        return t_s
 
     def pct_at_time(self, t_s: np.ndarray | float) -> np.ndarray:
         """Position on the 0-100 % axis of a clip time (clamped to the rep)."""
         t = np.clip(np.asarray(t_s, dtype=float), self.start_s, self.lockout_s)
-        out = np.empty_like(t)
+        out: np.ndarray = np.empty_like(t)
         down = t <= self.bottom_s
         span_down = self.bottom_s - self.start_s
         span_up = self.lockout_s - self.bottom_s
@@ -175,7 +176,8 @@ class RepComparison:
 
     def change_deg(self, angle: str) -> np.ndarray:
         """B - A on the grid for a ``ANGLES`` field name."""
-        return getattr(self, angle.replace("_deg", "_change_deg"))
+        change: np.ndarray = getattr(self, angle.replace("_deg", "_change_deg"))
+        return change
 
 
 def sample_at(t_s: np.ndarray, values: np.ndarray, at_s: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
@@ -274,7 +276,7 @@ def compare_reps(
 def compare_results(result_a: AnalysisResult, rep_index_a: int, result_b: AnalysisResult, rep_index_b: int, *,
                     label_a: str = "A", label_b: str = "B") -> RepComparison:
     """``compare_reps`` for rep numbers of two ``AnalysisResult`` (the same one twice is fine)."""
-    def pick(result, index: int) -> tuple[Rep, RepMetrics]:
+    def pick(result: AnalysisResult, index: int) -> tuple[Rep, RepMetrics]:
         rep = next((r for r in result.reps if r.index == index), None)
         m = next((m for m in result.metrics if m.index == index), None)
         if rep is None or m is None:
@@ -297,7 +299,7 @@ def measure_rows(comparison: RepComparison) -> list[dict[str, object]]:
         text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
         return text + {"deg": "°", "s": " s", "": ""}[unit]
 
-    rows = []
+    rows: list[dict[str, object]] = []
     for m in comparison.measures:
         rows.append({
             "Measure": m.label,

@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 import numpy as np
 
 from pipeline.capture.body_mask import lifter_box_xyxy, segment_person, upright_rotation_deg
+from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.capture.shots import shots
 from pipeline.capture.video import VideoLimits, iter_frames_at, probe
 from pipeline.errors import NoPersonError
@@ -62,6 +63,7 @@ BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[Back
 BACK_FRAMES_EACH_SIDE = 2  # the back is traced on the bottom sample and this many either side
 BACK_REPS_IN_FLIGHT = 2  # reps whose (cropped) frames may wait for tracing at once
 BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far-away lifters (bench/accuracy.py)
+_Crop = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]  # image, side's points, origin, scale
 
 
 Silhouette = Literal["grabcut", "mask"]
@@ -85,7 +87,7 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
         lo, hi = max(r.start_i, b - BACK_FRAMES_EACH_SIDE), min(r.lockout_i, b + BACK_FRAMES_EACH_SIDE)
         wanted.append(list(range(lo, hi + 1)) or [b])
 
-    def cropped(i: int, image: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    def cropped(i: int, image: np.ndarray) -> _Crop:
         """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), the side's
         points on that crop, the crop's origin and the frame's scale to the clip's pixels."""
         scale = np.array([image.shape[1] / pose.image_width, image.shape[0] / pose.image_height])
@@ -110,8 +112,8 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
 
     # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
-    images: dict[int, tuple] = {}  # sample -> cropped(...), until its rep's frames are all in
-    jobs: list[list] = []
+    images: dict[int, _Crop] = {}  # sample -> cropped(...), until its rep's frames are all in
+    jobs: list[list[Future[BackCurve]]] = []  # each rep's tracing, in order
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # OpenCV's graph cut releases the GIL
         for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):  # decoding goes on meanwhile
             images[need[t]] = cropped(need[t], frame.image)
@@ -166,11 +168,11 @@ def assess(
             "Film the whole body from the side, in good light."
         )
 
-    def merit(a: Assessment) -> tuple:
+    def merit(a: Assessment) -> tuple[bool, bool, bool, int, float]:
         sc = a.scorecard
         full = sum(1 for r in a.segmentation.reps if not r.partial)
         return (bool(sc and sc.gradable), a.kinematics.view == "side", a.segmentation.movement == "hinge",
-                full, a.kinematics.t_s[-1] - a.kinematics.t_s[0])
+                full, float(a.kinematics.t_s[-1] - a.kinematics.t_s[0]))
 
     best = max(judged, key=merit)
     t0, t1 = float(best.kinematics.t_s[0]), float(best.kinematics.t_s[-1])
@@ -222,11 +224,18 @@ class Progress:
     eta_s: float | None  # seconds left, once there is a rate to go on
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 class _Reporter:
-    def __init__(self, callback: Callable[[Progress], None] | None):
+    """Progress to the caller's callback, by stage share of the whole job, and each stage's wall time."""
+
+    def __init__(self, callback: Callable[[Progress], None] | None) -> None:
         self.callback = callback
         self.started = time.perf_counter()
         self.done_share = 0.0
+        self.timings: dict[str, float] = {}  # stage -> seconds
 
     def __call__(self, stage: str, within: float = 0.0) -> None:
         if self.callback is None:
@@ -240,49 +249,19 @@ class _Reporter:
     def finish(self, stage: str) -> None:
         self.done_share += STAGE_SHARE.get(stage, 0.0)
 
-
-def analyze(
-    path: str | Path,
-    config: AnalysisConfig = AnalysisConfig(),
-    on_progress: Callable[[Progress], None] | None = None,
-    estimator=None,
-) -> AnalysisResult:
-    """Analyse one clip. Raises ``InputError`` (with a plain message) on bad input."""
-    report = _Reporter(on_progress)
-    timings: dict[str, float] = {}
-
-    def timed(stage: str, fn, *args, **kwargs):
-        report(stage)
+    def timed(self, stage: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run one stage: reported when it starts and ends, its wall time kept."""
+        self(stage)
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
-        timings[stage] = round(time.perf_counter() - t0, 4)
-        report.finish(stage)
+        self.timings[stage] = round(time.perf_counter() - t0, 4)
+        self.finish(stage)
         return out
 
-    meta = timed("probe", probe, path, VideoLimits.of(config))
-    if estimator is None:
-        from pipeline.capture.pose import PoseEstimator
 
-        estimator = timed("model", PoseEstimator.from_config, config)
-    else:
-        report.finish("model")
-
-    from pipeline.capture.posetrack import estimate_pose
-
-    fps = sampling_fps(meta, config)
-    pose, tracks = timed(
-        "pose", estimate_pose, meta, estimator, replace(config, analysis_fps=fps),
-        on_frames=lambda f: report("pose", f),
-    )
-    report("signals")
-    t0 = time.perf_counter()
-    a = assess(pose, config, back_reader=lambda p, k, r: trace_backs(meta.path, p, k, r))
-    timings["assess"] = round(time.perf_counter() - t0, 4)
-    report("done")
-    kin, seg, metrics, set_m, scorecard = a.kinematics, a.segmentation, a.metrics, a.set_metrics, a.scorecard
-    pose = a.pose if a.pose is not None else pose
-
-    warnings = [a.shots_note] if a.shots_note else []
+def _warnings(pose: PoseSeries, shots_note: str) -> tuple[str, ...]:
+    """What the result warns of: an edited clip's shots, and other people in view."""
+    warnings = [shots_note] if shots_note else []
     if pose.people_max > 1:
         warnings.append(
             f"{pose.people_max} people were in view at once; the lifter was taken to be person "
@@ -290,20 +269,58 @@ def analyze(
             + (f"Other people tracked: {', '.join(f'#{t}' for t in pose.track_ids if t != pose.lifter_track_id)}."
                if len(pose.track_ids) > 1 else "")
         )
-    timings["total"] = round(sum(timings.values()), 4)
+    return tuple(w.strip() for w in warnings)
+
+
+def _result(meta: VideoMeta, config: AnalysisConfig, estimator: PoseEstimatorLike, pose: PoseSeries,
+            a: Assessment, timings: dict[str, float]) -> AnalysisResult:
+    """The ``AnalysisResult`` of an assessed clip (``pose``: the shot that was judged)."""
     return AnalysisResult(
         video=meta,
         config=replace(config, model=str(estimator.weights)),
         pose=pose,
-        kinematics=kin,
-        segmentation=seg,
-        metrics=metrics,
-        set_metrics=set_m,
-        scorecard=scorecard,
+        kinematics=a.kinematics,
+        segmentation=a.segmentation,
+        metrics=a.metrics,
+        set_metrics=a.set_metrics,
+        scorecard=a.scorecard,
         timings_s=timings,
         device=estimator.device,
         backend=estimator.backend,
         model_name=estimator.model_name,
-        warnings=tuple(w.strip() for w in warnings),
+        warnings=_warnings(pose, a.shots_note),
         back_curves=a.back_curves,
     )
+
+
+def analyze(
+    path: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    on_progress: Callable[[Progress], None] | None = None,
+    estimator: PoseEstimatorLike | None = None,
+) -> AnalysisResult:
+    """Analyse one clip. Raises ``InputError`` (with a plain message) on bad input."""
+    report = _Reporter(on_progress)
+    meta = report.timed("probe", probe, path, VideoLimits.of(config))
+    if estimator is None:
+        from pipeline.capture.pose import PoseEstimator
+
+        estimator = report.timed("model", PoseEstimator.from_config, config)
+    else:
+        report.finish("model")
+
+    from pipeline.capture.posetrack import estimate_pose
+
+    fps = sampling_fps(meta, config)
+    pose, tracks = report.timed(
+        "pose", estimate_pose, meta, estimator, replace(config, analysis_fps=fps),
+        on_frames=lambda f: report("pose", f),
+    )
+    report("signals")
+    t0 = time.perf_counter()
+    a = assess(pose, config, back_reader=lambda p, k, r: trace_backs(meta.path, p, k, r))
+    timings = report.timings
+    timings["assess"] = round(time.perf_counter() - t0, 4)
+    report("done")
+    timings["total"] = round(sum(timings.values()), 4)
+    return _result(meta, config, estimator, a.pose if a.pose is not None else pose, a, timings)

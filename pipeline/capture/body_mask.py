@@ -48,7 +48,7 @@ class BodyMaskModel:
     """One LiteRT interpreter for the BlazePose model; calls are serialised (the interpreter is not re-entrant)."""
 
     def __init__(self, path: Path, num_threads: int = NUM_THREADS) -> None:
-        from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped]  # ships no py.typed
+        from ai_edge_litert.interpreter import Interpreter
 
         self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
         self._interpreter.allocate_tensors()

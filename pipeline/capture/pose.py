@@ -32,8 +32,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run time
 os.environ.setdefault("YOLO_VERBOSE", "False")
@@ -42,6 +44,13 @@ import models
 from pipeline.capture.openvino_pose import OpenVinoPose, RawPose
 from pipeline.errors import ModelError
 from pipeline.types import NUM_KEYPOINTS
+
+if TYPE_CHECKING:
+    from ultralytics.models import YOLO
+
+    from pipeline.types import AnalysisConfig
+
+    PoseModel = YOLO | OpenVinoPose  # what runs the frames: Ultralytics' model (any backend), or the OpenVINO runtime
 
 BACKENDS = ("torch", "onnx", "openvino")
 EXPORTS = ("openvino", "onnx")  # CPU exports tried, fastest measured wins
@@ -59,7 +68,8 @@ def letterbox_shape(height: int, width: int, imgsz: int, letterbox: str = "squar
     if letterbox == "square":
         return imgsz, imgsz
     scale = imgsz / max(height, width)
-    return tuple(max(stride, math.ceil(round(side * scale) / stride) * stride) for side in (height, width))
+    h, w = (max(stride, math.ceil(round(side * scale) / stride) * stride) for side in (height, width))
+    return h, w
 
 
 @dataclass(frozen=True)
@@ -170,9 +180,9 @@ class PoseEstimator:
         self.half = self.device.startswith("cuda")
         self.batch_size = 16 if self.half else 1
         self._lock = threading.Lock()
-        self._torch = None  # kept to export further input shapes
+        self._torch: YOLO | None = None  # kept to export further input shapes
         self.backend, self._model = self._load(backend)
-        self._shaped: dict[tuple[int, int], tuple] = {}
+        self._shaped: dict[tuple[int, int], tuple[PoseModel, tuple[int, int]]] = {}
         try:
             self._warm_up()
         except Exception as exc:
@@ -189,7 +199,7 @@ class PoseEstimator:
             self._warm_up()
 
     @classmethod
-    def from_config(cls, config) -> PoseEstimator:
+    def from_config(cls, config: AnalysisConfig) -> PoseEstimator:
         """The model with an ``AnalysisConfig``'s settings (weights, device, size, backend, keypoint confidence)."""
         return cls(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf,
                    letterbox=config.letterbox)
@@ -208,8 +218,9 @@ class PoseEstimator:
         """The weights' file name, with the letterbox when it is not the square one (results differ)."""
         return self.weights.name if self.letterbox == "square" else f"{self.weights.name} ({self.letterbox} letterbox)"
 
-    def _load_torch(self):
-        from ultralytics import YOLO
+    def _load_torch(self) -> YOLO:
+        """The weights in PyTorch, through Ultralytics."""
+        from ultralytics.models import YOLO
 
         try:
             return YOLO(str(self.weights), task="pose")
@@ -231,7 +242,8 @@ class PoseEstimator:
             return False
         return done.returncode == 0
 
-    def _load(self, backend: str):
+    def _load(self, backend: str) -> tuple[str, PoseModel]:
+        """(backend, model): the one asked for, or on the CPU with ``auto`` the fastest measured."""
         backend = (backend or "auto").lower()
         if backend not in ("auto", *BACKENDS):
             raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
@@ -242,18 +254,20 @@ class PoseEstimator:
             if runner is not None:
                 return "openvino", runner
             # the fastest is ONNX or PyTorch here, the export is damaged, or the child failed: load it below
-        from ultralytics import YOLO
+        from ultralytics.models import YOLO
 
         torch_model = self._load_torch()
         self._torch = torch_model
         if backend == "torch" or self.device != "cpu" or self.weights.suffix != ".pt":
             return "torch", torch_model
         wanted = EXPORTS if backend == "auto" else (backend,)
-        candidates, exported = {"torch": torch_model}, {}
+        candidates: dict[str, YOLO] = {"torch": torch_model}
+        exported: dict[str, Path] = {}
         for fmt in wanted:
-            exported[fmt] = self._export(torch_model, fmt)
-            if exported[fmt] is not None:
-                candidates[fmt] = YOLO(str(exported[fmt]), task="pose")
+            export = self._export(torch_model, fmt)
+            if export is not None:
+                exported[fmt] = export
+                candidates[fmt] = YOLO(str(export), task="pose")
         if backend != "auto":
             if backend not in candidates:
                 raise ModelError(f"The {backend} export of {self.weights.name} failed; use --backend auto.")
@@ -290,7 +304,7 @@ class PoseEstimator:
         fallback.mkdir(parents=True, exist_ok=True)
         return fallback
 
-    def _export(self, torch_model, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
+    def _export(self, torch_model: YOLO, fmt: str, shape: tuple[int, int] | None = None) -> Path | None:
         """An ONNX or OpenVINO export for this input shape (h, w; square ``imgsz`` by default),
         cached next to the weights."""
         shape = shape or (self.imgsz, self.imgsz)
@@ -333,14 +347,14 @@ class PoseEstimator:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _fastest(self, candidates: dict) -> str:
+    def _fastest(self, candidates: dict[str, YOLO]) -> str:
         """Time each backend once on a blank frame; remember the answer next to the exports."""
         record = self._timing_record()
         faster = self._recorded_fastest()
-        if faster in candidates:
+        if faster is not None and faster in candidates:
             return faster
         frame = np.full((self.imgsz, self.imgsz, 3), 114, np.uint8)
-        timings = {}
+        timings: dict[str, float] = {}
         for name, model in candidates.items():
             try:
                 model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False, rect=False)
@@ -350,19 +364,20 @@ class PoseEstimator:
             for _ in range(5):
                 model.predict(frame, imgsz=self.imgsz, device="cpu", verbose=False, rect=False)
             timings[name] = (time.perf_counter() - start) / 5
-        faster = min(timings, key=timings.get)
+        faster = min(timings, key=timings.__getitem__)
         try:
             record.write_text(json.dumps({"faster": faster, "seconds_per_frame": timings}))
         except OSError:
             pass
         return faster
 
-    def _model_for(self, shape: tuple[int, int]) -> tuple[object, tuple[int, int]]:
+    def _model_for(self, shape: tuple[int, int]) -> tuple[PoseModel, tuple[int, int]]:
         """The model taking inputs of ``shape`` (h, w) and the shape it takes: PyTorch takes any;
         an export is made once per shape (about 2 s, then cached), the square one where that fails."""
         with self._lock:
             if shape not in self._shaped:
-                model, taken = self._model, shape
+                model: PoseModel = self._model
+                taken = shape
                 if self.backend != "torch" and shape != (self.imgsz, self.imgsz):
                     exported = self._cached_export(self.backend, shape)
                     if exported is None and self.weights.suffix == ".pt":
@@ -373,7 +388,7 @@ class PoseEstimator:
                     elif self.backend == "openvino":
                         model = OpenVinoPose(_xml_in(exported), self.det_conf)
                     else:
-                        from ultralytics import YOLO
+                        from ultralytics.models import YOLO
 
                         model = YOLO(str(exported), task="pose")
                 self._shaped[shape] = (model, taken)
@@ -384,7 +399,7 @@ class PoseEstimator:
         if not len(images):
             return []
         out: list[Detections] = []
-        precision = {"quantize": 16} if self.half else {}  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
+        precision: dict[str, Any] = {"quantize": 16} if self.half else {}  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
         height, width = images[0].shape[:2]
         model, shape = self._model_for(letterbox_shape(height, width, self.imgsz, self.letterbox))
         if isinstance(model, OpenVinoPose):
@@ -405,7 +420,8 @@ class PoseEstimator:
             out.extend(self._to_detections(r) for r in results)
         return out
 
-    def _to_detections(self, result) -> Detections:
+    def _to_detections(self, result: Any) -> Detections:
+        """One Ultralytics result (a ``Results``) as ``Detections``."""
         boxes = result.boxes
         kps = result.keypoints
         if boxes is None or kps is None or len(boxes) == 0:
@@ -415,11 +431,13 @@ class PoseEstimator:
         return self._detections(boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), xy, kconf)
 
     def _from_raw(self, raw: RawPose) -> Detections:
+        """One OpenVINO runtime answer as ``Detections``."""
         if not len(raw.box_conf):
             return empty_detections()
         return self._detections(raw.boxes_xyxy, raw.box_conf, raw.keypoints_xy, raw.keypoint_conf)
 
-    def _detections(self, boxes, box_conf, xy, kconf) -> Detections:
+    def _detections(self, boxes: npt.ArrayLike, box_conf: npt.ArrayLike, xy: npt.ArrayLike,
+                    kconf: npt.ArrayLike) -> Detections:
         """Float64 copies, keypoints below the confidence threshold (or at 0, 0) set to NaN."""
         xy, kconf = np.array(xy, dtype=np.float64), np.array(kconf, dtype=np.float64)
         missing = (kconf < self.keypoint_conf) | np.all(xy == 0.0, axis=-1)

@@ -11,27 +11,38 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.capture.shots import find_cuts, frame_signature, shot_bounds
 from pipeline.capture.tracking import TrackSummary, select_lifter
-from pipeline.capture.video import iter_frames
+from pipeline.capture.video import Frame, iter_frames
 from pipeline.errors import NoPersonError
 from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta
 
-_DONE = object()
+if TYPE_CHECKING:
+    from pipeline.capture.pose import Detections
+
+
+class _End:
+    """Put on the queue after the last frame."""
+
+
+_DONE = _End()
+_Item = Frame | BaseException | _End  # what the decode thread hands the model
 DECODE_MIN_SIDE = 640  # frames are scaled to max(this, imgsz) on the long side while converting
 IN_FLIGHT_FRAMES = 32  # decoded frames waiting for the model once it runs
 AHEAD_BYTES = 192 * 2**20  # while the model is still loading, the decoder may run this far ahead (~30 s at 640 px)
 
 
-class _FrameQueue(queue.Queue):
+class _FrameQueue(queue.Queue[_Item]):
     """Decoded frames for the model: a few in flight once the model runs, but while it is still
     loading (``ready()`` false: a worker's first upload) up to ``AHEAD_BYTES`` of them, so the
     decoding overlaps the loading instead of waiting for it."""
 
-    def __init__(self, ready: Callable[[], bool]):
+    def __init__(self, ready: Callable[[], bool]) -> None:
         super().__init__()
         self._ready = ready
         self._bytes = 0
@@ -41,7 +52,7 @@ class _FrameQueue(queue.Queue):
             return True
         return not self._ready() and self._bytes < AHEAD_BYTES
 
-    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+    def put(self, item: _Item, block: bool = True, timeout: float | None = None) -> None:
         with self.not_full:
             while not self._room():
                 self.not_full.wait(0.05)  # re-checks readiness too
@@ -50,14 +61,15 @@ class _FrameQueue(queue.Queue):
             self.unfinished_tasks += 1
             self.not_empty.notify()
 
-    def get(self, block: bool = True, timeout: float | None = None):
+    def get(self, block: bool = True, timeout: float | None = None) -> _Item:
         item = super().get(block, timeout)
         with self.mutex:
             self._bytes -= getattr(getattr(item, "image", None), "nbytes", 0)
         return item
 
 
-def _decode_thread(path: str, every_s: float | None, max_side: int, out: queue.Queue, stop: threading.Event) -> None:
+def _decode_thread(path: str, every_s: float | None, max_side: int, out: queue.Queue[_Item],
+                   stop: threading.Event) -> None:
     try:
         for frame in iter_frames(path, every_s=every_s, max_side=max_side, interpolation="FAST_BILINEAR"):
             if stop.is_set():
@@ -68,7 +80,7 @@ def _decode_thread(path: str, every_s: float | None, max_side: int, out: queue.Q
         out.put(exc)
 
 
-def _stop_decoder(worker: threading.Thread, frames_q: queue.Queue, stop: threading.Event) -> None:
+def _stop_decoder(worker: threading.Thread, frames_q: queue.Queue[_Item], stop: threading.Event) -> None:
     """Stop the decode thread even when the consumer left early (an error, a cancelled page)."""
     stop.set()
     while worker.is_alive():
@@ -77,16 +89,24 @@ def _stop_decoder(worker: threading.Thread, frames_q: queue.Queue, stop: threadi
         worker.join(0.01)
 
 
-def _detect_all(meta: VideoMeta, estimator, frames_q: queue.Queue, on_frames) -> tuple[list, list, list]:
-    """Consume decoded frames in batches; detections scaled back to the clip's pixels."""
-    detections, t_s, frame_index, signatures = [], [], [], []
-    batch, scale, size = [], np.ones(2), None
+def _detect_all(
+    meta: VideoMeta, estimator: PoseEstimatorLike, frames_q: queue.Queue[_Item],
+    on_frames: Callable[[float], None] | None,
+) -> tuple[list[Detections], list[float], list[int], list[np.ndarray]]:
+    """Consume decoded frames in batches: each frame's detections (scaled back to the clip's
+    pixels), time, index and signature (for finding cuts)."""
+    detections: list[Detections] = []
+    t_s: list[float] = []
+    frame_index: list[int] = []
+    signatures: list[np.ndarray] = []
+    batch: list[Frame] = []
+    scale, size = np.ones(2), None
     done = False
     while not done:
         item = frames_q.get()
         if isinstance(item, BaseException):
             raise item
-        if item is _DONE:
+        if isinstance(item, _End):
             done = True
         else:
             if size is None:
@@ -129,7 +149,7 @@ def _stitch(pieces: list[tuple[PoseSeries, list[TrackSummary]]], cuts: tuple[flo
 
 def estimate_pose(
     meta: VideoMeta,
-    estimator,
+    estimator: PoseEstimatorLike,
     config: AnalysisConfig,
     on_frames: Callable[[float], None] | None = None,
 ) -> tuple[PoseSeries, list[TrackSummary]]:

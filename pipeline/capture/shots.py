@@ -31,7 +31,8 @@ def frame_signature(image: np.ndarray) -> np.ndarray:
     """A (16, 16) grey thumbnail in 0..1, brightness-normalised, for comparing frames."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     thumb = cv2.resize(grey, (THUMB_PX, THUMB_PX), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    return thumb - thumb.mean() + 0.5
+    signature: np.ndarray = thumb - thumb.mean() + 0.5
+    return signature
 
 
 def find_cuts(signatures: np.ndarray, t_s: np.ndarray) -> tuple[float, ...]:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.types import KP, NUM_KEYPOINTS, PoseSeries
+
+if TYPE_CHECKING:
+    from pipeline.capture.pose import Detections
 
 MAX_MISSED_FRAMES = 8
 MIN_SIMILARITY = 0.3
@@ -57,7 +61,8 @@ class TrackSummary:
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    area: np.ndarray = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return area
 
 
 def intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -66,13 +71,15 @@ def intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     y1 = np.maximum(a[:, None, 1], b[None, :, 1])
     x2 = np.minimum(a[:, None, 2], b[None, :, 2])
     y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    return np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    inter: np.ndarray = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    return inter
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
     inter = intersection(a, b)
-    return inter / np.maximum(_area(a)[:, None] + _area(b)[None, :] - inter, 1e-9)
+    out: np.ndarray = inter / np.maximum(_area(a)[:, None] + _area(b)[None, :] - inter, 1e-9)
+    return out
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -85,10 +92,11 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     cb = (b[None, :, :2] + b[None, :, 2:]) / 2
     height = np.maximum(a[:, None, 3] - a[:, None, 1], b[None, :, 3] - b[None, :, 1])
     dist = np.linalg.norm(ca - cb, axis=-1) / np.maximum(height, 1.0)
-    return iou(a, b) + 0.5 * np.clip(1.0 - 2.0 * dist, 0.0, None)
+    sim: np.ndarray = iou(a, b) + 0.5 * np.clip(1.0 - 2.0 * dist, 0.0, None)
+    return sim
 
 
-def dedupe(det):
+def dedupe(det: Detections) -> Detections:
     """Drop a box that lies mostly inside a more confident one (a second,
     partial detection of the same body)."""
     n = len(det)
@@ -107,7 +115,7 @@ def dedupe(det):
     return type(det)(det.boxes_xyxy[keep], det.box_conf[keep], det.xy[keep], det.kp_conf[keep])
 
 
-def build_tracks(per_frame: Sequence) -> list[_Track]:
+def build_tracks(per_frame: Sequence[Detections]) -> list[_Track]:
     """Greedy association of each frame's detections to live tracks."""
     tracks: list[_Track] = []
     live: list[_Track] = []
@@ -177,7 +185,8 @@ def _mean_pair(xy: np.ndarray, a: str, b: str) -> np.ndarray:
     """Midpoint (T, 2) of a left/right keypoint pair (the one seen when only one is), NaN where both are missing."""
     pair = xy[:, [KP[a], KP[b]]]
     count = np.isfinite(pair).sum(axis=1)
-    return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+    mid: np.ndarray = np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+    return mid
 
 
 def _fold_activity(xy: np.ndarray, boxes: np.ndarray) -> float:
@@ -228,7 +237,7 @@ def summarize(tracks: Sequence[_Track], n_frames: int, image_height: int) -> lis
 
 
 def select_lifter(
-    per_frame: Sequence,
+    per_frame: Sequence[Detections],
     t_s: np.ndarray,
     frame_index: np.ndarray,
     image_width: int,

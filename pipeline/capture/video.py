@@ -76,18 +76,68 @@ def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=rotation_deg // 90))
 
 
-def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
-    """Read the container, check it is a usable clip, return its facts.
-
-    Demuxes every packet (cheap: no decoding) to count frames and measure the
-    duration and frame-rate variability from real timestamps, and decodes the
-    first frame to be sure the stream can be read.
-    """
-    path = Path(path)
+def _check_file(path: Path) -> None:
+    """The path is a file with something in it."""
     if not path.is_file():
         raise VideoError(f"File not found: {path}")
     if path.stat().st_size == 0:
         raise VideoError(f"“{path.name}” is empty (0 bytes). The upload or copy may have failed: try again.")
+
+
+def _video_pts(path: Path, container: av.container.InputContainer, stream: av.VideoStream) -> list[int]:
+    """Every video packet's pts, demuxed without decoding; a stream that is damaged or holds no frame is refused."""
+    pts: list[int] = []
+    try:
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                pts.append(packet.pts)
+    except av.error.FFmpegError as exc:
+        raise VideoError(
+            f"“{path.name}” is cut short or damaged and cannot be read to the end. "
+            "Copy or export the clip again and upload the full file."
+        ) from exc
+    if not pts:
+        raise VideoError(
+            f"“{path.name}” contains no video frames (an empty or failed recording). "
+            "Record the set again and upload that clip."
+        )
+    return pts
+
+
+def _check_whole(path: Path, container: av.container.InputContainer, stream: av.VideoStream,
+                 pts: list[int], tb: float) -> None:
+    """The file holds the frames its index declares (MP4/MOV/AVI) or the duration its header does (MKV/WebM)."""
+    declared = int(stream.frames or 0)  # the container's own frame count (MP4/MOV/AVI index)
+    if declared and declared - len(pts) > max(2, 0.02 * declared):
+        # A truncated MP4 with its index up front demuxes cleanly, just stopping early.
+        raise VideoError(
+            f"“{path.name}” is cut short or damaged: only {len(pts)} of its {declared} frames are in the file. "
+            "Copy or export the clip again and upload the full file."
+        )
+    header_s = container.duration / 1e6 if container.duration else 0.0
+    seen_s = (max(pts) - min(pts)) * tb
+    if "matroska" in (container.format.name or "") and header_s > 2.0 and seen_s < 0.8 * header_s - 0.5:
+        # MKV/WebM declare no frame count, but a header duration when the writer finished the file.
+        raise VideoError(
+            f"“{path.name}” is cut short or damaged: only {seen_s:.1f} s of its {header_s:.1f} s are in the file. "
+            "Copy or export the clip again and upload the full file."
+        )
+
+
+@dataclass(frozen=True)
+class _StreamFacts:
+    """What ``probe`` reads from the container and the first frame."""
+
+    tb: float  # seconds per pts step
+    codec: str
+    pts: list[int]  # every packet's, in demux order
+    rotation: int  # display rotation, degrees
+    width: int  # display size (after rotation)
+    height: int
+
+
+def _read_stream(path: Path) -> _StreamFacts:
+    """The video stream's facts, after checking it is there, whole, and decodes."""
     container = _open(path)
     try:
         if not container.streams.video:
@@ -98,42 +148,20 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
         stream = container.streams.video[0]
         tb = float(stream.time_base) if stream.time_base else 1.0 / 30.0
         codec = stream.codec_context.name or ""
-        pts: list[int] = []
-        try:
-            for packet in container.demux(stream):
-                if packet.size and packet.pts is not None:
-                    pts.append(packet.pts)
-        except av.error.FFmpegError as exc:
-            raise VideoError(
-                f"“{path.name}” is cut short or damaged and cannot be read to the end. "
-                "Copy or export the clip again and upload the full file."
-            ) from exc
-        if not pts:
-            raise VideoError(
-                f"“{path.name}” contains no video frames (an empty or failed recording). "
-                "Record the set again and upload that clip."
-            )
-        declared = int(stream.frames or 0)  # the container's own frame count (MP4/MOV/AVI index)
-        if declared and declared - len(pts) > max(2, 0.02 * declared):
-            # A truncated MP4 with its index up front demuxes cleanly, just stopping early.
-            raise VideoError(
-                f"“{path.name}” is cut short or damaged: only {len(pts)} of its {declared} frames are in the file. "
-                "Copy or export the clip again and upload the full file."
-            )
-        header_s = container.duration / 1e6 if container.duration else 0.0
-        seen_s = (max(pts) - min(pts)) * tb
-        if "matroska" in (container.format.name or "") and header_s > 2.0 and seen_s < 0.8 * header_s - 0.5:
-            # MKV/WebM declare no frame count, but a header duration when the writer finished the file.
-            raise VideoError(
-                f"“{path.name}” is cut short or damaged: only {seen_s:.1f} s of its {header_s:.1f} s are in the file. "
-                "Copy or export the clip again and upload the full file."
-            )
+        pts = _video_pts(path, container, stream)
+        _check_whole(path, container, stream, pts, tb)
         first = _first_frame(path)
         rotation = _display_rotation(first.rotation)
         stored_w, stored_h = first.width, first.height
     finally:
         container.close()
+    width, height = (stored_h, stored_w) if rotation in (90, 270) else (stored_w, stored_h)
+    return _StreamFacts(tb, codec, pts, rotation, width, height)
 
+
+def _frame_timing(pts: list[int], tb: float) -> tuple[float, float, bool]:
+    """(duration in s, one frame step past the last frame; frames per second; whether the rate varies)
+    from the real timestamps."""
     times = np.sort(np.asarray(pts, dtype=np.float64)) * tb
     deltas = np.diff(times)
     deltas = deltas[deltas > 0]
@@ -141,9 +169,12 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
     duration_s = float(times[-1] - times[0] + step) if len(times) > 1 else 0.0
     fps = (len(times) - 1) / float(times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
     vfr = bool(deltas.size > 2 and (np.percentile(deltas, 95) - np.percentile(deltas, 5)) > 0.25 * step)
-    width, height = (stored_h, stored_w) if rotation in (90, 270) else (stored_w, stored_h)
+    return duration_s, fps, vfr
 
-    if len(times) < 2:
+
+def _check_limits(path: Path, frames: int, duration_s: float, width: int, height: int, limits: VideoLimits) -> None:
+    """A video, not a still, within ``limits``' duration and size."""
+    if frames < 2:
         raise VideoError(
             f"“{path.name}” has a single frame: it is a still image, not a video. "
             "Upload a video of the whole set."
@@ -168,15 +199,29 @@ def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
             f"“{path.name}” is {width}×{height} pixels, above the {limits.max_side_px}-pixel limit. "
             "Export it at 1080p or 4K at most."
         )
+
+
+def probe(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoMeta:
+    """Read the container, check it is a usable clip, return its facts.
+
+    Demuxes every packet (cheap: no decoding) to count frames and measure the
+    duration and frame-rate variability from real timestamps, and decodes the
+    first frame to be sure the stream can be read.
+    """
+    path = Path(path)
+    _check_file(path)
+    facts = _read_stream(path)
+    duration_s, fps, vfr = _frame_timing(facts.pts, facts.tb)
+    _check_limits(path, len(facts.pts), duration_s, facts.width, facts.height, limits)
     return VideoMeta(
         path=str(path),
         fps=float(fps),
-        frame_count=len(times),
-        width=int(width),
-        height=int(height),
-        rotation_deg=rotation,
+        frame_count=len(facts.pts),
+        width=int(facts.width),
+        height=int(facts.height),
+        rotation_deg=facts.rotation,
         duration_s=duration_s,
-        codec=codec,
+        codec=facts.codec,
         variable_frame_rate=vfr,
     )
 
@@ -370,9 +415,12 @@ def _clip_times(path: Path) -> tuple[list[int], list[float]] | None:
         return None
     container = _open(path)
     try:
-        tb = float(container.streams.video[0].time_base)
+        time_base = container.streams.video[0].time_base
     finally:
         container.close()
+    if time_base is None:  # _packet_pts refused such a stream already
+        return None
+    tb = float(time_base)
     t0 = pts[0] * tb
     return pts, [float(p * tb - t0) for p in pts]
 
@@ -447,7 +495,7 @@ def _at_plan(path: Path, groups: list[list[float]]) -> list[tuple[list[int], fro
     first = _first_frame(path)
     if first.pts != pts[0]:
         return [None] * len(groups)
-    plans = []
+    plans: list[tuple[list[int], frozenset[int]] | None] = []
     for group in groups:
         needed = {pts[0], pts[-1]}
         for t in group:
@@ -500,8 +548,8 @@ def _frames_at_group(path: Path, pending: list[float], max_side: int | None, aft
         for raw in _iter_raw(path, start_s=start, end_s=pending[-1] + 0.5, seek=True, plan=plan):
             while pending and raw.t_s >= pending[0]:
                 t = pending.pop(0)
-                near_previous = previous is not None and abs(previous.t_s - t) < abs(raw.t_s - t)
-                yield t, _convert(previous if near_previous else raw, max_side)
+                near = previous if previous is not None and abs(previous.t_s - t) < abs(raw.t_s - t) else raw
+                yield t, _convert(near, max_side)
             if not pending:
                 return
             previous = raw

@@ -4,15 +4,16 @@ the full ``AnalysisResult`` plus the headline keys at the top level and the anal
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pipeline.document.serialize import to_jsonable
-from pipeline.types import AnalysisResult
+from pipeline.types import AnalysisResult, Scorecard
 from pipeline.version import analysis_version
 
 
-def result_json(result: AnalysisResult) -> dict:
+def result_json(result: AnalysisResult) -> dict[str, Any]:
     """The JSON document: the full result plus the headline keys at the top level."""
-    doc = to_jsonable(result)
+    doc: dict[str, Any] = to_jsonable(result)
     k = result.kinematics
     reps = []
     for rep, m in zip(result.reps, result.metrics):
@@ -40,12 +41,12 @@ def result_json(result: AnalysisResult) -> dict:
     return doc
 
 
-def _scorecard_json(sc) -> dict:
-    out = to_jsonable(sc)
+def _scorecard_json(sc: Scorecard) -> dict[str, Any]:
+    out: dict[str, Any] = to_jsonable(sc)
     out["reason"] = sc.reason
     return out
 
 
-def result_text(doc: dict) -> str:
+def result_text(doc: dict[str, Any]) -> str:
     """The document as the file ``analyze --json OUT`` and the batch write (indented, no NaN)."""
     return json.dumps(doc, allow_nan=False, indent=1)

@@ -14,11 +14,14 @@ import types
 import typing
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 # Arrays whose elements are not float.
 _INT_ARRAYS = {"frame_index"}
@@ -87,8 +90,8 @@ def _build(tp: Any, value: Any, name: str = "") -> Any:
     if tp is np.ndarray:
         return _array(name, value)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _build(args[0], value, name) if len(args) == 1 else value
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(members[0], value, name) if len(members) == 1 else value
     if origin is tuple:
         args = typing.get_args(tp)
         inner = args[0] if args else Any
@@ -97,7 +100,7 @@ def _build(tp: Any, value: Any, name: str = "") -> Any:
         return dict(value)
     if origin is typing.Literal:
         return value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):  # a hint is a class, never an instance
         return from_jsonable(tp, value)
     if tp is float:
         return float(value)
@@ -110,7 +113,7 @@ def from_jsonable(cls: type[T], data: dict[str, Any]) -> T:
     """Rebuild ``cls`` from ``to_jsonable`` output; unknown keys are ignored."""
     hints = _hints(cls)
     kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.name in data:
             kwargs[f.name] = _build(hints[f.name], data[f.name], f.name)
     return cls(**kwargs)

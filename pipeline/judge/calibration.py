@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
 ANY_FAMILY = "any"
@@ -57,7 +58,7 @@ class Calibration:
 EMPTY = Calibration()
 
 
-def parse(doc: dict) -> Calibration:
+def parse(doc: dict[str, Any]) -> Calibration:
     levels = {}
     for row_id, families in doc.get("levels", {}).items():
         for family, pair in families.items():

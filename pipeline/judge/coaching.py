@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.types import NextSession, Suggestion
 
@@ -81,7 +81,7 @@ class Catalogue:
     def __contains__(self, exercise_id: object) -> bool:
         return exercise_id in self.exercises
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Exercise]:
         return iter(self.exercises.values())
 
     def __len__(self) -> int:
@@ -125,7 +125,7 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _range(eid: str, key: str, value: list, lo: float, hi: float) -> tuple[float, float]:
+def _range(eid: str, key: str, value: list[Any], lo: float, hi: float) -> tuple[float, float]:
     if len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise CatalogueError(f"{eid}.{key} must be two numbers [min, max], got {value!r}")
     a, b = float(value[0]), float(value[1])
@@ -134,7 +134,8 @@ def _range(eid: str, key: str, value: list, lo: float, hi: float) -> tuple[float
     return a, b
 
 
-def _parse_exercise(eid: str, raw: Any, known_rules: frozenset[str] | None) -> Exercise:
+def _check_keys(eid: str, raw: Any) -> None:
+    """The id is lower_snake_case, the entry a table with every required key, no unknown one, each of its type."""
     if not _ID_RE.match(eid):
         raise CatalogueError(f"exercise id {eid!r} must be lower_snake_case")
     if not isinstance(raw, dict):
@@ -150,6 +151,10 @@ def _parse_exercise(eid: str, raw: Any, known_rules: frozenset[str] | None) -> E
         value = raw[key]
         if not isinstance(value, typ) or (typ in (int, (int, float)) and isinstance(value, bool)):
             raise CatalogueError(f"{eid}.{key} has the wrong type ({type(value).__name__})")
+
+
+def _check_values(eid: str, raw: dict[str, Any]) -> float:
+    """Name and focus given, level, stage and role valid; the minimum hip range, checked."""
     if not raw["name"].strip() or not raw["focus"].strip():
         raise CatalogueError(f"{eid} needs a non-empty name and focus")
     if raw["level"] < 1:
@@ -161,7 +166,11 @@ def _parse_exercise(eid: str, raw: Any, known_rules: frozenset[str] | None) -> E
     hip_min = float(raw["hip_range_min_deg"])
     if not 0 < hip_min < 180:
         raise CatalogueError(f"{eid}.hip_range_min_deg must be between 0 and 180")
-    skip = tuple(str(s) for s in raw.get("skip_rules", ()))
+    return hip_min
+
+
+def _thresholds(eid: str, raw: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The exercise's own (warn, fail) levels by rule row."""
     thresholds: dict[str, tuple[float, float]] = {}
     for row_id, pair in raw.get("thresholds", {}).items():
         if not isinstance(pair, list) or len(pair) != 2 or not all(
@@ -169,11 +178,24 @@ def _parse_exercise(eid: str, raw: Any, known_rules: frozenset[str] | None) -> E
         ):
             raise CatalogueError(f"{eid}.thresholds[{row_id!r}] must be [warn, fail]")
         thresholds[row_id] = (float(pair[0]), float(pair[1]))
+    return thresholds
+
+
+def _check_rules(eid: str, named: Sequence[str], known_rules: frozenset[str] | None) -> None:
+    """Every rule the exercise skips or sets levels for exists (when the rule names are known)."""
     if known_rules is not None:
-        bad = [s for s in skip if s not in known_rules]
-        bad += [r for r in thresholds if r not in known_rules]
+        bad = [s for s in named if s not in known_rules]
         if bad:
             raise CatalogueError(f"{eid} names unknown rules: {bad}")
+
+
+def _parse_exercise(eid: str, raw: Any, known_rules: frozenset[str] | None) -> Exercise:
+    """One ``[exercise.<id>]`` table, validated; raises CatalogueError."""
+    _check_keys(eid, raw)
+    hip_min = _check_values(eid, raw)
+    skip = tuple(str(s) for s in raw.get("skip_rules", ()))
+    thresholds = _thresholds(eid, raw)
+    _check_rules(eid, [*skip, *thresholds], known_rules)
     return Exercise(
         id=eid,
         name=raw["name"].strip(),
@@ -338,6 +360,78 @@ def _by_priority(codes: Sequence[str]) -> list[str]:
     return sorted(dict.fromkeys(c for c in codes if c in order), key=order.__getitem__)
 
 
+def _scale_back_target(ex: Exercise, where: str, drill: str, cat: Catalogue) -> Exercise:
+    """Where a fault's scale-back goes: one rung down ("prev"), the fault's drill when it is at most
+    ``MAX_DRILL_DROP`` rungs lower ("drill", else one rung down), or the same lift."""
+    if where == "prev" and (prev := cat.previous(ex.id)) is not None:
+        return prev
+    if where == "drill" and drill in cat and 0 < ex.level - cat[drill].level <= MAX_DRILL_DROP:
+        return cat[drill]
+    if where == "drill" and (prev := cat.previous(ex.id)) is not None:
+        return prev
+    return ex
+
+
+def _regression(ex: Exercise, faults: list[str], warnings: list[str], cat: Catalogue) -> Suggestion:
+    """Faults seen: scale back as the first fault says (or stay when every fault is a detail)."""
+    from pipeline.judge.rules import FAULT_BY_CODE
+
+    main = FAULT_BY_CODE[faults[0]]
+    sentence, where = SCALE_BACK[main.scale_back]
+    target = _scale_back_target(ex, where, main.drill, cat)
+    kind: Literal["stay", "regression"] = "stay" if main.scale_back == "stay" and all(
+        FAULT_BY_CODE[c].scale_back == "stay" for c in faults) else "regression"
+    names = ", ".join(FAULT_BY_CODE[c].title.lower() for c in faults)
+    reason = f"Most reps showed: {names}. {sentence}"
+    if target.id != ex.id:
+        reason += f" Next time: {target.name}."
+    controlled = kind == "regression"
+    lighter = main.scale_back in ("lower_intensity", "elevate") and target.id == ex.id
+    return Suggestion(
+        kind=kind,
+        exercise_id=target.id,
+        exercise_name=target.name,
+        reason=reason,
+        drills=_drill_names(faults + warnings, cat),
+        cues=_cues(faults + warnings),
+        next_session=_scheme(target, controlled, lighter),
+        move_on_rule=(f"Go back to {ex.name} once the fix holds for every rep."
+                      if target.id != ex.id else
+                      f"Stay on {ex.name} until the fix holds for every rep. {MOVE_ON_RULE}"),
+    )
+
+
+def _top_of_branch(ex: Exercise, warnings: list[str], cat: Catalogue) -> Suggestion:
+    """A clean set of the top rung: stay and add load."""
+    return Suggestion(
+        kind="stay", exercise_id=ex.id, exercise_name=ex.name,
+        reason=(f"Clean set. {ex.name} is the top of its branch of the ladder: add load in small "
+                "steps and keep every rep this tidy."),
+        drills=_drill_names(warnings, cat),
+        cues=_cues(warnings) or (ex.focus,),
+        next_session=_scheme(ex, False),
+        move_on_rule="Add load only when every rep of every set stays clean.",
+    )
+
+
+def _progression(nxt: Exercise, warnings: list[str], clean_reps: int, full_reps: int, cat: Catalogue) -> Suggestion:
+    """A clean set: the next rung, ``nxt``, once this one is owned over full sets."""
+    reason = (f"Every full rep was clean ({clean_reps} of {full_reps}). Next step on the ladder: "
+              f"{nxt.name}. Switch once you own this lift for several sets of 8-12.")
+    if full_reps < 8:
+        reason += f" This set had only {full_reps} reps, so prove it over a full set of 8-12 first."
+    return Suggestion(
+        kind="progression",
+        exercise_id=nxt.id,
+        exercise_name=nxt.name,
+        reason=reason,
+        drills=_drill_names(warnings, cat),
+        cues=_cues(warnings) or (nxt.focus,),
+        next_session=_scheme(nxt, nxt.control_tempo),
+        move_on_rule=MOVE_ON_RULE,
+    )
+
+
 def suggest(
     exercise_id: str,
     faults: Sequence[str],
@@ -355,40 +449,10 @@ def suggest(
     """
     cat = catalogue or load_catalogue()
     ex = cat[exercise_id]
-    faults = _by_priority(faults)
-    warnings = [w for w in _by_priority(warnings) if w not in faults]
-    if faults:
-        from pipeline.judge.rules import FAULT_BY_CODE
-
-        main = FAULT_BY_CODE[faults[0]]
-        sentence, where = SCALE_BACK[main.scale_back]
-        target = ex
-        if where == "prev" and cat.previous(ex.id) is not None:
-            target = cat.previous(ex.id)
-        elif where == "drill" and main.drill in cat and 0 < ex.level - cat[main.drill].level <= MAX_DRILL_DROP:
-            target = cat[main.drill]
-        elif where == "drill" and cat.previous(ex.id) is not None:
-            target = cat.previous(ex.id)
-        kind = "stay" if main.scale_back == "stay" and all(
-            FAULT_BY_CODE[c].scale_back == "stay" for c in faults) else "regression"
-        names = ", ".join(FAULT_BY_CODE[c].title.lower() for c in faults)
-        reason = f"Most reps showed: {names}. {sentence}"
-        if target.id != ex.id:
-            reason += f" Next time: {target.name}."
-        controlled = kind == "regression"
-        lighter = main.scale_back in ("lower_intensity", "elevate") and target.id == ex.id
-        return Suggestion(
-            kind=kind,
-            exercise_id=target.id,
-            exercise_name=target.name,
-            reason=reason,
-            drills=_drill_names(faults + warnings, cat),
-            cues=_cues(faults + warnings),
-            next_session=_scheme(target, controlled, lighter),
-            move_on_rule=(f"Go back to {ex.name} once the fix holds for every rep."
-                          if target.id != ex.id else
-                          f"Stay on {ex.name} until the fix holds for every rep. {MOVE_ON_RULE}"),
-        )
+    seen = _by_priority(faults)
+    only_warned = [w for w in _by_priority(warnings) if w not in seen]
+    if seen:
+        return _regression(ex, seen, only_warned, cat)
     if clean_reps == 0 and full_reps == 0:
         return Suggestion(
             kind="stay", exercise_id=ex.id, exercise_name=ex.name,
@@ -396,28 +460,6 @@ def suggest(
             cues=(ex.focus,), next_session=_scheme(ex, ex.control_tempo), move_on_rule=MOVE_ON_RULE,
         )
     nxt = cat.next(ex.id)
-    polish = _cues(warnings)
     if nxt is None:
-        return Suggestion(
-            kind="stay", exercise_id=ex.id, exercise_name=ex.name,
-            reason=(f"Clean set. {ex.name} is the top of its branch of the ladder: add load in small "
-                    "steps and keep every rep this tidy."),
-            drills=_drill_names(warnings, cat),
-            cues=polish or (ex.focus,),
-            next_session=_scheme(ex, False),
-            move_on_rule="Add load only when every rep of every set stays clean.",
-        )
-    reason = (f"Every full rep was clean ({clean_reps} of {full_reps}). Next step on the ladder: "
-              f"{nxt.name}. Switch once you own this lift for several sets of 8-12.")
-    if full_reps < 8:
-        reason += f" This set had only {full_reps} reps, so prove it over a full set of 8-12 first."
-    return Suggestion(
-        kind="progression",
-        exercise_id=nxt.id,
-        exercise_name=nxt.name,
-        reason=reason,
-        drills=_drill_names(warnings, cat),
-        cues=polish or (nxt.focus,),
-        next_session=_scheme(nxt, nxt.control_tempo),
-        move_on_rule=MOVE_ON_RULE,
-    )
+        return _top_of_branch(ex, only_warned, cat)
+    return _progression(nxt, only_warned, clean_reps, full_reps, cat)

@@ -468,7 +468,7 @@ def _floor_pull_named(suggestion: Suggestion, faults: Sequence[str], clean: int,
                       ex: Exercise, cat: Catalogue) -> Suggestion:
     """An assumed floor pull's next step: the implement isn't read from the video, so a rung that
     depends on it is left to the lifter to pick."""
-    target = cat[suggestion.exercise_id] if suggestion.exercise_id in cat else None
+    target = cat[suggestion.exercise_id] if suggestion.exercise_id is not None and suggestion.exercise_id in cat else None
     if target is None or target.family != "floor_pull":
         return suggestion
     lead = (f"Every full rep was clean ({clean} of {full_reps})." if not faults

@@ -22,11 +22,16 @@ warn or worse, unless one row passes its ``severe`` level (+ margin) alone.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipeline.measure.glossary import measure
 from pipeline.types import Criterion, Status
+
+if TYPE_CHECKING:
+    from pipeline.judge.calibration import Calibration
+    from pipeline.judge.coaching import Exercise
 
 Direction = Literal["above", "below", "abs_above"]
 Evidence = Literal["bottom", "lockout", "set"]
@@ -179,7 +184,7 @@ RULES: tuple[Rule, ...] = (
 RULE_NAMES: frozenset[str] = frozenset({r.row_id for r in RULES} | set(FAULT_BY_CODE))
 
 
-def _base_value(base: Base, exercise) -> float:
+def _base_value(base: Base, exercise: Exercise) -> float:
     return {
         "knee_max": exercise.knee_bottom_deg[1],
         "torso_max": exercise.torso_bottom_deg[1],
@@ -188,7 +193,8 @@ def _base_value(base: Base, exercise) -> float:
     }[base]
 
 
-def thresholds_for(rule: Rule, exercise=None, calibration=None) -> tuple[float, float]:
+def thresholds_for(rule: Rule, exercise: Exercise | None = None,
+                   calibration: Calibration | None = None) -> tuple[float, float]:
     """(warn, fail) for this exercise: the exercise's own override, else the levels
     fitted on labelled clips for its family, else derived, else default."""
     if exercise is not None and rule.row_id in exercise.thresholds:
@@ -207,7 +213,7 @@ def thresholds_for(rule: Rule, exercise=None, calibration=None) -> tuple[float, 
     return rule.warn, rule.fail
 
 
-def applies(rule: Rule, exercise) -> bool:
+def applies(rule: Rule, exercise: Exercise) -> bool:
     """Whether the rule is meaningful for this exercise."""
     flags = exercise.flags
     if rule.code in exercise.skip_rules or rule.row_id in exercise.skip_rules:
@@ -251,6 +257,7 @@ def evaluate_row(rule: Rule, value: float | None, warn: float, fail: float, marg
     if value is None or not math.isfinite(value):
         return RowResult(rule, "not_gradable", None, warn, fail, margin)
     v = abs(value) if rule.direction == "abs_above" else value
+    beyond: Callable[[float], bool]
     if rule.direction == "below":
         beyond = lambda level: v < level  # noqa: E731
         sign = -1.0

@@ -90,7 +90,7 @@ def _silhouette(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarr
     mask[:, :2] = mask[:, -2:] = cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(RNG_SEED)  # GrabCut seeds its colour models with k-means on this thread's RNG: same frame, same cut
-    cv2.grabCut(crop, mask, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(crop, mask, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]  # no rect with a mask; the stubs want one
     fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
     return fg, np.array([x0, y0], float), scale
 

@@ -77,7 +77,7 @@ def lowpass(x: np.ndarray, *, cutoff_hz: float, sample_rate_hz: float, order: in
     idx = np.arange(len(x))
     bridged = np.interp(idx, idx[finite], x[finite])
     padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
-    out = sosfiltfilt(sos, bridged, padlen=max(padlen, 0))
+    out: np.ndarray = sosfiltfilt(sos, bridged, padlen=max(padlen, 0))
     out[~finite] = np.nan
     return out
 

@@ -24,7 +24,7 @@ VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 2.5, "front": 3.0, "unknown": 2.5}
 BASE_ANGLE_ERROR_DEG = 2.5  # 2-D keypoints on a good side view
 
 
-def _nan(x: float) -> float | None:
+def _nan(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
@@ -103,46 +103,66 @@ def _rise_ratio(kin: KinematicSeries, rep: Rep) -> float | None:
     return float(np.clip(d_hip / max(d_sh, d_hip / 5.0), 0.0, 5.0))
 
 
-def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None = None) -> RepMetrics:
-    """Every measure of one rep."""
-    lo, hi = rep.start_i, rep.lockout_i
-    b = deepest_index(kin, rep)
-    top = top_index(kin, rep)
-    hip = kin.hip_flexion_deg
-    knee = kin.knee_flexion_deg
-    seg_hip = hip[lo : hi + 1]
-    seg_knee = knee[lo : hi + 1]
-    hip_range = _nanmax(seg_hip) - _nanmin(seg_hip)
-    knee_range = _nanmax(seg_knee) - _nanmin(seg_knee)
+def _range(a: np.ndarray, lo: int, hi: int) -> float:
+    """Largest minus smallest finite value of ``a`` over samples ``lo``..``hi``."""
+    seg = a[lo : hi + 1]
+    return _nanmax(seg) - _nanmin(seg)
 
+
+def _hips_back(kin: KinematicSeries, top: int, b: int) -> tuple[float, float, float]:
+    """How far the hips went back and down from standing (``top``) to the bottom (``b``), in leg
+    lengths, and the share of that travel that went back (NaN when they hardly moved)."""
     hip_back = kin.hip_x_leg[top] - kin.hip_x_leg[b]
     hip_drop = kin.hip_y_leg[top] - kin.hip_y_leg[b]
     back_pos, drop_pos = max(hip_back, 0.0), max(hip_drop, 0.0)
     hips_back_ratio = back_pos / (back_pos + drop_pos) if back_pos + drop_pos > 1e-6 else float("nan")
+    return hip_back, hip_drop, hips_back_ratio
 
-    stand = standing_torso_length(kin) if standing_torso_leg is None else standing_torso_leg
-    shortening = 100.0 * (1.0 - kin.torso_length_leg[b] / stand) if stand and np.isfinite(stand) else float("nan")
 
-    # lockout: best hip extension and most lean-back within a second of reaching the top
+def _torso_shortening_pct(kin: KinematicSeries, b: int, stand: float) -> float:
+    """How much shorter (%) the torso looks at the bottom than standing: a rounding back."""
+    return 100.0 * (1.0 - kin.torso_length_leg[b] / stand) if stand and np.isfinite(stand) else float("nan")
+
+
+def _lockout(kin: KinematicSeries, rep: Rep) -> tuple[float, float]:
+    """Best hip extension and most lean-back within ``LOCKOUT_WINDOW_S`` of reaching the top."""
     lock_hi = int(np.searchsorted(kin.t_s, rep.lockout_s + LOCKOUT_WINDOW_S))
     lock_hi = max(min(lock_hi, rep.end_i), rep.lockout_i)
-    lock_hip = _nanmin(hip[rep.lockout_i : lock_hi + 1])
+    lock_hip = _nanmin(kin.hip_flexion_deg[rep.lockout_i : lock_hi + 1])
     lean_back = _nanmax(kin.torso_lean_back_deg[rep.lockout_i : lock_hi + 1])
+    return lock_hip, lean_back
 
+
+def _wrist_drift(kin: KinematicSeries, lo: int, hi: int) -> float:
+    """Furthest the wrists strayed from over mid-foot (leg lengths); NaN when seen in under half the rep."""
     wx = _span(kin.wrist_x_leg, lo, hi)
-    wrist_drift = _nanmax(np.abs(wx)) if np.isfinite(wx).sum() >= 0.5 * wx.size else float("nan")
-    wy = _span(kin.wrist_y_leg, b, rep.end_i)
-    dt = np.diff(kin.t_s[b : hi + 1])
-    dhip = -np.diff(hip[b : hi + 1])
-    speed = dhip / np.where(dt > 0, dt, np.nan) if dt.size else np.array([np.nan])
+    return _nanmax(np.abs(wx)) if np.isfinite(wx).sum() >= 0.5 * wx.size else float("nan")
 
+
+def _peak_extension_speed(kin: KinematicSeries, b: int, hi: int) -> float:
+    """Fastest hip extension (deg/s) from the bottom to lockout; 0 when it cannot be told."""
+    dt = np.diff(kin.t_s[b : hi + 1])
+    dhip = -np.diff(kin.hip_flexion_deg[b : hi + 1])
+    speed = dhip / np.where(dt > 0, dt, np.nan) if dt.size else np.array([np.nan])
+    return float(_nanmax(speed)) if np.isfinite(speed).any() else 0.0
+
+
+def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None = None) -> RepMetrics:
+    """Every measure of one rep."""
+    lo, hi = rep.start_i, rep.lockout_i
+    b = deepest_index(kin, rep)
+    hip = kin.hip_flexion_deg
+    knee = kin.knee_flexion_deg
+    hip_back, hip_drop, hips_back_ratio = _hips_back(kin, top_index(kin, rep), b)
+    stand = standing_torso_length(kin) if standing_torso_leg is None else standing_torso_leg
+    lock_hip, lean_back = _lockout(kin, rep)
     return RepMetrics(
         index=rep.index,
         partial=rep.partial,
         hip_flexion_bottom_deg=float(hip[b]),
-        hip_flexion_range_deg=float(hip_range),
+        hip_flexion_range_deg=float(_range(hip, lo, hi)),
         knee_flexion_bottom_deg=float(knee[b]),
-        knee_flexion_range_deg=float(knee_range),
+        knee_flexion_range_deg=float(_range(knee, lo, hi)),
         torso_angle_bottom_deg=float(kin.torso_angle_deg[b]),
         shin_angle_bottom_deg=float(kin.shin_angle_deg[b]),
         hinge_ratio=rep_hinge_ratio(kin, rep),
@@ -151,7 +171,7 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         hips_back_ratio=float(hips_back_ratio),
         neck_angle_bottom_deg=_at(kin.head_pitch_deg, b),
         back_line_deviation_deg=_around(kin.neck_angle_deg, b, lo, hi),
-        torso_shortening_pct=float(shortening),
+        torso_shortening_pct=float(_torso_shortening_pct(kin, b, stand)),
         lockout_hip_flexion_deg=float(lock_hip),
         lockout_lean_back_deg=float(lean_back),
         hip_shoulder_rise_ratio=_rise_ratio(kin, rep),  # from the end of the bottom: the pull off the floor too
@@ -160,10 +180,10 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         ascent_s=float(rep.lockout_s - rep.bottom_end_s),
         top_pause_s=float(rep.end_s - rep.lockout_s),
         rep_duration_s=float(rep.lockout_s - rep.start_s),
-        wrist_drift_max_leg=_nan(wrist_drift),
+        wrist_drift_max_leg=_nan(_wrist_drift(kin, lo, hi)),
         wrist_forward_bottom_leg=_nan(_at(kin.wrist_x_leg, b)),
-        wrist_peak_height_leg=_nan(_nanmax(wy)),
-        peak_hip_extension_speed_deg_s=float(_nanmax(speed)) if np.isfinite(speed).any() else 0.0,
+        wrist_peak_height_leg=_nan(_nanmax(_span(kin.wrist_y_leg, b, rep.end_i))),
+        peak_hip_extension_speed_deg_s=_peak_extension_speed(kin, b, hi),
         angle_uncertainty_deg=float(angle_uncertainty(kin, lo, hi)),
         bottom_s=float(kin.t_s[b]),
         lockout_s=float(rep.lockout_s),

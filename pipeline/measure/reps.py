@@ -18,10 +18,11 @@ typical depth are reported as partial.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from pipeline.types import KinematicSeries, Rep, RepSegmentation
+from pipeline.types import KinematicSeries, Movement, Rep, RepSegmentation
 
 MIN_DEPTH = 10.0  # shoulders must drop a tenth of a leg length below the local top
 RETURN_FRACTION = 0.3  # back within this share of the rep's depth = lockout
@@ -109,7 +110,7 @@ def _excursions(hip: np.ndarray, t: np.ndarray, th: Thresholds) -> list[_Excursi
                 deepest_i = i
             depth = hip[deepest_i] - top_deg
             if v <= top_deg + RETURN_FRACTION * depth:
-                out.append(_Excursion(top_i, deepest_i, i, float(top_deg), from_floor))
+                out.append(_Excursion(int(top_i), int(deepest_i), int(i), float(top_deg), from_floor))
                 state, from_floor, top_i, top_deg = "top", False, i, v
     return out
 
@@ -162,6 +163,62 @@ def _plateau(values: np.ndarray, band_deg: float = PLATEAU_BAND_DEG) -> float:
     return float(np.median(low))
 
 
+def _settle(hip: np.ndarray, ex: _Excursion, prev_return_i: int, stop: int) -> tuple[_Excursion, float]:
+    """The cycle with its bottom moved to the hips' deepest fold and its top level to the lowest
+    value since the last return, and the level of the top it returns to (up to ``stop``)."""
+    seg = hip[ex.start_i : ex.return_i + 1]
+    if ex.from_floor or not np.isfinite(seg).any():
+        bottom_i = ex.bottom_i
+    else:
+        bottom_i = ex.start_i + int(np.nanargmax(seg))
+    after = hip[ex.return_i : stop + 1]
+    top_after = _plateau(after) if np.isfinite(after).any() else float(hip[ex.return_i])
+    before = hip[prev_return_i : bottom_i + 1]
+    if ex.from_floor or not np.isfinite(before).any():  # no top before a pull filmed from the bottom
+        top_before = top_after
+    else:
+        top_before = float(np.nanmin(before))
+    return _Excursion(ex.start_i, bottom_i, ex.return_i, top_before, ex.from_floor), top_after
+
+
+def _top_pause_end(hip: np.ndarray, lockout_i: int, stop: int, next_start_i: int | None, ceiling: float) -> int:
+    """Last sample of the top pause: ``stop`` before another rep, else where the hips fold past
+    ``ceiling`` again, or the clip's end."""
+    if next_start_i is not None:
+        return stop
+    later = np.flatnonzero(np.isfinite(hip[lockout_i:]) & (hip[lockout_i:] > ceiling))
+    end_i = int(lockout_i + later[0] - 1) if later.size else len(hip) - 1
+    return max(end_i, lockout_i)
+
+
+def _rep_start(hip: np.ndarray, ex: _Excursion, prev_return_i: int, depth: float) -> int:
+    """Where the hips leave the top: walked back from the bottom (the first sample for a pull from the floor)."""
+    if ex.from_floor:
+        return ex.start_i
+    seg = hip[prev_return_i : ex.bottom_i + 1]
+    level = _plateau(seg) if np.isfinite(seg).any() else float(hip[ex.start_i])
+    return _walk_to_top(hip, ex.bottom_i, prev_return_i, -1, level + TOP_BAND_SHARE * depth)
+
+
+def _bottom_pause(hip: np.ndarray, t: np.ndarray, bi: int, start_i: int, lockout_i: int, tol: float) -> tuple[int, int]:
+    """First and last samples of the pause at the bottom ``bi``: neighbours within ``tol`` of the deepest
+    value that move slower than ``BOTTOM_MAX_SPEED_DEG_S``, kept within the rep."""
+
+    def still(a: int, b: int) -> bool:
+        """Sample b belongs to the bottom pause next to sample a."""
+        if not np.isfinite(hip[b]) or hip[b] < hip[bi] - tol:
+            return False
+        return bool(abs(hip[b] - hip[a]) <= BOTTOM_MAX_SPEED_DEG_S * abs(t[b] - t[a]))
+
+    lo = bi
+    while lo - 1 >= start_i and still(lo, lo - 1):
+        lo -= 1
+    hi = bi
+    while hi + 1 <= lockout_i and still(hi, hi + 1):
+        hi += 1
+    return lo, hi
+
+
 def _build_rep(
     hip: np.ndarray, t: np.ndarray, ex: _Excursion, prev_return_i: int, next_start_i: int | None, partial: bool
 ) -> Rep:
@@ -170,49 +227,16 @@ def _build_rep(
     ``hip`` is the signal the phases are read from (hip flexion, or the fold
     signal where hip flexion is missing); the cycle's indices locate it.
     """
-    n = len(hip)
-    seg = hip[ex.start_i : ex.return_i + 1]
-    if ex.from_floor or not np.isfinite(seg).any():
-        bottom_i = ex.bottom_i
-    else:
-        bottom_i = ex.start_i + int(np.nanargmax(seg))
-    stop = next_start_i if next_start_i is not None else n - 1
-    after = hip[ex.return_i : stop + 1]
-    top_after = _plateau(after) if np.isfinite(after).any() else float(hip[ex.return_i])
-    before = hip[prev_return_i : bottom_i + 1]
-    if ex.from_floor or not np.isfinite(before).any():  # no top before a pull filmed from the bottom
-        top_before = top_after
-    else:
-        top_before = float(np.nanmin(before))
-    ex = _Excursion(ex.start_i, bottom_i, ex.return_i, top_before, ex.from_floor)
+    stop = next_start_i if next_start_i is not None else len(hip) - 1
+    ex, top_after = _settle(hip, ex, prev_return_i, stop)
     depth = float(hip[ex.bottom_i] - ex.top_deg)
     tol = max(BOTTOM_TOL_DEG, BOTTOM_TOL_SHARE * depth)  # the bottom pause band
     edge = max(EDGE_TOL_DEG, EDGE_TOL_SHARE * depth)  # leaving / reaching the top
     lockout_i = _walk_to_top(hip, ex.bottom_i, stop, +1, top_after + TOP_BAND_SHARE * depth)
-    end_i = stop
-    if next_start_i is None:  # the top pause ends when the hips fold again, or with the clip
-        later = np.flatnonzero(np.isfinite(hip[lockout_i:]) & (hip[lockout_i:] > top_after + edge))
-        end_i = int(lockout_i + later[0] - 1) if later.size else n - 1
-        end_i = max(end_i, lockout_i)
-    start_i = ex.start_i
-    if not ex.from_floor:
-        seg = hip[prev_return_i : ex.bottom_i + 1]
-        level = _plateau(seg) if np.isfinite(seg).any() else float(hip[ex.start_i])
-        start_i = _walk_to_top(hip, ex.bottom_i, prev_return_i, -1, level + TOP_BAND_SHARE * depth)
+    end_i = _top_pause_end(hip, lockout_i, stop, next_start_i, top_after + edge)
+    start_i = _rep_start(hip, ex, prev_return_i, depth)
     bi = ex.bottom_i
-
-    def still(a: int, b: int) -> bool:
-        """Sample b belongs to the bottom pause next to sample a."""
-        if not np.isfinite(hip[b]) or hip[b] < hip[bi] - tol:
-            return False
-        return abs(hip[b] - hip[a]) <= BOTTOM_MAX_SPEED_DEG_S * abs(t[b] - t[a])
-
-    lo = bi
-    while lo - 1 >= start_i and still(lo, lo - 1):
-        lo -= 1
-    hi = bi
-    while hi + 1 <= lockout_i and still(hi, hi + 1):
-        hi += 1
+    lo, hi = _bottom_pause(hip, t, bi, start_i, lockout_i, tol)
     return Rep(
         index=0,
         start_i=int(start_i),
@@ -239,7 +263,8 @@ def fold_signal(kin: KinematicSeries) -> np.ndarray:
     sh = np.where(kin.valid, kin.shoulder_y_leg, np.nan)
     if not np.isfinite(sh).any():
         return sh
-    return (np.nanpercentile(sh, 95) - sh) * 100.0
+    fold: np.ndarray = (np.nanpercentile(sh, 95) - sh) * 100.0
+    return fold
 
 
 def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
@@ -374,7 +399,7 @@ def _fold_agrees(hip: np.ndarray, fold: np.ndarray, lo: int, hi: int) -> bool:
     return bool(corr >= MIN_FOLD_HIP_CORR and h.max() - min(h[0], h[-1]) >= MIN_HIP_FOLD_DEG)
 
 
-def _replace(rep: Rep, **changes) -> Rep:
+def _replace(rep: Rep, **changes: Any) -> Rep:
     from dataclasses import replace
 
     return replace(rep, **changes)
@@ -404,7 +429,7 @@ def hands_high(kin: KinematicSeries, rep: Rep) -> float:
     return float(kin.wrist_y_leg[rep.bottom_i] - kin.hip_y_leg[rep.bottom_i])
 
 
-def classify(kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[str, float, float | None, str]:
+def classify(kin: KinematicSeries, reps: tuple[Rep, ...]) -> tuple[Movement, float, float | None, str]:
     """(movement, confidence, median hinge ratio, reason)."""
     full = [r for r in reps if not r.partial] or list(reps)
     if not full:

@@ -9,6 +9,8 @@ and right shoulders and hips appear relative to the torso.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from pipeline.measure.filters import clean
@@ -53,7 +55,8 @@ def _facing(xy: np.ndarray, pts: dict[str, int]) -> int:
 def _pair_mean(pair: np.ndarray) -> np.ndarray:
     """Mean of a left/right point pair (T,2,2) -> (T,2), NaN where both are missing."""
     count = np.isfinite(pair).sum(axis=1)
-    return np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+    mean: np.ndarray = np.where(count > 0, np.nansum(pair, axis=1) / np.maximum(count, 1), np.nan)
+    return mean
 
 
 def estimate_view(pose: PoseSeries) -> tuple[View, float]:
@@ -82,7 +85,8 @@ def estimate_view(pose: PoseSeries) -> tuple[View, float]:
 
 def _angle_from_vertical(dx: np.ndarray, dy_up: np.ndarray) -> np.ndarray:
     """Degrees of a segment from straight up, positive toward the lifter's front."""
-    return np.degrees(np.arctan2(dx, dy_up))
+    deg: np.ndarray = np.degrees(np.arctan2(dx, dy_up))
+    return deg
 
 
 def joint_angles(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -115,13 +119,15 @@ def head_pitch(nose: np.ndarray, ear: np.ndarray, shoulder: np.ndarray, hip: np.
     torso = shoulder - hip
     face_deg = np.degrees(np.arctan2(face[:, 1], face[:, 0]))
     chest_deg = np.degrees(np.arctan2(torso[:, 1], torso[:, 0])) - 90.0
-    return (face_deg - chest_deg + 180.0) % 360.0 - 180.0
+    pitch: np.ndarray = (face_deg - chest_deg + 180.0) % 360.0 - 180.0
+    return pitch
 
 
 def _thigh_forward_deg(pose: PoseSeries, side: Side, facing: int) -> np.ndarray:
     """Each frame's hip->knee line from straight down, positive toward the lifter's front."""
     d = pose.xy[:, KP[f"{side}_knee"]] - pose.xy[:, KP[f"{side}_hip"]]
-    return np.degrees(np.arctan2(facing * d[:, 0], d[:, 1]))
+    deg: np.ndarray = np.degrees(np.arctan2(facing * d[:, 0], d[:, 1]))
+    return deg
 
 
 def standing_leg(pose: PoseSeries, side: Side, facing: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -156,35 +162,50 @@ def standing_leg(pose: PoseSeries, side: Side, facing: int) -> tuple[np.ndarray,
     return knee, ankle
 
 
-def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSeries:
-    """Clean the lifter's keypoints and turn them into angles and positions."""
-    t = pose.t_s
-    fs = (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else 0.0
-    side = choose_side(pose)
-    pts = _side_points(pose, side)
-    facing = _facing(pose.xy, pts)
+def _sample_rate(t: np.ndarray) -> float:
+    """Samples per second over the clip (0 when it has under two samples or no duration)."""
+    return float((len(t) - 1) / (t[-1] - t[0])) if len(t) > 1 and t[-1] > t[0] else 0.0
 
-    stance = standing_leg(pose, side, facing)
+
+def _clean_points(
+    pose: PoseSeries, pts: dict[str, int], stance: tuple[np.ndarray, np.ndarray] | None, fs: float, cutoff_hz: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each side joint's raw (T, 2) pixels (the standing leg's knee and ankle in a single-leg hinge)
+    and the same cleaned: outliers out, short gaps filled, low-passed."""
+    body_scale = np.nanmedian(np.linalg.norm(pose.xy[:, pts["hip"]] - pose.xy[:, pts["ankle"]], axis=1))
+    min_dev = 0.02 * body_scale if np.isfinite(body_scale) else 0.0
     raw: dict[str, np.ndarray] = {}
     cleaned: dict[str, np.ndarray] = {}
     for name, k in pts.items():
         raw[name] = pose.xy[:, k, :].copy()
         if stance is not None and name in ("knee", "ankle"):
             raw[name] = stance[0 if name == "knee" else 1].copy()
-        body_scale = np.nanmedian(np.linalg.norm(pose.xy[:, pts["hip"]] - pose.xy[:, pts["ankle"]], axis=1))
-        min_dev = 0.02 * body_scale if np.isfinite(body_scale) else 0.0
         cleaned[name] = np.stack(
             [clean(raw[name][:, c], sample_rate_hz=fs, cutoff_hz=cutoff_hz, min_dev=min_dev) for c in (0, 1)],
             axis=1,
         )
+    return raw, cleaned
 
+
+def _clean_nose(pose: PoseSeries, fs: float, cutoff_hz: float) -> np.ndarray:
+    """The nose's (T, 2) pixels, cleaned like the side's joints (no outlier floor)."""
+    nose = pose.xy[:, KP["nose"], :]
+    return np.stack([clean(nose[:, c], sample_rate_hz=fs, cutoff_hz=cutoff_hz) for c in (0, 1)], axis=1)
+
+
+def _leg_length_px(cleaned: dict[str, np.ndarray], image_height: int) -> float:
+    """Median thigh plus median shank in pixels; half the image height when they cannot be measured."""
     thigh_px = np.linalg.norm(cleaned["hip"] - cleaned["knee"], axis=1)
     shank_px = np.linalg.norm(cleaned["knee"] - cleaned["ankle"], axis=1)
     leg_px = float(np.nanmedian(thigh_px) + np.nanmedian(shank_px)) if np.isfinite(thigh_px).any() and np.isfinite(shank_px).any() else float("nan")
     if not np.isfinite(leg_px) or leg_px <= 0:
-        leg_px = float(pose.image_height) / 2.0
+        leg_px = float(image_height) / 2.0
+    return leg_px
 
-    ankle_ref = np.nanmedian(cleaned["ankle"], axis=0)
+
+def _body_frame(pose: PoseSeries, ankle: np.ndarray, facing: int, leg_px: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Pixels -> leg lengths, x forward from mid-foot, y up from the ankle (its median, cleaned)."""
+    ankle_ref = np.nanmedian(ankle, axis=0)
     if not np.all(np.isfinite(ankle_ref)):
         ankle_ref = np.array([pose.image_width / 2.0, float(pose.image_height)])
     midfoot_x = ankle_ref[0] + facing * MIDFOOT_FORWARD_LEG * leg_px
@@ -193,25 +214,35 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         """Pixels -> leg lengths, x forward from mid-foot, y up from the ankle."""
         return np.stack([facing * (a[:, 0] - midfoot_x), ankle_ref[1] - a[:, 1]], axis=1) / leg_px
 
-    body = {name: to_body(a) for name, a in cleaned.items()}
-    nose = pose.xy[:, KP["nose"], :]
-    nose = np.stack([clean(nose[:, c], sample_rate_hz=fs, cutoff_hz=cutoff_hz) for c in (0, 1)], axis=1)
-    pitch = head_pitch(to_body(nose), body["ear"], body["shoulder"], body["hip"])
-    angles = joint_angles(body)
-    raw_angles = joint_angles({name: to_body(a) for name, a in raw.items()})
+    return to_body
 
-    core = ("shoulder", "hip", "knee", "ankle")
-    valid = np.all([np.all(np.isfinite(body[j]), axis=1) for j in core], axis=0)
+
+def _angle_noise(raw_angles: dict[str, np.ndarray], angles: dict[str, np.ndarray]) -> float:
+    """Spread (deg) of the raw hip angle about the cleaned one; 5 when there is too little to tell."""
     resid = raw_angles["hip_flexion_deg"] - angles["hip_flexion_deg"]
     resid = resid[np.isfinite(resid)]
-    noise = float(np.std(resid)) if resid.size > 3 else 5.0
+    return float(np.std(resid)) if resid.size > 3 else 5.0
 
-    inside = _in_frame(pose, pts)
-    head_inside = _in_frame(pose, pts, ("nose", "ear"))
+
+def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSeries:
+    """Clean the lifter's keypoints and turn them into angles and positions."""
+    fs = _sample_rate(pose.t_s)
+    side = choose_side(pose)
+    pts = _side_points(pose, side)
+    facing = _facing(pose.xy, pts)
+    stance = standing_leg(pose, side, facing)
+    raw, cleaned = _clean_points(pose, pts, stance, fs, cutoff_hz)
+    leg_px = _leg_length_px(cleaned, pose.image_height)
+    to_body = _body_frame(pose, cleaned["ankle"], facing, leg_px)
+    body = {name: to_body(a) for name, a in cleaned.items()}
+    pitch = head_pitch(to_body(_clean_nose(pose, fs, cutoff_hz)), body["ear"], body["shoulder"], body["hip"])
+    angles = joint_angles(body)
+    noise = _angle_noise(joint_angles({name: to_body(a) for name, a in raw.items()}), angles)
+    core = ("shoulder", "hip", "knee", "ankle")
+    valid = np.all([np.all(np.isfinite(body[j]), axis=1) for j in core], axis=0)
     view, view_conf = estimate_view(pose)
-    torso_len = np.linalg.norm(body["shoulder"] - body["hip"], axis=1)
     return KinematicSeries(
-        t_s=t.astype(float),
+        t_s=pose.t_s.astype(float),
         frame_index=pose.frame_index,
         side=side,
         facing=facing,
@@ -227,14 +258,14 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         shoulder_y_leg=body["shoulder"][:, 1],
         wrist_x_leg=body["wrist"][:, 0],
         wrist_y_leg=body["wrist"][:, 1],
-        torso_length_leg=torso_len,
+        torso_length_leg=np.linalg.norm(body["shoulder"] - body["hip"], axis=1),
         valid=valid,
         leg_length_px=leg_px,
         angle_noise_deg=noise,
         view=view,
         view_confidence=view_conf,
-        in_frame_fraction=inside,
-        head_in_frame_fraction=head_inside,
+        in_frame_fraction=_in_frame(pose, pts),
+        head_in_frame_fraction=_in_frame(pose, pts, ("nose", "ear")),
         ankle_x_leg=body["ankle"][:, 0],
         ankle_y_leg=body["ankle"][:, 1],
         keypoint_conf=pose.conf[:, [pts[j] for j in core]].mean(axis=1),
