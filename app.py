@@ -17,14 +17,16 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 st.set_page_config(page_title="Hinge Review", page_icon=":material/fitness_center:", layout="wide")
 
 ws = ui.require_workspace()  # the sign-in screen (and a stop) when sign-in is configured and nobody is in
-page = st.navigation([
-    *ui.pages(ws),
-    st.Page(session.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
-    st.Page(session.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
-    st.Page(session.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
-    st.Page(session.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
-    st.Page(session.COMPARE_PAGE, title="Compare", icon=":material/compare:"),
-])
+page = st.navigation(
+    [
+        *ui.pages(ws),
+        st.Page(session.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
+        st.Page(session.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
+        st.Page(session.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
+        st.Page(session.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
+        st.Page(session.COMPARE_PAGE, title="Compare", icon=":material/compare:"),
+    ]
+)
 
 with st.sidebar:
     ui.account_box(ws)
@@ -34,7 +36,9 @@ with st.sidebar:
         labels = {e.key: e.filename for e in reversed(entries)}
         now = session.current()
         chosen = st.selectbox(
-            "Analysis on screen", list(labels), format_func=labels.get,
+            "Analysis on screen",
+            list(labels),
+            format_func=labels.get,
             index=list(labels).index(now.key) if now else 0,
         )
         session.set_current(chosen)

@@ -17,6 +17,15 @@ from batch.store import find_done, result_path
 from batch.summary import COLUMNS, SummaryRow
 
 __all__ = [
-    "COLUMNS", "VIDEO_EXTENSIONS", "BatchReport", "Clip", "LocalRunner", "SummaryRow",
-    "discover", "find_done", "result_path", "run_batch", "sha256_file",
+    "COLUMNS",
+    "VIDEO_EXTENSIONS",
+    "BatchReport",
+    "Clip",
+    "LocalRunner",
+    "SummaryRow",
+    "discover",
+    "find_done",
+    "result_path",
+    "run_batch",
+    "sha256_file",
 ]

@@ -50,8 +50,7 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def _from_folder(root: Path) -> tuple[Clip, ...]:
     found = sorted(
-        p for p in root.rglob("*")
-        if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file() and not _hidden(p, root)
+        p for p in root.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file() and not _hidden(p, root)
     )
     return tuple(Clip(p, p.relative_to(root).as_posix()) for p in found)
 
@@ -62,7 +61,9 @@ def _from_csv(table: Path) -> tuple[Clip, ...]:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         column = next((c for c in CSV_COLUMNS if c in header), None)
         if column is None:
-            raise InputError(f"{table.name} has no 'file' or 'path' column (its columns: {', '.join(header) or 'none'}).")
+            raise InputError(
+                f"{table.name} has no 'file' or 'path' column (its columns: {', '.join(header) or 'none'})."
+            )
         key = (reader.fieldnames or [])[header.index(column)]
         entries = [(row.get(key) or "").strip() for row in reader]
     clips = []

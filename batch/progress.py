@@ -44,7 +44,9 @@ def progress_text(state: ProgressState) -> str:
     """``7/120 ok clip.mp4 · 11.3 clips/min · about 10 min 00 s left`` (no bar)."""
     parts = [f"{state.done}/{state.total}"]
     if state.name:
-        parts.append(" ".join(p for p in (state.status, state.name) if p) + (f" ({state.detail})" if state.detail else ""))
+        parts.append(
+            " ".join(p for p in (state.status, state.name) if p) + (f" ({state.detail})" if state.detail else "")
+        )
     rate = state.clips_per_min
     if rate is not None:
         parts.append(f"{rate:.1f} clips/min")
@@ -62,8 +64,9 @@ def bar(done: int, total: int, cells: int = BAR_CELLS) -> str:
 class ProgressBar:
     """Reports each finished clip. On a TTY one line is redrawn; elsewhere (logs, CI) each clip gets a line."""
 
-    def __init__(self, stream: TextIO | None = None, *, tty: bool | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, tty: bool | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.total = 0
@@ -83,8 +86,11 @@ class ProgressBar:
         """One clip analysed in this run (``status`` ok or error, ``detail`` the reason)."""
         self.done += 1
         self.analysed += 1
-        self._write(progress_text(
-            ProgressState(self.done, self.total, self.analysed, self._clock() - self._started, name, status, detail)))
+        self._write(
+            progress_text(
+                ProgressState(self.done, self.total, self.analysed, self._clock() - self._started, name, status, detail)
+            )
+        )
 
     def _write(self, text: str) -> None:
         if self.tty:

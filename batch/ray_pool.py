@@ -81,7 +81,8 @@ def plan_actors(
 def cluster_nodes() -> tuple[NodeResources, ...]:
     return tuple(
         NodeResources(float(n["Resources"].get("CPU", 0)), float(n["Resources"].get("GPU", 0)))
-        for n in ray.nodes() if n.get("Alive")
+        for n in ray.nodes()
+        if n.get("Alive")
     )
 
 
@@ -202,8 +203,10 @@ class RayRunner:
         try:
             self.plan = plan_actors(cluster_nodes(), self.workers, use_gpus=config.device != "cpu")
             remote = ray.remote(ClipActor).options(
-                num_cpus=self.plan.num_cpus, num_gpus=self.plan.num_gpus,
-                max_restarts=1, max_task_retries=1,
+                num_cpus=self.plan.num_cpus,
+                num_gpus=self.plan.num_gpus,
+                max_restarts=1,
+                max_task_retries=1,
             )
             count = min(self.plan.actors, len(jobs))
             if self.plan.num_gpus == 0 and count > 1:

@@ -119,8 +119,11 @@ def run_batch(
         if outcome.ok:
             write_atomic(result_path(out_dir, outcome.sha256, first.path.stem), doc_text(outcome.doc))
         for i in indices:
-            rows[i] = (ok_row(clips[i].name, outcome.sha256, outcome.doc) if outcome.ok
-                       else error_row(clips[i].name, outcome.sha256, outcome.error, outcome.seconds))
+            rows[i] = (
+                ok_row(clips[i].name, outcome.sha256, outcome.doc)
+                if outcome.ok
+                else error_row(clips[i].name, outcome.sha256, outcome.error, outcome.seconds)
+            )
         analysed += 1
         _write_rows(out_dir, rows)
         if progress is not None:

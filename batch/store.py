@@ -22,7 +22,14 @@ from pipeline.version import analysis_version
 HASH_CHARS = 16  # of the sha256 in file names (64 bits); the summary has all 64
 # AnalysisConfig fields that change the result (device and backend do not).
 SETTINGS_FIELDS = (
-    "model", "exercise", "track_id", "analysis_fps", "imgsz", "max_duration_s", "min_duration_s", "keypoint_conf",
+    "model",
+    "exercise",
+    "track_id",
+    "analysis_fps",
+    "imgsz",
+    "max_duration_s",
+    "min_duration_s",
+    "keypoint_conf",
 )
 
 
@@ -43,8 +50,11 @@ def same_settings(doc: dict, config: AnalysisConfig) -> bool:
     """Whether a stored result was made with the settings asked for now, by this analysis
     (same release, same fitted levels and exercise table: ``pipeline.version``)."""
     stored = doc.get("config")
-    return (isinstance(stored, dict) and settings_of(stored) == settings_of(config)
-            and doc.get("analysis_version") == analysis_version())
+    return (
+        isinstance(stored, dict)
+        and settings_of(stored) == settings_of(config)
+        and doc.get("analysis_version") == analysis_version()
+    )
 
 
 def read_doc(path: Path) -> dict | None:
@@ -58,7 +68,9 @@ def read_doc(path: Path) -> dict | None:
 
 def find_done(out_dir: Path, sha256: str, config: AnalysisConfig) -> tuple[Path, dict] | None:
     """The stored result for this content and these settings, if there is one (newest first)."""
-    candidates = sorted(Path(out_dir).glob(f"{sha256[:HASH_CHARS]}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    candidates = sorted(
+        Path(out_dir).glob(f"{sha256[:HASH_CHARS]}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     for path in candidates:
         doc = read_doc(path)
         if doc is not None and same_settings(doc, config):

@@ -55,8 +55,13 @@ def ok_row(file: str, sha256: str, doc: dict, *, reused: bool = False) -> Summar
 
 def error_row(file: str, sha256: str, message: str, seconds: float | None = None) -> SummaryRow:
     """The row for a clip that could not be analysed, with the plain reason."""
-    return SummaryRow(file=file, sha256=sha256, status="error", error=message,
-                      seconds=round(seconds, 2) if seconds is not None else None)
+    return SummaryRow(
+        file=file,
+        sha256=sha256,
+        status="error",
+        error=message,
+        seconds=round(seconds, 2) if seconds is not None else None,
+    )
 
 
 def summary_csv(rows: list[SummaryRow] | tuple[SummaryRow, ...]) -> str:

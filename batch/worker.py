@@ -45,8 +45,9 @@ def load_estimator(config: AnalysisConfig) -> PoseEstimator:
     return PoseEstimator.from_config(config)
 
 
-def analyze_clip(job: ClipJob, config: AnalysisConfig, estimator: PoseEstimatorLike, *,
-                 read_from: Path | None = None) -> ClipOutcome:
+def analyze_clip(
+    job: ClipJob, config: AnalysisConfig, estimator: PoseEstimatorLike, *, read_from: Path | None = None
+) -> ClipOutcome:
     """Analyse one clip; bad input and unexpected failures come back as an error, never raised.
 
     ``read_from`` is a local copy of the same bytes (a Ray worker's temp file);

@@ -55,15 +55,19 @@ def summarise(outcomes: list[Outcome], title: str) -> dict:
     print(f"rep counts exact:                 {_pct(len(reps_ok), len(exact))}")
     print(f"verdict right, side view:         {_pct(len(side_right), len(side_known))}")
     side_borderline = [o for o in side_known if o.verdict_found == "borderline"]
-    print(f"borderline, side view:            {_pct(len(side_borderline), len(side_known))}"
-          + (f"  ({', '.join(o.clip for o in side_borderline)})" if side_borderline else ""))
+    print(
+        f"borderline, side view:            {_pct(len(side_borderline), len(side_known))}"
+        + (f"  ({', '.join(o.clip for o in side_borderline)})" if side_borderline else "")
+    )
     print(f"verdict right, all views:         {_pct(sum(bool(o.verdict_right) for o in known), len(known))}")
     print(f"gradable side-view lifts refused: {_pct(len(refused), len(gradable))}")
     for kind, n in Counter(o.refusal_kind for o in refused).most_common():
         print(f"    {kind}: {n}  ({'; '.join(o.clip for o in refused if o.refusal_kind == kind)})")
     wrong = [o for o in side_known if not o.verdict_right]
     if wrong:
-        print("side-view verdicts wrong: " + ", ".join(f"{o.clip} ({o.verdict_label}->{o.verdict_found})" for o in wrong))
+        print(
+            "side-view verdicts wrong: " + ", ".join(f"{o.clip} ({o.verdict_label}->{o.verdict_found})" for o in wrong)
+        )
 
     clean = [o for o in outcomes if o.verdict_label == "good" and not o.refused]
     faulty = [o for o in outcomes if o.verdict_label == "bad" and not o.refused]
@@ -106,8 +110,10 @@ def print_rows(outcomes: list[Outcome]) -> None:
         label = (o.verdict_label or "-") + ("" if not o.faults_label else "")
         mark = {True: " ", False: "✗", None: " "}[o.verdict_right]
         detail = ",".join(o.faults_found) if not o.refused else f"[{o.refusal_kind}] {o.refused[:70]}"
-        print(f"{mark}{o.clip[:43]:43s} {o.view_label[:11]:11s} {reps:>8s} {label:>9s} {o.verdict_found:>8s} "
-              f"{o.grade or '-':>5s}  {detail}  {'/'.join(o.faults_label)}")
+        print(
+            f"{mark}{o.clip[:43]:43s} {o.view_label[:11]:11s} {reps:>8s} {label:>9s} {o.verdict_found:>8s} "
+            f"{o.grade or '-':>5s}  {detail}  {'/'.join(o.faults_label)}"
+        )
 
 
 def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibration) -> dict:
@@ -119,13 +125,16 @@ def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibratio
 
     other = replace(config, letterbox="frame" if config.letterbox == "square" else "square")
     estimator = PoseEstimator.from_config(other)
-    moved = [(a, score_clip(c, cached_pose(c.path, other, estimator), other, calibration))
-             for c, a in zip(clips, outcomes)]
+    moved = [
+        (a, score_clip(c, cached_pose(c.path, other, estimator), other, calibration)) for c, a in zip(clips, outcomes)
+    ]
     flips = [(a, b) for a, b in moved if (a.verdict_found, a.reps_found) != (b.verdict_found, b.reps_found)]
     print(f"\n== stability: the pose on the {other.letterbox} letterbox instead ({config.letterbox})")
     for a, b in flips:
-        print(f"  {a.clip[:43]:43s} {a.verdict_found:>8s} {a.grade or '-'} {a.reps_found} reps -> "
-              f"{b.verdict_found:>8s} {b.grade or '-'} {b.reps_found} reps  {(b.refused or ','.join(b.faults_found))[:60]}")
+        print(
+            f"  {a.clip[:43]:43s} {a.verdict_found:>8s} {a.grade or '-'} {a.reps_found} reps -> "
+            f"{b.verdict_found:>8s} {b.grade or '-'} {b.reps_found} reps  {(b.refused or ','.join(b.faults_found))[:60]}"
+        )
     same = len(moved) - len(flips)
     print(f"verdict and rep count unchanged:  {_pct(same, len(moved))}")
     return {"unchanged": same, "clips": len(moved), "changed": [a.clip for a, _ in flips]}
@@ -141,10 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the per-clip outcomes here")
     ap.add_argument("--letterbox", default="square", choices=("square", "frame"))
     ap.add_argument("--imgsz", type=int, default=AnalysisConfig().imgsz, help="the model's input size (px)")
-    ap.add_argument("--stability", action="store_true",
-                    help="also score every clip on the other letterbox's pose and list what changes")
-    ap.add_argument("--silhouette", default="grabcut", choices=("grabcut", "mask"),
-                    help="the back's outline: GrabCut (as shipped) or the learned body mask (BlazePose)")
+    ap.add_argument(
+        "--stability",
+        action="store_true",
+        help="also score every clip on the other letterbox's pose and list what changes",
+    )
+    ap.add_argument(
+        "--silhouette",
+        default="grabcut",
+        choices=("grabcut", "mask"),
+        help="the back's outline: GrabCut (as shipped) or the learned body mask (BlazePose)",
+    )
     args = ap.parse_args(argv)
     import labelled
 
@@ -164,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         import shutil
 
         from labelled import CACHE_DIR
+
         shutil.rmtree(CACHE_DIR, ignore_errors=True)
     records = {c.name: cached_pose(c.path, config, estimator) for c in clips}
     t_pose = time.perf_counter() - t0
@@ -192,8 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         report["stability"] = stability(clips, outcomes, config, calibration)
     print(f"\nscoring took {time.perf_counter() - t1:.1f} s")
     if args.json:
-        args.json.write_text(json.dumps({"outcomes": [asdict(o) | {"verdict_found": o.verdict_found}
-                                                      for o in outcomes], "summary": report}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {"outcomes": [asdict(o) | {"verdict_found": o.verdict_found} for o in outcomes], "summary": report},
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -41,6 +41,7 @@ FIXTURE_CLIPS = FIXTURES / "clips"
 
 # --------------------------------------------------------------------------- children (one per measurement)
 
+
 def _peak_rss_mb() -> float:
     import resource
 
@@ -66,8 +67,13 @@ def child_ours(clips: list[str], device: str, workers: int) -> dict:
             from batch.ray_pool import RUNTIME_ENV, RayRunner
 
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a throwaway local cluster: no token file in ~/.ray
-            ray.init(num_cpus=len(os.sched_getaffinity(0)), include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING, runtime_env=RUNTIME_ENV)
+            ray.init(
+                num_cpus=len(os.sched_getaffinity(0)),
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.WARNING,
+                runtime_env=RUNTIME_ENV,
+            )
             runner = RayRunner("auto", workers)
             sampler = _ActorMemory()
         else:
@@ -80,7 +86,9 @@ def child_ours(clips: list[str], device: str, workers: int) -> dict:
         actor_mb = sampler.stop() if sampler else 0.0
         docs = {p.name: json.loads(p.read_text()) for p in (Path(tmp) / "out").glob("*.json")}
     return dict(
-        wall_s=wall, clips=len(report.rows), errors=report.errors,
+        wall_s=wall,
+        clips=len(report.rows),
+        errors=report.errors,
         frames=sum(d["video"]["frame_count"] for d in docs.values()),
         video_s=sum(d["video"]["duration_s"] for d in docs.values()),
         peak_mb=_peak_rss_mb() + actor_mb,
@@ -148,8 +156,18 @@ def child_baseline(clips: list[str], device: str) -> dict:
 
 
 def run_child(mode: str, clips: list[str], device: str, workers: int = 0) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--device", device,
-           "--child-workers", str(workers), "--child-clips", json.dumps(clips)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        mode,
+        "--device",
+        device,
+        "--child-workers",
+        str(workers),
+        "--child-clips",
+        json.dumps(clips),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark child {mode} failed:\n{proc.stderr[-3000:]}")
@@ -158,15 +176,17 @@ def run_child(mode: str, clips: list[str], device: str, workers: int = 0) -> dic
 
 # --------------------------------------------------------------------------- the report
 
+
 def row(name: str, r: dict) -> str:
     per_min = 60 * r["clips"] / r["wall_s"]
-    return (f"{name:<40} {r['wall_s']:8.1f} {per_min:10.1f} {r['frames'] / r['wall_s']:10.1f} "
-            f"{r['peak_mb']:12.0f}")
+    return f"{name:<40} {r['wall_s']:8.1f} {per_min:10.1f} {r['frames'] / r['wall_s']:10.1f} {r['peak_mb']:12.0f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", default=str(FIXTURE_CLIPS), help="folder or CSV of clips (default: the 10 fixture clips)")
+    parser.add_argument(
+        "--clips", default=str(FIXTURE_CLIPS), help="folder or CSV of clips (default: the 10 fixture clips)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="Ray worker counts to measure")
@@ -178,8 +198,11 @@ def main() -> int:
 
     if args.child:
         clips = json.loads(args.child_clips)
-        out = (child_baseline(clips, args.device) if args.child == "baseline"
-               else child_ours(clips, args.device, args.child_workers))
+        out = (
+            child_baseline(clips, args.device)
+            if args.child == "baseline"
+            else child_ours(clips, args.device, args.child_workers)
+        )
         print(json.dumps(out))
         return 0
 
@@ -206,13 +229,17 @@ def main() -> int:
 
     print()
     if base is not None:
-        print(f"ours local vs baseline: {base['wall_s'] / ours['wall_s']:.1f}x the clips per minute "
-              f"(peak RSS {ours['peak_mb'] / base['peak_mb']:.2f}x)")
+        print(
+            f"ours local vs baseline: {base['wall_s'] / ours['wall_s']:.1f}x the clips per minute "
+            f"(peak RSS {ours['peak_mb'] / base['peak_mb']:.2f}x)"
+        )
     counts = sorted(scaling)
     if len(counts) > 1:
         lo, hi = counts[0], counts[-1]
-        print(f"Ray {hi} vs {lo} worker{'s' if lo > 1 else ''}: {scaling[lo]['wall_s'] / scaling[hi]['wall_s']:.2f}x "
-              f"the throughput; Ray {lo} vs local: {ours['wall_s'] / scaling[lo]['wall_s']:.2f}x")
+        print(
+            f"Ray {hi} vs {lo} worker{'s' if lo > 1 else ''}: {scaling[lo]['wall_s'] / scaling[hi]['wall_s']:.2f}x "
+            f"the throughput; Ray {lo} vs local: {ours['wall_s'] / scaling[lo]['wall_s']:.2f}x"
+        )
     if scaling:
         same = all(r["results"] == ours["results"] for r in scaling.values())
         print(f"Ray results (rep counts, grades) identical to local: {'yes' if same else 'NO'}")

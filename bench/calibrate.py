@@ -112,8 +112,9 @@ def clip_values(clips: list[LabelledClip], config: AnalysisConfig, estimator) ->
     return out
 
 
-def fit_level(rule: Rule, positives: list[float], negatives: list[float],
-              max_false_alarm: float = MAX_FALSE_ALARM) -> float | None:
+def fit_level(
+    rule: Rule, positives: list[float], negatives: list[float], max_false_alarm: float = MAX_FALSE_ALARM
+) -> float | None:
     """The fail level catching the most positives with false alarms <= ``max_false_alarm``."""
     if len(positives) < MIN_POSITIVES or len(negatives) < MIN_NEGATIVES:
         return None
@@ -148,8 +149,9 @@ def fitted_numbers(cal: Calibration) -> int:
     return len(cal.levels)
 
 
-def fit_calibration(clips: list[LabelledClip], config: AnalysisConfig, estimator,
-                    values: list[ClipValues] | None = None) -> Calibration:
+def fit_calibration(
+    clips: list[LabelledClip], config: AnalysisConfig, estimator, values: list[ClipValues] | None = None
+) -> Calibration:
     """Fitted levels (no records) from these clips."""
     values = clip_values(clips, config, estimator) if values is None else values
     names = {c.name for c in clips}
@@ -175,8 +177,9 @@ def fit_calibration(clips: list[LabelledClip], config: AnalysisConfig, estimator
     return Calibration(MappingProxyType(levels), MappingProxyType({}), f"{len(values)} labelled side-view clips")
 
 
-def held_out_records(clips: list[LabelledClip], config: AnalysisConfig, estimator,
-                     values: list[ClipValues]) -> dict[str, CheckRecord]:
+def held_out_records(
+    clips: list[LabelledClip], config: AnalysisConfig, estimator, values: list[ClipValues]
+) -> dict[str, CheckRecord]:
     """Each fault's record with levels fitted without the scored clip's source."""
     from scoring import score_clip
 
@@ -201,8 +204,13 @@ def held_out_records(clips: list[LabelledClip], config: AnalysisConfig, estimato
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dry-run", action="store_true")
-    ap.add_argument("--fit", action="append", default=None, metavar="ROW",
-                    help="fit this rule row's level (repeat for other faults; at most one row per fault)")
+    ap.add_argument(
+        "--fit",
+        action="append",
+        default=None,
+        metavar="ROW",
+        help="fit this rule row's level (repeat for other faults; at most one row per fault)",
+    )
     args = ap.parse_args(argv)
     global FIT_ROWS
     if args.fit is not None:
@@ -216,8 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     values = clip_values(clips, config, estimator)
     fitted = fit_calibration(clips, config, estimator, values)
     records = held_out_records(clips, config, estimator, values)
-    cal = Calibration(fitted.levels, MappingProxyType(records),
-                      f"{fitted.fitted_on}; records held out by source")
+    cal = Calibration(fitted.levels, MappingProxyType(records), f"{fitted.fitted_on}; records held out by source")
     for (row, family), (warn, fail) in sorted(cal.levels.items()):
         print(f"{row:28s} {family:12s} warn {warn:8.3f} fail {fail:8.3f}")
     print(f"numbers fitted: {fitted_numbers(cal)}")

@@ -54,8 +54,10 @@ def main() -> int:
     print(f"machine: {cpu_description()}")
     cold = child(args.device, analyse=False)
     warm = child(args.device, analyse=True)
-    print(f"model load ({warm['device']}, {warm['backend']}): first {cold['load_s']:.2f} s, warm {warm['load_s']:.2f} s"
-          " (fresh processes, imports included)")
+    print(
+        f"model load ({warm['device']}, {warm['backend']}): first {cold['load_s']:.2f} s, warm {warm['load_s']:.2f} s"
+        " (fresh processes, imports included)"
+    )
     print(f"fixture analysed in {warm['analyse_s']:.2f} s: {warm['reps']} reps, grade {warm['grade']}")
     print(f"warnings raised: {len(warm['warnings'])}")
     for w in warm["warnings"]:

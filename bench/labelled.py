@@ -84,12 +84,20 @@ def load_clips(fixtures: Path = FIXTURES) -> list[LabelledClip]:
                 verdict = (row.get("verdict") or "").strip()
                 if subset == "fixtures":  # no verdict column: clean form = good, a fault = bad
                     verdict = "" if "not_a_hinge" in faults else ("bad" if faults else "good")
-                out.append(LabelledClip(
-                    path=folder / row["file"], subset=subset, lift=row["lift"], view=row["view"],
-                    reps_exact=_reps(row["reps"]), reps_text=row["reps"],
-                    verdict=verdict if verdict in ("good", "bad") else None,
-                    faults=frozenset(faults), gradable=row["gradable"], source=_source(row["source"]),
-                ))
+                out.append(
+                    LabelledClip(
+                        path=folder / row["file"],
+                        subset=subset,
+                        lift=row["lift"],
+                        view=row["view"],
+                        reps_exact=_reps(row["reps"]),
+                        reps_text=row["reps"],
+                        verdict=verdict if verdict in ("good", "bad") else None,
+                        faults=frozenset(faults),
+                        gradable=row["gradable"],
+                        source=_source(row["source"]),
+                    )
+                )
     return out
 
 
@@ -98,9 +106,16 @@ def content_hash(path: Path) -> str:
 
 
 def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str) -> str:
-    parts = dict(clip=content_hash(path), model=model_name, backend=backend, imgsz=config.imgsz,
-                 fps=config.analysis_fps, conf=config.keypoint_conf, min_s=config.min_duration_s,
-                 v=POSE_CACHE_VERSION)
+    parts = dict(
+        clip=content_hash(path),
+        model=model_name,
+        backend=backend,
+        imgsz=config.imgsz,
+        fps=config.analysis_fps,
+        conf=config.keypoint_conf,
+        min_s=config.min_duration_s,
+        v=POSE_CACHE_VERSION,
+    )
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -125,8 +140,9 @@ def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path =
         doc = json.loads(file.read_text())
         if doc.get("refused"):
             return PoseRecord(None, None, doc["refused"])
-        return PoseRecord(serialize.from_jsonable(VideoMeta, doc["meta"]),
-                          serialize.from_jsonable(PoseSeries, doc["pose"]))
+        return PoseRecord(
+            serialize.from_jsonable(VideoMeta, doc["meta"]), serialize.from_jsonable(PoseSeries, doc["pose"])
+        )
     try:
         meta = probe(clip, VideoLimits.of(config))
         pose, _ = estimate_pose(meta, estimator, replace(config, analysis_fps=sampling_fps(meta, config)))
@@ -152,9 +168,19 @@ def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR, silhouette: str 
 
     def read(pose, kin, reps):
         points = hashlib.sha256(np.ascontiguousarray(pose.xy).tobytes()).hexdigest()[:16]  # another pose, another trace
-        key = hashlib.sha256(json.dumps([digest, points, kin.side, [r.bottom_i for r in reps],
-                                         [float(t) for t in kin.t_s[[r.bottom_i for r in reps]]],
-                                         POSE_CACHE_VERSION, BACK_CACHE_VERSION]).encode()).hexdigest()[:24]
+        key = hashlib.sha256(
+            json.dumps(
+                [
+                    digest,
+                    points,
+                    kin.side,
+                    [r.bottom_i for r in reps],
+                    [float(t) for t in kin.t_s[[r.bottom_i for r in reps]]],
+                    POSE_CACHE_VERSION,
+                    BACK_CACHE_VERSION,
+                ]
+            ).encode()
+        ).hexdigest()[:24]
         file = cache_dir / f"{prefix}-{key}.json"
         if file.is_file():
             return tuple(serialize.from_jsonable(BackCurve, d) for d in json.loads(file.read_text()))

@@ -8,8 +8,22 @@ import os
 import platform
 from pathlib import Path
 
-VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
-                "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+VECTOR_FLAGS = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_bf16",
+    "amx_int8",
+)
 
 
 FIXTURES = Path(os.environ.get("HINGE_REVIEW_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures")
@@ -33,5 +47,6 @@ def cpu_description() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     present = [f for f in VECTOR_FLAGS if f in flags]
     capped = [f"{k}={os.environ[k]}" for k in ISA_CAPS if os.environ.get(k)]
-    return (f"{model}; {cores} cores available; vector extensions: {' '.join(present) or 'none reported'}"
-            + (f"; capped by {' '.join(capped)}" if capped else ""))
+    return f"{model}; {cores} cores available; vector extensions: {' '.join(present) or 'none reported'}" + (
+        f"; capped by {' '.join(capped)}" if capped else ""
+    )

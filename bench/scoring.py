@@ -72,23 +72,54 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
     """The verdict on one clip from its (cached) pose."""
     from pipeline.run import assess
 
-    base = dict(clip=clip.name, subset=clip.subset, source=clip.source, view_label=clip.view,
-                verdict_label=clip.verdict, faults_label=tuple(sorted(clip.faults)),
-                reps_label=clip.reps_text, reps_exact=clip.reps_exact)
+    base = dict(
+        clip=clip.name,
+        subset=clip.subset,
+        source=clip.source,
+        view_label=clip.view,
+        verdict_label=clip.verdict,
+        faults_label=tuple(sorted(clip.faults)),
+        reps_label=clip.reps_text,
+        reps_exact=clip.reps_exact,
+    )
     if record.pose is None:
-        return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
-                       score=None, faults_found=(), refused=record.refused, refusal_kind="input")
+        return Outcome(
+            **base,
+            reps_found=None,
+            movement="",
+            view_found="",
+            exercise="",
+            grade=None,
+            score=None,
+            faults_found=(),
+            refused=record.refused,
+            refusal_kind="input",
+        )
     try:
         a = assess(record.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path))
     except InputError as exc:
-        return Outcome(**base, reps_found=None, movement="", view_found="", exercise="", grade=None,
-                       score=None, faults_found=(), refused=exc.message, refusal_kind="input")
+        return Outcome(
+            **base,
+            reps_found=None,
+            movement="",
+            view_found="",
+            exercise="",
+            grade=None,
+            score=None,
+            faults_found=(),
+            refused=exc.message,
+            refusal_kind="input",
+        )
     sc = a.scorecard
     reps = sum(1 for r in a.segmentation.reps if not r.partial)
     graded = sc is not None and sc.gradable
     return Outcome(
-        **base, reps_found=reps, movement=a.segmentation.movement, view_found=a.kinematics.view,
-        exercise=sc.exercise_id if sc else "", grade=sc.overall_grade if graded else None,
+        **base,
+        reps_found=reps,
+        movement=a.segmentation.movement,
+        view_found=a.kinematics.view,
+        exercise=sc.exercise_id if sc else "",
+        grade=sc.overall_grade if graded else None,
         score=sc.overall_score if graded else None,
         faults_found=tuple(f for f in (sc.faults if graded else ()) if f != "not_a_hinge"),
         refused="" if graded else (sc.reason if sc else "no scorecard"),

@@ -61,23 +61,32 @@ def main(argv: list[str] | None = None) -> int:
     calibration = load_calibration()
     load_model()
     rows, t_grab, t_mask, t_seg, midfoot = [], [], [], [], []
-    print(f"{'clip':44s} {'faults':22s} {'curve grabcut':>13s} {'curve mask':>10s} {'hump grabcut':>12s} {'hump mask':>9s}")
+    print(
+        f"{'clip':44s} {'faults':22s} {'curve grabcut':>13s} {'curve mask':>10s} {'hump grabcut':>12s} {'hump mask':>9s}"
+    )
     for clip in [c for c in load_clips() if args.only in c.name and c.view == "side"]:
         rec = cached_pose(clip.path, config, estimator)
         if rec.pose is None:
             continue
         out = {}
         for source in ("grabcut", "mask"):
-            a = assess(rec.pose, config, calibration=calibration,
-                       back_reader=cached_back_reader(clip.path, silhouette=source))
+            a = assess(
+                rec.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path, silhouette=source)
+            )
             reps = [m for m in a.metrics if not m.partial] or list(a.metrics)
-            out[source] = (_clip_value([m.back_curve_deg for m in reps]), _clip_value([m.back_hump_ratio for m in reps]))
+            out[source] = (
+                _clip_value([m.back_curve_deg for m in reps]),
+                _clip_value([m.back_hump_ratio for m in reps]),
+            )
         if not a.segmentation.reps:
             continue
         faults = "/".join(sorted(clip.faults)) or (clip.verdict or "-")
         rows.append((clip.name, faults, out))
-        print(f"{clip.name[:44]:44s} {faults[:22]:22s} {out['grabcut'][0]:13.1f} {out['mask'][0]:10.1f} "
-              f"{out['grabcut'][1]:12.3f} {out['mask'][1]:9.3f}", flush=True)
+        print(
+            f"{clip.name[:44]:44s} {faults[:22]:22s} {out['grabcut'][0]:13.1f} {out['mask'][0]:10.1f} "
+            f"{out['grabcut'][1]:12.3f} {out['mask'][1]:9.3f}",
+            flush=True,
+        )
         if not args.timing:
             continue
         # timing and mid-foot on the first rep's bottom frames
@@ -111,20 +120,26 @@ def main(argv: list[str] | None = None) -> int:
             foot = (midfoot_xy_px(body, kin.side) + origin) / scale
             midfoot.append((clip.name, (foot[0] - grading_midfoot) * kin.facing / kin.leg_length_px))
     if t_grab:
+
         def ms(v):
             return f"median {1000 * statistics.median(v):.0f} ms, mean {1000 * statistics.mean(v):.0f} ms"
+
         print(f"\ntime per traced frame, one thread, {len(t_grab)} frames:")
         print(f"  GrabCut silhouette + trace:        {ms(t_grab)}")
         print(f"  learned mask (segment + trace):    {ms(t_mask)}")
         print(f"  segment_person alone (per crop):   {ms(t_seg)}")
-        print("\nmid-foot from heel/toe landmarks minus the grading's (ankle + 0.05 leg), leg lengths, + = toward the toes:")
+        print(
+            "\nmid-foot from heel/toe landmarks minus the grading's (ankle + 0.05 leg), leg lengths, + = toward the toes:"
+        )
         by_clip: dict[str, list[float]] = {}
         for name, d in midfoot:
             by_clip.setdefault(name, []).append(d)
         for name, ds in by_clip.items():
             seen = [d for d in ds if np.isfinite(d)]
-            print(f"  {name[:44]:44s} {statistics.median(seen) if seen else float('nan'):+.3f}  "
-                  f"(heel and toe seen in {len(seen)}/{len(ds)} frames)")
+            print(
+                f"  {name[:44]:44s} {statistics.median(seen) if seen else float('nan'):+.3f}  "
+                f"(heel and toe seen in {len(seen)}/{len(ds)} frames)"
+            )
     return 0
 
 

@@ -117,8 +117,10 @@ def run_child(code: str) -> dict:
 def row(name: str, r: dict) -> str:
     per_s = r["wall_s"] / r["duration_s"]
     fps = r["frames"] / r["wall_s"]
-    return (f"{name:<34} {r['wall_s']:8.2f} s  {per_s:6.3f} s/s  {fps:7.1f} fps  "
-            f"peak {r['peak_mb']:7.0f} MB  (model load {r['load_s']:.1f} s)")
+    return (
+        f"{name:<34} {r['wall_s']:8.2f} s  {per_s:6.3f} s/s  {fps:7.1f} fps  "
+        f"peak {r['peak_mb']:7.0f} MB  (model load {r['load_s']:.1f} s)"
+    )
 
 
 def main() -> int:
@@ -143,8 +145,10 @@ def main() -> int:
 
     for name, clip in clips:
         ours = run_child(_OURS.format(root=str(ROOT), clip=str(clip), device=args.device))
-        print(f"== {name}: {ours['duration_s']:.1f} s of video, {ours['frames']} frames, "
-              f"{ours['analysed']} analysed, {ours['reps']} reps, backend {ours['backend']}")
+        print(
+            f"== {name}: {ours['duration_s']:.1f} s of video, {ours['frames']} frames, "
+            f"{ours['analysed']} analysed, {ours['reps']} reps, backend {ours['backend']}"
+        )
         print(row("ours (analyze)", ours))
         print("   stages: " + ", ".join(f"{k} {v:.2f}" for k, v in ours["timings"].items()))
         if not args.no_baseline:

@@ -97,9 +97,11 @@ def main() -> int:
         app = [upload_to_scorecard_s(clip) for _ in range(args.runs)]
         alone = run_child(_OURS.format(root=str(ROOT), device="cpu", clip=str(clip)))
         med = statistics.median(app)
-        print(f"{name:<30} upload to scorecard {med:6.1f} s (runs: {', '.join(f'{s:.1f}' for s in app)})  "
-              f"analysis alone {alone['wall_s']:5.1f} s after a {alone['load_s']:.1f} s model load  "
-              f"ratio {med / alone['wall_s']:4.2f}x  ({alone['duration_s']:.0f} s of video)")
+        print(
+            f"{name:<30} upload to scorecard {med:6.1f} s (runs: {', '.join(f'{s:.1f}' for s in app)})  "
+            f"analysis alone {alone['wall_s']:5.1f} s after a {alone['load_s']:.1f} s model load  "
+            f"ratio {med / alone['wall_s']:4.2f}x  ({alone['duration_s']:.0f} s of video)"
+        )
     return 0
 
 

@@ -35,7 +35,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=float, default=AnalysisConfig.analysis_fps, help="frames per second sent to the model")
     p.add_argument("--imgsz", type=int, default=AnalysisConfig.imgsz, help="model input size in pixels")
     p.add_argument("--backend", default="auto", help="auto, torch, onnx or openvino")
-    p.add_argument("--max-duration", type=float, default=AnalysisConfig.max_duration_s, help="longest clip accepted, seconds")
+    p.add_argument(
+        "--max-duration", type=float, default=AnalysisConfig.max_duration_s, help="longest clip accepted, seconds"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -45,20 +47,32 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse one clip")
     a.add_argument("clip", help="video file (mp4, mov, m4v, avi, webm, mkv)")
     a.add_argument("--json", metavar="OUT", help="write the full analysis as JSON to OUT ('-' for stdout)")
-    a.add_argument("--track-id", type=int, default=None, help="analyse this tracked person instead of the automatic choice")
+    a.add_argument(
+        "--track-id", type=int, default=None, help="analyse this tracked person instead of the automatic choice"
+    )
     _analysis_options(a)
     b = sub.add_parser(
-        "batch", help="analyse many clips (a folder or a CSV) into one JSON each and summary.csv",
+        "batch",
+        help="analyse many clips (a folder or a CSV) into one JSON each and summary.csv",
         description="Analyse every clip of a folder (recursively) or a CSV's file/path column. Clips already "
-                    "in --out (same content, same settings) are skipped. Exit status: 0 when every clip is "
-                    f"done, {EXIT_SOME_FAILED} when some clips could not be analysed (see summary.csv), 2 for bad input.",
+        "in --out (same content, same settings) are skipped. Exit status: 0 when every clip is "
+        f"done, {EXIT_SOME_FAILED} when some clips could not be analysed (see summary.csv), 2 for bad input.",
     )
     b.add_argument("source", metavar="FOLDER_OR_CSV", help="folder of clips, or a CSV with a file or path column")
     b.add_argument("--out", required=True, metavar="DIR", help="output folder (created; reused to resume)")
-    b.add_argument("--ray", metavar="auto|ADDRESS", default=None,
-                   help="run on Ray: auto (join or start a local Ray) or a cluster address (host:6379, ray://host:10001)")
-    b.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="Ray actors, each with one loaded model (default: one per GPU, else one per 2 CPUs)")
+    b.add_argument(
+        "--ray",
+        metavar="auto|ADDRESS",
+        default=None,
+        help="run on Ray: auto (join or start a local Ray) or a cluster address (host:6379, ray://host:10001)",
+    )
+    b.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Ray actors, each with one loaded model (default: one per GPU, else one per 2 CPUs)",
+    )
     _analysis_options(b)
     return parser
 
@@ -93,13 +107,16 @@ def summary(result: AnalysisResult) -> str:
         f"{Path(v.path).name}: {v.duration_s:.1f} s, {v.width}x{v.height}, {v.fps:.1f} fps"
         + (f", rotated {v.rotation_deg}°" if v.rotation_deg else ""),
         f"movement: {result.segmentation.movement} ({result.segmentation.reason})",
-        f"reps: {result.rep_count}" + (f" (+{len(result.reps) - result.rep_count} partial)" if len(result.reps) > result.rep_count else ""),
+        f"reps: {result.rep_count}"
+        + (f" (+{len(result.reps) - result.rep_count} partial)" if len(result.reps) > result.rep_count else ""),
         f"view: {k.view} (confidence {k.view_confidence:.2f}), side: {k.side}, lifter: #{result.pose.lifter_track_id}",
     ]
     if sc is not None:
         if sc.gradable:
-            out.append(f"grade: {sc.overall_grade} ({sc.overall_score:.0f}/100) as {sc.exercise_name}"
-                       + (" (assumed)" if sc.exercise_assumed else ""))
+            out.append(
+                f"grade: {sc.overall_grade} ({sc.overall_score:.0f}/100) as {sc.exercise_name}"
+                + (" (assumed)" if sc.exercise_assumed else "")
+            )
             if sc.faults:
                 out.append("faults: " + ", ".join(sc.faults))
             if sc.caution:
@@ -162,9 +179,12 @@ def _batch(args: argparse.Namespace, config: AnalysisConfig, debug: bool) -> int
         print("hinge-review: --workers must be 1 or more.", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.workers is not None and args.ray is None:
-        print("hinge-review: --workers sets the number of Ray actors: add --ray auto (or a cluster address).",
-              file=sys.stderr)
+        print(
+            "hinge-review: --workers sets the number of Ray actors: add --ray auto (or a cluster address).",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
+
     def work():
         from batch.progress import ProgressBar
         from batch.run import run_batch
@@ -186,8 +206,10 @@ def _batch(args: argparse.Namespace, config: AnalysisConfig, debug: bool) -> int
     if failed is not None:
         return failed
     ok = len(report.rows) - report.errors
-    print(f"{len(report.rows)} clips: {ok} ok ({report.reused} already done), {report.errors} failed, "
-          f"in {report.wall_s:.1f} s; summary in {Path(args.out) / 'summary.csv'}")
+    print(
+        f"{len(report.rows)} clips: {ok} ok ({report.reused} already done), {report.errors} failed, "
+        f"in {report.wall_s:.1f} s; summary in {Path(args.out) / 'summary.csv'}"
+    )
     return EXIT_SOME_FAILED if report.errors else 0
 
 

@@ -41,33 +41,64 @@ def overlay_figure(comparison: RepComparison, *, height_px: int = 640) -> go.Fig
     """Both reps' angles over the phase axis, difference shaded; one row per angle."""
     a, b = comparison.a, comparison.b
     x = comparison.grid_pct
-    fig = make_subplots(rows=len(ANGLES), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[f"{label} (°)" for label in ANGLES.values()])
+    fig = make_subplots(
+        rows=len(ANGLES),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[f"{label} (°)" for label in ANGLES.values()],
+    )
     for row, (field, label) in enumerate(ANGLES.items(), start=1):
         ya, yb = getattr(a, field), getattr(b, field)
         sx, sy = _shade(x, ya, yb)
-        fig.add_trace(go.Scatter(
-            x=sx, y=sy, fill="toself", fillcolor=SHADE, line=dict(width=0), mode="lines",
-            name="Difference", legendgroup="diff", showlegend=row == 1, hoverinfo="skip",
-        ), row=row, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=sx,
+                y=sy,
+                fill="toself",
+                fillcolor=SHADE,
+                line=dict(width=0),
+                mode="lines",
+                name="Difference",
+                legendgroup="diff",
+                showlegend=row == 1,
+                hoverinfo="skip",
+            ),
+            row=row,
+            col=1,
+        )
         for rep, y, colour, dash in ((a, ya, COLOUR_A, "solid"), (b, yb, COLOUR_B, "dash")):
-            fig.add_trace(go.Scatter(
-                x=x, y=y, mode="lines", name=rep.label, legendgroup=rep.label, showlegend=row == 1,
-                line=dict(color=colour, width=2.5, dash=dash), connectgaps=False,
-                customdata=rep.t_s,
-                hovertemplate=f"{rep.label}<br>{label}: %{{y:.1f}}°<br>%{{x:.0f}} % · "
-                              f"clip %{{customdata:.2f}} s<extra></extra>",
-            ), row=row, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    name=rep.label,
+                    legendgroup=rep.label,
+                    showlegend=row == 1,
+                    line=dict(color=colour, width=2.5, dash=dash),
+                    connectgaps=False,
+                    customdata=rep.t_s,
+                    hovertemplate=f"{rep.label}<br>{label}: %{{y:.1f}}°<br>%{{x:.0f}} % · "
+                    f"clip %{{customdata:.2f}} s<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
         for pct in PHASE_PCT:
             fig.add_vline(x=pct, line_dash="dot", line_color="#999", line_width=1, row=row, col=1)
     ticks = sorted({*PHASE_PCT, 25.0, 75.0})
     names = dict(zip(PHASE_PCT, PHASE_NAMES))
-    fig.update_xaxes(range=[0, 100], tickvals=ticks,
-                     ticktext=[f"{t:.0f} %" + (f" {names[t]}" if t in names else "") for t in ticks])
+    fig.update_xaxes(
+        range=[0, 100], tickvals=ticks, ticktext=[f"{t:.0f} %" + (f" {names[t]}" if t in names else "") for t in ticks]
+    )
     fig.update_xaxes(title_text="phase of the rep (%)", row=len(ANGLES), col=1)
     fig.update_layout(
         title="Rep against rep, aligned on the phases",
-        height=height_px, hovermode="x unified", margin=dict(t=70, b=90, l=55, r=60),
-        legend=dict(orientation="h", yanchor="top", y=-0.09, x=0.0), template="plotly_white",
+        height=height_px,
+        hovermode="x unified",
+        margin=dict(t=70, b=90, l=55, r=60),
+        legend=dict(orientation="h", yanchor="top", y=-0.09, x=0.0),
+        template="plotly_white",
     )
     return fig

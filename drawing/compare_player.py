@@ -37,8 +37,9 @@ def _src(v: PlayerVideo) -> str:
 
 def player_html(a: PlayerVideo, b: PlayerVideo, time_map: TimeMap, *, video_height_px: int = 420) -> str:
     """HTML with both videos side by side, a play/pause button, a speed choice and a phase slider."""
-    knots = json.dumps({"pct": list(PHASE_PCT), "a": list(time_map.a.knots_s), "b": list(time_map.b.knots_s),
-                        "maxDrift": MAX_DRIFT_S})
+    knots = json.dumps(
+        {"pct": list(PHASE_PCT), "a": list(time_map.a.knots_s), "b": list(time_map.b.knots_s), "maxDrift": MAX_DRIFT_S}
+    )
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>
 body {{ margin: 0; font-family: sans-serif; font-size: 14px; color: #222; }}
 .row {{ display: flex; gap: 12px; }} figure {{ flex: 1; margin: 0; text-align: center; }}

@@ -43,9 +43,16 @@ METRIC_SERIES: dict[str, str] = {
 BAR_MEASURES: dict[str, str] = {
     f: measure(f).heading
     for f in (
-        "hip_flexion_bottom_deg", "knee_flexion_bottom_deg", "torso_angle_bottom_deg", "hinge_ratio",
-        "back_line_deviation_deg", "back_curve_deg", "back_hump_ratio", "lockout_hip_flexion_deg",
-        "rep_duration_s", "peak_hip_extension_speed_deg_s",
+        "hip_flexion_bottom_deg",
+        "knee_flexion_bottom_deg",
+        "torso_angle_bottom_deg",
+        "hinge_ratio",
+        "back_line_deviation_deg",
+        "back_curve_deg",
+        "back_hump_ratio",
+        "lockout_hip_flexion_deg",
+        "rep_duration_s",
+        "peak_hip_extension_speed_deg_s",
     )
 }
 
@@ -91,36 +98,62 @@ def angles_figure(result: AnalysisResult, thresholds: Sequence[ThresholdLine] | 
     fig = go.Figure()
     for field, (name, colour) in SERIES.items():
         y = np.where(kin.valid, getattr(kin, field), np.nan).astype(float)
-        fig.add_trace(go.Scatter(
-            x=t, y=y, name=name, mode="lines", line=dict(color=colour, width=2),
-            hovertemplate=_hover(name), connectgaps=False,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=y,
+                name=name,
+                mode="lines",
+                line=dict(color=colour, width=2),
+                hovertemplate=_hover(name),
+                connectgaps=False,
+            )
+        )
     grades = {rg.index: rg.grade for rg in (result.scorecard.reps if result.scorecard else ())}
     for rep in result.reps:
         fig.add_vrect(
-            x0=rep.start_s, x1=rep.end_s, fillcolor=grade_colour(grades.get(rep.index)), opacity=0.08,
-            line_width=0, layer="below",
+            x0=rep.start_s,
+            x1=rep.end_s,
+            fillcolor=grade_colour(grades.get(rep.index)),
+            opacity=0.08,
+            line_width=0,
+            layer="below",
             annotation_text=f"Rep {rep.index}" + (f" · {grades[rep.index]}" if rep.index in grades else ""),
-            annotation_position="top left", annotation_font_size=11,
+            annotation_position="top left",
+            annotation_font_size=11,
         )
     for moment, symbol, colour in (("bottom", "triangle-down", "#6a1b9a"), ("lockout", "triangle-up", "#455a64")):
         xs = [getattr(r, f"{moment}_s") for r in result.reps]
         ys = [_value_at(t, kin.hip_flexion_deg, x) for x in xs]
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="markers", name=moment.capitalize(),
-            marker=dict(symbol=symbol, size=11, color=colour, line=dict(width=1, color="white")),
-            customdata=[r.index for r in result.reps],
-            hovertemplate=f"Rep %{{customdata}} {moment}<br>t = %{{x:.2f}} s<br>hip %{{y:.1f}}°<extra></extra>",
-        ))
-    for line in (threshold_lines(result) if thresholds is None else thresholds):
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
+                name=moment.capitalize(),
+                marker=dict(symbol=symbol, size=11, color=colour, line=dict(width=1, color="white")),
+                customdata=[r.index for r in result.reps],
+                hovertemplate=f"Rep %{{customdata}} {moment}<br>t = %{{x:.2f}} s<br>hip %{{y:.1f}}°<extra></extra>",
+            )
+        )
+    for line in threshold_lines(result) if thresholds is None else thresholds:
         name, colour = SERIES.get(line.series, (line.series, "#555"))
         fig.add_hline(
-            y=line.value, line_dash="dash", line_color=colour, line_width=1,
-            annotation_text=line.label, annotation_position="bottom right", annotation_font_size=10,
+            y=line.value,
+            line_dash="dash",
+            line_color=colour,
+            line_width=1,
+            annotation_text=line.label,
+            annotation_position="bottom right",
+            annotation_font_size=10,
         )
     fig.update_layout(
-        title="Joint angles over time", xaxis_title="time (s)", yaxis_title="angle (°)",
-        hovermode="x unified", legend=dict(orientation="h", y=-0.2), margin=dict(t=50, b=40, l=50, r=20),
+        title="Joint angles over time",
+        xaxis_title="time (s)",
+        yaxis_title="angle (°)",
+        hovermode="x unified",
+        legend=dict(orientation="h", y=-0.2),
+        margin=dict(t=50, b=40, l=50, r=20),
         height=420,
     )
     return fig
@@ -140,16 +173,24 @@ def hand_path_figure(result: AnalysisResult) -> go.Figure:
     for rep in result.reps:
         sl = slice(rep.start_i, rep.end_i + 1)
         x, y, t = kin.wrist_x_leg[sl], kin.wrist_y_leg[sl], kin.t_s[sl]
-        fig.add_trace(go.Scatter(
-            x=x, y=y, mode="lines+markers", name=f"Rep {rep.index}", marker=dict(size=4),
-            customdata=t, hovertemplate="forward %{x:.2f}, up %{y:.2f} leg<br>t = %{customdata:.2f} s<extra></extra>",
-        ))
-    fig.add_vline(x=0.0, line_dash="dot", line_color="#777", annotation_text="mid-foot",
-                  annotation_position="top")
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines+markers",
+                name=f"Rep {rep.index}",
+                marker=dict(size=4),
+                customdata=t,
+                hovertemplate="forward %{x:.2f}, up %{y:.2f} leg<br>t = %{customdata:.2f} s<extra></extra>",
+            )
+        )
+    fig.add_vline(x=0.0, line_dash="dot", line_color="#777", annotation_text="mid-foot", annotation_position="top")
     fig.update_layout(
         title="Hand path (hands should stay close to the mid-foot line)",
-        xaxis_title="forward of mid-foot (leg lengths)", yaxis_title="height above ankles (leg lengths)",
-        height=420, margin=dict(t=50, b=40, l=50, r=20),
+        xaxis_title="forward of mid-foot (leg lengths)",
+        yaxis_title="height above ankles (leg lengths)",
+        height=420,
+        margin=dict(t=50, b=40, l=50, r=20),
     )
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
@@ -165,15 +206,23 @@ def rep_bars_figure(result: AnalysisResult, measure: str = "hip_flexion_bottom_d
     ys = [float("nan") if v is None else float(v) for v in ys]
     colours = [grade_colour(grades.get(m.index)) for m in metrics]
     text = [grades.get(m.index, "") for m in metrics]
-    fig = go.Figure(go.Bar(
-        x=xs, y=ys, marker_color=colours, text=text, textposition="outside",
-        hovertemplate=f"%{{x}}<br>{label}: %{{y:.2f}}<extra></extra>", name=label,
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=xs,
+            y=ys,
+            marker_color=colours,
+            text=text,
+            textposition="outside",
+            hovertemplate=f"%{{x}}<br>{label}: %{{y:.2f}}<extra></extra>",
+            name=label,
+        )
+    )
     fig.update_layout(title=label + " per rep", yaxis_title=label, height=360, margin=dict(t=50, b=40, l=50, r=20))
     return fig
 
 
 # --- tables ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FaultSeen:
@@ -205,18 +254,26 @@ _SEVERITY = {"fail": 2, "warn": 1}
 def fault_groups(result: AnalysisResult) -> list[FaultGroup]:
     """Warned or failed rules grouped by fault, fails first, then by how many reps show it."""
     by_rule: dict[str, list[tuple[int, Criterion]]] = {}
-    for rg in (result.scorecard.reps if result.scorecard else ()):
+    for rg in result.scorecard.reps if result.scorecard else ():
         for c in rg.criteria:
             if c.status in _SEVERITY:
                 by_rule.setdefault(c.rule, []).append((rg.index, c))
     groups = []
     for rule, hits in by_rule.items():
         worst_rep, worst = max(hits, key=lambda h: (_SEVERITY[h[1].status], -h[0]))
-        groups.append(FaultGroup(
-            rule=rule, label=worst.label, status=worst.status, message=worst.message, cue=worst.cue,
-            drill=worst.drill, unit=worst.unit, threshold=worst.threshold,
-            seen=tuple(FaultSeen(rep, c.status, c.evidence_s, c.value, c.metric) for rep, c in hits),
-        ))
+        groups.append(
+            FaultGroup(
+                rule=rule,
+                label=worst.label,
+                status=worst.status,
+                message=worst.message,
+                cue=worst.cue,
+                drill=worst.drill,
+                unit=worst.unit,
+                threshold=worst.threshold,
+                seen=tuple(FaultSeen(rep, c.status, c.evidence_s, c.value, c.metric) for rep, c in hits),
+            )
+        )
     groups.sort(key=lambda g: (-_SEVERITY[g.status], -len(g.seen), g.label))
     return groups
 
@@ -224,8 +281,14 @@ def fault_groups(result: AnalysisResult) -> list[FaultGroup]:
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (f, measure(f).heading)
     for f in (
-        "hip_flexion_bottom_deg", "knee_flexion_bottom_deg", "hinge_ratio", "back_curve_deg", "back_hump_ratio",
-        "back_line_deviation_deg", "lockout_hip_flexion_deg", "rep_duration_s",
+        "hip_flexion_bottom_deg",
+        "knee_flexion_bottom_deg",
+        "hinge_ratio",
+        "back_curve_deg",
+        "back_hump_ratio",
+        "back_line_deviation_deg",
+        "lockout_hip_flexion_deg",
+        "rep_duration_s",
     )
 )
 
@@ -279,8 +342,15 @@ def rep_metrics_csv(result: AnalysisResult) -> str:
     for m in result.metrics:
         rg = grades.get(m.index)
         values = [_round(getattr(m, n)) for n in names[1:]]
-        writer.writerow([m.index, rg.grade if rg else "", _round(rg.score) if rg else "",
-                         ";".join(rg.faults) if rg else "", *["" if v is None else v for v in values]])
+        writer.writerow(
+            [
+                m.index,
+                rg.grade if rg else "",
+                _round(rg.score) if rg else "",
+                ";".join(rg.faults) if rg else "",
+                *["" if v is None else v for v in values],
+            ]
+        )
     return buf.getvalue()
 
 

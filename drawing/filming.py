@@ -53,14 +53,18 @@ FILMING_DIAGRAM: tuple[Shape, ...] = (
 
 
 def _svg(shape: Shape) -> str:
-    paint = (f' fill="{shape.fill or "none"}"' + (f' stroke="{shape.stroke}" stroke-width="{shape.width:g}"'
-                                                   if shape.stroke else ""))
+    paint = f' fill="{shape.fill or "none"}"' + (
+        f' stroke="{shape.stroke}" stroke-width="{shape.width:g}"' if shape.stroke else ""
+    )
     if shape.dash:
         paint += f' stroke-dasharray="{" ".join(f"{d:g}" for d in shape.dash)}"'
     a = shape.at
     if shape.kind == "rect":
-        return (f'<rect x="{a[0]:g}" y="{a[1]:g}" width="{a[2]:g}" height="{a[3]:g}"'
-                + (f' rx="{shape.radius:g}"' if shape.radius else "") + f"{paint}/>")
+        return (
+            f'<rect x="{a[0]:g}" y="{a[1]:g}" width="{a[2]:g}" height="{a[3]:g}"'
+            + (f' rx="{shape.radius:g}"' if shape.radius else "")
+            + f"{paint}/>"
+        )
     if shape.kind == "circle":
         return f'<circle cx="{a[0]:g}" cy="{a[1]:g}" r="{a[2]:g}"{paint}/>'
     if shape.kind == "line":
@@ -73,5 +77,7 @@ def _svg(shape: Shape) -> str:
 def filming_diagram_svg() -> str:
     """The diagram as a standalone SVG (360 x 170)."""
     body = "\n ".join(_svg(s) for s in FILMING_DIAGRAM)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-            f'height="{HEIGHT}" font-family="sans-serif" font-size="11">\n {body}\n</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
+        f'height="{HEIGHT}" font-family="sans-serif" font-size="11">\n {body}\n</svg>'
+    )

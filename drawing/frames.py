@@ -34,8 +34,14 @@ KNEE_ARC = (255, 160, 40)  # blue
 TORSO = (60, 60, 255)  # red
 TEXT_BG = (20, 20, 20)
 
-SEGMENTS = (("ear", "shoulder"), ("shoulder", "elbow"), ("elbow", "wrist"),
-            ("shoulder", "hip"), ("hip", "knee"), ("knee", "ankle"))
+SEGMENTS = (
+    ("ear", "shoulder"),
+    ("shoulder", "elbow"),
+    ("elbow", "wrist"),
+    ("shoulder", "hip"),
+    ("hip", "knee"),
+    ("knee", "ankle"),
+)
 JOINTS = ("ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
 
@@ -99,7 +105,11 @@ def _point(xy: np.ndarray, conf: np.ndarray, i: int, min_conf: float) -> np.ndar
 
 
 def _label(
-    image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], s: float,
+    image: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    colour: tuple[int, int, int],
+    s: float,
     taken: list[tuple[int, int, int, int]] | None = None,
 ) -> None:
     """Text on a dark box at ``org``, nudged down (then up) off boxes already in ``taken``."""
@@ -124,8 +134,15 @@ def _label(
     cv2.putText(image, text, (x, y), font, fs, colour, th, cv2.LINE_AA)
 
 
-def _arc(image: np.ndarray, centre: np.ndarray, a: np.ndarray, b: np.ndarray, colour: tuple[int, int, int],
-         radius: int, th: int) -> float:
+def _arc(
+    image: np.ndarray,
+    centre: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    colour: tuple[int, int, int],
+    radius: int,
+    th: int,
+) -> float:
     """Arc at ``centre`` from the direction of ``a`` to that of ``b``; returns the mid-direction (radians)."""
     ang_a = math.degrees(math.atan2(a[1] - centre[1], a[0] - centre[0]))
     ang_b = math.degrees(math.atan2(b[1] - centre[1], b[0] - centre[0]))
@@ -231,13 +248,18 @@ def pose_at(result: AnalysisResult, t_s: float, *, max_gap_s: float = 0.5) -> Po
         xy = np.where(np.isfinite(a) & np.isfinite(b), a + w * (b - a), a if w < 0.5 else b)
         conf = np.minimum(pose.conf[lo], pose.conf[hi])
     kt = kin.t_s
-    angles = FrameAngles(
-        hip_flexion_deg=_interp(kt, kin.hip_flexion_deg, t_s),
-        knee_flexion_deg=_interp(kt, kin.knee_flexion_deg, t_s),
-        torso_angle_deg=_interp(kt, kin.torso_angle_deg, t_s),
-    ) if len(kt) else FrameAngles()
-    return PoseAt(t_s=float(t_s), xy=xy, conf=conf, angles=angles, side=kin.side,
-                  image_size=(pose.image_width, pose.image_height))
+    angles = (
+        FrameAngles(
+            hip_flexion_deg=_interp(kt, kin.hip_flexion_deg, t_s),
+            knee_flexion_deg=_interp(kt, kin.knee_flexion_deg, t_s),
+            torso_angle_deg=_interp(kt, kin.torso_angle_deg, t_s),
+        )
+        if len(kt)
+        else FrameAngles()
+    )
+    return PoseAt(
+        t_s=float(t_s), xy=xy, conf=conf, angles=angles, side=kin.side, image_size=(pose.image_width, pose.image_height)
+    )
 
 
 def rep_at(reps: Sequence[Rep], t_s: float) -> tuple[Rep | None, str]:
@@ -355,8 +377,9 @@ def _ascii(text: str) -> str:
     return text.replace("°/s", " deg/s").replace("°", " deg").replace("·", "-")
 
 
-def draw_evidence(image: np.ndarray, result: AnalysisResult, t_s: float, mark: EvidenceMark,
-                  scale_xy: np.ndarray) -> np.ndarray:
+def draw_evidence(
+    image: np.ndarray, result: AnalysisResult, t_s: float, mark: EvidenceMark, scale_xy: np.ndarray
+) -> np.ndarray:
     """The deciding measurement on its frame: its lines where the keypoints show them (the head-back
     line's two segments; the back's outline and hands' path are drawn anyway), and its name and value."""
     out = np.ascontiguousarray(image)
@@ -368,14 +391,21 @@ def draw_evidence(image: np.ndarray, result: AnalysisResult, t_s: float, mark: E
         ear, sh, hip = (p.xy[_side_index(side, j)] * scale_xy for j in ("ear", "shoulder", "hip"))
         if np.isfinite([*ear, *sh, *hip]).all():
             for a, b in ((ear, sh), (sh, hip)):
-                cv2.line(out, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), colour,
-                         max(2, int(round(3 * s))), cv2.LINE_AA)
+                cv2.line(
+                    out,
+                    tuple(np.round(a).astype(int)),
+                    tuple(np.round(b).astype(int)),
+                    colour,
+                    max(2, int(round(3 * s))),
+                    cv2.LINE_AA,
+                )
     _label(out, _ascii(mark.text), (int(8 * s), out.shape[0] - int(12 * s)), colour, s)
     return out
 
 
-def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True,
-                mark: EvidenceMark | None = None) -> np.ndarray:
+def annotate_at(
+    result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True, mark: EvidenceMark | None = None
+) -> np.ndarray:
     """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size; the traced
     back is drawn on the rep bottoms where it was measured, and ``mark`` (a fault's deciding
     measurement) on top."""
@@ -387,8 +417,7 @@ def annotate_at(result: AnalysisResult, image: np.ndarray, t_s: float, *, title:
     sy = image.shape[0] / max(1, p.image_size[1])
     xy = p.xy * np.array([sx, sy])
     out = draw_hand_path(np.ascontiguousarray(image.copy()), result, t_s, np.array([sx, sy]))
-    out = annotate(out, xy, p.conf, p.angles, side=p.side,
-                   min_conf=result.config.keypoint_conf, title=label)
+    out = annotate(out, xy, p.conf, p.angles, side=p.side, min_conf=result.config.keypoint_conf, title=label)
     near = [c for c in result.back_curves if abs(c.t_s - t_s) <= BACK_MATCH_S]
     if near:
         out = draw_back(out, min(near, key=lambda c: abs(c.t_s - t_s)), np.array([sx, sy]))
@@ -410,13 +439,20 @@ def key_frames(result: AnalysisResult) -> list[KeyFrame]:
     for rep in result.reps:
         traced = [c.t_s for c in result.back_curves if rep.start_s <= c.t_s <= rep.lockout_s]
         bottom_s = traced[0] if traced else rep.bottom_s  # the frame the back was traced on
-        out += [KeyFrame(rep.index, "start", rep.start_s), KeyFrame(rep.index, "bottom", bottom_s),
-                KeyFrame(rep.index, "lockout", rep.lockout_s)]
+        out += [
+            KeyFrame(rep.index, "start", rep.start_s),
+            KeyFrame(rep.index, "bottom", bottom_s),
+            KeyFrame(rep.index, "lockout", rep.lockout_s),
+        ]
     return out
 
 
 def render_frames(
-    result: AnalysisResult, times_s: Sequence[float], video_path: str | Path | None = None, *, max_side: int = 720,
+    result: AnalysisResult,
+    times_s: Sequence[float],
+    video_path: str | Path | None = None,
+    *,
+    max_side: int = 720,
     marks: Sequence[EvidenceMark | None] | None = None,
 ) -> list[np.ndarray]:
     """Annotated RGB images at ``times_s`` (each with its ``marks`` entry drawn); on a blank canvas
@@ -528,9 +564,12 @@ def write_annotated_video(
             if stream is None:
                 h, w = image.shape[:2]
                 size = (_even(w), _even(h))
-                stream = cast(av.VideoStream,  # enc is always a video encoder (choose_codec)
-                              container.add_stream(enc, rate=Fraction(round(fps * 1000), 1000),
-                                                   options=_ENCODER_OPTIONS.get(enc, {})))
+                stream = cast(
+                    av.VideoStream,  # enc is always a video encoder (choose_codec)
+                    container.add_stream(
+                        enc, rate=Fraction(round(fps * 1000), 1000), options=_ENCODER_OPTIONS.get(enc, {})
+                    ),
+                )
                 stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
                 stream.codec_context.time_base = Fraction(1, 1000)
             if image.shape[1] != size[0] or image.shape[0] != size[1]:

@@ -17,8 +17,10 @@ from pipeline.measure.glossary import MEASURES
 from pipeline.types import AnalysisResult, Suggestion
 
 SEVERITY_WORDS = {"fail": "fault", "warn": "watch"}  # one word for a status everywhere
-BORDERLINE_NOTE = ("Borderline: worth a coach's look. No check was failed, but some readings sit within "
-                   "the measurement's own error of their limit, so the verdict could go either way.")
+BORDERLINE_NOTE = (
+    "Borderline: worth a coach's look. No check was failed, but some readings sit within "
+    "the measurement's own error of their limit, so the verdict could go either way."
+)
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,11 @@ def _moments(group: figures.FaultGroup) -> tuple[Moment, ...]:
         m = MEASURES.get(f.metric)
         if m is not None and f.value is not None and math.isfinite(f.value):
             value = f" · {m.name} {m.format(f.value)}"
-        out.append(Moment(f.rep, float(f.evidence_s), f.status, f"Rep {f.rep} · {f.evidence_s:.1f} s{value}",
-                          f.metric, f.value))
+        out.append(
+            Moment(
+                f.rep, float(f.evidence_s), f.status, f"Rep {f.rep} · {f.evidence_s:.1f} s{value}", f.metric, f.value
+            )
+        )
     return tuple(out)
 
 
@@ -144,9 +149,15 @@ def scorecard_view(result: AnalysisResult) -> ScorecardView:
     notes = {n.rule: n.text for n in (sc.check_notes if sc else ())}
     faults = tuple(
         FaultView(
-            rule=g.rule, label=g.label, severity=SEVERITY_WORDS.get(g.status, g.status), where=_where(g),
-            message=g.message, trust=notes.get(g.rule, ""), cue=g.cue,
-            drill=exercise_name(g.drill) if g.drill else "", moments=_moments(g),
+            rule=g.rule,
+            label=g.label,
+            severity=SEVERITY_WORDS.get(g.status, g.status),
+            where=_where(g),
+            message=g.message,
+            trust=notes.get(g.rule, ""),
+            cue=g.cue,
+            drill=exercise_name(g.drill) if g.drill else "",
+            moments=_moments(g),
         )
         for g in (figures.fault_groups(result) if gradable else [])
     )
@@ -154,8 +165,13 @@ def scorecard_view(result: AnalysisResult) -> ScorecardView:
     if sc is not None:
         s = sc.suggestions
         step = NextStep(
-            headline=headline(s, sc.exercise_id), headline_md=headline(s, sc.exercise_id, strong="**"), reason=s.reason, drills=tuple(s.drills), cues=tuple(s.cues),
-            next_session=s.next_session.text if s.next_session else "", move_on=s.move_on_rule,
+            headline=headline(s, sc.exercise_id),
+            headline_md=headline(s, sc.exercise_id, strong="**"),
+            reason=s.reason,
+            drills=tuple(s.drills),
+            cues=tuple(s.cues),
+            next_session=s.next_session.text if s.next_session else "",
+            move_on=s.move_on_rule,
         )
     return ScorecardView(
         lift=sc.exercise_name if sc else "Hip hinge",

@@ -11,10 +11,15 @@ import importlib
 from typing import Any
 
 _WHERE = {
-    "ClaimedJob": "jobs.queue", "claim_next": "jobs.queue", "recover_stale": "jobs.queue",
-    "LazyEstimator": "jobs.runner", "run_job": "jobs.runner",
-    "WorkerHandle": "jobs.supervisor", "ensure_worker": "jobs.supervisor",
-    "run_pending_once": "jobs.worker", "serve": "jobs.worker",
+    "ClaimedJob": "jobs.queue",
+    "claim_next": "jobs.queue",
+    "recover_stale": "jobs.queue",
+    "LazyEstimator": "jobs.runner",
+    "run_job": "jobs.runner",
+    "WorkerHandle": "jobs.supervisor",
+    "ensure_worker": "jobs.supervisor",
+    "run_pending_once": "jobs.worker",
+    "serve": "jobs.worker",
 }
 __all__ = sorted(_WHERE)
 

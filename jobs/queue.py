@@ -29,8 +29,11 @@ MAX_ATTEMPTS = 3
 def gave_up_reason(attempts: int) -> str:
     """The plain reason given when a job was cut off ``attempts`` times."""
     times = "once" if attempts == 1 else f"{attempts} times"
-    return (f"The analysis was cut off {times} before it could finish (the server restarted or ran out of "
-            "memory). Try a shorter clip, or upload it again later.")
+    return (
+        f"The analysis was cut off {times} before it could finish (the server restarted or ran out of "
+        "memory). Try a shorter clip, or upload it again later."
+    )
+
 
 LOST_UPLOAD = "The uploaded clip is missing from storage; upload it again."
 
@@ -62,9 +65,19 @@ def claim_next(db: Database, worker: str) -> ClaimedJob | None:
                 return None
             now = utcnow()
             won = s.execute(
-                update(Job).where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", worker=worker, stage="queued", progress=0.0, error=None,
-                        started_at=now, heartbeat_at=now, finished_at=None, attempts=Job.attempts + 1)
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(
+                    status="running",
+                    worker=worker,
+                    stage="queued",
+                    progress=0.0,
+                    error=None,
+                    started_at=now,
+                    heartbeat_at=now,
+                    finished_at=None,
+                    attempts=Job.attempts + 1,
+                )
                 .execution_options(synchronize_session=False)
             ).rowcount
             if won != 1:
@@ -86,15 +99,20 @@ def report(db: Database, job: ClaimedJob, stage: str | None = None, progress: fl
     if progress is not None:
         values["progress"] = max(0.0, min(1.0, float(progress)))
     with db.transaction() as s:
-        return s.execute(update(Job).where(_mine(job)).values(**values)
-                         .execution_options(synchronize_session=False)).rowcount == 1
+        return (
+            s.execute(
+                update(Job).where(_mine(job)).values(**values).execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
 
 
 def finish(db: Database, job: ClaimedJob, result: AnalysisResult) -> int | None:
     """Save the analysis and mark the job done, in one transaction; the analysis id, or None if the job was lost."""
     with db.transaction() as s:
         done = s.execute(
-            update(Job).where(_mine(job))
+            update(Job)
+            .where(_mine(job))
             .values(status="done", stage="done", progress=1.0, finished_at=utcnow(), heartbeat_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -114,24 +132,34 @@ def finish(db: Database, job: ClaimedJob, result: AnalysisResult) -> int | None:
 def fail(db: Database, job: ClaimedJob, reason: str) -> bool:
     """Mark the job failed with a plain reason (the upload stays)."""
     with db.transaction() as s:
-        return s.execute(
-            update(Job).where(_mine(job)).values(status="failed", error=reason, finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        return (
+            s.execute(
+                update(Job)
+                .where(_mine(job))
+                .values(status="failed", error=reason, finished_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
 
 
 def release(db: Database, job: ClaimedJob) -> bool:
     """Put a job this worker is giving up on (it is shutting down) back in the queue."""
     with db.transaction() as s:
-        return s.execute(
-            update(Job).where(_mine(job)).values(status="queued", worker=None, stage="", progress=0.0,
-                                                 attempts=Job.attempts - 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        return (
+            s.execute(
+                update(Job)
+                .where(_mine(job))
+                .values(status="queued", worker=None, stage="", progress=0.0, attempts=Job.attempts - 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
 
 
-def recover_stale(db: Database, *, stale_after_s: float = STALE_AFTER_S, max_attempts: int = MAX_ATTEMPTS
-                  ) -> dict[int, str]:
+def recover_stale(
+    db: Database, *, stale_after_s: float = STALE_AFTER_S, max_attempts: int = MAX_ATTEMPTS
+) -> dict[int, str]:
     """Jobs left running without a heartbeat for ``stale_after_s``: queued again, or failed after ``max_attempts``.
 
     Each change is a guarded UPDATE (still running, still stale), so a job
@@ -149,9 +177,12 @@ def recover_stale(db: Database, *, stale_after_s: float = STALE_AFTER_S, max_att
         else:
             values = {"status": "queued", "stage": "", "progress": 0.0}
         with db.transaction() as s:
-            changed = s.execute(update(Job).where(still_stale, Job.id == job_id, Job.attempts == attempts)
-                                .values(worker=None, **values)
-                                .execution_options(synchronize_session=False)).rowcount
+            changed = s.execute(
+                update(Job)
+                .where(still_stale, Job.id == job_id, Job.attempts == attempts)
+                .values(worker=None, **values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
         if changed == 1:
             out[job_id] = values["status"]
     return out

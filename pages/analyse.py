@@ -26,12 +26,16 @@ with right:
 with left:
     ui.show_notice()
     options = session.lift_options()
-    exercise = st.selectbox("Lift", list(options), format_func=options.get,
-                            help="Leave on automatic unless the detected lift is wrong.")
+    exercise = st.selectbox(
+        "Lift", list(options), format_func=options.get, help="Leave on automatic unless the detected lift is wrong."
+    )
     turn = st.session_state.setdefault("ws_uploader_turn", 0)
-    uploaded = st.file_uploader("Video of your set (MP4 or MOV, up to 10 minutes)", type=session.VIDEO_TYPES,
-                                key=f"ws_uploader_{turn}",
-                                help="The analysis runs on the server: you can close this tab and come back.")
+    uploaded = st.file_uploader(
+        "Video of your set (MP4 or MOV, up to 10 minutes)",
+        type=session.VIDEO_TYPES,
+        key=f"ws_uploader_{turn}",
+        help="The analysis runs on the server: you can close this tab and come back.",
+    )
     if uploaded is not None:
         if ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise) is not None:
             st.session_state["ws_uploader_turn"] = turn + 1

@@ -9,8 +9,10 @@ entry = session.require_current()
 result = entry.result
 
 st.title("Charts")
-st.caption("Shaded bands are reps (coloured by grade); ▼ marks each bottom, ▲ each lockout; "
-           "dashed lines are the graded limits. Hover for values.")
+st.caption(
+    "Shaded bands are reps (coloured by grade); ▼ marks each bottom, ▲ each lockout; "
+    "dashed lines are the graded limits. Hover for values."
+)
 st.plotly_chart(figures.angles_figure(result), width="stretch", key="angles_chart")
 
 left, right = st.columns(2)

@@ -14,8 +14,11 @@ st.title("Compare two reps")
 
 saved = ui.visible_reviews(ws)
 with st.expander("Bring in a saved review", expanded=not session.store().entries()):
-    st.caption("Any review you can open: your own sets" + (" and your clients'" if ws.me.is_coach else "")
-               + f". The last {session.MAX_STORED} opened are kept for comparing.")
+    st.caption(
+        "Any review you can open: your own sets"
+        + (" and your clients'" if ws.me.is_coach else "")
+        + f". The last {session.MAX_STORED} opened are kept for comparing."
+    )
     if saved:
         pick_id = st.selectbox("Review", list(saved), format_func=saved.get, key="compare_saved")
         if st.button("Add to the comparison", icon=":material/add:"):
@@ -31,16 +34,18 @@ entries = sorted((e for e in session.store().entries() if e.result.reps), key=la
 if not entries:
     st.info("Bring in a review with reps above (or upload a set on the Analyse page) to compare its reps.")
     st.stop()
-st.caption("Pick any two reps from the reviews brought in: the same set or two sets. "
-           "Both are lined up on their phases (start 0 %, bottom 50 %, lockout 100 %), so the videos reach "
-           "the bottom together whatever the tempo.")
+st.caption(
+    "Pick any two reps from the reviews brought in: the same set or two sets. "
+    "Both are lined up on their phases (start 0 %, bottom 50 %, lockout 100 %), so the videos reach "
+    "the bottom together whatever the tempo."
+)
 
 names = {e.key: e.filename for e in entries}
 if len(set(names.values())) < len(names):  # the same file analysed twice (another lift chosen)
-    names = {e.key: f"{e.filename} ({e.result.scorecard.exercise_name if e.result.scorecard else 'hinge'})"
-             for e in entries}
-grades = {e.key: {g.index: g.grade for g in (e.result.scorecard.reps if e.result.scorecard else ())}
-          for e in entries}
+    names = {
+        e.key: f"{e.filename} ({e.result.scorecard.exercise_name if e.result.scorecard else 'hinge'})" for e in entries
+    }
+grades = {e.key: {g.index: g.grade for g in (e.result.scorecard.reps if e.result.scorecard else ())} for e in entries}
 current = session.current()
 first = current.key if current is not None and current.key in names else entries[0].key
 others = [e.key for e in entries if e.key != first]
@@ -59,8 +64,11 @@ def pick(side: str, default_rep: int) -> tuple[session.StoredAnalysis, int]:
     if st.session_state.get(rep_key) not in reps:
         st.session_state[rep_key] = default_rep if default_rep in reps else reps[0]
     index = st.selectbox(
-        "Rep", reps, key=rep_key,
-        format_func=lambda i: f"Rep {i}" + (f" · grade {grades[key][i]}" if i in grades[key] else ""))
+        "Rep",
+        reps,
+        key=rep_key,
+        format_func=lambda i: f"Rep {i}" + (f" · grade {grades[key][i]}" if i in grades[key] else ""),
+    )
     return entry, index
 
 
@@ -84,8 +92,12 @@ if entry_a.video_path and entry_b.video_path:
     try:
         for i, e in enumerate(dict.fromkeys((entry_a.key, entry_b.key))):
             stored = session.store().get(e)
-            videos.append(session.annotated_video(
-                stored, lambda f, i=i: bar.progress(min(1.0, (i + f) / 2), text="Drawing the skeleton on the videos…")))
+            videos.append(
+                session.annotated_video(
+                    stored,
+                    lambda f, i=i: bar.progress(min(1.0, (i + f) / 2), text="Drawing the skeleton on the videos…"),
+                )
+            )
     except Exception:
         session.log.exception("annotated video failed for the comparison")
         videos = []
@@ -93,15 +105,27 @@ if entry_a.video_path and entry_b.video_path:
 if len(videos) >= 1 and all(v is not None for v in videos):
     video_a = videos[0]
     video_b = videos[-1] if entry_b.key != entry_a.key else videos[0]
-    portrait = max(entry_a.result.video.height / max(1, entry_a.result.video.width),
-                   entry_b.result.video.height / max(1, entry_b.result.video.width)) > 1
+    portrait = (
+        max(
+            entry_a.result.video.height / max(1, entry_a.result.video.width),
+            entry_b.result.video.height / max(1, entry_b.result.video.width),
+        )
+        > 1
+    )
     height = 460 if portrait else 320
-    st.iframe(player_html(
-        PlayerVideo(video_a.path.read_bytes(), video_a.mime, label_a),
-        PlayerVideo(video_b.path.read_bytes(), video_b.mime, label_b),
-        cmp.time_map, video_height_px=height), height=height + 80)
-    st.caption("Rep A leads; rep B follows it phase by phase (it plays faster or slower where its tempo differs). "
-               "The slider moves both to the same point of the rep.")
+    st.iframe(
+        player_html(
+            PlayerVideo(video_a.path.read_bytes(), video_a.mime, label_a),
+            PlayerVideo(video_b.path.read_bytes(), video_b.mime, label_b),
+            cmp.time_map,
+            video_height_px=height,
+        ),
+        height=height + 80,
+    )
+    st.caption(
+        "Rep A leads; rep B follows it phase by phase (it plays faster or slower where its tempo differs). "
+        "The slider moves both to the same point of the rep."
+    )
 else:
     st.info("The videos are not available for these analyses: the chart and table below still compare the reps.")
 
@@ -111,7 +135,11 @@ st.subheader("Measures")
 table = pd.DataFrame(compare.measure_rows(cmp)).set_index("Measure")
 st.dataframe(
     table.style.map(lambda v: "font-weight: 700; color: #c62828" if v == "yes" else "", subset=["Beyond error"]),
-    width="stretch", height=35 * (len(table) + 1) + 3)  # every row, no inner scrolling
-st.caption("Change is B minus A. It counts as beyond measurement error when it is larger than both reps' "
-           "errors combined (√(a² + b²)): for angles the analysis' own 1-sigma angle error, for times two "
-           "analysed frames. Smaller changes may be noise.")
+    width="stretch",
+    height=35 * (len(table) + 1) + 3,
+)  # every row, no inner scrolling
+st.caption(
+    "Change is B minus A. It counts as beyond measurement error when it is larger than both reps' "
+    "errors combined (√(a² + b²)): for angles the analysis' own 1-sigma angle error, for times two "
+    "analysed frames. Smaller changes may be noise."
+)

@@ -54,8 +54,12 @@ portrait = result.video.height > result.video.width
 left, right = st.columns(2, gap="large")
 with left:
     if video is not None:
-        st.video(str(video.path), format=video.mime, start_time=int(math.floor(start_s)),
-                 width=400 if portrait else "stretch")
+        st.video(
+            str(video.path),
+            format=video.mime,
+            start_time=int(math.floor(start_s)),
+            width=400 if portrait else "stretch",
+        )
     elif not entry.video_path:
         st.info("The original video is not available for this stored analysis: frames show the skeleton only.")
 with right:

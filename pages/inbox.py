@@ -15,8 +15,10 @@ ui.show_notice()
 
 if ws.settings.sign_in:
     with st.expander("Invite a client", icon=":material/person_add:", expanded=False):
-        st.write("Send the link (or the code) to your client. Once they open it signed in, their uploads "
-                 "appear here. Each invite works once, for 14 days.")
+        st.write(
+            "Send the link (or the code) to your client. Once they open it signed in, their uploads "
+            "appear here. Each invite works once, for 14 days."
+        )
         if st.button("Make an invite", key="ws_make_invite"):
             st.session_state["ws_invite"] = ws.create_invite().code
         code = st.session_state.get("ws_invite")
@@ -37,19 +39,32 @@ client = f1.selectbox("Client", [None, *clients], format_func=lambda c: "All cli
 lift = f2.selectbox("Lift", [None, *lifts], format_func=lambda x: "All lifts" if x is None else lifts[x])
 grade = f3.selectbox("Grade", [None, *store.reviews.GRADES], format_func=lambda g: g or "All grades")
 status = f4.selectbox("Status", ["all", "new", "reviewed"], format_func=str.capitalize)
-verdict = f5.selectbox("Verdict", [None, *present.VERDICT_WORDS],
-                       format_func=lambda v: "All verdicts" if v is None else present.VERDICT_WORDS[v])
+verdict = f5.selectbox(
+    "Verdict",
+    [None, *present.VERDICT_WORDS],
+    format_func=lambda v: "All verdicts" if v is None else present.VERDICT_WORDS[v],
+)
 sort = f6.selectbox("Sort", list(present.SORT_LABELS), format_func=present.SORT_LABELS.get)
 
-rows = ws.inbox(client_id=client, lift_id=lift, grade=grade, verdict=verdict,
-                reviewed=None if status == "all" else status == "reviewed", sort=sort)
+rows = ws.inbox(
+    client_id=client,
+    lift_id=lift,
+    grade=grade,
+    verdict=verdict,
+    reviewed=None if status == "all" else status == "reviewed",
+    sort=sort,
+)
 if not rows:
     st.info("No reviews match these filters.")
     st.stop()
 turn = st.session_state.setdefault("ws_inbox_turn", 0)
 event = st.dataframe(
-    pd.DataFrame(present.inbox_records(rows)), key=f"ws_inbox_{turn}", on_select="rerun",
-    selection_mode="single-row", hide_index=True, width="stretch",
+    pd.DataFrame(present.inbox_records(rows)),
+    key=f"ws_inbox_{turn}",
+    on_select="rerun",
+    selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
     column_config={
         "id": None,
         "Date": st.column_config.DatetimeColumn("Date (UTC)", format="D MMM YYYY, HH:mm"),

@@ -12,8 +12,11 @@ ui.show_notice()
 
 if ws.settings.sign_in and not ws.me.is_coach:
     coaches = ws.coaches_of()
-    st.write("Your coach: " + ", ".join(f"**{c.name}**" for c in coaches) if coaches
-             else "You have no coach yet. Ask yours for an invite link or code.")
+    st.write(
+        "Your coach: " + ", ".join(f"**{c.name}**" for c in coaches)
+        if coaches
+        else "You have no coach yet. Ask yours for an invite link or code."
+    )
     with st.form("ws_join", clear_on_submit=True, border=False):
         code = st.text_input("Invite code", placeholder="Paste the code your coach sent you")
         if st.form_submit_button("Join my coach", icon=":material/group_add:") and code.strip():
@@ -36,11 +39,14 @@ for rec in present.upload_records(uploads, sessions):
     with st.container(border=True):
         info, status, actions = st.columns([3, 3, 2])
         info.markdown(f"**{rec['File']}**  \n{rec['Uploaded']}")
-        status.markdown(f"{rec['Status']}" + (f"  \n{rec['Lift']} · {rec['Reps']} reps · grade {rec['Grade']}"
-                                              if rec["Lift"] else ""))
+        status.markdown(
+            f"{rec['Status']}"
+            + (f"  \n{rec['Lift']} · {rec['Reps']} reps · grade {rec['Grade']}" if rec["Lift"] else "")
+        )
         upload_id, analysis_id = rec["upload_id"], rec["analysis_id"]
-        if analysis_id is not None and actions.button("Open", key=f"ws_mine_open_{upload_id}",
-                                                      icon=":material/grading:"):
+        if analysis_id is not None and actions.button(
+            "Open", key=f"ws_mine_open_{upload_id}", icon=":material/grading:"
+        ):
             ui.open_page_with(ws, analysis_id)
         if st.session_state.get("ws_confirm_delete") == upload_id:
             st.warning(f"Delete **{rec['File']}**, its analysis and every comment on it? This cannot be undone.")
@@ -67,11 +73,13 @@ if not notes:
 for point, c in notes:
     with st.container(border=True):
         text, button = st.columns([5, 1])
-        text.markdown(f"**{c.author_name}** on {point.lift_name} of {present.when(point.created_at)} · "
-                      f"{present.comment_where(c)}")
+        text.markdown(
+            f"**{c.author_name}** on {point.lift_name} of {present.when(point.created_at)} · {present.comment_where(c)}"
+        )
         text.write(c.text)
-        if c.time_s is not None and button.button(f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}",
-                                                  icon=":material/play_circle:"):
+        if c.time_s is not None and button.button(
+            f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}", icon=":material/play_circle:"
+        ):
             ui.open_page_with(ws, point.analysis_id, session.FRAMES_PAGE, at_s=c.time_s)
         if button.button("Reply", key=f"ws_reply_{c.comment_id}", icon=":material/reply:"):
             st.switch_page(ui.REVIEW_PAGE, query_params={"review": str(point.analysis_id)})
@@ -85,6 +93,11 @@ lift = st.selectbox("Lift", list(lifts), format_func=lifts.get, key="ws_history_
 ui.show_progression(ws.progression(ws.me.id, lift))
 points = present.sessions_of(history, lift)
 st.plotly_chart(figures.score_figure(points), width="stretch", key="ws_score_trend")
-measures = st.multiselect("Measures", list(figures.MEASURES), default=list(figures.DEFAULT_MEASURES),
-                          format_func=figures.MEASURES.get, key="ws_history_measures")
+measures = st.multiselect(
+    "Measures",
+    list(figures.MEASURES),
+    default=list(figures.DEFAULT_MEASURES),
+    format_func=figures.MEASURES.get,
+    key="ws_history_measures",
+)
 st.plotly_chart(figures.measures_figure(points, measures), width="stretch", key="ws_measure_trend")

@@ -34,8 +34,9 @@ c2.metric("Score", f"{row.score:.0f}/100" if row.score is not None else "–")
 c3.metric("Reps", row.reps)
 c4.metric("Status", "reviewed" if row.reviewed else "new")
 if row.grade_override:
-    st.info(f"The coach's grade is **{row.grade_override}** (automatic: {row.auto_grade or '–'}): "
-            f"{view.override_reason}")
+    st.info(
+        f"The coach's grade is **{row.grade_override}** (automatic: {row.auto_grade or '–'}): {view.override_reason}"
+    )
 links = st.columns(3)
 links[0].page_link(session.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
 links[1].page_link(session.FRAMES_PAGE, label="Frames", icon=":material/movie:")
@@ -44,12 +45,16 @@ links[2].page_link(session.CHARTS_PAGE, label="Charts", icon=":material/show_cha
 if ws.me.is_coach and row.client_id != ws.me.id:
     with st.expander(f"Share with {row.client_name}"):
         st.code(present.review_link(st.context.url or "", row.analysis_id), language=None)
-        st.caption(f"This link opens the review for {row.client_name} once signed in, and for you; anyone "
-                   "else who opens it is told it is not theirs. To hand over a document instead, download "
-                   "the report (PDF) on the Scorecard.")
+        st.caption(
+            f"This link opens the review for {row.client_name} once signed in, and for you; anyone "
+            "else who opens it is told it is not theirs. To hand over a document instead, download "
+            "the report (PDF) on the Scorecard."
+        )
 elif not ws.settings.sign_in:
-    st.caption("Sign-in is off, so nobody else can open this review here: download the report (PDF or HTML) "
-               "on the Scorecard to share it.")
+    st.caption(
+        "Sign-in is off, so nobody else can open this review here: download the report (PDF or HTML) "
+        "on the Scorecard to share it."
+    )
 
 st.subheader("Comments")
 if not view.comments:
@@ -59,8 +64,9 @@ for c in view.comments:
         text, button = st.columns([5, 1])
         text.markdown(f"**{c.author_name}** · {present.comment_where(c)} · {present.when(c.created_at)}")
         text.write(c.text)
-        if c.time_s is not None and button.button(f"Open at {c.time_s:.1f} s", key=f"ws_comment_{c.comment_id}",
-                                                  icon=":material/play_circle:"):
+        if c.time_s is not None and button.button(
+            f"Open at {c.time_s:.1f} s", key=f"ws_comment_{c.comment_id}", icon=":material/play_circle:"
+        ):
             ui.open_page_with(ws, row.analysis_id, session.FRAMES_PAGE, at_s=c.time_s)
 
 mine = row.client_id == ws.me.id and not ws.me.is_coach
@@ -79,27 +85,48 @@ if ws.me.is_coach or mine:
     def _send() -> None:
         rep, _ = choices[st.session_state[rep_key]]
         try:
-            ws.add_comment(row.analysis_id, st.session_state.get(text_key, ""), rep_index=rep,
-                              time_s=st.session_state.get(time_key))
+            ws.add_comment(
+                row.analysis_id,
+                st.session_state.get(text_key, ""),
+                rep_index=rep,
+                time_s=st.session_state.get(time_key),
+            )
             st.session_state[text_key] = ""
             ui.notice("success", "Reply sent to your coach." if mine else "Comment added.")
         except store.WorkspaceError as exc:
             ui.notice("error", exc.message)
 
     left, right = st.columns(2)
-    left.selectbox("Rep", list(choices), key=rep_key, on_change=_rep_changed,
-                   help="Choosing a rep sets the time to its bottom; change the time if you mean another moment.")
-    right.number_input("Time in the clip (s)", min_value=0.0, max_value=float(result.video.duration_s) + 1.0,
-                       value=None, step=0.1, format="%.1f", key=time_key)
-    st.text_area("Comment", key=text_key, placeholder="A question or note for your coach" if mine
-                 else "What should they feel or change on this rep?")
+    left.selectbox(
+        "Rep",
+        list(choices),
+        key=rep_key,
+        on_change=_rep_changed,
+        help="Choosing a rep sets the time to its bottom; change the time if you mean another moment.",
+    )
+    right.number_input(
+        "Time in the clip (s)",
+        min_value=0.0,
+        max_value=float(result.video.duration_s) + 1.0,
+        value=None,
+        step=0.1,
+        format="%.1f",
+        key=time_key,
+    )
+    st.text_area(
+        "Comment",
+        key=text_key,
+        placeholder="A question or note for your coach" if mine else "What should they feel or change on this rep?",
+    )
     st.button("Send reply" if mine else "Add comment", type="primary", on_click=_send, icon=":material/send:")
 
 if ws.me.is_coach:
     st.subheader("Coach's decision")
     done, grade = st.columns(2)
     with done:
-        label, icon = ("Mark as new again", ":material/undo:") if row.reviewed else ("Mark reviewed", ":material/done_all:")
+        label, icon = (
+            ("Mark as new again", ":material/undo:") if row.reviewed else ("Mark reviewed", ":material/done_all:")
+        )
         if st.button(label, type="secondary" if row.reviewed else "primary", icon=icon):
             try:
                 ws.mark_reviewed(row.analysis_id, not row.reviewed)
@@ -108,8 +135,12 @@ if ws.me.is_coach:
             st.rerun()
     with grade:
         options = ["Automatic"] + list(store.reviews.GRADES)
-        new = st.selectbox("Grade", options, index=options.index(row.grade_override or "Automatic"),
-                           help="Your grade is shown beside the automatic one, with your reason.")
+        new = st.selectbox(
+            "Grade",
+            options,
+            index=options.index(row.grade_override or "Automatic"),
+            help="Your grade is shown beside the automatic one, with your reason.",
+        )
         reason = st.text_input("Why", value=view.override_reason or "")
         if st.button("Save the grade", icon=":material/save:"):
             try:

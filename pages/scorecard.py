@@ -16,21 +16,31 @@ sc = result.scorecard
 view = scorecard_view(result)
 
 st.title("Scorecard")
-st.caption(f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
-           if entry.seconds else f"{entry.filename} · {result.video.duration_s:.1f} s")
+st.caption(
+    f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
+    if entry.seconds
+    else f"{entry.filename} · {result.video.duration_s:.1f} s"
+)
 
 st.subheader((view.lift if sc else "Hinge") + (" (detected)" if view.lift_assumed else ""))
 ui.show_notice()
 review_id = ui.current_review_id()
 if review_id is not None:  # a saved analysis: its lift can be corrected in place
     if sc and sc.exercise_assumed:
-        st.caption("The lift was recognised automatically. If it is wrong, choose the right one below: the set "
-                   "is graded again at once.")
+        st.caption(
+            "The lift was recognised automatically. If it is wrong, choose the right one below: the set "
+            "is graded again at once."
+        )
     with st.expander("Grade it as another lift", expanded=bool(sc and sc.exercise_assumed)):
         options = session.lift_options()
         now = result.config.exercise if result.config.exercise in options else "auto"
-        lift = st.selectbox("Lift", list(options), index=list(options).index(now), format_func=options.get,
-                            key=f"regrade_lift_{review_id}")
+        lift = st.selectbox(
+            "Lift",
+            list(options),
+            index=list(options).index(now),
+            format_func=options.get,
+            key=f"regrade_lift_{review_id}",
+        )
         if st.button("Grade as this lift", icon=":material/grading:", disabled=lift == now):
             ui.regrade_current(ui.require_workspace(), lift)
             st.rerun()
@@ -62,11 +72,17 @@ if rows:
     st.subheader("Reps")
     table = pd.DataFrame(rows).set_index("Rep")
     colour = {row["Rep"]: figures.grade_colour(row["Grade"]) for row in rows}
-    styled = table.style.apply(
-        lambda r: [f"background-color: {colour[r.name]}26" for _ in r], axis=1
-    ).map(lambda g: f"color: {figures.grade_colour(g)}; font-weight: 700", subset=["Grade"]).format(
-        {col: ("{:.2f}" if "ratio" in col.lower() or "(s)" in col else "{:.0f}")
-         for col in table.select_dtypes("number").columns}, na_rep="–")
+    styled = (
+        table.style.apply(lambda r: [f"background-color: {colour[r.name]}26" for _ in r], axis=1)
+        .map(lambda g: f"color: {figures.grade_colour(g)}; font-weight: 700", subset=["Grade"])
+        .format(
+            {
+                col: ("{:.2f}" if "ratio" in col.lower() or "(s)" in col else "{:.0f}")
+                for col in table.select_dtypes("number").columns
+            },
+            na_rep="–",
+        )
+    )
     st.dataframe(styled, width="stretch")
 
 if sc:
@@ -84,18 +100,27 @@ if sc:
                 st.markdown(f"*Cue:* {fault.cue}")
             if fault.drill:
                 st.markdown(f"*Drill:* {fault.drill}")
-            for col, m in ((col, m) for i in range(0, len(fault.moments), 6)
-                           for col, m in zip(st.columns(6), fault.moments[i:i + 6])):
-                if col.button(f"Rep {m.rep} · {m.t_s:.1f} s", key=f"evidence_{g}_{m.rep}",
-                              icon=":material/play_circle:", help="Open this moment on the Frames page"):
+            for col, m in (
+                (col, m)
+                for i in range(0, len(fault.moments), 6)
+                for col, m in zip(st.columns(6), fault.moments[i : i + 6])
+            ):
+                if col.button(
+                    f"Rep {m.rep} · {m.t_s:.1f} s",
+                    key=f"evidence_{g}_{m.rep}",
+                    icon=":material/play_circle:",
+                    help="Open this moment on the Frames page",
+                ):
                     st.session_state[session.FOCUS_KEY] = m.t_s
                     st.switch_page(session.FRAMES_PAGE)
     if view.skipped:
         st.caption("Not checked in this clip (not visible or not measurable): " + "; ".join(view.skipped) + ".")
     if view.check_notes:
         with st.expander("How far to trust each check", icon=":material/fact_check:"):
-            st.caption("Each check was run on labelled real clips from other people's videos; "
-                       "the figures come from clips whose source was held out while the levels were fitted.")
+            st.caption(
+                "Each check was run on labelled real clips from other people's videos; "
+                "the figures come from clips whose source was held out while the levels were fitted."
+            )
             for label, text in view.check_notes:
                 st.markdown(f"**{label}** — {text}")
     for check in view.set_checks:
@@ -120,15 +145,34 @@ if sc:
 st.subheader("Download")
 d1, d2, d3, d4 = st.columns(4)
 stem = entry.filename.rsplit(".", 1)[0]
-d1.download_button("Full analysis (JSON)", serialize.dumps(result), file_name=f"{stem}_analysis.json",
-                   mime="application/json", icon=":material/download:")
-d2.download_button("Per-rep metrics (CSV)", figures.rep_metrics_csv(result), file_name=f"{stem}_reps.csv",
-                   mime="text/csv", icon=":material/download:")
+d1.download_button(
+    "Full analysis (JSON)",
+    serialize.dumps(result),
+    file_name=f"{stem}_analysis.json",
+    mime="application/json",
+    icon=":material/download:",
+)
+d2.download_button(
+    "Per-rep metrics (CSV)",
+    figures.rep_metrics_csv(result),
+    file_name=f"{stem}_reps.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
 # The report is built only when its button is pressed (Kaleido starts a browser for the chart).
-d3.download_button("Download report (PDF)", lambda: report.build_pdf(result, video_path=entry.video_path,
-                                                                     filename=entry.filename),
-                   file_name=f"{stem}_report.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
-                   on_click="ignore")
-d4.download_button("Download report (HTML)", lambda: report.build_html(result, video_path=entry.video_path,
-                                                                       filename=entry.filename),
-                   file_name=f"{stem}_report.html", mime="text/html", icon=":material/html:", on_click="ignore")
+d3.download_button(
+    "Download report (PDF)",
+    lambda: report.build_pdf(result, video_path=entry.video_path, filename=entry.filename),
+    file_name=f"{stem}_report.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+)
+d4.download_button(
+    "Download report (HTML)",
+    lambda: report.build_html(result, video_path=entry.video_path, filename=entry.filename),
+    file_name=f"{stem}_report.html",
+    mime="text/html",
+    icon=":material/html:",
+    on_click="ignore",
+)

@@ -43,9 +43,20 @@ _MIN_PHASE_S = 1e-6
 
 # RepMetrics fields compared, with label and unit ("deg", "s", or "" for no error model).
 _COMPARED = (
-    "hip_flexion_bottom_deg", "hip_flexion_range_deg", "knee_flexion_bottom_deg", "torso_angle_bottom_deg",
-    "shin_angle_bottom_deg", "back_line_deviation_deg", "back_curve_deg", "back_hump_ratio",
-    "lockout_hip_flexion_deg", "hinge_ratio", "descent_s", "bottom_pause_s", "ascent_s", "rep_duration_s",
+    "hip_flexion_bottom_deg",
+    "hip_flexion_range_deg",
+    "knee_flexion_bottom_deg",
+    "torso_angle_bottom_deg",
+    "shin_angle_bottom_deg",
+    "back_line_deviation_deg",
+    "back_curve_deg",
+    "back_hump_ratio",
+    "lockout_hip_flexion_deg",
+    "hinge_ratio",
+    "descent_s",
+    "bottom_pause_s",
+    "ascent_s",
+    "rep_duration_s",
 )
 # RepMetrics fields compared, with their glossary name and the unit of their error model
 # ("deg", "s", or "" for none).
@@ -91,7 +102,8 @@ class PhaseTimes:
         out[down] = PHASE_PCT[1] * ((t[down] - self.start_s) / span_down if span_down > _MIN_PHASE_S else 1.0)
         up = ~down
         out[up] = PHASE_PCT[1] + (PHASE_PCT[2] - PHASE_PCT[1]) * (
-            (t[up] - self.bottom_s) / span_up if span_up > _MIN_PHASE_S else 1.0)
+            (t[up] - self.bottom_s) / span_up if span_up > _MIN_PHASE_S else 1.0
+        )
         return out
 
     def empty_pct(self, grid_pct: np.ndarray) -> np.ndarray:
@@ -204,9 +216,7 @@ def sample_at(t_s: np.ndarray, values: np.ndarray, at_s: np.ndarray, valid: np.n
     return out
 
 
-def align_rep(
-    kin: KinematicSeries, rep: Rep, *, label: str = "", grid_points: int = GRID_POINTS
-) -> AlignedRep:
+def align_rep(kin: KinematicSeries, rep: Rep, *, label: str = "", grid_points: int = GRID_POINTS) -> AlignedRep:
     """Hip, knee and torso angles of ``rep`` resampled onto the 0-100 % phase axis."""
     phases = PhaseTimes.of(rep)
     grid = np.linspace(PHASE_PCT[0], PHASE_PCT[-1], grid_points)
@@ -217,8 +227,9 @@ def align_rep(
         y = sample_at(kin.t_s, getattr(kin, name), t, kin.valid)
         y[empty] = np.nan
         curves[name] = y
-    return AlignedRep(label=label or f"Rep {rep.index}", rep_index=rep.index, phases=phases, grid_pct=grid,
-                      t_s=t, **curves)
+    return AlignedRep(
+        label=label or f"Rep {rep.index}", rep_index=rep.index, phases=phases, grid_pct=grid, t_s=t, **curves
+    )
 
 
 def time_error_s(kin: KinematicSeries) -> float:
@@ -255,9 +266,16 @@ def measure_changes(
 
 
 def compare_reps(
-    kin_a: KinematicSeries, rep_a: Rep, metrics_a: RepMetrics,
-    kin_b: KinematicSeries, rep_b: Rep, metrics_b: RepMetrics,
-    *, label_a: str = "A", label_b: str = "B", grid_points: int = GRID_POINTS,
+    kin_a: KinematicSeries,
+    rep_a: Rep,
+    metrics_a: RepMetrics,
+    kin_b: KinematicSeries,
+    rep_b: Rep,
+    metrics_b: RepMetrics,
+    *,
+    label_a: str = "A",
+    label_b: str = "B",
+    grid_points: int = GRID_POINTS,
 ) -> RepComparison:
     """Align two reps on their phases and compare their angles and measures (B - A)."""
     if metrics_a.index != rep_a.index or metrics_b.index != rep_b.index:
@@ -266,16 +284,28 @@ def compare_reps(
     al_b = align_rep(kin_b, rep_b, label=label_b, grid_points=grid_points)
     changes = {f"{name.removesuffix('_deg')}_change_deg": getattr(al_b, name) - getattr(al_a, name) for name in ANGLES}
     return RepComparison(
-        a=al_a, b=al_b, grid_pct=al_a.grid_pct, **changes,
-        measures=measure_changes(metrics_a, metrics_b, time_error_a_s=time_error_s(kin_a),
-                                 time_error_b_s=time_error_s(kin_b)),
+        a=al_a,
+        b=al_b,
+        grid_pct=al_a.grid_pct,
+        **changes,
+        measures=measure_changes(
+            metrics_a, metrics_b, time_error_a_s=time_error_s(kin_a), time_error_b_s=time_error_s(kin_b)
+        ),
         time_map=TimeMap(al_a.phases, al_b.phases),
     )
 
 
-def compare_results(result_a: AnalysisResult, rep_index_a: int, result_b: AnalysisResult, rep_index_b: int, *,
-                    label_a: str = "A", label_b: str = "B") -> RepComparison:
+def compare_results(
+    result_a: AnalysisResult,
+    rep_index_a: int,
+    result_b: AnalysisResult,
+    rep_index_b: int,
+    *,
+    label_a: str = "A",
+    label_b: str = "B",
+) -> RepComparison:
     """``compare_reps`` for rep numbers of two ``AnalysisResult`` (the same one twice is fine)."""
+
     def pick(result: AnalysisResult, index: int) -> tuple[Rep, RepMetrics]:
         rep = next((r for r in result.reps if r.index == index), None)
         m = next((m for m in result.metrics if m.index == index), None)
@@ -285,12 +315,14 @@ def compare_results(result_a: AnalysisResult, rep_index_a: int, result_b: Analys
 
     rep_a, m_a = pick(result_a, rep_index_a)
     rep_b, m_b = pick(result_b, rep_index_b)
-    return compare_reps(result_a.kinematics, rep_a, m_a, result_b.kinematics, rep_b, m_b,
-                        label_a=label_a, label_b=label_b)
+    return compare_reps(
+        result_a.kinematics, rep_a, m_a, result_b.kinematics, rep_b, m_b, label_a=label_a, label_b=label_b
+    )
 
 
 def measure_rows(comparison: RepComparison) -> list[dict[str, object]]:
     """The measures table: rep A, rep B, change (B - A), its error and whether the change is beyond it."""
+
     def fmt(v: float | None, unit: str, signed: bool = False, precise: bool = False) -> str:
         if v is None:
             return "–"
@@ -301,12 +333,14 @@ def measure_rows(comparison: RepComparison) -> list[dict[str, object]]:
 
     rows: list[dict[str, object]] = []
     for m in comparison.measures:
-        rows.append({
-            "Measure": m.label,
-            "A": fmt(m.a_value, m.unit),
-            "B": fmt(m.b_value, m.unit),
-            "Change": fmt(m.change, m.unit, signed=True),
-            "Error ±": fmt(m.error, m.unit, precise=True) if m.error is not None else "no error model",
-            "Beyond error": {True: "yes", False: "no", None: "–"}[m.beyond_error],
-        })
+        rows.append(
+            {
+                "Measure": m.label,
+                "A": fmt(m.a_value, m.unit),
+                "B": fmt(m.b_value, m.unit),
+                "Change": fmt(m.change, m.unit, signed=True),
+                "Error ±": fmt(m.error, m.unit, precise=True) if m.error is not None else "no error model",
+                "Beyond error": {True: "yes", False: "no", None: "–"}[m.beyond_error],
+            }
+        )
     return rows

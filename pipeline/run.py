@@ -69,8 +69,9 @@ _Crop = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]  # imag
 Silhouette = Literal["grabcut", "mask"]
 
 
-def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...],
-                silhouette: Silhouette = "grabcut") -> tuple[BackCurve, ...]:
+def trace_backs(
+    path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...], silhouette: Silhouette = "grabcut"
+) -> tuple[BackCurve, ...]:
     """Each rep's back, traced on the frames around its bottom; the frame with the median curve is kept.
 
     One silhouette can be off (a shadow, the plates, a caption); the median of
@@ -103,12 +104,19 @@ def trace_backs(path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: 
         return body.frame_mask(crop.shape[:2])
 
     def trace(i: int, crop: np.ndarray, pts: dict[str, np.ndarray], origin: np.ndarray, scale: np.ndarray) -> BackCurve:
-        fg = mask_over(i, crop, origin, scale) if silhouette == "mask" and all(
-            np.all(np.isfinite(p)) for p in pts.values()) else None
+        fg = (
+            mask_over(i, crop, origin, scale)
+            if silhouette == "mask" and all(np.all(np.isfinite(p)) for p in pts.values())
+            else None
+        )
         curve = trace_back(crop, pts, float(kin.t_s[i]), silhouette=fg)
-        return replace(curve, contour_xy=(curve.contour_xy + origin) / scale,
-                       lower_xy=(curve.lower_xy + origin) / scale, upper_xy=(curve.upper_xy + origin) / scale,
-                       hump_xy=(curve.hump_xy + origin) / scale)
+        return replace(
+            curve,
+            contour_xy=(curve.contour_xy + origin) / scale,
+            lower_xy=(curve.lower_xy + origin) / scale,
+            upper_xy=(curve.upper_xy + origin) / scale,
+            hump_xy=(curve.hump_xy + origin) / scale,
+        )
 
     # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
@@ -171,15 +179,22 @@ def assess(
     def merit(a: Assessment) -> tuple[bool, bool, bool, int, float]:
         sc = a.scorecard
         full = sum(1 for r in a.segmentation.reps if not r.partial)
-        return (bool(sc and sc.gradable), a.kinematics.view == "side", a.segmentation.movement == "hinge",
-                full, float(a.kinematics.t_s[-1] - a.kinematics.t_s[0]))
+        return (
+            bool(sc and sc.gradable),
+            a.kinematics.view == "side",
+            a.segmentation.movement == "hinge",
+            full,
+            float(a.kinematics.t_s[-1] - a.kinematics.t_s[0]),
+        )
 
     best = max(judged, key=merit)
     t0, t1 = float(best.kinematics.t_s[0]), float(best.kinematics.t_s[-1])
-    note = (f"This clip is edited: {len(pose.cut_times_s)} jump cut{'s' if len(pose.cut_times_s) != 1 else ''} "
-            f"at {', '.join(f'{c:.1f} s' for c in pose.cut_times_s)}. Each continuous shot was analysed on its "
-            f"own; the results are for the shot from {t0:.1f} s to {t1:.1f} s "
-            f"({best.kinematics.view} view). Upload the unedited clip for the whole set.")
+    note = (
+        f"This clip is edited: {len(pose.cut_times_s)} jump cut{'s' if len(pose.cut_times_s) != 1 else ''} "
+        f"at {', '.join(f'{c:.1f} s' for c in pose.cut_times_s)}. Each continuous shot was analysed on its "
+        f"own; the results are for the shot from {t0:.1f} s to {t1:.1f} s "
+        f"({best.kinematics.view} view). Upload the unedited clip for the whole set."
+    )
     return replace(best, shots_note=note)
 
 
@@ -194,14 +209,20 @@ def _assess_shot(
         )
     seg = segment_reps(kin)
     backs = back_reader(pose, kin, seg.reps) if back_reader is not None and kin.view == "side" else ()
-    metrics = all_rep_metrics(kin, seg.reps, [b.back_curve_deg for b in backs] if backs else None,
-                              [b.back_hump_ratio for b in backs] if backs else None)
+    metrics = all_rep_metrics(
+        kin,
+        seg.reps,
+        [b.back_curve_deg for b in backs] if backs else None,
+        [b.back_hump_ratio for b in backs] if backs else None,
+    )
     set_m = set_metrics(metrics)
     scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration, back_traced=bool(backs))
     return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)
 
 
-def regrade(result: AnalysisResult, exercise: str | LiftChoice, calibration: Calibration | None = None) -> AnalysisResult:
+def regrade(
+    result: AnalysisResult, exercise: str | LiftChoice, calibration: Calibration | None = None
+) -> AnalysisResult:
     """The same measured set graded as another lift (a ``LiftChoice``, a catalogue id, or "auto" to
     recognise it again).
 
@@ -210,8 +231,15 @@ def regrade(result: AnalysisResult, exercise: str | LiftChoice, calibration: Cal
     lift chosen (for an edited clip, on the shot that was judged), without the
     video or the model.
     """
-    scorecard = grade(result.metrics, result.set_metrics, result.segmentation, result.kinematics, exercise,
-                      calibration=calibration, back_traced=bool(result.back_curves))
+    scorecard = grade(
+        result.metrics,
+        result.set_metrics,
+        result.segmentation,
+        result.kinematics,
+        exercise,
+        calibration=calibration,
+        back_traced=bool(result.back_curves),
+    )
     requested = exercise.requested if isinstance(exercise, LiftChoice) else exercise
     return replace(result, scorecard=scorecard, config=replace(result.config, exercise=requested))
 
@@ -266,14 +294,23 @@ def _warnings(pose: PoseSeries, shots_note: str) -> tuple[str, ...]:
         warnings.append(
             f"{pose.people_max} people were in view at once; the lifter was taken to be person "
             f"#{pose.lifter_track_id} (the one doing the repeated hinge). "
-            + (f"Other people tracked: {', '.join(f'#{t}' for t in pose.track_ids if t != pose.lifter_track_id)}."
-               if len(pose.track_ids) > 1 else "")
+            + (
+                f"Other people tracked: {', '.join(f'#{t}' for t in pose.track_ids if t != pose.lifter_track_id)}."
+                if len(pose.track_ids) > 1
+                else ""
+            )
         )
     return tuple(w.strip() for w in warnings)
 
 
-def _result(meta: VideoMeta, config: AnalysisConfig, estimator: PoseEstimatorLike, pose: PoseSeries,
-            a: Assessment, timings: dict[str, float]) -> AnalysisResult:
+def _result(
+    meta: VideoMeta,
+    config: AnalysisConfig,
+    estimator: PoseEstimatorLike,
+    pose: PoseSeries,
+    a: Assessment,
+    timings: dict[str, float],
+) -> AnalysisResult:
     """The ``AnalysisResult`` of an assessed clip (``pose``: the shot that was judged)."""
     return AnalysisResult(
         video=meta,
@@ -313,7 +350,11 @@ def analyze(
 
     fps = sampling_fps(meta, config)
     pose, tracks = report.timed(
-        "pose", estimate_pose, meta, estimator, replace(config, analysis_fps=fps),
+        "pose",
+        estimate_pose,
+        meta,
+        estimator,
+        replace(config, analysis_fps=fps),
         on_frames=lambda f: report("pose", f),
     )
     report("signals")

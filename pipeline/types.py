@@ -15,10 +15,23 @@ import numpy as np
 from pipeline.measure.backcurve import BackCurve
 
 KEYPOINT_NAMES: tuple[str, ...] = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
-    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
 )
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 KP = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
@@ -138,10 +151,21 @@ class KinematicSeries:
             if getattr(self, name) is not None:
                 _check_shape(name, getattr(self, name), (t,))
         for name in (
-            "frame_index", "hip_flexion_deg", "knee_flexion_deg", "torso_angle_deg",
-            "shin_angle_deg", "neck_angle_deg", "torso_lean_back_deg", "hip_x_leg",
-            "hip_y_leg", "shoulder_x_leg", "shoulder_y_leg", "wrist_x_leg",
-            "wrist_y_leg", "torso_length_leg", "valid",
+            "frame_index",
+            "hip_flexion_deg",
+            "knee_flexion_deg",
+            "torso_angle_deg",
+            "shin_angle_deg",
+            "neck_angle_deg",
+            "torso_lean_back_deg",
+            "hip_x_leg",
+            "hip_y_leg",
+            "shoulder_x_leg",
+            "shoulder_y_leg",
+            "wrist_x_leg",
+            "wrist_y_leg",
+            "torso_length_leg",
+            "valid",
         ):
             _check_shape(name, getattr(self, name), (t,))
 

@@ -44,8 +44,9 @@ def _kaleido_png(fig: go.Figure, width_px: int, height_px: int, scale: float) ->
     path = browser_path()
     if path:
         kopts["path"] = path
-    return kaleido.calc_fig_sync(fig, opts=dict(format="png", width=width_px, height=height_px, scale=scale),
-                                 kopts=kopts)
+    return kaleido.calc_fig_sync(
+        fig, opts=dict(format="png", width=width_px, height=height_px, scale=scale), kopts=kopts
+    )
 
 
 def chart_png(fig: go.Figure, *, width_px: int = 1000, height_px: int = 420, scale: float = 2.0) -> bytes | None:
@@ -53,8 +54,11 @@ def chart_png(fig: go.Figure, *, width_px: int = 1000, height_px: int = 420, sca
     try:
         png = _kaleido_png(fig, width_px, height_px, scale)
     except Exception as exc:  # any failure to start or drive the browser: fall back, never fail the report
-        log.warning("Kaleido could not render the chart (%s: %s); drawing it with ReportLab instead",
-                    type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        log.warning(
+            "Kaleido could not render the chart (%s: %s); drawing it with ReportLab instead",
+            type(exc).__name__,
+            str(exc).splitlines()[0] if str(exc) else "",
+        )
         return None
     if not png.startswith(b"\x89PNG"):
         log.warning("Kaleido returned no PNG; drawing the chart with ReportLab instead")
@@ -65,8 +69,15 @@ def chart_png(fig: go.Figure, *, width_px: int = 1000, height_px: int = 420, sca
 def print_figure(result: AnalysisResult) -> go.Figure:
     """The scorecard's angle chart, laid out for paper (white, legend below)."""
     fig = figures.angles_figure(result)
-    fig.update_layout(template="plotly_white", hovermode=False, height=420, width=1000, title=None,
-                      legend=dict(orientation="h", y=-0.18, x=0.0), margin=dict(t=30, b=70, l=60, r=20))
+    fig.update_layout(
+        template="plotly_white",
+        hovermode=False,
+        height=420,
+        width=1000,
+        title=None,
+        legend=dict(orientation="h", y=-0.18, x=0.0),
+        margin=dict(t=30, b=70, l=60, r=20),
+    )
     return fig
 
 
@@ -114,8 +125,17 @@ def angles_drawing(result: AnalysisResult, width_pt: float, height_pt: float) ->
     for rep in result.reps:  # rep bands under the lines
         x0 = left + (rep.start_s - t0) / span * plot.width
         x1 = left + (rep.end_s - t0) / span * plot.width
-        d.add(Rect(x0, bottom, max(0.5, x1 - x0), plot.height, strokeColor=None,
-                   fillColor=colors.HexColor(figures.grade_colour(grades.get(rep.index))), fillOpacity=0.10))
+        d.add(
+            Rect(
+                x0,
+                bottom,
+                max(0.5, x1 - x0),
+                plot.height,
+                strokeColor=None,
+                fillColor=colors.HexColor(figures.grade_colour(grades.get(rep.index))),
+                fillOpacity=0.10,
+            )
+        )
         d.add(String(x0 + 1, bottom + plot.height + 2, f"{rep.index}", fontSize=6, fillColor=colors.grey))
     d.add(plot)
     d.add(String(left + plot.width / 2, 8, "time (s)", fontSize=8, textAnchor="middle"))

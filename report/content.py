@@ -102,10 +102,17 @@ def key_frame_images(result: AnalysisResult, moments: Moments, video_path: str |
     """Annotated frames at ``moments``, each with its deciding measurement, from the clip or a blank canvas."""
     if not moments:
         return ()
-    images = render.render_frames(result, [t for t, _, _ in moments], video_path, max_side=FRAME_MAX_SIDE_PX,
-                                  marks=[mark for _, _, mark in moments])
-    return tuple(FrameImage(caption, float(t), _jpeg(im), im.shape[1], im.shape[0])
-                 for (t, caption, _), im in zip(moments, images))
+    images = render.render_frames(
+        result,
+        [t for t, _, _ in moments],
+        video_path,
+        max_side=FRAME_MAX_SIDE_PX,
+        marks=[mark for _, _, mark in moments],
+    )
+    return tuple(
+        FrameImage(caption, float(t), _jpeg(im), im.shape[1], im.shape[0])
+        for (t, caption, _), im in zip(moments, images)
+    )
 
 
 def _fault_moments(fault: FaultView) -> list[tuple[float, str, EvidenceMark | None]]:
@@ -113,8 +120,10 @@ def _fault_moments(fault: FaultView) -> list[tuple[float, str, EvidenceMark | No
     with the measurement that decided it."""
     order = {"fail": 0, "warn": 1}
     worst = sorted(fault.moments, key=lambda m: (order.get(m.status, 2), m.rep))[:MAX_FRAMES_PER_FAULT]
-    return [(m.t_s, m.caption, EvidenceMark(m.metric, m.value, m.status) if m.metric else None)
-            for m in sorted(worst, key=lambda m: m.rep)]
+    return [
+        (m.t_s, m.caption, EvidenceMark(m.metric, m.value, m.status) if m.metric else None)
+        for m in sorted(worst, key=lambda m: m.rep)
+    ]
 
 
 def _clean_moments(result: AnalysisResult) -> Moments:
@@ -123,8 +132,9 @@ def _clean_moments(result: AnalysisResult) -> Moments:
     index = graded[0].index if graded else next((r.index for r in result.reps if not r.partial), None)
     if index is None:
         return []
-    return [(k.t_s, f"Rep {k.rep} · {k.moment} · {k.t_s:.1f} s", None) for k in render.key_frames(result)
-            if k.rep == index]
+    return [
+        (k.t_s, f"Rep {k.rep} · {k.moment} · {k.t_s:.1f} s", None) for k in render.key_frames(result) if k.rep == index
+    ]
 
 
 def report_content(
@@ -144,8 +154,16 @@ def report_content(
     header = tuple(rows[0].keys()) if rows else ()
     table = tuple(tuple(_cell(row[c], c) for c in header) for row in rows)
     faults = tuple(
-        FaultSection(label=f.label, severity=f.severity, where=f.where, message=f.message, trust=f.trust,
-                     cue=f.cue, drill=f.drill, frames=key_frame_images(result, _fault_moments(f), path))
+        FaultSection(
+            label=f.label,
+            severity=f.severity,
+            where=f.where,
+            message=f.message,
+            trust=f.trust,
+            cue=f.cue,
+            drill=f.drill,
+            frames=key_frame_images(result, _fault_moments(f), path),
+        )
         for f in view.faults
     )
     clean = key_frame_images(result, _clean_moments(result), path) if view.gradable and not faults else ()

@@ -41,7 +41,8 @@ def _frames(frames: tuple[FrameImage, ...]) -> str:
     figs = "".join(
         f'<figure><img alt="{escape(f.caption)}" src="data:image/jpeg;base64,{base64.b64encode(f.jpeg).decode()}">'
         f"<figcaption>{escape(f.caption)}</figcaption></figure>"
-        for f in frames)
+        for f in frames
+    )
     return f'<div class="frames">{figs}</div>' if figs else ""
 
 
@@ -50,8 +51,10 @@ def _list(items: tuple[str, ...]) -> str:
 
 
 def _fault(s: FaultSection) -> str:
-    out = [f'<div class="fault"><h3><span class="dot-{s.severity}">●</span> {escape(s.label)} — '
-           f"{s.severity} on {escape(s.where)}</h3><p>{escape(s.message)}</p>"]
+    out = [
+        f'<div class="fault"><h3><span class="dot-{s.severity}">●</span> {escape(s.label)} — '
+        f"{s.severity} on {escape(s.where)}</h3><p>{escape(s.message)}</p>"
+    ]
     if s.trust:
         out.append(f'<p class="small">{escape(s.trust)}</p>')
     if s.cue:
@@ -73,15 +76,18 @@ def _reps(c: ReportContent) -> str:
 
 def render_html(c: ReportContent, chart: go.Figure) -> str:
     """One HTML document: same sections and order as the PDF, with the interactive chart inline."""
-    body = [f"<h1>{escape(c.title)}</h1>",
-            f'<p class="sub">{escape(c.filename)} · {c.duration_s:.1f} s of video · report made {c.created}</p>']
+    body = [
+        f"<h1>{escape(c.title)}</h1>",
+        f'<p class="sub">{escape(c.filename)} · {c.duration_s:.1f} s of video · report made {c.created}</p>',
+    ]
     if c.lift_assumed:
         body.append(f'<p class="sub">The lift was recognised automatically as {escape(c.lift)}.</p>')
     colour = grade_colour(c.grade if c.grade != "–" else None)
     body.append(
         f'<div class="summary"><div><b style="color:{colour}">{escape(c.grade)}</b><span>Overall grade</span></div>'
         f"<div><b>{escape(c.score)}</b><span>Score</span></div><div><b>{c.rep_count}</b><span>Reps</span></div>"
-        f"<div><b>{c.partial_count}</b><span>Partial reps</span></div></div>")
+        f"<div><b>{c.partial_count}</b><span>Partial reps</span></div></div>"
+    )
     if not c.gradable:
         box = [f"<p><b>Not graded.</b> {escape(c.not_graded_reason)} The rep count and chart may still help.</p>"]
         if c.still_reliable:
@@ -115,12 +121,22 @@ def render_html(c: ReportContent, chart: go.Figure) -> str:
         if s.move_on:
             box.append(f'<p class="small">Move on when: {escape(s.move_on)}</p>')
         body += ["<h2>Next step</h2>", f'<div class="box next">{"".join(box)}</div>']
-    plot = chart.to_html(full_html=False, include_plotlyjs=True, include_mathjax=False,
-                         config={"displaylogo": False, "responsive": True}, default_width="100%")
-    body += ["<h2>Joint angles over time</h2>", plot,
-             '<p class="small">Shaded bands are reps, coloured by grade; dashed lines are the graded limits.</p>']
+    plot = chart.to_html(
+        full_html=False,
+        include_plotlyjs=True,
+        include_mathjax=False,
+        config={"displaylogo": False, "responsive": True},
+        default_width="100%",
+    )
+    body += [
+        "<h2>Joint angles over time</h2>",
+        plot,
+        '<p class="small">Shaded bands are reps, coloured by grade; dashed lines are the graded limits.</p>',
+    ]
     body.append(f"<footer>Hinge Review · {escape(c.filename)} · {escape(DISCLAIMER)}</footer>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(c.title)} · {escape(c.filename)}</title><style>{CSS}</style></head>"
-            f"<body><main>{''.join(body)}</main></body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(c.title)} · {escape(c.filename)}</title><style>{CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )

@@ -40,26 +40,35 @@ WATCH = colors.HexColor("#ef6c00")
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5,
-                          textColor=INK, spaceAfter=3)
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5, textColor=INK, spaceAfter=3
+    )
     return {
         "title": ParagraphStyle("title", parent=base["Title"], fontSize=20, leading=24, alignment=0, spaceAfter=2),
         "sub": ParagraphStyle("sub", parent=body, textColor=MUTED, fontSize=9),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=13.5, leading=16, spaceBefore=10, spaceAfter=5,
-                             textColor=INK),
-        "h3": ParagraphStyle("h3", parent=base["Heading3"], fontName="Helvetica-Bold", fontSize=11, leading=14,
-                             spaceBefore=4, spaceAfter=3),
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontSize=13.5, leading=16, spaceBefore=10, spaceAfter=5, textColor=INK
+        ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base["Heading3"],
+            fontName="Helvetica-Bold",
+            fontSize=11,
+            leading=14,
+            spaceBefore=4,
+            spaceAfter=3,
+        ),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, spaceAfter=0),
-        "head": ParagraphStyle("head", parent=body, fontSize=7, leading=8.5, spaceAfter=0,
-                               fontName="Helvetica-Bold"),
-        "caption": ParagraphStyle("caption", parent=body, fontSize=7.5, leading=9, alignment=TA_CENTER,
-                                  textColor=MUTED),
-        "big": ParagraphStyle("big", parent=body, fontName="Helvetica-Bold", fontSize=22, leading=26,
-                              alignment=TA_CENTER, spaceAfter=0),
-        "label": ParagraphStyle("label", parent=body, fontSize=8, alignment=TA_CENTER, textColor=MUTED,
-                                spaceAfter=0),
+        "head": ParagraphStyle("head", parent=body, fontSize=7, leading=8.5, spaceAfter=0, fontName="Helvetica-Bold"),
+        "caption": ParagraphStyle(
+            "caption", parent=body, fontSize=7.5, leading=9, alignment=TA_CENTER, textColor=MUTED
+        ),
+        "big": ParagraphStyle(
+            "big", parent=body, fontName="Helvetica-Bold", fontSize=22, leading=26, alignment=TA_CENTER, spaceAfter=0
+        ),
+        "label": ParagraphStyle("label", parent=body, fontSize=8, alignment=TA_CENTER, textColor=MUTED, spaceAfter=0),
     }
 
 
@@ -68,22 +77,39 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def _bullets(items: tuple[str, ...] | list[str], style: ParagraphStyle) -> ListFlowable:
-    return ListFlowable([ListItem(_p(i, style), leftIndent=10) for i in items], bulletType="bullet",
-                        start="•", leftIndent=10, bulletFontSize=8)
+    return ListFlowable(
+        [ListItem(_p(i, style), leftIndent=10) for i in items],
+        bulletType="bullet",
+        start="•",
+        leftIndent=10,
+        bulletFontSize=8,
+    )
 
 
 def _summary(c: ReportContent, st: dict) -> Table:
     colour = colors.HexColor(grade_colour(c.grade if c.grade != "–" else None))
     grade = Paragraph(f'<font color="{colour.hexval().replace("0x", "#")}">{escape(c.grade)}</font>', st["big"])
-    cells = [[grade, _p(c.score, st["big"]), _p(str(c.rep_count), st["big"]), _p(str(c.partial_count), st["big"])],
-             [_p("Overall grade", st["label"]), _p("Score", st["label"]), _p("Reps", st["label"]),
-              _p("Partial reps", st["label"])]]
+    cells = [
+        [grade, _p(c.score, st["big"]), _p(str(c.rep_count), st["big"]), _p(str(c.partial_count), st["big"])],
+        [
+            _p("Overall grade", st["label"]),
+            _p("Score", st["label"]),
+            _p("Reps", st["label"]),
+            _p("Partial reps", st["label"]),
+        ],
+    ]
     t = Table(cells, colWidths=[WIDTH / 4] * 4)
-    t.setStyle(TableStyle([
-        ("BOX", (0, 0), (-1, -1), 0.6, RULE), ("LINEAFTER", (0, 0), (-2, -1), 0.6, RULE),
-        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fafafa")),
-        ("TOPPADDING", (0, 0), (-1, 0), 8), ("BOTTOMPADDING", (0, 1), (-1, 1), 8),
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LINEAFTER", (0, 0), (-2, -1), 0.6, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fafafa")),
+                ("TOPPADDING", (0, 0), (-1, 0), 8),
+                ("BOTTOMPADDING", (0, 1), (-1, 1), 8),
+            ]
+        )
+    )
     return t
 
 
@@ -93,15 +119,19 @@ REP_COLUMN_MM = {"Rep": 8, "Grade": 10, "Score": 10, "Faults": 25, "Watch": 25}
 def _rep_table(c: ReportContent, st: dict) -> Table:
     fixed = sum(REP_COLUMN_MM.get(h, 0) for h in c.rep_header) * mm
     rest = [h for h in c.rep_header if h not in REP_COLUMN_MM]
-    widths = [REP_COLUMN_MM[h] * mm if h in REP_COLUMN_MM else (WIDTH - fixed) / max(1, len(rest))
-              for h in c.rep_header]
+    widths = [
+        REP_COLUMN_MM[h] * mm if h in REP_COLUMN_MM else (WIDTH - fixed) / max(1, len(rest)) for h in c.rep_header
+    ]
     data = [[_p(h.replace("-", "- "), st["head"]) for h in c.rep_header]]  # lets "Head-back" wrap at its hyphen
     data += [[_p(v, st["cell"]) for v in row] for row in c.rep_rows]
     t = Table(data, colWidths=widths, repeatRows=1)
     style = [
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK), ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     for i, g in enumerate(c.rep_grades, start=1):
@@ -125,16 +155,29 @@ def _frames_row(frames: tuple[FrameImage, ...], st: dict) -> Table:
         captions.append(_p(f.caption, st["caption"]))
         widths.append(per)
     t = Table([cells, captions], colWidths=widths, hAlign="LEFT")
-    t.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
     return t
 
 
 def _fault(section, st: dict) -> KeepTogether:
     colour = "#c62828" if section.severity == "fault" else "#ef6c00"
-    parts = [Paragraph(f'<font color="{colour}">●</font> <b>{escape(section.label)}</b> — '
-                       f'{section.severity} on {escape(section.where)}', st["h3"]),
-             _p(section.message, st["body"])]
+    parts = [
+        Paragraph(
+            f'<font color="{colour}">●</font> <b>{escape(section.label)}</b> — '
+            f"{section.severity} on {escape(section.where)}",
+            st["h3"],
+        ),
+        _p(section.message, st["body"]),
+    ]
     if section.trust:
         parts.append(_p(section.trust, st["small"]))
     if section.cue:
@@ -159,10 +202,18 @@ def _next_step(c: ReportContent, st: dict) -> list:
     if s.move_on:
         inner.append(_p(f"Move on when: {s.move_on}", st["small"]))
     box = Table([[inner]], colWidths=[WIDTH])
-    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#2e7d32")),
-                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f4f9f4")),
-                             ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                             ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#2e7d32")),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f4f9f4")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
     return [Paragraph("Next step", st["h2"]), box]
 
 
@@ -182,8 +233,16 @@ def filming_drawing(scale: float = 1.0) -> Drawing:
     for shape in FILMING_DIAGRAM:
         a = [v * scale for v in shape.at]
         if shape.kind == "text":
-            d.add(String(a[0], top - a[1], shape.label, fontName="Helvetica", fontSize=11 * scale,
-                         fillColor=colors.HexColor(shape.fill or "#333333")))
+            d.add(
+                String(
+                    a[0],
+                    top - a[1],
+                    shape.label,
+                    fontName="Helvetica",
+                    fontSize=11 * scale,
+                    fillColor=colors.HexColor(shape.fill or "#333333"),
+                )
+            )
             continue
         if shape.kind == "rect":
             item = Rect(a[0], top - a[1] - a[3], a[2], a[3], rx=shape.radius * scale, ry=shape.radius * scale)
@@ -197,18 +256,33 @@ def filming_drawing(scale: float = 1.0) -> Drawing:
 
 
 def _not_graded(c: ReportContent, st: dict) -> list:
-    inner = [Paragraph(f"<b>Not graded.</b> {escape(c.not_graded_reason)} The rep count and chart may still help.",
-                       st["body"])]
+    inner = [
+        Paragraph(
+            f"<b>Not graded.</b> {escape(c.not_graded_reason)} The rep count and chart may still help.", st["body"]
+        )
+    ]
     if c.still_reliable:
         inner.append(_p("Still reliable: " + ", ".join(c.still_reliable) + ".", st["body"]))
     if c.refilm_tips:
-        inner += [Paragraph("<b>To get a grade next time, film again:</b>", st["body"]),
-                  _bullets(c.refilm_tips, st["body"]), Spacer(1, 2 * mm), filming_drawing()]
+        inner += [
+            Paragraph("<b>To get a grade next time, film again:</b>", st["body"]),
+            _bullets(c.refilm_tips, st["body"]),
+            Spacer(1, 2 * mm),
+            filming_drawing(),
+        ]
     box = Table([[inner]], colWidths=[WIDTH])
-    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, WATCH),
-                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff6ec")),
-                             ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                             ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, WATCH),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff6ec")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
     return [Spacer(1, 4 * mm), box]
 
 
@@ -242,8 +316,10 @@ def render_pdf(c: ReportContent, chart: bytes | Drawing) -> bytes:
         story.append(KeepTogether(_next_step(c, st)))
     if isinstance(chart, bytes):
         drawn = Image(io.BytesIO(chart), width=WIDTH, height=WIDTH * 420 / 1000)
-        legend = ("Shaded bands are reps, coloured by grade; triangles mark each bottom (down) and lockout (up); "
-                  "dashed lines are the graded limits.")
+        legend = (
+            "Shaded bands are reps, coloured by grade; triangles mark each bottom (down) and lockout (up); "
+            "dashed lines are the graded limits."
+        )
     else:
         drawn, legend = chart, "Shaded bands are reps (numbered), coloured by grade."
     story.append(KeepTogether([Paragraph("Joint angles over time", st["h2"]), drawn, _p(legend, st["small"])]))
@@ -258,8 +334,16 @@ def render_pdf(c: ReportContent, chart: bytes | Drawing) -> bytes:
         canvas.restoreState()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN + 4 * mm, title=c.title, author="Hinge Review",
-                            subject=f"{c.lift} · {c.filename}")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
+        title=c.title,
+        author="Hinge Review",
+        subject=f"{c.lift} · {c.filename}",
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

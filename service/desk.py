@@ -35,8 +35,9 @@ class Desk:
     me: Account
 
     # uploads and jobs
-    def save_upload(self, source: str | os.PathLike[str] | bytes, original_name: str = "", *,
-                    exercise: str | LiftChoice = "auto") -> UploadView:
+    def save_upload(
+        self, source: str | os.PathLike[str] | bytes, original_name: str = "", *, exercise: str | LiftChoice = "auto"
+    ) -> UploadView:
         return store.save_upload(self.db, self.blobs, self.me, source, original_name, exercise=exercise)
 
     def list_uploads(self, owner_id: int | None = None) -> list[UploadView]:
@@ -66,8 +67,9 @@ class Desk:
     def comments_on(self, analysis_ids: Iterable[int]) -> list[CommentView]:
         return store.comments_on(self.db, self.me, analysis_ids)
 
-    def add_comment(self, analysis_id: int, text: str, *, rep_index: int | None = None,
-                    time_s: float | None = None) -> CommentView:
+    def add_comment(
+        self, analysis_id: int, text: str, *, rep_index: int | None = None, time_s: float | None = None
+    ) -> CommentView:
         return store.add_comment(self.db, self.me, analysis_id, text, rep_index=rep_index, time_s=time_s)
 
     def mark_reviewed(self, analysis_id: int, reviewed: bool = True) -> None:

@@ -61,9 +61,13 @@ def visible_upload(session: Session, user: User, upload_id: int) -> Upload:
 
 
 def visible_analysis(session: Session, user: User, analysis_id: int) -> tuple[Analysis, Upload]:
-    row = session.execute(
-        select(Analysis, Upload).join(Upload, Analysis.upload_id == Upload.id).where(Analysis.id == analysis_id)
-    ).first() if _storable_id(analysis_id) else None
+    row = (
+        session.execute(
+            select(Analysis, Upload).join(Upload, Analysis.upload_id == Upload.id).where(Analysis.id == analysis_id)
+        ).first()
+        if _storable_id(analysis_id)
+        else None
+    )
     if row is None:
         raise NotFound("That review does not exist (it may have been deleted).")
     analysis, upload = row

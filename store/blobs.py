@@ -130,8 +130,11 @@ class S3BlobStore:
 
         self.config = config
         self.client = client or boto3.client(
-            "s3", endpoint_url=config.endpoint_url, region_name=config.region,
-            aws_access_key_id=config.access_key_id, aws_secret_access_key=config.secret_access_key,
+            "s3",
+            endpoint_url=config.endpoint_url,
+            region_name=config.region,
+            aws_access_key_id=config.access_key_id,
+            aws_secret_access_key=config.secret_access_key,
         )
 
     def _object(self, key: str) -> str:
@@ -189,8 +192,9 @@ def s3_settings(values: Mapping[str, str] | None = None) -> S3Settings | None:
     return S3Settings(**{k: v for k, v in source.items() if k in SETTING_NAMES})
 
 
-def open_blob_store(values: Mapping[str, str] | None = None,
-                    data_dir: str | os.PathLike[str] | None = None) -> BlobStore:
+def open_blob_store(
+    values: Mapping[str, str] | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> BlobStore:
     """The bucket when one is configured, else the ``blobs`` folder in the data folder."""
     s3 = s3_settings(values)
     if s3 is not None:

@@ -116,8 +116,9 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, data_dir: str | os.PathLike[str] | None = None,
-                  migrate: bool = True) -> Database:
+def open_database(
+    url: str | None = None, *, data_dir: str | os.PathLike[str] | None = None, migrate: bool = True
+) -> Database:
     """Engine for ``url`` (or the configured default), upgraded to the newest schema."""
     resolved = settings.database_url(url, data_dir)
     engine = create_db_engine(resolved)

@@ -31,18 +31,32 @@ def client_history(db: Database, user: Account, client_id: int, lift_id: str | N
         me = acting_user(s, user)
         if not can_see_owner(s, me, client_id):
             raise PermissionDenied("You can only see your own history and that of your clients.")
-        q = (select(Analysis).join(Upload, Analysis.upload_id == Upload.id).where(Upload.owner_id == client_id)
-             .order_by(Analysis.created_at.asc(), Analysis.id.asc()))
+        q = (
+            select(Analysis)
+            .join(Upload, Analysis.upload_id == Upload.id)
+            .where(Upload.owner_id == client_id)
+            .order_by(Analysis.created_at.asc(), Analysis.id.asc())
+        )
         if lift_id:
             q = q.where(Analysis.lift_id == lift_id)
         points = []
         for a in s.scalars(q):
             summary = summarize(load_result(a))
-            points.append(HistoryPoint(
-                analysis_id=a.id, created_at=a.created_at, lift_id=a.lift_id, lift_name=a.lift_name, reps=a.reps,
-                clean_reps=summary.clean_reps, grade=a.grade_override or a.grade, score=a.score,
-                main_fault=a.main_fault, faults=summary.faults, measures=summary.measures,
-            ))
+            points.append(
+                HistoryPoint(
+                    analysis_id=a.id,
+                    created_at=a.created_at,
+                    lift_id=a.lift_id,
+                    lift_name=a.lift_name,
+                    reps=a.reps,
+                    clean_reps=summary.clean_reps,
+                    grade=a.grade_override or a.grade,
+                    score=a.score,
+                    main_fault=a.main_fault,
+                    faults=summary.faults,
+                    measures=summary.measures,
+                )
+            )
         return points
 
 
@@ -56,11 +70,10 @@ def progression_signal(lift_id: str, newest_first: list[HistoryPoint]) -> Progre
     """The signal from graded sessions of one lift, newest first (pure; ``progression`` reads them)."""
     catalogue = load_catalogue()
     if not newest_first or lift_id not in catalogue:
-        return ProgressionSignal("no_data", lift_id, "No graded sessions of this lift yet.", None, None,
-                                 MOVE_ON_RULE)
+        return ProgressionSignal("no_data", lift_id, "No graded sessions of this lift yet.", None, None, MOVE_ON_RULE)
     lift = catalogue[lift_id]
     shown = newest_first[0].lift_name or lift.name  # as the sessions name it (e.g. "Deadlift from the floor")
-    recent = newest_first[:max(MOVE_ON_SETS, SCALE_BACK_WINDOW)]
+    recent = newest_first[: max(MOVE_ON_SETS, SCALE_BACK_WINDOW)]
     ids = tuple(p.analysis_id for p in recent)
 
     window = newest_first[:SCALE_BACK_WINDOW]
@@ -68,9 +81,15 @@ def progression_signal(lift_id: str, newest_first: list[HistoryPoint]) -> Progre
     repeating = tuple(f for f in newest_first[0].faults if seen[f] >= 2)
     if repeating:
         s = suggest(lift_id, repeating, catalogue=catalogue)
-        return ProgressionSignal("scale_back", lift_id,
-                                 f"The same fault came back in {seen[repeating[0]]} of the last {len(window)} "
-                                 f"sessions. {s.reason}", s.exercise_id, s.exercise_name, MOVE_ON_RULE, ids)
+        return ProgressionSignal(
+            "scale_back",
+            lift_id,
+            f"The same fault came back in {seen[repeating[0]]} of the last {len(window)} sessions. {s.reason}",
+            s.exercise_id,
+            s.exercise_name,
+            MOVE_ON_RULE,
+            ids,
+        )
 
     def clean_set(p: HistoryPoint) -> bool:
         return not p.faults and p.reps >= MOVE_ON_MIN_REPS and p.clean_reps == p.reps
@@ -84,10 +103,22 @@ def progression_signal(lift_id: str, newest_first: list[HistoryPoint]) -> Progre
         latest = newest_first[0]
         s = suggest(lift_id, (), clean_reps=latest.clean_reps, full_reps=latest.reps, catalogue=catalogue)
         kind = "move_on" if s.kind == "progression" else "keep_going"
-        return ProgressionSignal(kind, lift_id,
-                                 f"{streak} sets in a row of {MOVE_ON_MIN_REPS}+ reps with every rep clean. "
-                                 f"{s.reason}", s.exercise_id, s.exercise_name, MOVE_ON_RULE, ids)
+        return ProgressionSignal(
+            kind,
+            lift_id,
+            f"{streak} sets in a row of {MOVE_ON_MIN_REPS}+ reps with every rep clean. {s.reason}",
+            s.exercise_id,
+            s.exercise_name,
+            MOVE_ON_RULE,
+            ids,
+        )
     return ProgressionSignal(
-        "keep_going", lift_id,
+        "keep_going",
+        lift_id,
         f"{streak} of the {MOVE_ON_SETS} clean sets of {MOVE_ON_MIN_REPS}-12 reps in a row needed to move on. "
-        f"Stay on {shown}.", lift.id, shown, MOVE_ON_RULE, ids)
+        f"Stay on {shown}.",
+        lift.id,
+        shown,
+        MOVE_ON_RULE,
+        ids,
+    )

@@ -22,8 +22,9 @@ def create_invite(db: Database, coach: Account, *, valid_for_s: float = INVITE_V
     with db.transaction() as s:
         user = acting_user(s, coach)
         require_coach(user, "invite clients")
-        invite = Invite(code=secrets.token_urlsafe(16), coach_id=user.id,
-                        expires_at=utcnow() + timedelta(seconds=valid_for_s))
+        invite = Invite(
+            code=secrets.token_urlsafe(16), coach_id=user.id, expires_at=utcnow() + timedelta(seconds=valid_for_s)
+        )
         s.add(invite)
         s.flush()
         return InviteView(invite.code, invite.coach_id, invite.expires_at)
@@ -54,8 +55,12 @@ def coaches_of(db: Database, client: Account) -> list[Account]:
     """The coaches linked to this client."""
     with db.session() as s:
         user = acting_user(s, client)
-        rows = s.scalars(select(User).join(CoachClient, CoachClient.coach_id == User.id)
-                         .where(CoachClient.client_id == user.id).order_by(User.name))
+        rows = s.scalars(
+            select(User)
+            .join(CoachClient, CoachClient.coach_id == User.id)
+            .where(CoachClient.client_id == user.id)
+            .order_by(User.name)
+        )
         return [account_of(u) for u in rows]
 
 
@@ -64,6 +69,10 @@ def clients_of(db: Database, coach: Account) -> list[Account]:
     with db.session() as s:
         user = acting_user(s, coach)
         require_coach(user, "list clients")
-        rows = s.scalars(select(User).join(CoachClient, CoachClient.client_id == User.id)
-                         .where(CoachClient.coach_id == user.id).order_by(User.name))
+        rows = s.scalars(
+            select(User)
+            .join(CoachClient, CoachClient.client_id == User.id)
+            .where(CoachClient.coach_id == user.id)
+            .order_by(User.name)
+        )
         return [account_of(u) for u in rows]

@@ -98,9 +98,7 @@ class CoachClient(Base):
     __tablename__ = "coach_clients"
 
     coach_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -132,9 +130,7 @@ class Upload(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    jobs: Mapped[list[Job]] = relationship(
-        back_populates="upload", cascade="all, delete-orphan", passive_deletes=True
-    )
+    jobs: Mapped[list[Job]] = relationship(back_populates="upload", cascade="all, delete-orphan", passive_deletes=True)
     analysis: Mapped[Analysis | None] = relationship(
         back_populates="upload", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -166,7 +162,9 @@ class Analysis(Base):
 
     upload: Mapped[Upload] = relationship(back_populates="analysis")
     comments: Mapped[list[Comment]] = relationship(
-        back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="analysis",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="Comment.id",
     )
 

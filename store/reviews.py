@@ -29,11 +29,17 @@ def _effective_grade():
 
 
 def _inbox_query(user: User):
-    comments = (select(func.count(Comment.id)).where(Comment.analysis_id == Analysis.id)
-                .correlate(Analysis).scalar_subquery())
-    last_author = (select(Comment.author_id).where(Comment.analysis_id == Analysis.id)
-                   .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(1)
-                   .correlate(Analysis).scalar_subquery())
+    comments = (
+        select(func.count(Comment.id)).where(Comment.analysis_id == Analysis.id).correlate(Analysis).scalar_subquery()
+    )
+    last_author = (
+        select(Comment.author_id)
+        .where(Comment.analysis_id == Analysis.id)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(1)
+        .correlate(Analysis)
+        .scalar_subquery()
+    )
     return (
         select(Analysis, Upload, User.name, comments, last_author)
         .join(Upload, Analysis.upload_id == Upload.id)
@@ -42,14 +48,26 @@ def _inbox_query(user: User):
     )
 
 
-def _row(analysis: Analysis, upload: Upload, client_name: str, comment_count: int,
-         last_author: int | None = None) -> InboxRow:
+def _row(
+    analysis: Analysis, upload: Upload, client_name: str, comment_count: int, last_author: int | None = None
+) -> InboxRow:
     return InboxRow(
-        analysis_id=analysis.id, upload_id=upload.id, client_id=upload.owner_id, client_name=client_name,
-        created_at=analysis.created_at, lift_id=analysis.lift_id, lift_name=analysis.lift_name,
-        reps=analysis.reps, grade=analysis.grade_override or analysis.grade, auto_grade=analysis.grade,
-        grade_override=analysis.grade_override, score=analysis.score, main_fault=analysis.main_fault,
-        reviewed=analysis.reviewed, comment_count=int(comment_count or 0), file_name=upload.original_name,
+        analysis_id=analysis.id,
+        upload_id=upload.id,
+        client_id=upload.owner_id,
+        client_name=client_name,
+        created_at=analysis.created_at,
+        lift_id=analysis.lift_id,
+        lift_name=analysis.lift_name,
+        reps=analysis.reps,
+        grade=analysis.grade_override or analysis.grade,
+        auto_grade=analysis.grade,
+        grade_override=analysis.grade_override,
+        score=analysis.score,
+        main_fault=analysis.main_fault,
+        reviewed=analysis.reviewed,
+        comment_count=int(comment_count or 0),
+        file_name=upload.original_name,
         client_replied=last_author is not None and last_author == upload.owner_id,
         verdict=analysis.verdict or "not_graded",
     )
@@ -127,10 +145,13 @@ def comments_on(db: Database, user: Account, analysis_ids) -> list[CommentView]:
     with db.session() as s:
         me = acting_user(s, user)
         rows = s.execute(
-            select(Comment, User.name).join(User, Comment.author_id == User.id)
-            .join(Analysis, Comment.analysis_id == Analysis.id).join(Upload, Analysis.upload_id == Upload.id)
+            select(Comment, User.name)
+            .join(User, Comment.author_id == User.id)
+            .join(Analysis, Comment.analysis_id == Analysis.id)
+            .join(Upload, Analysis.upload_id == Upload.id)
             .where(Comment.analysis_id.in_(ids), visible_owner_clause(me, Upload.owner_id))
-            .order_by(Comment.created_at, Comment.id))
+            .order_by(Comment.created_at, Comment.id)
+        )
         return [_comment_view(c, name) for c, name in rows]
 
 
@@ -139,8 +160,12 @@ def _comment_view(c: Comment, author_name: str) -> CommentView:
 
 
 def _comments(session: Session, analysis_id: int) -> tuple[CommentView, ...]:
-    rows = session.execute(select(Comment, User.name).join(User, Comment.author_id == User.id)
-                           .where(Comment.analysis_id == analysis_id).order_by(Comment.created_at, Comment.id))
+    rows = session.execute(
+        select(Comment, User.name)
+        .join(User, Comment.author_id == User.id)
+        .where(Comment.analysis_id == analysis_id)
+        .order_by(Comment.created_at, Comment.id)
+    )
     return tuple(_comment_view(c, name) for c, name in rows)
 
 
@@ -153,14 +178,24 @@ def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView
         count = s.scalar(select(func.count(Comment.id)).where(Comment.analysis_id == analysis.id))
         result = from_jsonable(AnalysisResult, load_json(analysis))
         return AnalysisView(
-            row=_row(analysis, upload, owner_name, count), result=result, comments=_comments(s, analysis.id),
-            override_reason=analysis.override_reason, override_by_id=analysis.override_by_id,
+            row=_row(analysis, upload, owner_name, count),
+            result=result,
+            comments=_comments(s, analysis.id),
+            override_reason=analysis.override_reason,
+            override_by_id=analysis.override_by_id,
             blob_key=upload.blob_key,
         )
 
 
-def add_comment(db: Database, user: Account, analysis_id: int, text: str, *, rep_index: int | None = None,
-                time_s: float | None = None) -> CommentView:
+def add_comment(
+    db: Database,
+    user: Account,
+    analysis_id: int,
+    text: str,
+    *,
+    rep_index: int | None = None,
+    time_s: float | None = None,
+) -> CommentView:
     """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds).
 
     The coach's notes and the client's replies alike; a client's comment on their own set

@@ -38,9 +38,21 @@ def _digest(source: str | os.PathLike[str] | bytes) -> tuple[str, int]:
 
 
 def job_view(job: Job, analysis_id: int | None) -> JobView:
-    return JobView(job.id, job.upload_id, job.status, job.stage, job.progress, job.error, job.attempts,
-                   job.created_at, job.started_at, job.finished_at, job.heartbeat_at, analysis_id,
-                   job.exercise or "auto")
+    return JobView(
+        job.id,
+        job.upload_id,
+        job.status,
+        job.stage,
+        job.progress,
+        job.error,
+        job.attempts,
+        job.created_at,
+        job.started_at,
+        job.finished_at,
+        job.heartbeat_at,
+        analysis_id,
+        job.exercise or "auto",
+    )
 
 
 def _latest_job(session: Session, upload_id: int) -> Job | None:
@@ -54,8 +66,17 @@ def _analysis_id(session: Session, upload_id: int) -> int | None:
 def _view(session: Session, upload: Upload, deduplicated: bool = False) -> UploadView:
     analysis_id = _analysis_id(session, upload.id)
     job = _latest_job(session, upload.id)
-    return UploadView(upload.id, upload.owner_id, upload.original_name, upload.size_bytes, upload.sha256,
-                      upload.created_at, job_view(job, analysis_id) if job else None, analysis_id, deduplicated)
+    return UploadView(
+        upload.id,
+        upload.owner_id,
+        upload.original_name,
+        upload.size_bytes,
+        upload.sha256,
+        upload.created_at,
+        job_view(job, analysis_id) if job else None,
+        analysis_id,
+        deduplicated,
+    )
 
 
 def checked_lift(lift: str | LiftChoice | None) -> LiftChoice:
@@ -68,8 +89,15 @@ def checked_lift(lift: str | LiftChoice | None) -> LiftChoice:
         raise InvalidRequest(exc.message) from exc
 
 
-def save_upload(db: Database, blobs: BlobStore, user: Account, source: str | os.PathLike[str] | bytes,
-                original_name: str = "", *, exercise: str | LiftChoice = "auto") -> UploadView:
+def save_upload(
+    db: Database,
+    blobs: BlobStore,
+    user: Account,
+    source: str | os.PathLike[str] | bytes,
+    original_name: str = "",
+    *,
+    exercise: str | LiftChoice = "auto",
+) -> UploadView:
     """Store a clip for ``user`` and queue its analysis as ``exercise`` (a ``LiftChoice``, or a name
     checked by ``checked_lift``).
 
@@ -130,8 +158,11 @@ def list_uploads(db: Database, user: Account, owner_id: int | None = None) -> li
         owner = me.id if owner_id is None else owner_id
         if not can_see_owner(s, me, owner):
             raise PermissionDenied("You can only see your own uploads and those of your clients.")
-        rows = s.scalars(select(Upload).where(Upload.owner_id == owner, visible_owner_clause(me, Upload.owner_id))
-                         .order_by(Upload.created_at.desc(), Upload.id.desc()))
+        rows = s.scalars(
+            select(Upload)
+            .where(Upload.owner_id == owner, visible_owner_clause(me, Upload.owner_id))
+            .order_by(Upload.created_at.desc(), Upload.id.desc())
+        )
         return [_view(s, u) for u in rows]
 
 
@@ -175,4 +206,3 @@ def video_file(db: Database, blobs: BlobStore, user: Account, upload_id: int) ->
         key = visible_upload(s, acting_user(s, user), upload_id).blob_key
     with blobs.local_path(key) as path:
         yield path
-

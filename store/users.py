@@ -19,8 +19,9 @@ LOCAL_NAME = "Me"
 
 
 def account_of(user: User) -> Account:
-    return Account(id=user.id, role=user.role, name=user.name, email=user.email,
-                   issuer=user.oidc_issuer, subject=user.oidc_subject)
+    return Account(
+        id=user.id, role=user.role, name=user.name, email=user.email, issuer=user.oidc_issuer, subject=user.oidc_subject
+    )
 
 
 def _display_name(claims: Mapping[str, Any]) -> str:
@@ -48,16 +49,22 @@ def local_user(db: Database) -> Account:
     return _get_or_create(db, LOCAL_ISSUER, LOCAL_SUBJECT, LOCAL_NAME, None, "coach", refresh=False)
 
 
-def _get_or_create(db: Database, issuer: str, subject: str, name: str, email: Any, role: str,
-                   refresh: bool = True) -> Account:
+def _get_or_create(
+    db: Database, issuer: str, subject: str, name: str, email: Any, role: str, refresh: bool = True
+) -> Account:
     query = select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
     for _ in range(2):  # a second try when another session created the same user meanwhile
         try:
             with db.transaction() as s:
                 user = s.scalars(query).first()
                 if user is None:
-                    user = User(oidc_issuer=issuer, oidc_subject=subject, name=name,
-                                email=str(email) if email else None, role=role)
+                    user = User(
+                        oidc_issuer=issuer,
+                        oidc_subject=subject,
+                        name=name,
+                        email=str(email) if email else None,
+                        role=role,
+                    )
                     s.add(user)
                 elif refresh:
                     user.name = name

@@ -26,4 +26,9 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >
     || echo "postgresql could not be installed: the PostgreSQL storage tests will be skipped"
 fi
 
+# Lint, format and types first (seconds): pyproject.toml configures ruff and mypy.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+
 exec .venv/bin/python -m pytest "$@"

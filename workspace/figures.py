@@ -27,18 +27,29 @@ def _x(points: Sequence[HistoryPoint]) -> list[str]:
 def score_figure(points: Sequence[HistoryPoint]) -> go.Figure:
     """Score per session (0–100), each marker coloured and labelled by the grade that counts."""
     graded = [p for p in points if p.score is not None]
-    fig = go.Figure(go.Scatter(
-        x=_x(graded), y=[p.score for p in graded], mode="lines+markers+text", name="Score",
-        text=[p.grade or "" for p in graded], textposition="top center",
-        marker={"size": 12, "color": [GRADE_COLOURS.get(p.grade or "", NO_GRADE) for p in graded]},
-        line={"color": "#607d8b"},
-        customdata=[[p.reps, p.clean_reps] for p in graded],
-        hovertemplate="%{x}<br>score %{y:.0f} · grade %{text}<br>%{customdata[0]} reps, "
-                      "%{customdata[1]} clean<extra></extra>",
-    ))
-    fig.update_layout(title="Score by session", yaxis={"range": [0, 112], "title": "score"},
-                      xaxis={"type": "category", "title": "session"}, height=320,
-                      margin={"l": 40, "r": 10, "t": 40, "b": 40}, showlegend=False)
+    fig = go.Figure(
+        go.Scatter(
+            x=_x(graded),
+            y=[p.score for p in graded],
+            mode="lines+markers+text",
+            name="Score",
+            text=[p.grade or "" for p in graded],
+            textposition="top center",
+            marker={"size": 12, "color": [GRADE_COLOURS.get(p.grade or "", NO_GRADE) for p in graded]},
+            line={"color": "#607d8b"},
+            customdata=[[p.reps, p.clean_reps] for p in graded],
+            hovertemplate="%{x}<br>score %{y:.0f} · grade %{text}<br>%{customdata[0]} reps, "
+            "%{customdata[1]} clean<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Score by session",
+        yaxis={"range": [0, 112], "title": "score"},
+        xaxis={"type": "category", "title": "session"},
+        height=320,
+        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        showlegend=False,
+    )
     return fig
 
 
@@ -50,10 +61,21 @@ def measures_figure(points: Sequence[HistoryPoint], measures: Sequence[str] = DE
         values = [p.measures.get(name) for p in points]
         if all(v is None for v in values):
             continue
-        fig.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=MEASURES.get(name, name),
-                                 connectgaps=False,
-                                 hovertemplate="%{x}<br>%{y:.2f}<extra>" + MEASURES.get(name, name) + "</extra>"))
-    fig.update_layout(title="Key measures by session (median over the set's reps)", height=360,
-                      xaxis={"type": "category", "title": "session"}, legend={"orientation": "h", "y": -0.3},
-                      margin={"l": 40, "r": 10, "t": 40, "b": 40})
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=values,
+                mode="lines+markers",
+                name=MEASURES.get(name, name),
+                connectgaps=False,
+                hovertemplate="%{x}<br>%{y:.2f}<extra>" + MEASURES.get(name, name) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title="Key measures by session (median over the set's reps)",
+        height=360,
+        xaxis={"type": "category", "title": "session"},
+        legend={"orientation": "h", "y": -0.3},
+        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+    )
     return fig

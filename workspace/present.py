@@ -20,12 +20,23 @@ from store.views import CommentView, HistoryPoint, InboxRow, ProgressionSignal, 
 STAGES = STAGE_LABELS
 PENDING = ("queued", "running")
 # the inbox's sort orders (store.reviews.SORTS) in words
-SORT_LABELS = {"newest": "newest", "oldest": "oldest", "client": "client", "lift": "lift",
-               "grade": "best grade first", "score": "lowest score first", "unreviewed": "new first",
-               "borderline": "borderline first"}
+SORT_LABELS = {
+    "newest": "newest",
+    "oldest": "oldest",
+    "client": "client",
+    "lift": "lift",
+    "grade": "best grade first",
+    "score": "lowest score first",
+    "unreviewed": "new first",
+    "borderline": "borderline first",
+}
 # the scorecard's verdict in a coach's words (store.reviews.VERDICTS)
-VERDICT_WORDS = {"clean": "clean", "faulty": "faulty", "borderline": "borderline: worth a look",
-                 "not_graded": "not graded"}
+VERDICT_WORDS = {
+    "clean": "clean",
+    "faulty": "faulty",
+    "borderline": "borderline: worth a look",
+    "not_graded": "not graded",
+}
 _STORED_NAME = re.compile(r"“[0-9a-f]{32}(\.[A-Za-z0-9]{1,8})?”")
 
 
@@ -90,21 +101,24 @@ def grade_text(grade: str | None, override: str | None = None) -> str:
 
 def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
     """The coach's inbox as table rows (newest or as sorted by the store); ``id`` opens the review."""
-    return [{
-        "id": r.analysis_id,
-        "Client": r.client_name,
-        "Date": r.created_at.replace(tzinfo=None),
-        "Lift": r.lift_name or "–",
-        "Reps": r.reps,
-        "Grade": r.auto_grade or "–",
-        "Coach's grade": r.grade_override or "",
-        "Score": r.score,
-        "Main fault": fault_title(r.main_fault) or "none",
-        "Verdict": VERDICT_WORDS.get(r.verdict, r.verdict),
-        "Status": "reviewed" if r.reviewed else "new",
-        "Comments": r.comment_count,
-        "Client replied": r.client_replied,
-    } for r in rows]
+    return [
+        {
+            "id": r.analysis_id,
+            "Client": r.client_name,
+            "Date": r.created_at.replace(tzinfo=None),
+            "Lift": r.lift_name or "–",
+            "Reps": r.reps,
+            "Grade": r.auto_grade or "–",
+            "Coach's grade": r.grade_override or "",
+            "Score": r.score,
+            "Main fault": fault_title(r.main_fault) or "none",
+            "Verdict": VERDICT_WORDS.get(r.verdict, r.verdict),
+            "Status": "reviewed" if r.reviewed else "new",
+            "Comments": r.comment_count,
+            "Client replied": r.client_replied,
+        }
+        for r in rows
+    ]
 
 
 def upload_records(uploads: Iterable[UploadView], sessions: Mapping[int, HistoryPoint]) -> list[dict[str, object]]:
@@ -112,23 +126,26 @@ def upload_records(uploads: Iterable[UploadView], sessions: Mapping[int, History
     out = []
     for u in uploads:
         point = sessions.get(u.analysis_id) if u.analysis_id is not None else None
-        out.append({
-            "upload_id": u.upload_id,
-            "analysis_id": u.analysis_id,
-            "File": u.original_name,
-            "Uploaded": when(u.created_at),
-            "Status": job_line(u).text,
-            "Lift": point.lift_name if point else "",
-            "Reps": point.reps if point else None,
-            "Grade": (point.grade or "–") if point else "",
-        })
+        out.append(
+            {
+                "upload_id": u.upload_id,
+                "analysis_id": u.analysis_id,
+                "File": u.original_name,
+                "Uploaded": when(u.created_at),
+                "Status": job_line(u).text,
+                "Lift": point.lift_name if point else "",
+                "Reps": point.reps if point else None,
+                "Grade": (point.grade or "–") if point else "",
+            }
+        )
     return out
 
 
 def comment_where(c: CommentView) -> str:
     """``Rep 3 · 4.2 s``, ``Rep 3``, ``4.2 s`` or ``Whole set``."""
     parts = ([f"Rep {c.rep_index}"] if c.rep_index is not None else []) + (
-        [f"{c.time_s:.1f} s"] if c.time_s is not None else [])
+        [f"{c.time_s:.1f} s"] if c.time_s is not None else []
+    )
     return " · ".join(parts) or "Whole set"
 
 
@@ -179,8 +196,10 @@ def regrade_notice(result: AnalysisResult) -> str:
     sc = result.scorecard
     name = sc.exercise_name if sc else "the lift chosen"
     grade = f"grade {sc.overall_grade}" if sc and sc.gradable and sc.overall_grade else "not graded"
-    return (f"Graded again as {name}: {grade}. The reps and measures are the same; the limits, faults and "
-            "next steps are this lift's.")
+    return (
+        f"Graded again as {name}: {grade}. The reps and measures are the same; the limits, faults and "
+        "next steps are this lift's."
+    )
 
 
 def duplicate_notice(upload: UploadView, exercise: str) -> str:

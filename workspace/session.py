@@ -138,13 +138,18 @@ def require_current() -> StoredAnalysis:
 
 # --- frames and video ------------------------------------------------------------
 
+
 @st.cache_data(max_entries=128, show_spinner=False)
-def frames_at(key: str, video_path: str | None, times_s: tuple[float, ...], _result: AnalysisResult) -> list[np.ndarray]:
+def frames_at(
+    key: str, video_path: str | None, times_s: tuple[float, ...], _result: AnalysisResult
+) -> list[np.ndarray]:
     """Annotated RGB frames at ``times_s`` of the analysis ``key`` (cached by key and times)."""
     return render.render_frames(_result, times_s, video_path)
 
 
-def annotated_video(entry: StoredAnalysis, on_progress: Callable[[float], None] | None = None) -> render.EncodedVideo | None:
+def annotated_video(
+    entry: StoredAnalysis, on_progress: Callable[[float], None] | None = None
+) -> render.EncodedVideo | None:
     """The entry's annotated video, built once and kept in the store; None without the clip."""
     if entry.annotated is not None and entry.annotated.path.is_file():
         return entry.annotated

@@ -39,7 +39,10 @@ def check_auth(auth: Mapping[str, Any]) -> None:
         raise SettingsError(
             f"The [auth] cookie_secret in .streamlit/secrets.toml must be a random string of at least "
             f"{MIN_COOKIE_SECRET_CHARS} characters, not a placeholder: make one with "
-            "python -c 'import secrets; print(secrets.token_hex(32))' and restart the app.")
+            "python -c 'import secrets; print(secrets.token_hex(32))' and restart the app."
+        )
+
+
 WORKER_ENV = "HINGE_REVIEW_WORKER"
 SECTION = "hinge_review"
 _OFF = {"0", "off", "false", "no"}

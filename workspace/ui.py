@@ -73,8 +73,12 @@ def _blob_store(data: str, storage: tuple[tuple[str, str], ...]) -> store.BlobSt
 def _worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray_address: str | None = None):
     from jobs import ensure_worker
 
-    return ensure_worker(url, data_dir=data, blob_settings=dict(storage) or None,
-                         extra_args=("--ray", ray_address) if ray_address else ())
+    return ensure_worker(
+        url,
+        data_dir=data,
+        blob_settings=dict(storage) or None,
+        extra_args=("--ray", ray_address) if ray_address else (),
+    )
 
 
 def _start_worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray_address: str | None = None) -> None:
@@ -140,8 +144,10 @@ def _sign_in_screen() -> None:
     st.write("Sign in to upload your sets, follow your analyses and read your coach's notes.")
     code = st.query_params.get("invite")
     if code:
-        st.info("You have an invite from a coach: sign in and you will be linked. If you are not, paste this "
-                "code on **My space**:")
+        st.info(
+            "You have an invite from a coach: sign in and you will be linked. If you are not, paste this "
+            "code on **My space**:"
+        )
         st.code(code, language=None)
         _keep_invite(code)
     if st.button("Sign in", type="primary", icon=":material/login:"):
@@ -173,8 +179,10 @@ def pages(ws: Workspace) -> list:
 def account_box(ws: Workspace) -> None:
     """Who is signed in and their role, with sign-out (sidebar)."""
     if not ws.settings.sign_in:
-        st.caption("Local mode (no sign-in configured): you are the coach, and your reviews are kept in this "
-                   "computer's data folder.")
+        st.caption(
+            "Local mode (no sign-in configured): you are the coach, and your reviews are kept in this "
+            "computer's data folder."
+        )
         return
     email = f" · {ws.me.email}" if ws.me.email and ws.me.email != ws.me.name else ""
     st.markdown(f"Signed in as **{ws.me.name}**{email}  \nRole: **{ws.me.role}**")
@@ -196,8 +204,10 @@ def follow_links(ws: Workspace, page) -> None:
         st.query_params.pop("invite", None)
         try:
             coach = ws.redeem_invite(code)
-            notice("success", f"You are now linked with your coach **{coach.name}**, who can see your uploads "
-                              "and comment on them.")
+            notice(
+                "success",
+                f"You are now linked with your coach **{coach.name}**, who can see your uploads and comment on them.",
+            )
         except store.WorkspaceError as exc:
             notice("error", exc.message)
         st.switch_page(MY_SPACE_PAGE)
@@ -226,6 +236,7 @@ def show_notice() -> None:
 
 # --- reviews into the session ------------------------------------------------------
 
+
 def visible_reviews(ws: Workspace) -> dict[int, str]:
     """Every review this account may open (a coach's clients' and their own; a client's own), labelled."""
     return present.review_choices(ws.reviews_for(), ws.me.id)
@@ -247,8 +258,9 @@ def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> A
                 video_path = str(dest)
         except store.BlobNotFound:
             log.warning("clip of analysis %s is missing from storage", analysis_id)
-        entry = session.StoredAnalysis(key=key, filename=view.row.file_name, result=view.result,
-                                      video_path=video_path, workdir=workdir)
+        entry = session.StoredAnalysis(
+            key=key, filename=view.row.file_name, result=view.result, video_path=video_path, workdir=workdir
+        )
         session.store().put(entry)
     if on_screen or session.current() is None:
         session.set_current(key)
@@ -285,8 +297,9 @@ def regrade_current(ws: Workspace, lift: str) -> None:
     notice("success", present.regrade_notice(result))
 
 
-def open_page_with(ws: Workspace, analysis_id: int, page: str = session.SCORECARD_PAGE,
-                   at_s: float | None = None) -> None:
+def open_page_with(
+    ws: Workspace, analysis_id: int, page: str = session.SCORECARD_PAGE, at_s: float | None = None
+) -> None:
     """Load a review into the session and switch to ``page`` (the Frames page opens at ``at_s``)."""
     try:
         load_review(ws, analysis_id)
@@ -299,6 +312,7 @@ def open_page_with(ws: Workspace, analysis_id: int, page: str = session.SCORECAR
 
 
 # --- uploads and their jobs ----------------------------------------------------------
+
 
 def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto") -> UploadView | None:
     """Save the clip and queue its analysis as ``exercise``; this session then waits for it (its scorecard
@@ -325,8 +339,9 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
             st.progress(line.progress, text=line.text)
         elif line.kind == "failed":
             st.error(line.text)
-            if u.owner_id == ws.me.id and st.button("Try again", key=f"ws_retry_{u.upload_id}",
-                                                    icon=":material/refresh:"):
+            if u.owner_id == ws.me.id and st.button(
+                "Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:"
+            ):
                 try:
                     ws.retry_upload(u.upload_id)
                     st.session_state[WAITING_KEY] = u.upload_id
@@ -371,6 +386,5 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
 def comments_for_me(ws: Workspace, history: list[HistoryPoint]) -> list[tuple[HistoryPoint, CommentView]]:
     """Others' comments (my coaches') on my analysed sessions, newest first."""
     sessions = present.by_analysis(history)
-    notes = [(sessions[c.analysis_id], c) for c in ws.comments_on(sessions)
-             if c.author_id != ws.me.id]
+    notes = [(sessions[c.analysis_id], c) for c in ws.comments_on(sessions) if c.author_id != ws.me.id]
     return sorted(notes, key=lambda n: n[1].created_at, reverse=True)

@@ -34,10 +34,23 @@ MASK_THRESHOLD = 0.5  # probability above which a pixel is the person
 NUM_THREADS = 2
 NUM_LANDMARKS = 39  # 33 body points + 6 auxiliary (ROI) points
 LANDMARK_NAMES: dict[str, int] = {
-    "nose": 0, "left_ear": 7, "right_ear": 8, "left_shoulder": 11, "right_shoulder": 12,
-    "left_wrist": 15, "right_wrist": 16, "left_hip": 23, "right_hip": 24, "left_knee": 25, "right_knee": 26,
-    "left_ankle": 27, "right_ankle": 28, "left_heel": 29, "right_heel": 30,
-    "left_foot_index": 31, "right_foot_index": 32,
+    "nose": 0,
+    "left_ear": 7,
+    "right_ear": 8,
+    "left_shoulder": 11,
+    "right_shoulder": 12,
+    "left_wrist": 15,
+    "right_wrist": 16,
+    "left_hip": 23,
+    "right_hip": 24,
+    "left_knee": 25,
+    "right_knee": 26,
+    "left_ankle": 27,
+    "right_ankle": 28,
+    "left_heel": 29,
+    "right_heel": 30,
+    "left_foot_index": 31,
+    "right_foot_index": 32,
 }
 
 FloatArray = npt.NDArray[np.float64]
@@ -53,8 +66,7 @@ class BodyMaskModel:
         self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
         self._interpreter.allocate_tensors()
         self._input = int(self._interpreter.get_input_details()[0]["index"])
-        self._landmarks, self._segmentation, self._presence = self._find_outputs(
-            self._interpreter.get_output_details())
+        self._landmarks, self._segmentation, self._presence = self._find_outputs(self._interpreter.get_output_details())
         self._lock = threading.Lock()
 
     @staticmethod
@@ -63,12 +75,12 @@ class BodyMaskModel:
         ``Identity_2``, pose presence (1, 1) ``Identity_1``; heatmaps and world landmarks unused."""
         by_shape = {tuple(int(n) for n in d["shape"]): int(d["index"]) for d in details}
         try:
-            return (by_shape[(1, NUM_LANDMARKS * 5)], by_shape[(1, INPUT_SIDE_PX, INPUT_SIDE_PX, 1)],
-                    by_shape[(1, 1)])
+            return (by_shape[(1, NUM_LANDMARKS * 5)], by_shape[(1, INPUT_SIDE_PX, INPUT_SIDE_PX, 1)], by_shape[(1, 1)])
         except KeyError as exc:
             raise models.WeightsNotFound(
                 f"The body-outline model has unexpected outputs {sorted(by_shape)}: "
-                "run `python -m models fetch` to put the pinned one back.") from exc
+                "run `python -m models fetch` to put the pinned one back."
+            ) from exc
 
     def __call__(self, rgb01: npt.NDArray[np.float32]) -> tuple[FloatArray, FloatArray, float]:
         """Raw landmarks (39, 5), segmentation logits (256, 256) and pose-presence probability for one input."""
@@ -158,9 +170,14 @@ class BodyMask:
         index_to_frame = np.array([[1.0, 0.0, origin[0] + 0.5], [0.0, 1.0, origin[1] + 0.5], [0.0, 0.0, 1.0]])
         cell_to_index = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 0.0, 1.0]])
         m = (cell_to_index @ to_cell @ index_to_frame)[:2]
-        prob = cv2.warpAffine(self.probability, m, (int(shape_hw[1]), int(shape_hw[0])),
-                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        prob = cv2.warpAffine(
+            self.probability,
+            m,
+            (int(shape_hw[1]), int(shape_hw[0])),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0.0,
+        )
         out: BoolArray = prob > self.threshold
         return out
 
@@ -196,23 +213,38 @@ def _cut(image: npt.NDArray[np.uint8], frame_from_cell: FloatArray) -> npt.NDArr
         return np.zeros((INPUT_SIDE_PX, INPUT_SIDE_PX, 3), np.uint8)
     region = image[y0:y1, x0:x1]
     if k > 1:
-        region = np.asarray(cv2.resize(region, ((x1 - x0) // k or 1, (y1 - y0) // k or 1),
-                                       interpolation=cv2.INTER_AREA), np.uint8)
+        region = np.asarray(
+            cv2.resize(region, ((x1 - x0) // k or 1, (y1 - y0) // k or 1), interpolation=cv2.INTER_AREA), np.uint8
+        )
     ky, kx = (y1 - y0) / region.shape[0], (x1 - x0) / region.shape[1]
     # output index (i, j) -> cell centre -> frame pixels -> region index
     cell_from_index = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
     frame = np.vstack([frame_from_cell, [0.0, 0.0, 1.0]])
     region_from_frame = np.array([[1.0 / kx, 0.0, -x0 / kx - 0.5], [0.0, 1.0 / ky, -y0 / ky - 0.5], [0.0, 0.0, 1.0]])
     m = (region_from_frame @ frame @ cell_from_index)[:2]
-    out = np.asarray(cv2.warpAffine(region, m, (INPUT_SIDE_PX, INPUT_SIDE_PX),
-                                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                    borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0)), np.uint8)
+    out = np.asarray(
+        cv2.warpAffine(
+            region,
+            m,
+            (INPUT_SIDE_PX, INPUT_SIDE_PX),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0),
+        ),
+        np.uint8,
+    )
     return out
 
 
-def segment_person(image_bgr: npt.NDArray[np.uint8], box_xyxy: FloatArray, *,
-                   rotation_deg: float = 0.0, threshold: float = MASK_THRESHOLD, pad: float = BOX_PAD,
-                   model: BodyMaskModel | None = None) -> BodyMask:
+def segment_person(
+    image_bgr: npt.NDArray[np.uint8],
+    box_xyxy: FloatArray,
+    *,
+    rotation_deg: float = 0.0,
+    threshold: float = MASK_THRESHOLD,
+    pad: float = BOX_PAD,
+    model: BodyMaskModel | None = None,
+) -> BodyMask:
     """The lifter's mask and landmarks, from the frame and the lifter's box (x0, y0, x1, y1 pixels);
     ``rotation_deg`` turns the crop (see ``crop_placement``) so the body can stand upright in it."""
     net = load_model() if model is None else model

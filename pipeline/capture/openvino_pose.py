@@ -44,14 +44,16 @@ class Letterbox:
         r = min(input_hw[0] / h, input_hw[1] / w)
         new_w, new_h = max(round(w * r), 1), max(round(h * r), 1)
         dw, dh = (input_hw[1] - new_w) / 2, (input_hw[0] - new_h) / 2
-        return cls(frame_hw, input_hw, (new_w, new_h), round(dh - 0.1), round(dh + 0.1), round(dw - 0.1),
-                   round(dw + 0.1))
+        return cls(
+            frame_hw, input_hw, (new_w, new_h), round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1)
+        )
 
     def apply(self, image: np.ndarray) -> np.ndarray:
         if image.shape[1::-1] != self.resized_wh:
             image = cv2.resize(image, self.resized_wh, interpolation=cv2.INTER_LINEAR)
-        return cv2.copyMakeBorder(image, self.top, self.bottom, self.left, self.right, cv2.BORDER_CONSTANT,
-                                  value=(PAD_VALUE,) * 3)
+        return cv2.copyMakeBorder(
+            image, self.top, self.bottom, self.left, self.right, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3
+        )
 
     def to_frame(self, xy: np.ndarray) -> np.ndarray:
         """Model-input pixels (..., 2) to the frame's, clipped to it (as Ultralytics' scale_boxes/scale_coords)."""

@@ -61,8 +61,9 @@ EXPORT_TIMEOUT_S = 600  # a first export on a slow machine
 _EXPORT_CHILD_ENV = "HINGE_REVIEW_EXPORT_CHILD"  # set in the child that makes the exports: it does them itself
 
 
-def letterbox_shape(height: int, width: int, imgsz: int, letterbox: str = "square",
-                    stride: int = STRIDE) -> tuple[int, int]:
+def letterbox_shape(
+    height: int, width: int, imgsz: int, letterbox: str = "square", stride: int = STRIDE
+) -> tuple[int, int]:
     """(height, width) of the model input for a frame: ``imgsz`` square, or (``frame``) the
     frame scaled to a long side of ``imgsz`` with each side padded up to a multiple of ``stride``."""
     if letterbox == "square":
@@ -86,15 +87,14 @@ class Detections:
 
 
 def empty_detections() -> Detections:
-    return Detections(
-        np.zeros((0, 4)), np.zeros(0), np.zeros((0, NUM_KEYPOINTS, 2)), np.zeros((0, NUM_KEYPOINTS))
-    )
+    return Detections(np.zeros((0, 4)), np.zeros(0), np.zeros((0, NUM_KEYPOINTS, 2)), np.zeros((0, NUM_KEYPOINTS)))
 
 
 def _no_nvidia_driver() -> bool:
     """True on a Linux machine without the NVIDIA driver: no CUDA, so no need to import PyTorch (~1.5 s) to ask."""
     return sys.platform.startswith("linux") and not any(
-        Path(p).exists() for p in ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0"))
+        Path(p).exists() for p in ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0")
+    )
 
 
 def cuda_available() -> bool:
@@ -201,8 +201,14 @@ class PoseEstimator:
     @classmethod
     def from_config(cls, config: AnalysisConfig) -> PoseEstimator:
         """The model with an ``AnalysisConfig``'s settings (weights, device, size, backend, keypoint confidence)."""
-        return cls(config.model, config.device, config.imgsz, config.backend, keypoint_conf=config.keypoint_conf,
-                   letterbox=config.letterbox)
+        return cls(
+            config.model,
+            config.device,
+            config.imgsz,
+            config.backend,
+            keypoint_conf=config.keypoint_conf,
+            letterbox=config.letterbox,
+        )
 
     def _warm_up(self) -> None:
         """Ultralytics sets its predictor up on the first call (about 2 s on
@@ -232,12 +238,18 @@ class PoseEstimator:
         never imports PyTorch for them; False when the child could not (this process then does it)."""
         if os.environ.get(_EXPORT_CHILD_ENV):
             return False
-        code = ("import sys; from pipeline.capture.pose import PoseEstimator; "
-                "PoseEstimator(sys.argv[1], 'cpu', int(sys.argv[2]), sys.argv[3], letterbox='square')")
+        code = (
+            "import sys; from pipeline.capture.pose import PoseEstimator; "
+            "PoseEstimator(sys.argv[1], 'cpu', int(sys.argv[2]), sys.argv[3], letterbox='square')"
+        )
         try:
-            done = subprocess.run([sys.executable, "-c", code, str(self.weights), str(self.imgsz), backend],
-                                  cwd=Path(__file__).resolve().parents[2], env={**os.environ, _EXPORT_CHILD_ENV: "1"},
-                                  capture_output=True, timeout=EXPORT_TIMEOUT_S)
+            done = subprocess.run(
+                [sys.executable, "-c", code, str(self.weights), str(self.imgsz), backend],
+                cwd=Path(__file__).resolve().parents[2],
+                env={**os.environ, _EXPORT_CHILD_ENV: "1"},
+                capture_output=True,
+                timeout=EXPORT_TIMEOUT_S,
+            )
         except (OSError, subprocess.TimeoutExpired):
             return False
         return done.returncode == 0
@@ -314,7 +326,9 @@ class PoseEstimator:
         target = self._export_path(fmt, shape)
         try:
             with warnings.catch_warnings():  # the exporter's own tracer, once per machine: nothing a user can act on
-                warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.* is deprecated", category=FutureWarning)
+                warnings.filterwarnings(
+                    "ignore", message=r".*torch\.jit\.trace.* is deprecated", category=FutureWarning
+                )
                 out = torch_model.export(format=fmt, imgsz=list(shape), simplify=True, dynamic=False, verbose=False)
         except Exception:
             return None
@@ -399,7 +413,9 @@ class PoseEstimator:
         if not len(images):
             return []
         out: list[Detections] = []
-        precision: dict[str, Any] = {"quantize": 16} if self.half else {}  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
+        precision: dict[str, Any] = (
+            {"quantize": 16} if self.half else {}
+        )  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
         height, width = images[0].shape[:2]
         model, shape = self._model_for(letterbox_shape(height, width, self.imgsz, self.letterbox))
         if isinstance(model, OpenVinoPose):
@@ -436,8 +452,9 @@ class PoseEstimator:
             return empty_detections()
         return self._detections(raw.boxes_xyxy, raw.box_conf, raw.keypoints_xy, raw.keypoint_conf)
 
-    def _detections(self, boxes: npt.ArrayLike, box_conf: npt.ArrayLike, xy: npt.ArrayLike,
-                    kconf: npt.ArrayLike) -> Detections:
+    def _detections(
+        self, boxes: npt.ArrayLike, box_conf: npt.ArrayLike, xy: npt.ArrayLike, kconf: npt.ArrayLike
+    ) -> Detections:
         """Float64 copies, keypoints below the confidence threshold (or at 0, 0) set to NaN."""
         xy, kconf = np.array(xy, dtype=np.float64), np.array(kconf, dtype=np.float64)
         missing = (kconf < self.keypoint_conf) | np.all(xy == 0.0, axis=-1)

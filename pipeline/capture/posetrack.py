@@ -68,8 +68,9 @@ class _FrameQueue(queue.Queue[_Item]):
         return item
 
 
-def _decode_thread(path: str, every_s: float | None, max_side: int, out: queue.Queue[_Item],
-                   stop: threading.Event) -> None:
+def _decode_thread(
+    path: str, every_s: float | None, max_side: int, out: queue.Queue[_Item], stop: threading.Event
+) -> None:
     try:
         for frame in iter_frames(path, every_s=every_s, max_side=max_side, interpolation="FAST_BILINEAR"):
             if stop.is_set():
@@ -90,7 +91,9 @@ def _stop_decoder(worker: threading.Thread, frames_q: queue.Queue[_Item], stop: 
 
 
 def _detect_all(
-    meta: VideoMeta, estimator: PoseEstimatorLike, frames_q: queue.Queue[_Item],
+    meta: VideoMeta,
+    estimator: PoseEstimatorLike,
+    frames_q: queue.Queue[_Item],
     on_frames: Callable[[float], None] | None,
 ) -> tuple[list[Detections], list[float], list[int], list[np.ndarray]]:
     """Consume decoded frames in batches: each frame's detections (scaled back to the clip's
@@ -127,7 +130,9 @@ def _detect_all(
     return detections, t_s, frame_index, signatures
 
 
-def _stitch(pieces: list[tuple[PoseSeries, list[TrackSummary]]], cuts: tuple[float, ...]) -> tuple[PoseSeries, list[TrackSummary]]:
+def _stitch(
+    pieces: list[tuple[PoseSeries, list[TrackSummary]]], cuts: tuple[float, ...]
+) -> tuple[PoseSeries, list[TrackSummary]]:
     """One PoseSeries from each shot's lifter, with the cut times kept."""
     poses = [p for p, _ in pieces]
     longest = max(poses, key=lambda p: np.isfinite(p.xy[:, :, 0]).any(axis=1).sum())
@@ -158,9 +163,7 @@ def estimate_pose(
     frames_q = _FrameQueue(lambda: getattr(estimator, "loaded", True))  # asking a LazyEstimator does not load it
     max_side = max(DECODE_MIN_SIDE, int(config.imgsz))
     stop = threading.Event()
-    worker = threading.Thread(
-        target=_decode_thread, args=(meta.path, every_s, max_side, frames_q, stop), daemon=True
-    )
+    worker = threading.Thread(target=_decode_thread, args=(meta.path, every_s, max_side, frames_q, stop), daemon=True)
     worker.start()
     try:
         detections, t_s, frame_index, signatures = _detect_all(meta, estimator, frames_q, on_frames)
@@ -175,8 +178,9 @@ def estimate_pose(
     t = np.asarray(t_s)
     cuts = find_cuts(np.asarray(signatures), t) if config.track_id is None else ()
     pieces = [
-        select_lifter(detections[a:b], t[a:b], np.asarray(frame_index[a:b]), meta.width, meta.height,
-                      track_id=config.track_id)
+        select_lifter(
+            detections[a:b], t[a:b], np.asarray(frame_index[a:b]), meta.width, meta.height, track_id=config.track_id
+        )
         for a, b in shot_bounds(t, cuts)
     ]
     return _stitch(pieces, cuts) if len(pieces) > 1 else pieces[0]

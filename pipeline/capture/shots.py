@@ -60,8 +60,14 @@ def shot_bounds(t_s: np.ndarray, cuts: tuple[float, ...]) -> list[tuple[int, int
 def slice_pose(pose: PoseSeries, start: int, stop: int) -> PoseSeries:
     """One shot of a PoseSeries (times kept as they are in the clip)."""
     inside = tuple(c for c in pose.cut_times_s if pose.t_s[start] < c <= pose.t_s[stop - 1])
-    return replace(pose, t_s=pose.t_s[start:stop], frame_index=pose.frame_index[start:stop],
-                   xy=pose.xy[start:stop], conf=pose.conf[start:stop], cut_times_s=inside)
+    return replace(
+        pose,
+        t_s=pose.t_s[start:stop],
+        frame_index=pose.frame_index[start:stop],
+        xy=pose.xy[start:stop],
+        conf=pose.conf[start:stop],
+        cut_times_s=inside,
+    )
 
 
 def shots(pose: PoseSeries) -> list[PoseSeries]:

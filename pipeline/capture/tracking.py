@@ -203,8 +203,9 @@ def _fold_activity(xy: np.ndarray, boxes: np.ndarray) -> float:
 
 def _torso_px(xy: np.ndarray) -> float:
     """Median shoulder-to-hip distance (pair midpoints), NaN when seen on fewer than 3 frames."""
-    length = np.linalg.norm(_mean_pair(xy, "left_shoulder", "right_shoulder") - _mean_pair(xy, "left_hip", "right_hip"),
-                            axis=1)
+    length = np.linalg.norm(
+        _mean_pair(xy, "left_shoulder", "right_shoulder") - _mean_pair(xy, "left_hip", "right_hip"), axis=1
+    )
     length = length[np.isfinite(length)]
     return float(np.median(length)) if length.size >= 3 else float("nan")
 
@@ -229,9 +230,14 @@ def summarize(tracks: Sequence[_Track], n_frames: int, image_height: int) -> lis
         size = TORSO_PER_HEIGHT * torso if np.isfinite(torso) else height_frac
         fold = _fold_activity(xy, boxes)
         # a tall plate or mirror at the frame's edge can pass for a person with every keypoint a guess
-        seen = float(np.mean(np.asarray(t.conf)[:, KP["left_shoulder"]:])) if len(t.conf) else 0.0
-        score = (coverage * np.sqrt(size) * (0.05 + fold) / (1.0 + max(0.0, travel - 1.0))
-                 * min(1.0, seen / SURE_KEYPOINT_CONF))
+        seen = float(np.mean(np.asarray(t.conf)[:, KP["left_shoulder"] :])) if len(t.conf) else 0.0
+        score = (
+            coverage
+            * np.sqrt(size)
+            * (0.05 + fold)
+            / (1.0 + max(0.0, travel - 1.0))
+            * min(1.0, seen / SURE_KEYPOINT_CONF)
+        )
         out.append(TrackSummary(t.track_id, coverage, height_frac, travel, fold, float(score), seen, size))
     return sorted(out, key=lambda s: -s.score)
 

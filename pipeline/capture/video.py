@@ -104,8 +104,9 @@ def _video_pts(path: Path, container: av.container.InputContainer, stream: av.Vi
     return pts
 
 
-def _check_whole(path: Path, container: av.container.InputContainer, stream: av.VideoStream,
-                 pts: list[int], tb: float) -> None:
+def _check_whole(
+    path: Path, container: av.container.InputContainer, stream: av.VideoStream, pts: list[int], tb: float
+) -> None:
     """The file holds the frames its index declares (MP4/MOV/AVI) or the duration its header does (MKV/WebM)."""
     declared = int(stream.frames or 0)  # the container's own frame count (MP4/MOV/AVI index)
     if declared and declared - len(pts) > max(2, 0.02 * declared):
@@ -176,8 +177,7 @@ def _check_limits(path: Path, frames: int, duration_s: float, width: int, height
     """A video, not a still, within ``limits``' duration and size."""
     if frames < 2:
         raise VideoError(
-            f"“{path.name}” has a single frame: it is a still image, not a video. "
-            "Upload a video of the whole set."
+            f"“{path.name}” has a single frame: it is a still image, not a video. Upload a video of the whole set."
         )
     if duration_s < limits.min_duration_s:
         raise VideoError(
@@ -234,14 +234,11 @@ def _first_frame(path: Path) -> av.VideoFrame:
             return frame
     except av.error.FFmpegError as exc:
         raise VideoError(
-            f"“{path.name}” has a video stream that cannot be decoded. "
-            "Export it again as H.264 MP4."
+            f"“{path.name}” has a video stream that cannot be decoded. Export it again as H.264 MP4."
         ) from exc
     finally:
         container.close()
-    raise VideoError(
-        f"“{path.name}” contains no video frames that can be decoded. Export it again as H.264 MP4."
-    )
+    raise VideoError(f"“{path.name}” contains no video frames that can be decoded. Export it again as H.264 MP4.")
 
 
 def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
@@ -290,8 +287,9 @@ def _packet_pts(path: Path) -> list[int] | None:
     return pts if pts and all(a < b for a, b in zip(pts, pts[1:])) else None
 
 
-def _decoded(container: av.container.InputContainer, stream: av.VideoStream,
-             needed: frozenset[int] | None) -> Iterator[av.VideoFrame]:
+def _decoded(
+    container: av.container.InputContainer, stream: av.VideoStream, needed: frozenset[int] | None
+) -> Iterator[av.VideoFrame]:
     """The stream's frames in display order; with ``needed`` (pts), a frame that is neither
     needed nor referred to by another frame is not decoded at all (it never comes out)."""
     if needed is None:
@@ -303,8 +301,9 @@ def _decoded(container: av.container.InputContainer, stream: av.VideoStream,
         yield from packet.decode()
 
 
-def _iter_raw(path: Path, *, start_s: float, end_s: float | None, seek: bool,
-              plan: tuple[list[int], frozenset[int]] | None = None) -> Iterator[_Raw]:
+def _iter_raw(
+    path: Path, *, start_s: float, end_s: float | None, seek: bool, plan: tuple[list[int], frozenset[int]] | None = None
+) -> Iterator[_Raw]:
     """Decoded frames from ``start_s`` on, not yet converted.
 
     ``plan`` (every packet's pts in order, and the pts that are needed) lets frames
@@ -373,14 +372,14 @@ class _PlanCheck:
             raise _Unplanned(f"frame pts {pts} was not planned")
         if self.jumped:
             self.next, self.jumped = k, False
-        if any(p in self.needed for p in self.pts[self.next:k]):
+        if any(p in self.needed for p in self.pts[self.next : k]):
             raise _Unplanned(f"a needed frame before pts {pts} did not come out")
         self.next = k + 1
         return k
 
     def finish(self) -> None:
         """At the end of the stream: every needed frame left must have come out."""
-        if any(p in self.needed for p in self.pts[self.next:]):
+        if any(p in self.needed for p in self.pts[self.next :]):
             raise _Unplanned("a needed frame at the end did not come out")
 
 
@@ -425,21 +424,29 @@ def _clip_times(path: Path) -> tuple[list[int], list[float]] | None:
     return pts, [float(p * tb - t0) for p in pts]
 
 
-def _every_plan(path: Path, every_s: float, start_s: float, end_s: float | None
-                ) -> tuple[list[int], frozenset[int]] | None:
+def _every_plan(
+    path: Path, every_s: float, start_s: float, end_s: float | None
+) -> tuple[list[int], frozenset[int]] | None:
     """The frames ``iter_frames`` will keep (and the first, which fixes the clock), from the packets."""
     clock = _clip_times(path)
     if clock is None:
         return None
     pts, times = clock
     grid = _EveryGrid(every_s)
-    kept = [p for p, t in zip(pts, times)
-            if t >= start_s - 1e-9 and (end_s is None or t <= end_s + 1e-9) and grid.keeps(t)]
+    kept = [
+        p for p, t in zip(pts, times) if t >= start_s - 1e-9 and (end_s is None or t <= end_s + 1e-9) and grid.keeps(t)
+    ]
     return pts, frozenset([pts[0], *kept])
 
 
-def _every(path: Path, every_s: float | None, start_s: float, end_s: float | None, seek: bool,
-           plan: tuple[list[int], frozenset[int]] | None) -> Iterator[_Raw]:
+def _every(
+    path: Path,
+    every_s: float | None,
+    start_s: float,
+    end_s: float | None,
+    seek: bool,
+    plan: tuple[list[int], frozenset[int]] | None,
+) -> Iterator[_Raw]:
     grid = _EveryGrid(every_s) if every_s else None
     for raw in _iter_raw(path, start_s=start_s, end_s=end_s, seek=seek, plan=plan):
         if grid is None or grid.keeps(raw.t_s):
@@ -541,8 +548,13 @@ def iter_frames_at(
                     yield t, frame
 
 
-def _frames_at_group(path: Path, pending: list[float], max_side: int | None, after_s: float,
-                     plan: tuple[list[int], frozenset[int]] | None = None) -> Iterator[tuple[float, Frame]]:
+def _frames_at_group(
+    path: Path,
+    pending: list[float],
+    max_side: int | None,
+    after_s: float,
+    plan: tuple[list[int], frozenset[int]] | None = None,
+) -> Iterator[tuple[float, Frame]]:
     previous: _Raw | None = None
     for start in (max(0.0, pending[0] - 0.5), after_s):  # the second pass only when the first found no frame
         for raw in _iter_raw(path, start_s=start, end_s=pending[-1] + 0.5, seek=True, plan=plan):
@@ -560,9 +572,7 @@ def _frames_at_group(path: Path, pending: list[float], max_side: int | None, aft
             yield t, _convert(previous, max_side)
 
 
-def read_frames_at(
-    path: str | Path, times_s: Sequence[float], *, max_side: int | None = None
-) -> list[Frame]:
+def read_frames_at(path: str | Path, times_s: Sequence[float], *, max_side: int | None = None) -> list[Frame]:
     """The decoded frame nearest to each requested time, in the order asked."""
     best = dict(iter_frames_at(path, times_s, max_side=max_side))
     return [best[float(t)] for t in times_s if float(t) in best]

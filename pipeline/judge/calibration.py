@@ -36,8 +36,9 @@ class CheckRecord:
             return "Not yet measured on labelled clips."
         parts = []
         if self.shown:
-            parts.append(f"caught {self.caught} of {self.shown} labelled clip{'s' if self.shown != 1 else ''} "
-                         "showing it")
+            parts.append(
+                f"caught {self.caught} of {self.shown} labelled clip{'s' if self.shown != 1 else ''} showing it"
+            )
         if self.clean:
             parts.append(f"false alarm on {self.false_alarms} of {self.clean} clean lifts")
         return "On labelled real clips: " + "; ".join(parts) + "."
@@ -79,16 +80,21 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
 
 def to_toml(cal: Calibration) -> str:
     """The calibration as TOML text (what ``bench/calibrate.py`` writes)."""
-    lines = ["# Written by bench/calibrate.py from the labelled clips; do not edit by hand.",
-             f'fitted_on = "{cal.fitted_on}"', "", "[levels]"]
+    lines = [
+        "# Written by bench/calibrate.py from the labelled clips; do not edit by hand.",
+        f'fitted_on = "{cal.fitted_on}"',
+        "",
+        "[levels]",
+    ]
     by_row: dict[str, dict[str, tuple[float, float]]] = {}
     for (row_id, family), pair in sorted(cal.levels.items()):
         by_row.setdefault(row_id, {})[family] = pair
     for row_id, families in by_row.items():
-        inner = ", ".join(f'{fam} = [{w:.4g}, {f:.4g}]' for fam, (w, f) in families.items())
+        inner = ", ".join(f"{fam} = [{w:.4g}, {f:.4g}]" for fam, (w, f) in families.items())
         lines.append(f'"{row_id}" = {{ {inner} }}')
     lines += ["", "[records]"]
     for code, r in sorted(cal.records.items()):
-        lines.append(f"{code} = {{ caught = {r.caught}, shown = {r.shown}, "
-                     f"false_alarms = {r.false_alarms}, clean = {r.clean} }}")
+        lines.append(
+            f"{code} = {{ caught = {r.caught}, shown = {r.shown}, false_alarms = {r.false_alarms}, clean = {r.clean} }}"
+        )
     return "\n".join(lines) + "\n"

@@ -115,12 +115,23 @@ class Catalogue:
 # --------------------------------------------------------------- validation
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "name": str, "level": int, "stage": str, "role": str, "equipment": list, "focus": str,
-    "prev": str, "next": str, "knee_bottom_deg": list, "torso_bottom_deg": list,
-    "hip_range_min_deg": (int, float), "descent_s": list,
+    "name": str,
+    "level": int,
+    "stage": str,
+    "role": str,
+    "equipment": list,
+    "focus": str,
+    "prev": str,
+    "next": str,
+    "knee_bottom_deg": list,
+    "torso_bottom_deg": list,
+    "hip_range_min_deg": (int, float),
+    "descent_s": list,
 }
 _OPTIONAL: dict[str, type | tuple[type, ...]] = {
-    "aliases": list, "skip_rules": list, "thresholds": dict,
+    "aliases": list,
+    "skip_rules": list,
+    "thresholds": dict,
     **{f: bool for f in FLAG_FIELDS},
 }
 
@@ -173,8 +184,10 @@ def _thresholds(eid: str, raw: dict[str, Any]) -> dict[str, tuple[float, float]]
     """The exercise's own (warn, fail) levels by rule row."""
     thresholds: dict[str, tuple[float, float]] = {}
     for row_id, pair in raw.get("thresholds", {}).items():
-        if not isinstance(pair, list) or len(pair) != 2 or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
         ):
             raise CatalogueError(f"{eid}.thresholds[{row_id!r}] must be [warn, fail]")
         thresholds[row_id] = (float(pair[0]), float(pair[1]))
@@ -291,10 +304,7 @@ def normalise_name(name: str) -> str:
 
 
 # --------------------------------------------------------------- suggestions
-MOVE_ON_RULE = (
-    "Move up a step once you can do several sets of 8-12 reps in a row "
-    "with every rep clean."
-)
+MOVE_ON_RULE = "Move up a step once you can do several sets of 8-12 reps in a row with every rep clean."
 RECOVERY_NOTE = "Leave 48-72 h before your next hard hinge session."
 CONTROL_TEMPO = "3 s down, 2 s up"
 MAX_DRILL_DROP = 4  # a fault's drill replaces the lift only if at most this many rungs lower
@@ -310,16 +320,22 @@ SCHEMES: dict[str, tuple[str, str, str]] = {
 # What each scale-back action means: (sentence, where it goes).
 # "prev" = one rung down the ladder, "drill" = the fault's drill, "same" = keep the lift.
 SCALE_BACK: dict[str, tuple[str, str]] = {
-    "shorten_range": ("Your back rounded, so shorten the range: start from a raised position "
-                      "or step back a rung until the back stays flat the whole way.", "prev"),
-    "support": ("Balance is slipping, so add support: a wall, a band anchored in front "
-                "or a mirror to check yourself.", "prev"),
-    "form_drills": ("The pattern needs grooving before more load: spend a session or two "
-                    "on the drill below.", "drill"),
-    "lower_intensity": ("Form faded as you tired, so drop the load or the reps and keep "
-                        "every rep crisp.", "same"),
-    "elevate": ("Range is limited, so raise the start (bell on a step or blocks) and lower it "
-                "bit by bit as your hips loosen up.", "same"),
+    "shorten_range": (
+        "Your back rounded, so shorten the range: start from a raised position "
+        "or step back a rung until the back stays flat the whole way.",
+        "prev",
+    ),
+    "support": (
+        "Balance is slipping, so add support: a wall, a band anchored in front or a mirror to check yourself.",
+        "prev",
+    ),
+    "form_drills": ("The pattern needs grooving before more load: spend a session or two on the drill below.", "drill"),
+    "lower_intensity": ("Form faded as you tired, so drop the load or the reps and keep every rep crisp.", "same"),
+    "elevate": (
+        "Range is limited, so raise the start (bell on a step or blocks) and lower it "
+        "bit by bit as your hips loosen up.",
+        "same",
+    ),
     "slow_down": ("Slow it down so you can feel the hips doing the work.", "same"),
     "stay": ("Stay on this lift and clean up the detail below.", "same"),
 }
@@ -379,8 +395,11 @@ def _regression(ex: Exercise, faults: list[str], warnings: list[str], cat: Catal
     main = FAULT_BY_CODE[faults[0]]
     sentence, where = SCALE_BACK[main.scale_back]
     target = _scale_back_target(ex, where, main.drill, cat)
-    kind: Literal["stay", "regression"] = "stay" if main.scale_back == "stay" and all(
-        FAULT_BY_CODE[c].scale_back == "stay" for c in faults) else "regression"
+    kind: Literal["stay", "regression"] = (
+        "stay"
+        if main.scale_back == "stay" and all(FAULT_BY_CODE[c].scale_back == "stay" for c in faults)
+        else "regression"
+    )
     names = ", ".join(FAULT_BY_CODE[c].title.lower() for c in faults)
     reason = f"Most reps showed: {names}. {sentence}"
     if target.id != ex.id:
@@ -395,18 +414,24 @@ def _regression(ex: Exercise, faults: list[str], warnings: list[str], cat: Catal
         drills=_drill_names(faults + warnings, cat),
         cues=_cues(faults + warnings),
         next_session=_scheme(target, controlled, lighter),
-        move_on_rule=(f"Go back to {ex.name} once the fix holds for every rep."
-                      if target.id != ex.id else
-                      f"Stay on {ex.name} until the fix holds for every rep. {MOVE_ON_RULE}"),
+        move_on_rule=(
+            f"Go back to {ex.name} once the fix holds for every rep."
+            if target.id != ex.id
+            else f"Stay on {ex.name} until the fix holds for every rep. {MOVE_ON_RULE}"
+        ),
     )
 
 
 def _top_of_branch(ex: Exercise, warnings: list[str], cat: Catalogue) -> Suggestion:
     """A clean set of the top rung: stay and add load."""
     return Suggestion(
-        kind="stay", exercise_id=ex.id, exercise_name=ex.name,
-        reason=(f"Clean set. {ex.name} is the top of its branch of the ladder: add load in small "
-                "steps and keep every rep this tidy."),
+        kind="stay",
+        exercise_id=ex.id,
+        exercise_name=ex.name,
+        reason=(
+            f"Clean set. {ex.name} is the top of its branch of the ladder: add load in small "
+            "steps and keep every rep this tidy."
+        ),
         drills=_drill_names(warnings, cat),
         cues=_cues(warnings) or (ex.focus,),
         next_session=_scheme(ex, False),
@@ -416,8 +441,10 @@ def _top_of_branch(ex: Exercise, warnings: list[str], cat: Catalogue) -> Suggest
 
 def _progression(nxt: Exercise, warnings: list[str], clean_reps: int, full_reps: int, cat: Catalogue) -> Suggestion:
     """A clean set: the next rung, ``nxt``, once this one is owned over full sets."""
-    reason = (f"Every full rep was clean ({clean_reps} of {full_reps}). Next step on the ladder: "
-              f"{nxt.name}. Switch once you own this lift for several sets of 8-12.")
+    reason = (
+        f"Every full rep was clean ({clean_reps} of {full_reps}). Next step on the ladder: "
+        f"{nxt.name}. Switch once you own this lift for several sets of 8-12."
+    )
     if full_reps < 8:
         reason += f" This set had only {full_reps} reps, so prove it over a full set of 8-12 first."
     return Suggestion(
@@ -455,9 +482,13 @@ def suggest(
         return _regression(ex, seen, only_warned, cat)
     if clean_reps == 0 and full_reps == 0:
         return Suggestion(
-            kind="stay", exercise_id=ex.id, exercise_name=ex.name,
+            kind="stay",
+            exercise_id=ex.id,
+            exercise_name=ex.name,
             reason="No full reps to judge yet; film a set of 8-12 reps.",
-            cues=(ex.focus,), next_session=_scheme(ex, ex.control_tempo), move_on_rule=MOVE_ON_RULE,
+            cues=(ex.focus,),
+            next_session=_scheme(ex, ex.control_tempo),
+            move_on_rule=MOVE_ON_RULE,
         )
     nxt = cat.next(ex.id)
     if nxt is None:

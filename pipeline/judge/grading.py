@@ -86,8 +86,10 @@ REFILM_TIPS: tuple[str, ...] = (
     "Record at normal speed (not slow motion or time-lapse).",
 )
 
-FRONT_VIEW_REASON = ("Filmed from the front: hip, knee and back angles can't be read from this view, so the "
-                     "form isn't graded. Film from the side, square to the lifter, with the camera at hip height.")
+FRONT_VIEW_REASON = (
+    "Filmed from the front: hip, knee and back angles can't be read from this view, so the "
+    "form isn't graded. Film from the side, square to the lifter, with the camera at hip height."
+)
 FLOOR_PULL_ID = "conventional_deadlift"  # limits for a pull from the floor whose implement wasn't picked
 FLOOR_PULL_NAME = "Deadlift from the floor"
 
@@ -174,15 +176,20 @@ def capture_problem(kin: KinematicSeries, seg: RepSegmentation) -> str:
         return FRONT_VIEW_REASON
     rate = kin.sample_rate_hz
     if rate < MIN_SAMPLE_RATE_HZ:
-        return (f"Only {rate:.1f} frames per second were analysed (need at least "
-                f"{MIN_SAMPLE_RATE_HZ:.0f}), too few to follow each rep.")
+        return (
+            f"Only {rate:.1f} frames per second were analysed (need at least "
+            f"{MIN_SAMPLE_RATE_HZ:.0f}), too few to follow each rep."
+        )
     if kin.in_frame_fraction < MIN_IN_FRAME_FRACTION:
-        return (f"Shoulders, hips, knees and ankles are all in frame for only {kin.in_frame_fraction:.0%} "
-                "of the clip; the angles need the body from shoulders to feet in view.")
+        return (
+            f"Shoulders, hips, knees and ankles are all in frame for only {kin.in_frame_fraction:.0%} "
+            "of the clip; the angles need the body from shoulders to feet in view."
+        )
     vf = _valid_fraction(kin, seg)
     if vf < MIN_VALID_FRACTION:
-        return (f"The body was tracked clearly in only {vf:.0%} of the frames during the set, "
-                "too few for reliable angles.")
+        return (
+            f"The body was tracked clearly in only {vf:.0%} of the frames during the set, too few for reliable angles."
+        )
     return ""
 
 
@@ -191,8 +198,10 @@ def _trusted(seg: RepSegmentation, metrics: Sequence[RepMetrics]) -> tuple[str, 
     partial = len(seg.reps) - len(full)
     if not seg.reps:
         return ()
-    out = [f"Rep count: {len(full)} full rep{'s' if len(full) != 1 else ''}"
-           + (f" (+{partial} partial)" if partial else "")]
+    out = [
+        f"Rep count: {len(full)} full rep{'s' if len(full) != 1 else ''}"
+        + (f" (+{partial} partial)" if partial else "")
+    ]
     durations = [m.rep_duration_s for m in metrics if not m.partial] or [m.rep_duration_s for m in metrics]
     med = _median(durations)
     if med is not None:
@@ -209,23 +218,34 @@ def _outline_unread(metrics: Sequence[RepMetrics]) -> str:
     unread = [m.index for m in full if m.back_curve_deg is None and m.back_hump_ratio is None]
     if not unread:
         return ""
-    which = "any rep" if len(unread) == len(full) else "rep" + ("s " if len(unread) > 1 else " ") + ", ".join(map(str, unread))
-    return (f"The back's outline couldn't be told from the background on {which}, so the rounded-back "
-            "check there rests on the head-shoulder-hip line alone, which misses most rounding. Film against "
-            "a plain background in clothes that stand out from it.")
+    which = (
+        "any rep"
+        if len(unread) == len(full)
+        else "rep" + ("s " if len(unread) > 1 else " ") + ", ".join(map(str, unread))
+    )
+    return (
+        f"The back's outline couldn't be told from the background on {which}, so the rounded-back "
+        "check there rests on the head-shoulder-hip line alone, which misses most rounding. Film against "
+        "a plain background in clothes that stand out from it."
+    )
 
 
 def _caution(kin: KinematicSeries, metrics: Sequence[RepMetrics] = (), back_traced: bool = False) -> str:
     notes = []
     if kin.view == "angled":
-        notes.append("Filmed at an angle, so the joint angles are approximate; "
-                     "a side view at hip height gives a firmer grade.")
+        notes.append(
+            "Filmed at an angle, so the joint angles are approximate; a side view at hip height gives a firmer grade."
+        )
     elif kin.view == "unknown":
-        notes.append("Couldn't tell the camera angle for sure, so treat the angles as approximate; "
-                     "a side view at hip height gives a firmer grade.")
+        notes.append(
+            "Couldn't tell the camera angle for sure, so treat the angles as approximate; "
+            "a side view at hip height gives a firmer grade."
+        )
     if kin.head_in_frame_fraction < HEAD_MIN_IN_FRAME:
-        notes.append(f"The head is in frame for only {kin.head_in_frame_fraction:.0%} of the clip, so the head "
-                     "and back-line checks use only the moments it is seen (and are skipped where it never is).")
+        notes.append(
+            f"The head is in frame for only {kin.head_in_frame_fraction:.0%} of the clip, so the head "
+            "and back-line checks use only the moments it is seen (and are skipped where it never is)."
+        )
     if back_traced and kin.view == "side":
         notes.append(_outline_unread(metrics))
     return " ".join(n for n in notes if n)
@@ -249,8 +269,13 @@ def _unseen(rule: Rule, view: str, lockout_in_view: bool) -> str:
     return ""
 
 
-def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration: Calibration | None = None,
-              lockout_in_view: bool = True) -> RepGrade:
+def grade_rep(
+    m: RepMetrics,
+    exercise: Exercise,
+    view: str = "side",
+    calibration: Calibration | None = None,
+    lockout_in_view: bool = True,
+) -> RepGrade:
     """Every applicable fault on one rep, a score and a letter.
 
     Rows that need a true profile are not graded from an angled or unknown view, nor lockout rows
@@ -283,12 +308,18 @@ def grade_rep(m: RepMetrics, exercise: Exercise, view: str = "side", calibration
         if rank > worst_evidence[0] or (rank and rank == worst_evidence[0] and fault.weight > worst_evidence[1]):
             worst_evidence = (rank, fault.weight, ev)
     if m.partial:
-        criteria.append(Criterion(
-            rule="partial_rep", label="Partial rep", status="warn", value=m.hip_flexion_range_deg,
-            unit="deg", threshold=None,
-            message="Partial rep: graded, but left out of the set score and the rep count.",
-            evidence_s=m.bottom_s,
-        ))
+        criteria.append(
+            Criterion(
+                rule="partial_rep",
+                label="Partial rep",
+                status="warn",
+                value=m.hip_flexion_range_deg,
+                unit="deg",
+                threshold=None,
+                message="Partial rep: graded, but left out of the set score and the rep count.",
+                evidence_s=m.bottom_s,
+            )
+        )
     # warnings sit within the measurement error of a limit: alone they never take a rep below B
     score = max(0.0, min(100.0, 100.0 - penalty - min(warn_penalty, MAX_WARN_PENALTY)))
     return RepGrade(
@@ -314,11 +345,17 @@ def grade_set(
         if not rows:
             continue
         if set_metrics.rep_count < max(r.min_reps for r in rows):
-            out.append(Criterion(
-                rule=fault.code, label=fault.title, status="not_gradable", value=None, unit="",
-                threshold=None, message=f"{fault.title}: needs at least {max(r.min_reps for r in rows)} "
-                                        "full reps to judge.",
-            ))
+            out.append(
+                Criterion(
+                    rule=fault.code,
+                    label=fault.title,
+                    status="not_gradable",
+                    value=None,
+                    unit="",
+                    threshold=None,
+                    message=f"{fault.title}: needs at least {max(r.min_reps for r in rows)} full reps to judge.",
+                )
+            )
             continue
         results = []
         for r in rows:
@@ -351,23 +388,36 @@ def set_warnings(reps: Sequence[RepGrade], set_criteria: Sequence[Criterion], fa
     return tuple(f.code for f in FAULTS if f.code in seen and f.code not in faults)
 
 
-def check_notes(reps: Sequence[RepGrade], set_criteria: Sequence[Criterion],
-                calibration: Calibration) -> tuple[CheckNote, ...]:
+def check_notes(
+    reps: Sequence[RepGrade], set_criteria: Sequence[Criterion], calibration: Calibration
+) -> tuple[CheckNote, ...]:
     """Each fault that was checked here, with its record on the labelled clips."""
     checked = {c.rule for g in reps for c in g.criteria if c.status != "not_gradable"}
     checked |= {c.rule for c in set_criteria if c.status != "not_gradable"}
     return tuple(
-        CheckNote(f.code, f.title, calibration.records[f.code].sentence() if f.code in calibration.records
-                  else "Not yet measured on labelled clips.")
-        for f in FAULTS if f.code in checked
+        CheckNote(
+            f.code,
+            f.title,
+            calibration.records[f.code].sentence()
+            if f.code in calibration.records
+            else "Not yet measured on labelled clips.",
+        )
+        for f in FAULTS
+        if f.code in checked
     )
 
 
 # ------------------------------------------------------------------- public
 def _not_gradable(
-    reason: str, exercise_id: str, exercise_name: str, assumed: bool,
-    seg: RepSegmentation, metrics: Sequence[RepMetrics], faults: tuple[str, ...] = (),
-    tips: tuple[str, ...] = REFILM_TIPS, drills: tuple[str, ...] = (),
+    reason: str,
+    exercise_id: str,
+    exercise_name: str,
+    assumed: bool,
+    seg: RepSegmentation,
+    metrics: Sequence[RepMetrics],
+    faults: tuple[str, ...] = (),
+    tips: tuple[str, ...] = REFILM_TIPS,
+    drills: tuple[str, ...] = (),
 ) -> Scorecard:
     return Scorecard(
         gradable=False,
@@ -380,59 +430,94 @@ def _not_gradable(
         faults=faults,
         reps=(),
         set_criteria=(),
-        suggestions=Suggestion(kind="refilm", exercise_id=None, exercise_name=None, reason=reason,
-                               drills=drills, cues=tips[:2]),
+        suggestions=Suggestion(
+            kind="refilm", exercise_id=None, exercise_name=None, reason=reason, drills=drills, cues=tips[:2]
+        ),
         refilm_tips=tips,
         trusted=_trusted(seg, metrics),
     )
 
 
 def _refusal(
-    kinematics: KinematicSeries, segmentation: RepSegmentation, metrics: Sequence[RepMetrics],
-    requested: Exercise | None, exercise_id: str, assumed: bool, cat: Catalogue,
+    kinematics: KinematicSeries,
+    segmentation: RepSegmentation,
+    metrics: Sequence[RepMetrics],
+    requested: Exercise | None,
+    exercise_id: str,
+    assumed: bool,
+    cat: Catalogue,
 ) -> Scorecard | None:
     """The not-gradable scorecard when the clip can't be graded as a hinge (view, movement, capture), else None."""
     if kinematics.view == "front":  # the view decides first: from the front a hinge can't be told from a squat
         name = requested.name if requested else "Not identified"
-        return _not_gradable(FRONT_VIEW_REASON, requested.id if requested else UNKNOWN_ID, name,
-                             requested is None, segmentation, metrics, tips=REFILM_TIPS)
+        return _not_gradable(
+            FRONT_VIEW_REASON,
+            requested.id if requested else UNKNOWN_ID,
+            name,
+            requested is None,
+            segmentation,
+            metrics,
+            tips=REFILM_TIPS,
+        )
     if segmentation.movement != "hinge":
         return _not_a_hinge(kinematics, segmentation, metrics, requested, cat)
     if exercise_id not in cat:  # hinge with no reps measured
-        return _not_gradable("Hip hinge seen, but no complete reps were found to grade.",
-                             UNKNOWN_ID, "Unknown", True, segmentation, metrics)
+        return _not_gradable(
+            "Hip hinge seen, but no complete reps were found to grade.",
+            UNKNOWN_ID,
+            "Unknown",
+            True,
+            segmentation,
+            metrics,
+        )
     ex = cat[exercise_id]
     if not ex.video_gradable:
         return _not_gradable(
             f"{ex.name} isn't a standing hinge, so Hinge Review can't grade it from video.",
-            ex.id, ex.name, assumed, segmentation, metrics,
-            tips=("Film a standing hinge such as a kettlebell deadlift or dowel hinge.",))
+            ex.id,
+            ex.name,
+            assumed,
+            segmentation,
+            metrics,
+            tips=("Film a standing hinge such as a kettlebell deadlift or dowel hinge.",),
+        )
     problem = capture_problem(kinematics, segmentation)
     if problem:
         return _not_gradable(problem, ex.id, ex.name, assumed, segmentation, metrics)
     if not metrics:
-        return _not_gradable("No complete reps were found to grade.", ex.id, ex.name, assumed,
-                             segmentation, metrics)
+        return _not_gradable("No complete reps were found to grade.", ex.id, ex.name, assumed, segmentation, metrics)
     return None
 
 
 def _not_a_hinge(
-    kinematics: KinematicSeries, segmentation: RepSegmentation, metrics: Sequence[RepMetrics],
-    requested: Exercise | None, cat: Catalogue,
+    kinematics: KinematicSeries,
+    segmentation: RepSegmentation,
+    metrics: Sequence[RepMetrics],
+    requested: Exercise | None,
+    cat: Catalogue,
 ) -> Scorecard:
     """A squat, a hinge glimpsed but never followed, or no lift at all."""
     if segmentation.movement == "squat":
         reason = "This looks like a squat, not a hip hinge, so it isn't graded as one."
         drills: tuple[str, ...] = ()
         if requested is not None:
-            reason += (f" If it was meant to be a {requested.name.lower()}, the hips sank down "
-                       "instead of travelling back: practise the wall tap hinge.")
+            reason += (
+                f" If it was meant to be a {requested.name.lower()}, the hips sank down "
+                "instead of travelling back: practise the wall tap hinge."
+            )
             drills = (cat["wall_tap_hinge"].name,)
         name = requested.name if requested else "Squat (not a hinge)"
-        return _not_gradable(reason, requested.id if requested else SQUAT_ID, name,
-                             requested is None, segmentation, metrics, ("not_a_hinge",),
-                             tips=("Film a hip hinge (hips travelling back, shins nearly vertical) "
-                                   "to get it graded.",) + REFILM_TIPS, drills=drills)
+        return _not_gradable(
+            reason,
+            requested.id if requested else SQUAT_ID,
+            name,
+            requested is None,
+            segmentation,
+            metrics,
+            ("not_a_hinge",),
+            tips=("Film a hip hinge (hips travelling back, shins nearly vertical) to get it graded.",) + REFILM_TIPS,
+            drills=drills,
+        )
     hidden = 1.0 - float(np.mean(kinematics.valid)) if len(kinematics) else 1.0
     seen = kinematics.hip_flexion_deg[np.asarray(kinematics.valid, dtype=bool)]
     folded = bool(np.isfinite(seen).any() and np.nanmax(seen) >= HIDDEN_FOLD_MIN_DEG)
@@ -441,15 +526,30 @@ def _not_a_hinge(
         return _not_gradable(
             f"The lifter was hidden or unclear for {hidden:.0%} of the clip (behind the weight, other "
             "people or the frame's edge), so no rep could be followed from start to finish.",
-            requested.id if requested else UNKNOWN_ID, name, requested is None, segmentation, metrics,
-            tips=("Film from the side with nothing between the camera and the lifter: "
-                  "the plates should not hide the hips and knees.",) + REFILM_TIPS)
+            requested.id if requested else UNKNOWN_ID,
+            name,
+            requested is None,
+            segmentation,
+            metrics,
+            tips=(
+                "Film from the side with nothing between the camera and the lifter: "
+                "the plates should not hide the hips and knees.",
+            )
+            + REFILM_TIPS,
+        )
     reason = "No hip-hinge reps were found in this clip."
     if segmentation.reason:
         reason += f" ({segmentation.reason})"
     name = requested.name if requested else "Unknown"
-    return _not_gradable(reason, requested.id if requested else UNKNOWN_ID, name,
-                         requested is None, segmentation, metrics, ("not_a_hinge",))
+    return _not_gradable(
+        reason,
+        requested.id if requested else UNKNOWN_ID,
+        name,
+        requested is None,
+        segmentation,
+        metrics,
+        ("not_a_hinge",),
+    )
 
 
 def _notes(assumed: bool, unknown_name: str | None, ex: Exercise, full_reps: int) -> list[str]:
@@ -457,42 +557,57 @@ def _notes(assumed: bool, unknown_name: str | None, ex: Exercise, full_reps: int
     if assumed:
         if unknown_name is not None:  # a name no boundary checked (an old job): read from the reps instead
             notes.append(f"Didn't recognise the lift {unknown_name!r}.")
-        notes.append(f"Graded as a {ex.name.lower()} (assumed from how the reps moved; "
-                     "pick the lift if that's wrong).")
+        notes.append(f"Graded as a {ex.name.lower()} (assumed from how the reps moved; pick the lift if that's wrong).")
     if not full_reps:
         notes.append("Every rep was partial, so the set score comes from partial reps.")
     return notes
 
 
-def _floor_pull_named(suggestion: Suggestion, faults: Sequence[str], clean: int, full_reps: int,
-                      ex: Exercise, cat: Catalogue) -> Suggestion:
+def _floor_pull_named(
+    suggestion: Suggestion, faults: Sequence[str], clean: int, full_reps: int, ex: Exercise, cat: Catalogue
+) -> Suggestion:
     """An assumed floor pull's next step: the implement isn't read from the video, so a rung that
     depends on it is left to the lifter to pick."""
-    target = cat[suggestion.exercise_id] if suggestion.exercise_id is not None and suggestion.exercise_id in cat else None
+    target = (
+        cat[suggestion.exercise_id] if suggestion.exercise_id is not None and suggestion.exercise_id in cat else None
+    )
     if target is None or target.family != "floor_pull":
         return suggestion
-    lead = (f"Every full rep was clean ({clean} of {full_reps})." if not faults
-            else "Work on the faults above with the drills below.")
+    lead = (
+        f"Every full rep was clean ({clean} of {full_reps})."
+        if not faults
+        else "Work on the faults above with the drills below."
+    )
     session = suggestion.next_session
     if session is not None:
         session = replace(session, text=session.text.replace(ex.name, FLOOR_PULL_NAME))
-    return replace(suggestion, kind="stay", exercise_id=None, exercise_name=FLOOR_PULL_NAME, next_session=session,
-                   reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) to see its step on the ladder.")
+    return replace(
+        suggestion,
+        kind="stay",
+        exercise_id=None,
+        exercise_name=FLOOR_PULL_NAME,
+        next_session=session,
+        reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) to see its step on the ladder.",
+    )
 
 
-FLOOR_PULL_NOTE = ("Graded as a deadlift from the floor: the implement (kettlebell, barbell, trap bar) isn't read from "
-                   "the video, so the limits shared by floor pulls were used. Pick the lift for its own limits and "
-                   "its next step on the ladder.")
+FLOOR_PULL_NOTE = (
+    "Graded as a deadlift from the floor: the implement (kettlebell, barbell, trap bar) isn't read from "
+    "the video, so the limits shared by floor pulls were used. Pick the lift for its own limits and "
+    "its next step on the ladder."
+)
 
 
-def verdict_of(reps: Sequence[RepGrade], set_criteria: Sequence[Criterion], faults: Sequence[str],
-               grade_letter: str) -> Verdict:
+def verdict_of(
+    reps: Sequence[RepGrade], set_criteria: Sequence[Criterion], faults: Sequence[str], grade_letter: str
+) -> Verdict:
     """clean / faulty / borderline for a graded set: borderline when no fault was failed but one would be
     a set fault were the readings inside their measurement error counted as fails."""
     if faults or grade_letter in FAULTY_GRADES:
         return "faulty"
-    as_if = [replace(g, criteria=tuple(replace(c, status="fail") if c.borderline else c for c in g.criteria))
-             for g in reps]
+    as_if = [
+        replace(g, criteria=tuple(replace(c, status="fail") if c.borderline else c for c in g.criteria)) for g in reps
+    ]
     worse_set = [replace(c, status="fail") if c.borderline else c for c in set_criteria]
     return "borderline" if set_faults(as_if, worse_set) else "clean"
 
@@ -524,8 +639,8 @@ def grade(
     scored = full or list(rep_grades)
     set_criteria = grade_set(set_metrics, metrics, ex, calibration)
     set_penalty = sum(FAULT_BY_CODE[c.rule].weight for c in set_criteria if c.status == "fail") + min(
-        sum(FAULT_BY_CODE[c.rule].weight * WARN_WEIGHT for c in set_criteria if c.status == "warn"),
-        MAX_WARN_PENALTY)
+        sum(FAULT_BY_CODE[c.rule].weight * WARN_WEIGHT for c in set_criteria if c.status == "warn"), MAX_WARN_PENALTY
+    )
     score = max(0.0, statistics.median(g.score for g in scored) - set_penalty)
     faults = set_faults(full or rep_grades, set_criteria)
     warnings = set_warnings(full or rep_grades, set_criteria, faults)

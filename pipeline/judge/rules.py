@@ -88,39 +88,95 @@ class Rule:
 
 
 FAULTS: tuple[Fault, ...] = (
-    Fault("rounded_back", "Rounded back",
-          "Brace like you're about to take a punch and keep your back long from head to tailbone.",
-          "standing_dowel_hinge", "shorten_range", 40.0),
-    Fault("squatting", "Squatting the hinge",
-          "Send your hips back to the wall behind you and keep your shins nearly vertical; don't sit down.",
-          "wall_tap_hinge", "form_drills", 35.0, corroborate=True),
-    Fault("weight_on_toes", "Weight drifting to the toes",
-          "Stay heavy through mid-foot and heels; let the weight hang under your shoulders, not out front.",
-          "toes_elevated_kb_good_morning", "support", 15.0),
-    Fault("hips_rise_first", "Hips shoot up first",
-          "Push the floor away so chest and hips rise together; don't let your hips race ahead.",
-          "cable_pull_through", "form_drills", 25.0),
-    Fault("hyperextension", "Leaning back at the top",
-          "Finish tall by squeezing your glutes; ribs down, no leaning back.",
-          "glute_bridge", "form_drills", 20.0),
-    Fault("bar_drift", "Weight drifting away from the legs",
-          "Keep the weight close: drag it along your legs and over the middle of your foot.",
-          "dumbbell_rdl", "form_drills", 15.0),
-    Fault("shallow_hinge", "Hinge too shallow",
-          "Keep pushing the hips back until you feel the hamstrings pull tight.",
-          "standing_kb_behind_back_hinge", "elevate", 20.0),
-    Fault("incomplete_lockout", "Hips not finished at the top",
-          "Stand all the way up: squeeze your glutes until hips line up with shoulders.",
-          "glute_bridge", "stay", 20.0),
-    Fault("head_misaligned", "Head out of line",
-          "Keep your neck long and in line with your back: eyes on the floor a couple of metres ahead, chin neither cranked up nor tucked in.",
-          "standing_dowel_hinge", "stay", 10.0),
-    Fault("rushed_tempo", "Rushed lowering",
-          "Slow the way down: count three seconds down, two seconds up.",
-          "standing_dowel_hinge", "slow_down", 15.0),
-    Fault("fatigue_drift", "Form fading over the set",
-          "Stop the set while every rep still looks like the first one.",
-          "standing_dowel_hinge", "lower_intensity", 10.0),
+    Fault(
+        "rounded_back",
+        "Rounded back",
+        "Brace like you're about to take a punch and keep your back long from head to tailbone.",
+        "standing_dowel_hinge",
+        "shorten_range",
+        40.0,
+    ),
+    Fault(
+        "squatting",
+        "Squatting the hinge",
+        "Send your hips back to the wall behind you and keep your shins nearly vertical; don't sit down.",
+        "wall_tap_hinge",
+        "form_drills",
+        35.0,
+        corroborate=True,
+    ),
+    Fault(
+        "weight_on_toes",
+        "Weight drifting to the toes",
+        "Stay heavy through mid-foot and heels; let the weight hang under your shoulders, not out front.",
+        "toes_elevated_kb_good_morning",
+        "support",
+        15.0,
+    ),
+    Fault(
+        "hips_rise_first",
+        "Hips shoot up first",
+        "Push the floor away so chest and hips rise together; don't let your hips race ahead.",
+        "cable_pull_through",
+        "form_drills",
+        25.0,
+    ),
+    Fault(
+        "hyperextension",
+        "Leaning back at the top",
+        "Finish tall by squeezing your glutes; ribs down, no leaning back.",
+        "glute_bridge",
+        "form_drills",
+        20.0,
+    ),
+    Fault(
+        "bar_drift",
+        "Weight drifting away from the legs",
+        "Keep the weight close: drag it along your legs and over the middle of your foot.",
+        "dumbbell_rdl",
+        "form_drills",
+        15.0,
+    ),
+    Fault(
+        "shallow_hinge",
+        "Hinge too shallow",
+        "Keep pushing the hips back until you feel the hamstrings pull tight.",
+        "standing_kb_behind_back_hinge",
+        "elevate",
+        20.0,
+    ),
+    Fault(
+        "incomplete_lockout",
+        "Hips not finished at the top",
+        "Stand all the way up: squeeze your glutes until hips line up with shoulders.",
+        "glute_bridge",
+        "stay",
+        20.0,
+    ),
+    Fault(
+        "head_misaligned",
+        "Head out of line",
+        "Keep your neck long and in line with your back: eyes on the floor a couple of metres ahead, chin neither cranked up nor tucked in.",
+        "standing_dowel_hinge",
+        "stay",
+        10.0,
+    ),
+    Fault(
+        "rushed_tempo",
+        "Rushed lowering",
+        "Slow the way down: count three seconds down, two seconds up.",
+        "standing_dowel_hinge",
+        "slow_down",
+        15.0,
+    ),
+    Fault(
+        "fatigue_drift",
+        "Form fading over the set",
+        "Stop the set while every rep still looks like the first one.",
+        "standing_dowel_hinge",
+        "lower_intensity",
+        10.0,
+    ),
 )
 FAULT_BY_CODE: dict[str, Fault] = {f.code: f for f in FAULTS}
 
@@ -134,52 +190,270 @@ RULES: tuple[Rule, ...] = (
     # chord shrinking did not (13 % against 17 %), so it is reported, not graded.
     # The silhouette's dorsal contour: lumbar against thoracic line at the bottom
     # (pipeline.measure.backcurve). Levels fitted on labelled clips (pipeline/judge/calibration.toml).
-    Rule("rounded_back.back_curve", "rounded_back", "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom", side_only=True),
+    Rule(
+        "rounded_back.back_curve",
+        "rounded_back",
+        "back_curve_deg",
+        "above",
+        15.0,
+        20.0,
+        "deg",
+        "bottom",
+        side_only=True,
+    ),
     # The same outline along hip -> shoulder: how far it bulges over the pelvis-to-neck chord.
-    Rule("rounded_back.back_hump", "rounded_back", "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom", margin_abs=0.01, side_only=True),
-    Rule("rounded_back.back_line", "rounded_back", "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
-         margin_k=1.0, side_only=True),
+    Rule(
+        "rounded_back.back_hump",
+        "rounded_back",
+        "back_hump_ratio",
+        "above",
+        0.12,
+        0.15,
+        "ratio",
+        "bottom",
+        margin_abs=0.01,
+        side_only=True,
+    ),
+    Rule(
+        "rounded_back.back_line",
+        "rounded_back",
+        "back_line_deviation_deg",
+        "above",
+        8.0,
+        12.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        side_only=True,
+    ),
     # Squatting: knees bend far past the lift's range, shins tip forward,
     # hips go down instead of back, torso stays upright.
-    Rule("squatting.knee", "squatting", "knee_flexion_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
-         margin_k=1.0, base="knee_max", severe=None, skip_flags=frozenset({"kneeling"})),
-    Rule("squatting.shin", "squatting", "shin_angle_bottom_deg", "above", 30.0, 38.0, "deg", "bottom",
-         margin_k=1.0, skip_flags=frozenset({"kneeling"})),
-    Rule("squatting.hinge_ratio", "squatting", "hinge_ratio", "below", 0.55, 0.50, "ratio", "bottom",
-         margin_abs=0.03, skip_flags=frozenset({"kneeling"})),
-    Rule("squatting.hips_back", "squatting", "hips_back_ratio", "below", 0.25, 0.15, "ratio", "bottom",
-         margin_abs=0.03, skip_flags=frozenset({"kneeling"}), side_only=True),
-    Rule("squatting.torso", "squatting", "torso_angle_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
-         margin_k=1.0, base="torso_max", skip_flags=frozenset({"kneeling"}), side_only=True),
+    Rule(
+        "squatting.knee",
+        "squatting",
+        "knee_flexion_bottom_deg",
+        "above",
+        10.0,
+        20.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        base="knee_max",
+        severe=None,
+        skip_flags=frozenset({"kneeling"}),
+    ),
+    Rule(
+        "squatting.shin",
+        "squatting",
+        "shin_angle_bottom_deg",
+        "above",
+        30.0,
+        38.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        skip_flags=frozenset({"kneeling"}),
+    ),
+    Rule(
+        "squatting.hinge_ratio",
+        "squatting",
+        "hinge_ratio",
+        "below",
+        0.55,
+        0.50,
+        "ratio",
+        "bottom",
+        margin_abs=0.03,
+        skip_flags=frozenset({"kneeling"}),
+    ),
+    Rule(
+        "squatting.hips_back",
+        "squatting",
+        "hips_back_ratio",
+        "below",
+        0.25,
+        0.15,
+        "ratio",
+        "bottom",
+        margin_abs=0.03,
+        skip_flags=frozenset({"kneeling"}),
+        side_only=True,
+    ),
+    Rule(
+        "squatting.torso",
+        "squatting",
+        "torso_angle_bottom_deg",
+        "above",
+        10.0,
+        20.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        base="torso_max",
+        skip_flags=frozenset({"kneeling"}),
+        side_only=True,
+    ),
     # Weight on the toes: read from where the hands (the load) hang at the
     # bottom, forward of the mid-foot line. Not measurable -> not graded.
-    Rule("weight_on_toes.hands_forward", "weight_on_toes", "wrist_forward_bottom_leg", "above", 0.30, 0.40, "leg", "bottom",
-         margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),
-    Rule("hips_rise_first.ratio", "hips_rise_first", "hip_shoulder_rise_ratio", "above", 1.6, 2.0, "ratio", "bottom",
-         margin_abs=0.2, skip_flags=frozenset({"ballistic", "kneeling"})),
+    Rule(
+        "weight_on_toes.hands_forward",
+        "weight_on_toes",
+        "wrist_forward_bottom_leg",
+        "above",
+        0.30,
+        0.40,
+        "leg",
+        "bottom",
+        margin_abs=0.03,
+        need_flags=_HANDS,
+        skip_flags=_NO_BALLISTIC,
+        side_only=True,
+    ),
+    Rule(
+        "hips_rise_first.ratio",
+        "hips_rise_first",
+        "hip_shoulder_rise_ratio",
+        "above",
+        1.6,
+        2.0,
+        "ratio",
+        "bottom",
+        margin_abs=0.2,
+        skip_flags=frozenset({"ballistic", "kneeling"}),
+    ),
     # Leaning back at the top: the hip-to-shoulder keypoint line reads 0-5 deg behind vertical in a neutral
     # stance, and holding a weight in front is balanced by up to ~10 deg more; the seeds' "finish tall,
     # hips in line with shoulders, don't arch the low back" is broken past that: watch from 15, fault from
     # 20 (+ the rep's angle error). Set from that, not fitted (it was 10/15: clean yfgd lockouts read 13-17).
-    Rule("hyperextension.lean_back", "hyperextension", "lockout_lean_back_deg", "above", 15.0, 20.0, "deg", "lockout",
-         margin_k=1.0, side_only=True),
-    Rule("bar_drift.hands", "bar_drift", "wrist_drift_max_leg", "above", 0.30, 0.40, "leg", "bottom",
-         margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),
-    Rule("shallow_hinge.hip_range", "shallow_hinge", "hip_flexion_range_deg", "below", 0.0, -15.0, "deg", "bottom",
-         margin_k=1.0, base="hip_range_min", side_only=True),
-    Rule("incomplete_lockout.hip", "incomplete_lockout", "lockout_hip_flexion_deg", "above", 12.0, 20.0, "deg", "lockout", margin_k=1.0),
+    Rule(
+        "hyperextension.lean_back",
+        "hyperextension",
+        "lockout_lean_back_deg",
+        "above",
+        15.0,
+        20.0,
+        "deg",
+        "lockout",
+        margin_k=1.0,
+        side_only=True,
+    ),
+    Rule(
+        "bar_drift.hands",
+        "bar_drift",
+        "wrist_drift_max_leg",
+        "above",
+        0.30,
+        0.40,
+        "leg",
+        "bottom",
+        margin_abs=0.03,
+        need_flags=_HANDS,
+        skip_flags=_NO_BALLISTIC,
+        side_only=True,
+    ),
+    Rule(
+        "shallow_hinge.hip_range",
+        "shallow_hinge",
+        "hip_flexion_range_deg",
+        "below",
+        0.0,
+        -15.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        base="hip_range_min",
+        side_only=True,
+    ),
+    Rule(
+        "incomplete_lockout.hip",
+        "incomplete_lockout",
+        "lockout_hip_flexion_deg",
+        "above",
+        12.0,
+        20.0,
+        "deg",
+        "lockout",
+        margin_k=1.0,
+    ),
     # Head: face direction against the chest's. Looking ahead while hinged is
     # common and fine (clean clips read +17° to +48°); cranking the head far
     # back or tucking the chin to the chest is not.
-    Rule("head_misaligned.up", "head_misaligned", "neck_angle_bottom_deg", "above", 50.0, 65.0, "deg", "bottom", margin_k=1.0, side_only=True),
-    Rule("head_misaligned.down", "head_misaligned", "neck_angle_bottom_deg", "below", -20.0, -35.0, "deg", "bottom", margin_k=1.0, side_only=True),
-    Rule("rushed_tempo.descent", "rushed_tempo", "descent_s", "below", 0.75, 0.5, "s", "bottom",
-         margin_abs=0.1, base="descent_min", base_scale=True,
-         need_flags=frozenset({"control_tempo"}), skip_flags=_NO_BALLISTIC),
+    Rule(
+        "head_misaligned.up",
+        "head_misaligned",
+        "neck_angle_bottom_deg",
+        "above",
+        50.0,
+        65.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        side_only=True,
+    ),
+    Rule(
+        "head_misaligned.down",
+        "head_misaligned",
+        "neck_angle_bottom_deg",
+        "below",
+        -20.0,
+        -35.0,
+        "deg",
+        "bottom",
+        margin_k=1.0,
+        side_only=True,
+    ),
+    Rule(
+        "rushed_tempo.descent",
+        "rushed_tempo",
+        "descent_s",
+        "below",
+        0.75,
+        0.5,
+        "s",
+        "bottom",
+        margin_abs=0.1,
+        base="descent_min",
+        base_scale=True,
+        need_flags=frozenset({"control_tempo"}),
+        skip_flags=_NO_BALLISTIC,
+    ),
     # Set level: last third of the set against the first third.
-    Rule("fatigue_drift.depth", "fatigue_drift", "depth_drift_deg", "abs_above", 10.0, 15.0, "deg", "set", margin_k=1.0, min_reps=6),
-    Rule("fatigue_drift.back", "fatigue_drift", "back_drift_deg", "above", 8.0, 12.0, "deg", "set", margin_k=1.0, min_reps=6),
-    Rule("fatigue_drift.tempo", "fatigue_drift", "tempo_drift_s", "abs_above", 0.5, 0.8, "s", "set", margin_abs=0.1, min_reps=6),
+    Rule(
+        "fatigue_drift.depth",
+        "fatigue_drift",
+        "depth_drift_deg",
+        "abs_above",
+        10.0,
+        15.0,
+        "deg",
+        "set",
+        margin_k=1.0,
+        min_reps=6,
+    ),
+    Rule(
+        "fatigue_drift.back",
+        "fatigue_drift",
+        "back_drift_deg",
+        "above",
+        8.0,
+        12.0,
+        "deg",
+        "set",
+        margin_k=1.0,
+        min_reps=6,
+    ),
+    Rule(
+        "fatigue_drift.tempo",
+        "fatigue_drift",
+        "tempo_drift_s",
+        "abs_above",
+        0.5,
+        0.8,
+        "s",
+        "set",
+        margin_abs=0.1,
+        min_reps=6,
+    ),
 )
 RULE_NAMES: frozenset[str] = frozenset({r.row_id for r in RULES} | set(FAULT_BY_CODE))
 
@@ -193,8 +467,9 @@ def _base_value(base: Base, exercise: Exercise) -> float:
     }[base]
 
 
-def thresholds_for(rule: Rule, exercise: Exercise | None = None,
-                   calibration: Calibration | None = None) -> tuple[float, float]:
+def thresholds_for(
+    rule: Rule, exercise: Exercise | None = None, calibration: Calibration | None = None
+) -> tuple[float, float]:
     """(warn, fail) for this exercise: the exercise's own override, else the levels
     fitted on labelled clips for its family, else derived, else default."""
     if exercise is not None and rule.row_id in exercise.thresholds:
@@ -312,8 +587,10 @@ def describe(fault: Fault, status: Status, row: RowResult | None) -> str:
         return f"{text}: fine (flag {side} {fmt(row.warn)})."
     if status == "warn":
         if (r.direction == "below" and value < row.fail) or (r.direction != "below" and shown > row.fail):
-            return (f"{text}: past the {fmt(row.fail)} limit but within the "
-                    f"measurement error (±{fmt(row.margin)}), so only a warning.")
+            return (
+                f"{text}: past the {fmt(row.fail)} limit but within the "
+                f"measurement error (±{fmt(row.margin)}), so only a warning."
+            )
         return f"{text}: {side} the {fmt(level)} mark; worth watching."
     note = " (backed up by a second measure)" if fault.corroborate and not row.severe else ""
     return f"{text}: {side} the {fmt(level)} limit{note}."
@@ -324,8 +601,9 @@ def borderline(fault: Fault, rows: list[RowResult], status: Status) -> bool:
     return status != "fail" and combine(fault, [r.as_if_failed() for r in rows])[0] == "fail"
 
 
-def criterion_for(fault: Fault, status: Status, row: RowResult | None, evidence_s: float | None,
-                  on_the_line: bool = False) -> Criterion:
+def criterion_for(
+    fault: Fault, status: Status, row: RowResult | None, evidence_s: float | None, on_the_line: bool = False
+) -> Criterion:
     """The Criterion shown for one fault on one rep (or the set); ``on_the_line``: ``borderline``."""
     threshold = None
     if row is not None:
@@ -345,6 +623,13 @@ def criterion_for(fault: Fault, status: Status, row: RowResult | None, evidence_
         borderline=on_the_line,
     )
 
+
 SCALE_BACK_ACTIONS: tuple[str, ...] = (
-    "shorten_range", "support", "form_drills", "lower_intensity", "elevate", "slow_down", "stay",
+    "shorten_range",
+    "support",
+    "form_drills",
+    "lower_intensity",
+    "elevate",
+    "slow_down",
+    "stay",
 )

@@ -103,8 +103,9 @@ def _toward_back(hip: np.ndarray, end: np.ndarray, knee: np.ndarray) -> tuple[fl
     return length, (-n if np.dot(knee - hip, n) > 0 else n)
 
 
-def dorsal_offsets(fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.ndarray,
-                   reach: float = 1.0) -> np.ndarray:
+def dorsal_offsets(
+    fg: np.ndarray, hip: np.ndarray, ear: np.ndarray, knee: np.ndarray, reach: float = 1.0
+) -> np.ndarray:
     """Distance (in hip-ear lengths) from the hip-ear line out to the back's edge, per sample
     from the hip to ``reach`` times the way to ``ear`` (any point along the trunk will do)."""
     length, n = _toward_back(hip, ear, knee)
@@ -181,8 +182,9 @@ def crop_around(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarr
     return image[y0:y1, x0:x1].copy(), np.array([x0, y0], float)
 
 
-def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float,
-               silhouette: np.ndarray | None = None) -> BackCurve:
+def trace_back(
+    image: np.ndarray, pts: dict[str, np.ndarray], t_s: float, silhouette: np.ndarray | None = None
+) -> BackCurve:
     """The back's curve in one frame, from the side's ear, shoulder, hip, knee, ankle and wrist (pixels).
 
     ``silhouette``: the lifter's mask over ``image`` (boolean, same height and width), e.g. the

@@ -191,7 +191,9 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
 
 
 def all_rep_metrics(
-    kin: KinematicSeries, reps: Sequence[Rep], back_curve_deg: Sequence[float | None] | None = None,
+    kin: KinematicSeries,
+    reps: Sequence[Rep],
+    back_curve_deg: Sequence[float | None] | None = None,
     back_hump_ratio: Sequence[float | None] | None = None,
 ) -> tuple[RepMetrics, ...]:
     """Every rep's measures; the silhouette's ``back_curve_deg`` and ``back_hump_ratio``

@@ -278,7 +278,9 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
     lifts = [
         ex
         for ex in cycles
-        if (MIN_FLOOR_ASCENT_S if ex.from_floor else MIN_REP_S) <= kin.t_s[ex.return_i] - kin.t_s[ex.start_i] <= MAX_REP_S
+        if (MIN_FLOOR_ASCENT_S if ex.from_floor else MIN_REP_S)
+        <= kin.t_s[ex.return_i] - kin.t_s[ex.start_i]
+        <= MAX_REP_S
         and _planted(kin, ex.start_i, ex.return_i)
         and _hips_fold(kin, fold, ex)
         and _head_follows(kin, ex)
@@ -302,7 +304,8 @@ def find_reps(kin: KinematicSeries) -> tuple[Rep, ...]:
     # each top pause ends where the next rep starts
     reps = [
         _replace(r, end_i=reps[k + 1].start_i, end_s=reps[k + 1].start_s)
-        if k + 1 < len(reps) and reps[k + 1].start_i >= r.lockout_i else r
+        if k + 1 < len(reps) and reps[k + 1].start_i >= r.lockout_i
+        else r
         for k, r in enumerate(reps)
     ]
     return tuple(_replace(r, index=k + 1) for k, r in enumerate(reps))

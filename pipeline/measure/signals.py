@@ -197,7 +197,11 @@ def _leg_length_px(cleaned: dict[str, np.ndarray], image_height: int) -> float:
     """Median thigh plus median shank in pixels; half the image height when they cannot be measured."""
     thigh_px = np.linalg.norm(cleaned["hip"] - cleaned["knee"], axis=1)
     shank_px = np.linalg.norm(cleaned["knee"] - cleaned["ankle"], axis=1)
-    leg_px = float(np.nanmedian(thigh_px) + np.nanmedian(shank_px)) if np.isfinite(thigh_px).any() and np.isfinite(shank_px).any() else float("nan")
+    leg_px = (
+        float(np.nanmedian(thigh_px) + np.nanmedian(shank_px))
+        if np.isfinite(thigh_px).any() and np.isfinite(shank_px).any()
+        else float("nan")
+    )
     if not np.isfinite(leg_px) or leg_px <= 0:
         leg_px = float(image_height) / 2.0
     return leg_px
@@ -272,13 +276,18 @@ def kinematics(pose: PoseSeries, *, cutoff_hz: float = CUTOFF_HZ) -> KinematicSe
         head_pitch_deg=pitch,
         ear_y_leg=body["ear"][:, 1],
         shoulder_conf=pose.conf[:, pts["shoulder"]].astype(float),
-        ankle_conf=(pose.conf[:, [KP["left_ankle"], KP["right_ankle"]]].max(axis=1) if stance is not None
-                    else pose.conf[:, pts["ankle"]]).astype(float),
+        ankle_conf=(
+            pose.conf[:, [KP["left_ankle"], KP["right_ankle"]]].max(axis=1)
+            if stance is not None
+            else pose.conf[:, pts["ankle"]]
+        ).astype(float),
         single_leg=stance is not None,
     )
 
 
-def _in_frame(pose: PoseSeries, pts: dict[str, int], joints: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")) -> float:
+def _in_frame(
+    pose: PoseSeries, pts: dict[str, int], joints: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")
+) -> float:
     """Share of frames (where the hip is seen) with all ``joints`` seen inside the image.
 
     The default is the body the angles need (shoulders to ankles); a head that

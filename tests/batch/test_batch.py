@@ -64,6 +64,7 @@ def synthetic_doc(**config_changes) -> dict:
 
 # --------------------------------------------------------------------------- discovery (no model)
 
+
 def test_given_nested_folder_when_discovered_then_videos_by_extension_recursively_sorted(tmp_path):
     # given videos at two depths, an upper-case extension, a hidden file, a text file and a JSON
     for name in ("b.mp4", "sub/a.MOV", "sub/deeper/c.webm", ".hidden.mp4", "sub/.cache/d.mp4", "notes.txt", "x.json"):
@@ -90,12 +91,19 @@ def test_given_csv_with_file_or_path_column_when_discovered_then_relative_paths_
     assert clips == (Clip(tmp_path / "lists" / "../clips/one.mp4", "../clips/one.mp4"), Clip(absolute, str(absolute)))
 
 
-@pytest.mark.parametrize("make,phrase", [
-    (lambda d: d / "missing", "Not found"),
-    (lambda d: (d / "t.csv").write_text("athlete,video\nana,a.mp4\n") and d / "t.csv", "no 'file' or 'path' column"),
-    (lambda d: (d / "e").mkdir() or d / "e", "No video clips"),
-    (lambda d: (d / "n.txt").write_text("x") and d / "n.txt", "neither a folder nor a .csv"),
-], ids=["missing", "csv-without-column", "empty-folder", "other-file"])
+@pytest.mark.parametrize(
+    "make,phrase",
+    [
+        (lambda d: d / "missing", "Not found"),
+        (
+            lambda d: (d / "t.csv").write_text("athlete,video\nana,a.mp4\n") and d / "t.csv",
+            "no 'file' or 'path' column",
+        ),
+        (lambda d: (d / "e").mkdir() or d / "e", "No video clips"),
+        (lambda d: (d / "n.txt").write_text("x") and d / "n.txt", "neither a folder nor a .csv"),
+    ],
+    ids=["missing", "csv-without-column", "empty-folder", "other-file"],
+)
 def test_given_unusable_source_when_discovered_then_plain_input_error(tmp_path, make, phrase):
     # given a source that names no clips
     source = make(tmp_path)
@@ -106,6 +114,7 @@ def test_given_unusable_source_when_discovered_then_plain_input_error(tmp_path, 
 
 
 # --------------------------------------------------------------------------- identity, storage, summary (no model)
+
 
 def test_given_file_larger_than_a_chunk_when_hashed_then_sha256_of_all_its_bytes(tmp_path):
     # given 2.5 chunks of bytes
@@ -128,7 +137,11 @@ def test_given_stored_result_when_resuming_then_reused_only_for_the_same_setting
     # when asked again with settings that do not change the answer (device, backend), then it is reused
     assert find_done(tmp_path, sha, AnalysisConfig(device="cuda", backend="onnx"))[1] == stored
     # when asked with another lift, rate or model, then it is not
-    for changed in (AnalysisConfig(exercise="rdl"), AnalysisConfig(analysis_fps=15.0), AnalysisConfig(model="yolo26s-pose.pt")):
+    for changed in (
+        AnalysisConfig(exercise="rdl"),
+        AnalysisConfig(analysis_fps=15.0),
+        AnalysisConfig(model="yolo26s-pose.pt"),
+    ):
         assert find_done(tmp_path, sha, changed) is None
     # and another hash is never matched
     assert find_done(tmp_path, "f" * 64, AnalysisConfig()) is None
@@ -151,10 +164,13 @@ def test_given_damaged_json_for_the_hash_when_resuming_then_analysed_again(tmp_p
     assert find_done(tmp_path, sha, AnalysisConfig()) is None
 
 
-def test_given_write_interrupted_before_rename_when_atomic_write_then_old_file_intact_and_no_temp_left(tmp_path, monkeypatch):
+def test_given_write_interrupted_before_rename_when_atomic_write_then_old_file_intact_and_no_temp_left(
+    tmp_path, monkeypatch
+):
     # given a result already on disk
     target = tmp_path / "r.json"
     write_atomic(target, '{"old": 1}')
+
     # when the next write dies at the rename (the process killed between writing and renaming)
     def killed(*args):
         raise KeyboardInterrupt
@@ -173,7 +189,13 @@ def test_given_result_doc_when_summarised_then_row_has_lift_reps_grade_score_mai
     # when turned into a summary row
     row = ok_row("week1/ana.mp4", "9" * 64, doc)
     # then the headline figures come from the document
-    assert (row.status, row.lift, row.reps, row.grade, row.main_fault) == ("ok", "kettlebell_deadlift", 3, "B", "rounded_back")
+    assert (row.status, row.lift, row.reps, row.grade, row.main_fault) == (
+        "ok",
+        "kettlebell_deadlift",
+        3,
+        "B",
+        "rounded_back",
+    )
     assert row.score == round(doc["scorecard"]["overall_score"], 1)
     assert row.seconds == doc["timings_s"]["total"]
     assert not row.reused
@@ -181,16 +203,28 @@ def test_given_result_doc_when_summarised_then_row_has_lift_reps_grade_score_mai
 
 def test_given_rows_when_written_as_csv_then_header_and_empty_cells_for_missing_values():
     # given an ok row and an error row with a comma and quotes in its message
-    rows = [ok_row("a.mp4", "a" * 64, synthetic_doc(), reused=True),
-            error_row("b.mp4", "b" * 64, "“b.mp4” is cut short, or damaged.", 0.25)]
+    rows = [
+        ok_row("a.mp4", "a" * 64, synthetic_doc(), reused=True),
+        error_row("b.mp4", "b" * 64, "“b.mp4” is cut short, or damaged.", 0.25),
+    ]
     # when written
     parsed = list(csv.DictReader(io.StringIO(summary_csv(rows))))
     # then the columns are the documented ones and values round-trip
-    assert tuple(parsed[0]) == COLUMNS == ("file", "sha256", "status", "error", "lift", "reps", "grade", "score",
-                                           "main_fault", "seconds", "reused")
+    assert (
+        tuple(parsed[0])
+        == COLUMNS
+        == ("file", "sha256", "status", "error", "lift", "reps", "grade", "score", "main_fault", "seconds", "reused")
+    )
     assert parsed[0]["reused"] == "true" and parsed[0]["reps"] == "3"
-    assert parsed[1] == {**dict.fromkeys(COLUMNS, ""), "file": "b.mp4", "sha256": "b" * 64, "status": "error",
-                         "error": "“b.mp4” is cut short, or damaged.", "seconds": "0.25", "reused": "false"}
+    assert parsed[1] == {
+        **dict.fromkeys(COLUMNS, ""),
+        "file": "b.mp4",
+        "sha256": "b" * 64,
+        "status": "error",
+        "error": "“b.mp4” is cut short, or damaged.",
+        "seconds": "0.25",
+        "reused": "false",
+    }
 
 
 def test_given_done_missing_duplicate_and_new_clips_when_planned_then_one_job_per_new_content(tmp_path):
@@ -202,7 +236,12 @@ def test_given_done_missing_duplicate_and_new_clips_when_planned_then_one_job_pe
     new.write_bytes(b"new")
     copy.write_bytes(b"new")
     write_atomic(result_path(out, sha256_file(done), "done"), doc_text(synthetic_doc()))
-    clips = [Clip(done, "done.mp4"), Clip(tmp_path / "gone.mp4", "gone.mp4"), Clip(new, "new.mp4"), Clip(copy, "copy.mp4")]
+    clips = [
+        Clip(done, "done.mp4"),
+        Clip(tmp_path / "gone.mp4", "gone.mp4"),
+        Clip(new, "new.mp4"),
+        Clip(copy, "copy.mp4"),
+    ]
     # when planned
     plan = plan_batch(clips, out, AnalysisConfig())
     # then the done clip is reused, the missing one is an error row, and the shared content is one job for two clips
@@ -214,6 +253,7 @@ def test_given_done_missing_duplicate_and_new_clips_when_planned_then_one_job_pe
 
 
 # --------------------------------------------------------------------------- progress and Ray planning (no model)
+
 
 def test_given_clips_done_when_progress_shown_then_count_name_rate_and_time_left():
     # given 3 of 10 done, 2 of them analysed in 60 s
@@ -256,16 +296,21 @@ def ray_pool():
     return pytest.importorskip("batch.ray_pool", reason="Ray is not installed (pip install 'hinge-review[ray]')")
 
 
-@pytest.mark.parametrize("nodes,workers,use_gpus,expected", [
-    ([(16, 2), (16, 2)], None, True, (4, 1.0, 1.0)),  # one actor per GPU
-    ([(16, 2)], 4, True, (4, 1.0, 0.5)),  # more workers than GPUs share them
-    ([(16, 2)], None, False, (8, 2.0, 0.0)),  # --device cpu ignores the GPUs
-    ([(8, 0), (3, 0)], None, True, (5, 2.0, 0.0)),  # 2 CPUs each, counted per node (4 + 1)
-    ([(2, 0)], 2, True, (2, 1.0, 0.0)),  # two workers on two CPUs get one each
-    ([(2, 0)], 1, True, (1, 2.0, 0.0)),
-    ([(1, 0)], None, True, (1, 1.0, 0.0)),  # a one-CPU node still gets an actor
-])
-def test_given_cluster_resources_when_planning_actors_then_one_model_per_gpu_or_a_few_per_cpu_node(ray_pool, nodes, workers, use_gpus, expected):
+@pytest.mark.parametrize(
+    "nodes,workers,use_gpus,expected",
+    [
+        ([(16, 2), (16, 2)], None, True, (4, 1.0, 1.0)),  # one actor per GPU
+        ([(16, 2)], 4, True, (4, 1.0, 0.5)),  # more workers than GPUs share them
+        ([(16, 2)], None, False, (8, 2.0, 0.0)),  # --device cpu ignores the GPUs
+        ([(8, 0), (3, 0)], None, True, (5, 2.0, 0.0)),  # 2 CPUs each, counted per node (4 + 1)
+        ([(2, 0)], 2, True, (2, 1.0, 0.0)),  # two workers on two CPUs get one each
+        ([(2, 0)], 1, True, (1, 2.0, 0.0)),
+        ([(1, 0)], None, True, (1, 1.0, 0.0)),  # a one-CPU node still gets an actor
+    ],
+)
+def test_given_cluster_resources_when_planning_actors_then_one_model_per_gpu_or_a_few_per_cpu_node(
+    ray_pool, nodes, workers, use_gpus, expected
+):
     plan = ray_pool.plan_actors([ray_pool.NodeResources(c, g) for c, g in nodes], workers, use_gpus=use_gpus)
     assert (plan.actors, plan.num_cpus, plan.num_gpus) == expected
 
@@ -282,6 +327,7 @@ def test_given_pipeline_and_cli_imported_then_ray_is_not():
 
 
 # --------------------------------------------------------------------------- the real model on real clips
+
 
 @pytest.fixture(scope="module")
 def clip_folder(tmp_path_factory) -> Path:
@@ -358,7 +404,9 @@ def test_given_not_a_video_and_truncated_mp4_in_the_middle_then_error_rows_with_
     assert report.errors == 2 and sum(r["status"] == "ok" for r in rows.values()) == 3
 
 
-def test_given_finished_batch_when_run_again_then_every_clip_is_reused_without_loading_the_model(local_run, clip_folder, tmp_path, monkeypatch):
+def test_given_finished_batch_when_run_again_then_every_clip_is_reused_without_loading_the_model(
+    local_run, clip_folder, tmp_path, monkeypatch
+):
     out, _, first_s = local_run
     again = tmp_path / "out"
     shutil.copytree(out, again)
@@ -382,7 +430,9 @@ def test_given_finished_batch_when_run_again_then_every_clip_is_reused_without_l
     assert took < min(5.0, first_s / 3), (took, first_s)
 
 
-def test_given_csv_of_clips_when_batched_then_new_clip_analysed_done_clip_reused_missing_clip_error(local_run, clip_folder, estimator, tmp_path):
+def test_given_csv_of_clips_when_batched_then_new_clip_analysed_done_clip_reused_missing_clip_error(
+    local_run, clip_folder, estimator, tmp_path
+):
     out, _, _ = local_run
     # given a CSV in its own folder: one clip by relative path, one by absolute path, one that does not exist
     names = clip_names(clip_folder)
@@ -413,7 +463,10 @@ def test_given_csv_of_clips_when_batched_then_new_clip_analysed_done_clip_reused
 
 # --------------------------------------------------------------------------- the CLI
 
-def test_given_batch_with_failed_clips_when_run_from_the_cli_then_exit_3_and_a_one_line_report(local_run, clip_folder, tmp_path, capsys):
+
+def test_given_batch_with_failed_clips_when_run_from_the_cli_then_exit_3_and_a_one_line_report(
+    local_run, clip_folder, tmp_path, capsys
+):
     out, _, _ = local_run
     again = tmp_path / "out"
     shutil.copytree(out, again)
@@ -446,11 +499,15 @@ def test_given_every_clip_done_when_run_from_the_cli_then_exit_0(local_run, clip
     assert "3/3 · already done" in stderr
 
 
-@pytest.mark.parametrize("argv,phrase", [
-    (["batch", "{tmp}/nowhere", "--out", "{tmp}/out"], "Not found"),
-    (["batch", "{tmp}", "--out", "{tmp}/out", "--workers", "2"], "--workers sets the number of Ray actors"),
-    (["batch", "{tmp}", "--out", "{tmp}/out", "--ray", "auto", "--workers", "0"], "--workers must be 1 or more"),
-], ids=["missing-source", "workers-without-ray", "zero-workers"])
+@pytest.mark.parametrize(
+    "argv,phrase",
+    [
+        (["batch", "{tmp}/nowhere", "--out", "{tmp}/out"], "Not found"),
+        (["batch", "{tmp}", "--out", "{tmp}/out", "--workers", "2"], "--workers sets the number of Ray actors"),
+        (["batch", "{tmp}", "--out", "{tmp}/out", "--ray", "auto", "--workers", "0"], "--workers must be 1 or more"),
+    ],
+    ids=["missing-source", "workers-without-ray", "zero-workers"],
+)
 def test_given_bad_batch_arguments_when_run_then_exit_2_with_one_plain_line(tmp_path, capsys, argv, phrase):
     code = cli.main([a.format(tmp=tmp_path) for a in argv])
     _, stderr = capsys.readouterr()
@@ -459,7 +516,9 @@ def test_given_bad_batch_arguments_when_run_then_exit_2_with_one_plain_line(tmp_
     assert len(lines) == 1 and lines[0].startswith("hinge-review: ") and phrase in lines[0]
 
 
-def test_given_a_good_and_a_broken_clip_when_the_cli_runs_as_a_program_then_json_summary_and_exit_3(clip_folder, tmp_path):
+def test_given_a_good_and_a_broken_clip_when_the_cli_runs_as_a_program_then_json_summary_and_exit_3(
+    clip_folder, tmp_path
+):
     # given a folder with one real clip and one text file named .mp4
     folder = tmp_path / "in"
     folder.mkdir()
@@ -467,8 +526,13 @@ def test_given_a_good_and_a_broken_clip_when_the_cli_runs_as_a_program_then_json
     shutil.copy(clip_folder / name, folder / name)
     shutil.copy(clip_folder / NOT_A_VIDEO, folder / NOT_A_VIDEO)
     # when the installed command runs it, as a user would
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "batch", str(folder), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "batch", str(folder), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     # then exit 3, a JSON for the clip, both rows in the summary, one progress line per clip (no terminal)
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -478,6 +542,7 @@ def test_given_a_good_and_a_broken_clip_when_the_cli_runs_as_a_program_then_json
 
 
 # --------------------------------------------------------------------------- Ray: a real local cluster
+
 
 def assert_same_analysis(a: dict, b: dict) -> None:
     """Same reps, grades and per-rep metrics (to the JSON's rounding); timings may differ."""
@@ -498,7 +563,9 @@ def assert_same_analysis(a: dict, b: dict) -> None:
     assert [r["grade"] for r in sa.get("reps", [])] == [r["grade"] for r in sb.get("reps", [])]
 
 
-def test_given_ray_cluster_when_batched_with_two_actors_then_same_files_and_results_as_locally(ray_pool, local_run, clip_folder, ray_cluster, tmp_path):
+def test_given_ray_cluster_when_batched_with_two_actors_then_same_files_and_results_as_locally(
+    ray_pool, local_run, clip_folder, ray_cluster, tmp_path
+):
     out, _, _ = local_run
     runner = ray_pool.RayRunner(ray_cluster, workers=2)
     # when the same folder is batched on the 2-CPU cluster with two model-holding actors
@@ -508,6 +575,7 @@ def test_given_ray_cluster_when_batched_with_two_actors_then_same_files_and_resu
     assert len(runner.devices) == 2 and runner.lost == []
     # and the driver wrote the same files
     assert sorted(p.name for p in (tmp_path / "ray").iterdir()) == sorted(p.name for p in out.iterdir())
+
     # and the same summary, apart from the time each clip took
     def comparable(rows):
         return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]

@@ -25,8 +25,14 @@ pytestmark = pytest.mark.browser
 GOOD_CLIP = FIXTURES / "clips" / "tby66_kb-deadlift_correct_side.mp4"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ANALYSIS_TIMEOUT_MS = 600_000
 
 
@@ -87,7 +93,10 @@ def app_url(tmp_path_factory):
     port = free_port()
     log = open(ARTIFACTS / "streamlit_server.log", "w")
     proc = subprocess.Popen(
-        streamlit_command(port), cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        streamlit_command(port),
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"},
     )
     url = f"http://127.0.0.1:{port}"
@@ -135,7 +144,8 @@ def _shot(page: Page, name: str) -> None:
     size = page.viewport_size
     height = page.evaluate(
         "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); "
-        "return m ? m.scrollHeight : document.body.scrollHeight; }")
+        "return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
     page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), 6000))})
     page.wait_for_timeout(700)
     page.screenshot(path=ARTIFACTS / name)
@@ -159,8 +169,9 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()
     seconds = time.perf_counter() - start
     reps, grade = _metric(page, "Reps"), _metric(page, "Overall grade")
-    (ARTIFACTS / "browser_timing.json").write_text(json.dumps(
-        {"clip": GOOD_CLIP.name, "upload_to_scorecard_s": round(seconds, 1), "reps": reps, "grade": grade}))
+    (ARTIFACTS / "browser_timing.json").write_text(
+        json.dumps({"clip": GOOD_CLIP.name, "upload_to_scorecard_s": round(seconds, 1), "reps": reps, "grade": grade})
+    )
     _shot(page, "browser_scorecard.png")
     _assert_no_traceback(page)
     assert int(reps) == _expected_reps(GOOD_CLIP.name)
@@ -170,8 +181,11 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     again = page.locator('[data-testid="stExpander"]').filter(has_text="Grade it as another lift")
     if not again.get_by_role("button", name="Grade as this lift").is_visible():
         again.get_by_text("Grade it as another lift").click()
-    _choose(page, again.locator('[data-testid="stSelectbox"]'),
-            page.get_by_role("option", name="Barbell Romanian deadlift", exact=True))
+    _choose(
+        page,
+        again.locator('[data-testid="stSelectbox"]'),
+        page.get_by_role("option", name="Barbell Romanian deadlift", exact=True),
+    )
     again.get_by_role("button", name="Grade as this lift").click()
     expect(page.get_by_role("heading", name="Barbell Romanian deadlift")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Graded again as Barbell Romanian deadlift")).to_be_visible()
@@ -183,8 +197,9 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     _goto(page, "Frames")
     video = page.locator("video").first
     expect(video).to_be_attached(timeout=300_000)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000
+    )
     before = video.evaluate("v => { v.muted = true; return v.currentTime; }")
     video.evaluate("v => v.play()")
     page.wait_for_function(f"() => document.querySelector('video').currentTime > {before} + 0.5", timeout=20_000)
@@ -200,7 +215,8 @@ def test_upload_to_scorecard_frames_and_charts(page: Page):
     expect(plot).to_be_visible(timeout=60_000)
     page.wait_for_function(
         "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data && p.data.length; }",
-        timeout=30_000)
+        timeout=30_000,
+    )
     names = plot.evaluate("p => p.data.map(t => t.name)")
     # plotly.js keeps NumPy data base64-packed in p.data; the decoded arrays live in _fullData
     points = plot.evaluate("p => (p._fullData || p.data)[0].x.length")
@@ -230,7 +246,10 @@ def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp
     if _why_no_engine() is None:
         _upload(page, GOOD_CLIP)
         # a new clip opens its scorecard when analysed; one uploaded before is offered with a button to it
-        heading, before = page.get_by_role("heading", name="Scorecard"), page.get_by_text("You uploaded this clip before")
+        heading, before = (
+            page.get_by_role("heading", name="Scorecard"),
+            page.get_by_text("You uploaded this clip before"),
+        )
         expect(heading.or_(before).first).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
         if before.is_visible():
             page.get_by_role("button", name="Open the scorecard").first.click()
@@ -241,6 +260,7 @@ def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp
         cut.write_bytes(GOOD_CLIP.read_bytes()[:30_000] if GOOD_CLIP.is_file() else b"\0" * 30_000)
         _upload(page, cut)
         expect(page.locator('[data-testid="stAlertContentError"]').filter(has_text="cut_short.mp4")).to_be_visible(
-            timeout=60_000)
+            timeout=60_000
+        )
     _assert_no_traceback(page)
     _shot(page, "browser_after_bad_file.png")

@@ -48,7 +48,8 @@ def _analyse(page: Page, clip) -> None:
 def _choose_rep(page: Page, side: int, option: str) -> None:
     """Open the ``side``-th (0 = A, 1 = B) "Rep" picker and choose ``option``."""
     pickers = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
-        has=page.get_by_text("Rep", exact=True))
+        has=page.get_by_text("Rep", exact=True)
+    )
     _choose(page, pickers.nth(side), page.get_by_role("option", name=re.compile(option)))
 
 
@@ -57,13 +58,15 @@ def _player(page: Page) -> Frame:
     expect(handle).to_be_attached(timeout=300_000)
     frame = handle.element_handle().content_frame()
     frame.wait_for_function(
-        "() => window.hrPlayer && [...document.querySelectorAll('video')].every(v => v.readyState >= 2)",
-        timeout=60_000)
+        "() => window.hrPlayer && [...document.querySelectorAll('video')].every(v => v.readyState >= 2)", timeout=60_000
+    )
     return frame
 
 
-@pytest.mark.skipif(_why_no_engine() is not None or not ROUNDED.is_file(),
-                    reason=str(_why_no_engine() or f"fixture clip missing: {ROUNDED}"))
+@pytest.mark.skipif(
+    _why_no_engine() is not None or not ROUNDED.is_file(),
+    reason=str(_why_no_engine() or f"fixture clip missing: {ROUNDED}"),
+)
 def test_compare_two_real_sets_in_step_and_download_the_report(page: Page):
     # given the clean set and the rounded-back set, analysed in this session
     _upload(page, CORRECT)
@@ -115,10 +118,13 @@ def test_compare_two_real_sets_in_step_and_download_the_report(page: Page):
     plot = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
     expect(plot).to_be_visible(timeout=60_000)
     curves = plot.evaluate(
-        "p => (p._fullData || p.data).filter(t => t.name !== 'Difference').map(t => [t.name, t.x.length])")
+        "p => (p._fullData || p.data).filter(t => t.name !== 'Difference').map(t => [t.name, t.x.length])"
+    )
     names = {n for n, _ in curves}
-    assert names == {"A · tby66_kb-deadlift_roundedback_side.mp4 · rep 1",
-                     "B · tby66_kb-deadlift_correct_side.mp4 · rep 2"}
+    assert names == {
+        "A · tby66_kb-deadlift_roundedback_side.mp4 · rep 1",
+        "B · tby66_kb-deadlift_correct_side.mp4 · rep 2",
+    }
     assert all(n == 101 for _, n in curves)
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()  # the measures table (a canvas)
     time.sleep(0.5)

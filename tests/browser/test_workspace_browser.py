@@ -36,12 +36,11 @@ from tests.browser.test_browser import (
     _upload,
     _why_no_browser,
     _why_no_engine,
-    )
+)
 from tests.support.paths import REPO
 from tests.support.servers import free_port, stop_process, streamlit_command, wait_for_http
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))]
 
 if _why_no_browser():
     pytest.skip(_why_no_browser(), allow_module_level=True)
@@ -98,8 +97,13 @@ def app_url(provider, tmp_path_factory) -> str:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"}
     env.pop("HINGE_REVIEW_DATABASE_URL", None)
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(streamlit_command(port, "--secrets.files", str(secrets)),
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            streamlit_command(port, "--secrets.files", str(secrets)),
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/_stcore/health", proc, "streamlit", log_path)
@@ -113,8 +117,9 @@ def app_url(provider, tmp_path_factory) -> str:
                 time.sleep(0.2)
             if _alive(worker_pid):
                 os.kill(worker_pid, signal.SIGTERM)
-        (ARTIFACTS / "workspace_worker.log").write_bytes((data / "worker.log").read_bytes()
-                                                         if (data / "worker.log").is_file() else b"")
+        (ARTIFACTS / "workspace_worker.log").write_bytes(
+            (data / "worker.log").read_bytes() if (data / "worker.log").is_file() else b""
+        )
 
 
 def _pid_in(path: Path) -> int | None:
@@ -159,8 +164,11 @@ def _expected_reps() -> int:
 
 
 def _pick(page: Page, label: str, option: str) -> None:
-    _choose(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label),
-            page.get_by_role("option", name=option, exact=True))
+    _choose(
+        page,
+        page.locator('[data-testid="stSelectbox"]').filter(has_text=label),
+        page.get_by_role("option", name=option, exact=True),
+    )
 
 
 def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
@@ -228,7 +236,8 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     box = grid.bounding_box()
     coach.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, under the header
     expect(coach.get_by_role("heading", name="Review · tby66_kb-deadlift_correct_side.mp4")).to_be_visible(
-        timeout=60_000)
+        timeout=60_000
+    )
     review_url = coach.url
     assert "review=" in review_url
     _pick(coach, "Rep", "Rep 3")
@@ -297,8 +306,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     again = bob_ctx.new_page()  # a new tab: the kept invite was used once and forgotten
     again.goto(app_url)
     expect(again.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
-    assert "hinge_review_invite=" not in "; ".join(f"{c['name']}={c['value']}" for c in bob_ctx.cookies()
-                                                 if c["value"])
+    assert "hinge_review_invite=" not in "; ".join(f"{c['name']}={c['value']}" for c in bob_ctx.cookies() if c["value"])
     assert "You are now linked" not in again.locator("body").inner_text()
     again.close()
 

@@ -50,6 +50,7 @@ def _local_weights() -> Path | None:
 
 # --------------------------------------------------------------------------- bad input: exit 2, one line
 
+
 def _random_bytes(tmp: Path) -> Path:
     p = tmp / "upload.mp4"
     p.write_bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes())
@@ -79,8 +80,9 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("make,phrase", BAD_INPUTS,
-                         ids=["random-bytes", "empty", "text", "audio-only", "too-short", "one-frame", "tiny"])
+@pytest.mark.parametrize(
+    "make,phrase", BAD_INPUTS, ids=["random-bytes", "empty", "text", "audio-only", "too-short", "one-frame", "tiny"]
+)
 def test_bad_file_exits_2_with_one_plain_line(tmp_path, capsys, make, phrase):
     # given a file that is not a usable clip
     path = make(tmp_path)
@@ -177,14 +179,16 @@ def test_bad_file_in_a_subprocess_has_no_traceback(tmp_path):
     # given a text file named .mp4
     path = _text(tmp_path)
     # when the CLI runs as a program
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "analyze", str(path)],
-                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "analyze", str(path)], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
     # then exit 2, one line on stderr, no traceback
     assert proc.returncode == 2
     assert "not a video we can read" in one_line(proc.stderr)
 
 
 # --------------------------------------------------------------------------- real clip and the model
+
 
 def test_smoke_real_clip_table_and_json(tmp_path, clips_dir):
     if _local_weights() is None:
@@ -197,7 +201,10 @@ def test_smoke_real_clip_table_and_json(tmp_path, clips_dir):
     # when the CLI analyses it with --json
     proc = subprocess.run(
         [sys.executable, "-m", "cli.main", "analyze", str(clip), "--json", str(out), "--quiet"],
-        capture_output=True, text=True, timeout=300, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
     )
     # then it exits 0, with no traceback
     assert proc.returncode == 0, proc.stderr
@@ -216,9 +223,19 @@ def test_smoke_real_clip_table_and_json(tmp_path, clips_dir):
     assert doc["movement"] in ("hinge", "squat", "none")
     assert doc["reps"], "a lifting clip has reps"
     for rep in doc["reps"]:
-        for key in ("start_s", "bottom_s", "lockout_s", "end_s", "partial",
-                    "hip_flexion_bottom_deg", "knee_flexion_bottom_deg", "torso_angle_bottom_deg",
-                    "hinge_ratio", "descent_s", "ascent_s"):
+        for key in (
+            "start_s",
+            "bottom_s",
+            "lockout_s",
+            "end_s",
+            "partial",
+            "hip_flexion_bottom_deg",
+            "knee_flexion_bottom_deg",
+            "torso_angle_bottom_deg",
+            "hinge_ratio",
+            "descent_s",
+            "ascent_s",
+        ):
             assert key in rep, key
         assert rep["start_s"] <= rep["bottom_s"] <= rep["lockout_s"] <= rep["end_s"]
         assert isinstance(rep["partial"], bool)
@@ -245,9 +262,9 @@ def write_rectangles_clip(path: Path, seconds: float = 3.0, fps: int = 10, width
             img = np.full((height, width, 3), 90, np.uint8)
             x = (i * 7) % (width - 60)
             y = (i * 4) % (height - 50)
-            img[y:y + 50, x:x + 60] = (0, 0, 220)
-            img[height - 70:height - 20, width - 40 - x // 2:width - x // 2] = (200, 120, 0)
-            img[20:60, 20 + x // 3:90 + x // 3] = (0, 200, 200)
+            img[y : y + 50, x : x + 60] = (0, 0, 220)
+            img[height - 70 : height - 20, width - 40 - x // 2 : width - x // 2] = (200, 120, 0)
+            img[20:60, 20 + x // 3 : 90 + x // 3] = (0, 200, 200)
             yield av.VideoFrame.from_ndarray(img, format="bgr24")
 
     encode_all(container, stream, frames())

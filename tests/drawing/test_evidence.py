@@ -30,9 +30,13 @@ def result(clip):
 def _decided_by(result, metric: str, value: float):
     """The synthetic set with its rounded-back fault decided by ``metric`` at ``value`` on every rep."""
     reps = tuple(
-        dataclasses.replace(g, criteria=tuple(
-            dataclasses.replace(c, metric=metric, value=value) if c.rule == "rounded_back" else c
-            for c in g.criteria))
+        dataclasses.replace(
+            g,
+            criteria=tuple(
+                dataclasses.replace(c, metric=metric, value=value) if c.rule == "rounded_back" else c
+                for c in g.criteria
+            ),
+        )
         for g in result.scorecard.reps
     )
     return dataclasses.replace(result, scorecard=dataclasses.replace(result.scorecard, reps=reps))

@@ -63,8 +63,8 @@ def test_hand_path_has_one_trace_per_rep_from_the_wrist_series(result):
     fig = figures.hand_path_figure(result)
     assert [t.name for t in fig.data] == ["Rep 1", "Rep 2", "Rep 3"]
     r = result.reps[1]
-    np.testing.assert_allclose(fig.data[1].x, result.kinematics.wrist_x_leg[r.start_i: r.end_i + 1])
-    np.testing.assert_allclose(fig.data[1].customdata, result.kinematics.t_s[r.start_i: r.end_i + 1])
+    np.testing.assert_allclose(fig.data[1].x, result.kinematics.wrist_x_leg[r.start_i : r.end_i + 1])
+    np.testing.assert_allclose(fig.data[1].customdata, result.kinematics.t_s[r.start_i : r.end_i + 1])
 
 
 def test_rep_bars_are_coloured_by_grade(result):
@@ -89,7 +89,10 @@ def test_figures_cope_with_no_reps_and_no_scorecard(result):
     import dataclasses
 
     empty = dataclasses.replace(
-        result, segmentation=dataclasses.replace(result.segmentation, reps=()), metrics=(), scorecard=None,
+        result,
+        segmentation=dataclasses.replace(result.segmentation, reps=()),
+        metrics=(),
+        scorecard=None,
     )
     assert len(figures.angles_figure(empty).data) == 5
     assert figures.hand_path_figure(empty).data == ()
@@ -111,9 +114,15 @@ def test_skipped_checks_name_what_no_rep_could_measure(result):
     from pipeline.types import Criterion
 
     # given a set where the head was never seen, so the head check could not be made on any rep
-    head = Criterion(rule="head_misaligned", label="Head out of line", status="not_gradable", value=None,
-                     unit="", threshold=None, message="Head out of line: head tilted back at the bottom could not "
-                     "be measured in this clip.")
+    head = Criterion(
+        rule="head_misaligned",
+        label="Head out of line",
+        status="not_gradable",
+        value=None,
+        unit="",
+        threshold=None,
+        message="Head out of line: head tilted back at the bottom could not be measured in this clip.",
+    )
     sc = result.scorecard
     reps = tuple(replace(g, criteria=g.criteria + (head,)) for g in sc.reps)
     changed = replace(result, scorecard=replace(sc, reps=reps))

@@ -25,7 +25,7 @@ def result(clip):
 
 def _colour_near(image: np.ndarray, xy: tuple[float, float], colour, radius: int = 3) -> bool:
     x, y = int(round(xy[0])), int(round(xy[1]))
-    patch = image[max(0, y - radius): y + radius + 1, max(0, x - radius): x + radius + 1].reshape(-1, 3)
+    patch = image[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1].reshape(-1, 3)
     return bool((np.abs(patch.astype(int) - np.array(colour)).sum(axis=1) < 60).any())
 
 
@@ -128,8 +128,9 @@ def test_an_interrupted_writer_does_not_take_a_second_writers_video_with_it(resu
         for i in range(60):
             if i == 30:
                 with pytest.raises(KeyboardInterrupt):
-                    render.write_annotated_video(result, tmp_path / "annotated.mp4", stop,
-                                                 frames=(F(k) for k in range(40)))
+                    render.write_annotated_video(
+                        result, tmp_path / "annotated.mp4", stop, frames=(F(k) for k in range(40))
+                    )
             yield F(i)
 
     # when the first writer finishes

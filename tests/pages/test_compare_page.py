@@ -104,7 +104,13 @@ def test_one_set_compares_rep_1_with_rep_2_in_step(result, clip):
     # and the chart overlays both reps, and the table compares them with their error
     assert _trace_names(at) == {"A · monday.mp4 · rep 1", "B · monday.mp4 · rep 2", "Difference"}
     hip = _table(at).loc["Hip bend at the bottom"]
-    assert (hip["A"], hip["B"], hip["Change"], hip["Error ±"], hip["Beyond error"]) == ("90°", "86°", "-4.0°", "3.5°", "yes")
+    assert (hip["A"], hip["B"], hip["Change"], hip["Error ±"], hip["Beyond error"]) == (
+        "90°",
+        "86°",
+        "-4.0°",
+        "3.5°",
+        "yes",
+    )
     # the annotated video was made once and kept for the Frames page
     assert at.session_state[session.STORE_KEY].get("k1").annotated is not None
 
@@ -156,8 +162,12 @@ def test_scorecard_offers_the_report_as_pdf_and_html_built_on_click(result, clip
     at.switch_page(session.SCORECARD_PAGE).run()
     _no_traceback(at)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Full analysis (JSON)", "Per-rep metrics (CSV)", "Download report (PDF)",
-                      "Download report (HTML)"]
+    assert labels == [
+        "Full analysis (JSON)",
+        "Per-rep metrics (CSV)",
+        "Download report (PDF)",
+        "Download report (HTML)",
+    ]
     # the reports are not built while the page draws, only when a button is pressed
     assert set(deferred) == {"monday_report.pdf", "monday_report.html"}
     make_pdf, mime = deferred["monday_report.pdf"]

@@ -49,8 +49,11 @@ def _with(result: AnalysisResult, video_path: str | None, name: str = "set.mp4")
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "info", "warning", "error", "success", "caption")
-                     for e in getattr(at, kind))
+    return "\n".join(
+        str(e.value)
+        for kind in ("markdown", "info", "warning", "error", "success", "caption")
+        for e in getattr(at, kind)
+    )
 
 
 def _no_traceback(at: AppTest) -> None:
@@ -59,6 +62,7 @@ def _no_traceback(at: AppTest) -> None:
 
 
 # --- without an analysis ---------------------------------------------------------
+
 
 def test_analyse_page_offers_tips_and_uploader():
     at = _app()
@@ -77,6 +81,7 @@ def test_result_pages_point_to_analyse_when_nothing_is_analysed(page):
 
 
 # --- with a stored analysis -------------------------------------------------------
+
 
 def test_scorecard_says_a_borderline_verdict_is_worth_a_coachs_look(result, clip):
     # given a set whose verdict rests on readings inside the measurement error
@@ -101,7 +106,11 @@ def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result,
     table = at.dataframe[0].value
     assert list(table["Grade"]) == ["A", "B", "C"]
     text = _texts(at)
-    assert "**Flat back** — fault on reps 2 (watch), 3" in text and "*Drill:* Standing dowel hinge" in text and "Stay with **Kettlebell deadlift**" in text
+    assert (
+        "**Flat back** — fault on reps 2 (watch), 3" in text
+        and "*Drill:* Standing dowel hinge" in text
+        and "Stay with **Kettlebell deadlift**" in text
+    )
     expected = [f"Rep {r.index} · {r.bottom_s:.1f} s" for r in result.reps[1:]]
     assert [b.label for b in at.button if b.label.startswith("Rep ")] == expected
     assert len(at.get("download_button")) == 4  # JSON, CSV, report PDF, report HTML

@@ -27,10 +27,16 @@ from workspace import session, ui
 
 APP = str(REPO / "app.py")
 ISSUER = "https://id.example.test"
-AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s" * 32,
-                 "client_id": "hinge", "client_secret": "secret",
-                 "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration"},
-        "hinge_review": {"coach_emails": ["cora@example.test"]}}
+AUTH = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "s" * 32,
+        "client_id": "hinge",
+        "client_secret": "secret",
+        "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
+    },
+    "hinge_review": {"coach_emails": ["cora@example.test"]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +93,11 @@ def _app(*, user: dict | None = None, secrets: dict | None = None, query: dict |
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "info", "warning", "error", "success", "caption")
-                     for e in getattr(at, kind))
+    return "\n".join(
+        str(e.value)
+        for kind in ("markdown", "info", "warning", "error", "success", "caption")
+        for e in getattr(at, kind)
+    )
 
 
 def _scorecard_after_upload(data, clip) -> AppTest:
@@ -110,8 +119,14 @@ def _button(at: AppTest, label: str):
 
 
 def _person(email: str, name: str) -> dict:
-    return {"is_logged_in": True, "iss": ISSUER, "sub": f"sub-{email}", "email": email, "name": name,
-            "email_verified": True}
+    return {
+        "is_logged_in": True,
+        "iss": ISSUER,
+        "sub": f"sub-{email}",
+        "email": email,
+        "name": name,
+        "email_verified": True,
+    }
 
 
 def _analysed(data, owner: store.Account, clip: Path, name: str = "set.mp4") -> store.UploadView:
@@ -122,6 +137,7 @@ def _analysed(data, owner: store.Account, clip: Path, name: str = "set.mp4") -> 
 
 
 # --- upload as a job (local mode) -------------------------------------------------------
+
 
 def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analysed_it(data, engine, clip):
     # given the Analyse page in local mode
@@ -285,14 +301,28 @@ def test_bad_files_get_the_real_video_readers_plain_message(data, engine, clip, 
 
 # --- inbox and review (local mode: the local user is a coach) ------------------------------
 
+
 def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
     _analysed(data, store.local_user(data.db), clip)
     at = _app()
     at.switch_page(ui.INBOX_PAGE).run()
     _ok(at)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["id", "Client", "Date", "Lift", "Reps", "Grade", "Coach's grade", "Score",
-                                   "Main fault", "Verdict", "Status", "Comments", "Client replied"]
+    assert list(table.columns) == [
+        "id",
+        "Client",
+        "Date",
+        "Lift",
+        "Reps",
+        "Grade",
+        "Coach's grade",
+        "Score",
+        "Main fault",
+        "Verdict",
+        "Status",
+        "Comments",
+        "Client replied",
+    ]
     assert table.iloc[0][["Client", "Reps", "Grade", "Status"]].tolist() == ["Me", 3, "B", "new"]
     # when filtering on reviewed ones, then none match
     next(s for s in at.selectbox if s.label == "Status").set_value("reviewed").run()
@@ -316,8 +346,11 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     _ok(at)
     view = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id)
     (c,) = view.comments
-    assert (c.rep_index, c.time_s, c.text) == (3, pytest.approx(result.reps[2].bottom_s, abs=0.01),
-                                               "Brace before the pull; the back rounds here.")
+    assert (c.rep_index, c.time_s, c.text) == (
+        3,
+        pytest.approx(result.reps[2].bottom_s, abs=0.01),
+        "Brace before the pull; the back rounds here.",
+    )
     assert f"Rep 3 · {c.time_s:.1f} s" in _texts(at) and at.text_area(key="ws_c_text").value == ""
     # when marked reviewed and the grade overridden with a reason
     _button(at, "Mark reviewed").click().run()
@@ -355,8 +388,9 @@ def test_a_review_link_that_does_not_exist_or_is_not_a_number_gets_a_plain_messa
     assert "not valid" in at.error[0].value
 
 
-def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(db_url, app_data, monkeypatch,
-                                                                            engine, clip):
+def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(
+    db_url, app_data, monkeypatch, engine, clip
+):
     # given the app on the database at db_url (SQLite, and a real PostgreSQL server)
     monkeypatch.setenv("HINGE_REVIEW_DATABASE_URL", db_url)
     db, blobs = store.open_database(db_url), store.LocalBlobStore(app_data / "blobs")
@@ -382,16 +416,27 @@ def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(db_
         db.dispose()
 
 
-def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_still_play(data, engine, clip,
-                                                                                           moto_endpoint):
+def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_still_play(
+    data, engine, clip, moto_endpoint
+):
     # given a bucket named in the app's secrets ([storage])
     import boto3
 
     bucket = f"clips-{uuid.uuid4().hex[:8]}"
-    storage = {"bucket": bucket, "endpoint_url": moto_endpoint, "region": "us-east-1",
-               "access_key_id": "testing", "secret_access_key": "testing"}
-    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                      aws_secret_access_key="testing")
+    storage = {
+        "bucket": bucket,
+        "endpoint_url": moto_endpoint,
+        "region": "us-east-1",
+        "access_key_id": "testing",
+        "secret_access_key": "testing",
+    }
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3.create_bucket(Bucket=bucket)
     at = _app(secrets={"storage": storage})
     # when a clip is uploaded and analysed
@@ -409,6 +454,7 @@ def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_st
 
 
 # --- my space ---------------------------------------------------------------------------
+
 
 def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine, clip):
     me = store.local_user(data.db)
@@ -446,6 +492,7 @@ def test_my_space_shows_history_trends_and_the_progression_signal(data, engine, 
 
 # --- signed in ----------------------------------------------------------------------------
 
+
 def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
     at = _app(secrets=AUTH, user={"is_logged_in": False})
     _ok(at)
@@ -456,10 +503,13 @@ def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
     assert "sign in and you will be linked" in at.info[0].value and at.code[0].value == "C0DE"
 
 
-@pytest.mark.parametrize(("code", "kept"), [
-    ("Q1w2E3r4T5y6-_zZ", "Q1w2E3r4T5y6-_zZ"),  # what create_invite makes: kept for after the sign-in
-    ('abcdefgh";alert(1);//', ""),  # anything else never reaches the page's script
-])
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        ("Q1w2E3r4T5y6-_zZ", "Q1w2E3r4T5y6-_zZ"),  # what create_invite makes: kept for after the sign-in
+        ('abcdefgh";alert(1);//', ""),  # anything else never reaches the page's script
+    ],
+)
 def test_an_invite_opened_signed_out_is_kept_in_a_cookie_through_the_sign_in(data, code, kept):
     # given the invite link opened signed out
     at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": code})
@@ -577,9 +627,7 @@ def at_title(at: AppTest) -> str:
     return at.title[0].value if at.title else ""
 
 
-
 # --- the real model --------------------------------------------------------------------------
-
 
 
 @pytest.mark.e2e
@@ -607,8 +655,8 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estim
         assert {m.label: m.value for m in at.metric}["Overall grade"] == "–" and at.warning
 
 
-
 # --- compare and share ------------------------------------------------------------------
+
 
 def test_compare_brings_in_a_saved_review_and_lines_up_its_reps(data, engine, clip):
     # given the local user's set, saved and analysed by the worker
@@ -628,14 +676,14 @@ def test_compare_brings_in_a_saved_review_and_lines_up_its_reps(data, engine, cl
 
 def test_a_coach_gets_a_share_link_that_only_the_client_can_open(data, engine, clip):
     # given Ann, Cora's client, with an analysed set
-    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora Coach") | {"email_verified": True},
-                                  role_if_new="coach")
+    cora = store.user_from_claims(
+        data.db, _person("cora@example.test", "Cora Coach") | {"email_verified": True}, role_if_new="coach"
+    )
     ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann Client"))
     store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
     up = _analysed(data, ann, clip)
     # when Cora opens the review
-    at = _app(user=_person("cora@example.test", "Cora Coach"), secrets=AUTH,
-              query={"review": str(up.analysis_id)})
+    at = _app(user=_person("cora@example.test", "Cora Coach"), secrets=AUTH, query={"review": str(up.analysis_id)})
     at.switch_page("pages/review.py").run()
     _ok(at)
     # then a share link to that review is offered, naming Ann as the one who can open it

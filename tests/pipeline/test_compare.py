@@ -20,16 +20,32 @@ def _triangle(t: np.ndarray, start_s: float, bottom_s: float, lockout_s: float, 
     return np.interp(t, [start_s, bottom_s, lockout_s], [low, high, low])
 
 
-def _kin(t: np.ndarray, hip: np.ndarray, knee: np.ndarray, torso: np.ndarray,
-         valid: np.ndarray | None = None) -> KinematicSeries:
+def _kin(
+    t: np.ndarray, hip: np.ndarray, knee: np.ndarray, torso: np.ndarray, valid: np.ndarray | None = None
+) -> KinematicSeries:
     n = len(t)
     zeros = np.zeros(n)
     return KinematicSeries(
-        t_s=t, frame_index=np.arange(n), side="left", facing=1, hip_flexion_deg=hip, knee_flexion_deg=knee,
-        torso_angle_deg=torso, shin_angle_deg=zeros, neck_angle_deg=zeros, torso_lean_back_deg=zeros,
-        hip_x_leg=zeros, hip_y_leg=zeros, shoulder_x_leg=zeros, shoulder_y_leg=zeros, wrist_x_leg=zeros,
-        wrist_y_leg=zeros, torso_length_leg=zeros, valid=np.ones(n, bool) if valid is None else valid,
-        leg_length_px=100.0, angle_noise_deg=1.0,
+        t_s=t,
+        frame_index=np.arange(n),
+        side="left",
+        facing=1,
+        hip_flexion_deg=hip,
+        knee_flexion_deg=knee,
+        torso_angle_deg=torso,
+        shin_angle_deg=zeros,
+        neck_angle_deg=zeros,
+        torso_lean_back_deg=zeros,
+        hip_x_leg=zeros,
+        hip_y_leg=zeros,
+        shoulder_x_leg=zeros,
+        shoulder_y_leg=zeros,
+        wrist_x_leg=zeros,
+        wrist_y_leg=zeros,
+        torso_length_leg=zeros,
+        valid=np.ones(n, bool) if valid is None else valid,
+        leg_length_px=100.0,
+        angle_noise_deg=1.0,
     )
 
 
@@ -37,22 +53,37 @@ def _rep(t: np.ndarray, start_s: float, bottom_s: float, lockout_s: float, index
     def i(x: float) -> int:
         return int(np.argmin(np.abs(t - x)))
 
-    return Rep(index=index, start_i=i(start_s), bottom_i=i(bottom_s), lockout_i=i(lockout_s), end_i=i(lockout_s),
-               start_s=start_s, bottom_s=bottom_s, lockout_s=lockout_s, end_s=lockout_s,
-               bottom_start_s=bottom_s, bottom_end_s=bottom_s)
+    return Rep(
+        index=index,
+        start_i=i(start_s),
+        bottom_i=i(bottom_s),
+        lockout_i=i(lockout_s),
+        end_i=i(lockout_s),
+        start_s=start_s,
+        bottom_s=bottom_s,
+        lockout_s=lockout_s,
+        end_s=lockout_s,
+        bottom_start_s=bottom_s,
+        bottom_end_s=bottom_s,
+    )
 
 
-def _set(start_s: float, bottom_s: float, lockout_s: float, *, hip_bottom: float = 90.0,
-         duration_s: float = 6.0) -> tuple[KinematicSeries, Rep]:
+def _set(
+    start_s: float, bottom_s: float, lockout_s: float, *, hip_bottom: float = 90.0, duration_s: float = 6.0
+) -> tuple[KinematicSeries, Rep]:
     """One rep: hip 10 -> hip_bottom -> 10, knee 5 -> 30 -> 5, torso 90 -> 20 -> 90, linear in each phase."""
     t = np.round(np.arange(0.0, duration_s, 1.0 / RATE_HZ), 6)
-    kin = _kin(t, _triangle(t, start_s, bottom_s, lockout_s, 10.0, hip_bottom),
-               _triangle(t, start_s, bottom_s, lockout_s, 5.0, 30.0),
-               _triangle(t, start_s, bottom_s, lockout_s, 90.0, 20.0))
+    kin = _kin(
+        t,
+        _triangle(t, start_s, bottom_s, lockout_s, 10.0, hip_bottom),
+        _triangle(t, start_s, bottom_s, lockout_s, 5.0, 30.0),
+        _triangle(t, start_s, bottom_s, lockout_s, 90.0, 20.0),
+    )
     return kin, _rep(t, start_s, bottom_s, lockout_s)
 
 
 # --- alignment -----------------------------------------------------------------------
+
 
 def test_reps_at_different_tempos_meet_at_the_bottom():
     # given rep A 2 s down / 1 s up and rep B 1 s down / 2 s up, same joint angles at the same phase
@@ -139,6 +170,7 @@ def test_phase_times_must_be_in_order():
 
 # --- time map ------------------------------------------------------------------------
 
+
 def test_time_map_plays_the_phases_in_step():
     # given A: 1 s start, 3 s bottom, 4 s lockout; B: 0.5, 1.5, 3.5
     tm = TimeMap(PhaseTimes(1.0, 3.0, 4.0), PhaseTimes(0.5, 1.5, 3.5))
@@ -154,6 +186,7 @@ def test_time_map_plays_the_phases_in_step():
 
 # --- measures ------------------------------------------------------------------------
 
+
 def _metrics(**changes):
     import dataclasses
 
@@ -162,13 +195,27 @@ def _metrics(**changes):
 
 def test_a_change_counts_when_it_exceeds_the_combined_error():
     # given angle errors of 2° and 3° (combined sqrt(13) = 3.61°)
-    a = _metrics(angle_uncertainty_deg=2.0, hip_flexion_bottom_deg=90.0, knee_flexion_bottom_deg=30.0,
-                 back_curve_deg=None, ascent_s=1.0, descent_s=2.0)
-    b = _metrics(angle_uncertainty_deg=3.0, hip_flexion_bottom_deg=94.0, knee_flexion_bottom_deg=33.0,
-                 back_curve_deg=12.0, ascent_s=2.0, descent_s=2.1)
+    a = _metrics(
+        angle_uncertainty_deg=2.0,
+        hip_flexion_bottom_deg=90.0,
+        knee_flexion_bottom_deg=30.0,
+        back_curve_deg=None,
+        ascent_s=1.0,
+        descent_s=2.0,
+    )
+    b = _metrics(
+        angle_uncertainty_deg=3.0,
+        hip_flexion_bottom_deg=94.0,
+        knee_flexion_bottom_deg=33.0,
+        back_curve_deg=12.0,
+        ascent_s=2.0,
+        descent_s=2.1,
+    )
     # and both series sampled at 10 Hz: a duration's error is sqrt(2) x 0.1 s each, 0.2 s combined
-    rows = {m.field: m for m in compare.measure_changes(a, b, time_error_a_s=math.sqrt(2) / 10,
-                                                        time_error_b_s=math.sqrt(2) / 10)}
+    rows = {
+        m.field: m
+        for m in compare.measure_changes(a, b, time_error_a_s=math.sqrt(2) / 10, time_error_b_s=math.sqrt(2) / 10)
+    }
     # then a 4° change is beyond the error and a 3° change is not
     hip, knee = rows["hip_flexion_bottom_deg"], rows["knee_flexion_bottom_deg"]
     assert hip.change == pytest.approx(4.0) and hip.error == pytest.approx(math.sqrt(13)) and hip.beyond_error
@@ -192,7 +239,13 @@ def test_measure_rows_format_values_change_and_verdict():
     rows = {r["Measure"]: r for r in compare.measure_rows(cmp)}
     hip = rows["Hip bend at the bottom"]
     # synthetic rep 1 reaches 90°, rep 3 81°; both reps have 2.5° error -> 3.5° combined
-    assert (hip["A"], hip["B"], hip["Change"], hip["Error ±"], hip["Beyond error"]) == ("90°", "81°", "-9.0°", "3.5°", "yes")
+    assert (hip["A"], hip["B"], hip["Change"], hip["Error ±"], hip["Beyond error"]) == (
+        "90°",
+        "81°",
+        "-9.0°",
+        "3.5°",
+        "yes",
+    )
     assert rows["Hinge ratio"]["Error ±"] == "no error model"
     assert cmp.a.label == "set · rep 1" and cmp.b.rep_index == 3
 
@@ -204,6 +257,7 @@ def test_compare_results_rejects_an_unknown_rep():
 
 
 # --- real clips ------------------------------------------------------------------------
+
 
 @pytest.mark.e2e
 def test_clean_rep_against_rounded_back_rep_of_the_same_lifter(estimator):

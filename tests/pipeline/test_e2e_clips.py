@@ -59,7 +59,9 @@ def cli_results(tmp_path_factory) -> dict[str, dict]:
         out = out_dir / (row["file"] + ".json")
         proc = subprocess.run(
             [sys.executable, "-m", "cli.main", "analyze", str(clip), "--json", str(out), "--quiet"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert proc.returncode == 0, f"{row['file']}: exit {proc.returncode}: {proc.stderr}"
         assert "Traceback" not in proc.stderr
@@ -137,7 +139,15 @@ def test_json_has_the_documented_keys(cli_results, row):
     for key in ("fps", "frame_count", "duration_s", "rotation_deg"):
         assert key in doc["video"]
     rep = doc["reps"][0]
-    for key in ("start_s", "bottom_s", "lockout_s", "end_s", "partial", "hip_flexion_bottom_deg", "angle_uncertainty_deg"):
+    for key in (
+        "start_s",
+        "bottom_s",
+        "lockout_s",
+        "end_s",
+        "partial",
+        "hip_flexion_bottom_deg",
+        "angle_uncertainty_deg",
+    ):
         assert key in rep
     card = doc["scorecard"]
     for key in ("gradable", "reason", "overall_grade", "overall_score", "faults", "reps", "suggestions"):

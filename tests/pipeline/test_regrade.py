@@ -14,9 +14,17 @@ from tests.support.factories import synthetic_result
 
 def _result_of(pose, exercise: str = "auto"):
     a = assess(pose, AnalysisConfig(exercise=exercise))
-    return replace(synthetic_result(), config=AnalysisConfig(exercise=exercise), pose=a.pose, kinematics=a.kinematics,
-                   segmentation=a.segmentation, metrics=a.metrics, set_metrics=a.set_metrics, scorecard=a.scorecard,
-                   back_curves=a.back_curves)
+    return replace(
+        synthetic_result(),
+        config=AnalysisConfig(exercise=exercise),
+        pose=a.pose,
+        kinematics=a.kinematics,
+        segmentation=a.segmentation,
+        metrics=a.metrics,
+        set_metrics=a.set_metrics,
+        scorecard=a.scorecard,
+        back_curves=a.back_curves,
+    )
 
 
 @pytest.mark.parametrize("lift", ["barbell_rdl", "kettlebell_swing", "conventional_deadlift", "auto"])

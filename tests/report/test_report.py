@@ -44,6 +44,7 @@ def _images(reader: PdfReader) -> int:
 
 # --- PDF ---------------------------------------------------------------------------------
 
+
 def test_pdf_names_the_lift_grade_score_and_every_rep(pdf):
     text = _text(pdf)
     assert "Form report: Kettlebell deadlift" in text and "monday_set.mp4" in text and "2026-12-01" in text
@@ -101,8 +102,10 @@ def test_without_a_browser_the_chart_is_drawn_by_reportlab_and_a_log_line_says_s
     text = _text(reader)
     assert "Joint angles over time" in text and "time (s)" in text and "Hip flexion" in text
     assert _images(reader) == 2  # the two key frames only: no raster chart
-    assert any("Kaleido could not render the chart (RuntimeError: Chromium not found at /nowhere)" in r.message
-               for r in caplog.records)
+    assert any(
+        "Kaleido could not render the chart (RuntimeError: Chromium not found at /nowhere)" in r.message
+        for r in caplog.records
+    )
 
 
 def test_kaleido_is_pointed_at_browser_path_or_debian_chromium(monkeypatch, tmp_path):
@@ -116,6 +119,7 @@ def test_kaleido_is_pointed_at_browser_path_or_debian_chromium(monkeypatch, tmp_
 
 
 # --- HTML --------------------------------------------------------------------------------
+
 
 class _Refs(HTMLParser):
     """Every address the browser would fetch: src/href/poster/srcset attributes, CSS url() and @import."""
@@ -164,9 +168,16 @@ def test_html_is_self_contained(html):
 
 def test_html_says_what_the_pdf_says(html):
     text = re.sub(r"<[^>]+>", " ", html.split("<script")[0] + html.split("</script>")[-1])
-    for words in ("Form report: Kettlebell deadlift", "82/100", "Flat back", "fault on reps 2 (watch), 3",
-                  "Proud chest, long spine.", "Standing dowel hinge", "Stay with Kettlebell deadlift",
-                  "3 x 8-10, rest 90 s."):
+    for words in (
+        "Form report: Kettlebell deadlift",
+        "82/100",
+        "Flat back",
+        "fault on reps 2 (watch), 3",
+        "Proud chest, long spine.",
+        "Standing dowel hinge",
+        "Stay with Kettlebell deadlift",
+        "3 x 8-10, rest 90 s.",
+    ):
         assert words in text, words
     assert text.index("What the video shows") < text.index("Next step") < text.index("Joint angles over time")
 
@@ -178,6 +189,7 @@ def test_not_gradable_html_explains_and_shows_the_filming_diagram(clip):
 
 
 # --- real clips ----------------------------------------------------------------------------
+
 
 @pytest.mark.e2e
 def test_report_of_the_rounded_back_set(estimator):
@@ -193,12 +205,15 @@ def test_report_of_the_rounded_back_set(estimator):
     assert _images(reader) >= 2 and len(reader.pages) <= 4
 
 
-@pytest.mark.parametrize("kind, target, expected", [
-    ("regression", "kettlebell_deadlift", "Ease off on **Kettlebell deadlift**"),  # lighter or slower, same lift
-    ("regression", "standing_dowel_hinge", "Step back to **Standing dowel hinge**"),
-    ("progression", "kettlebell_swing", "Move on to **Kettlebell swing**"),
-    ("stay", "kettlebell_deadlift", "Stay with **Kettlebell deadlift**"),
-])
+@pytest.mark.parametrize(
+    "kind, target, expected",
+    [
+        ("regression", "kettlebell_deadlift", "Ease off on **Kettlebell deadlift**"),  # lighter or slower, same lift
+        ("regression", "standing_dowel_hinge", "Step back to **Standing dowel hinge**"),
+        ("progression", "kettlebell_swing", "Move on to **Kettlebell swing**"),
+        ("stay", "kettlebell_deadlift", "Stay with **Kettlebell deadlift**"),
+    ],
+)
 def test_the_next_step_headline_names_where_to_go_and_never_steps_back_to_the_same_lift(kind, target, expected):
     from drawing.scorecard import headline
     from pipeline.judge.coaching import load_catalogue

@@ -71,20 +71,42 @@ def _base_result():
     return synthetic_result()
 
 
-def result_with(*, lift_id: str = KB_DEADLIFT, lift_name: str = "Kettlebell deadlift", grade: str | None = "B",
-                score: float | None = 81.7, faults: tuple[str, ...] = ("rounded_back",), clean: bool = False):
+def result_with(
+    *,
+    lift_id: str = KB_DEADLIFT,
+    lift_name: str = "Kettlebell deadlift",
+    grade: str | None = "B",
+    score: float | None = 81.7,
+    faults: tuple[str, ...] = ("rounded_back",),
+    clean: bool = False,
+):
     """The synthetic three-rep set with its scorecard changed (``clean``: no rep has a fault)."""
     base = _base_result()
     sc = base.scorecard
     reps = tuple(replace(g, faults=()) for g in sc.reps) if clean else sc.reps
-    sc = replace(sc, exercise_id=lift_id, exercise_name=lift_name, overall_grade=grade, overall_score=score,
-                 faults=faults, reps=reps)
+    sc = replace(
+        sc,
+        exercise_id=lift_id,
+        exercise_name=lift_name,
+        overall_grade=grade,
+        overall_score=score,
+        faults=faults,
+        reps=reps,
+    )
     return replace(base, scorecard=sc)
 
 
 def person(db, name: str, role: str = "client"):
-    return user_from_claims(db, {"iss": "https://idp.test", "sub": f"{name}-{uuid.uuid4().hex[:6]}", "name": name,
-                                 "email": f"{name.lower()}@example.test"}, role_if_new=role)
+    return user_from_claims(
+        db,
+        {
+            "iss": "https://idp.test",
+            "sub": f"{name}-{uuid.uuid4().hex[:6]}",
+            "name": name,
+            "email": f"{name.lower()}@example.test",
+        },
+        role_if_new=role,
+    )
 
 
 def link(db, coach, client):
@@ -115,8 +137,14 @@ def team(db, blobs):
     ann, bob = person(db, "Ann"), person(db, "Bob")
     link(db, carol, ann)
     link(db, carol, bob)
-    return {"carol": carol, "dave": dave, "ann": ann, "bob": bob,
-            "ann_review": analysed(db, blobs, ann), "bob_review": analysed(db, blobs, bob)}
+    return {
+        "carol": carol,
+        "dave": dave,
+        "ann": ann,
+        "bob": bob,
+        "ann_review": analysed(db, blobs, ann),
+        "bob_review": analysed(db, blobs, bob),
+    }
 
 
 # ------------------------------------------------------------------ schema
@@ -137,7 +165,8 @@ def test_given_an_upgraded_database_when_opened_again_then_nothing_is_lost(db_ur
 
 
 def test_given_no_url_when_opening_then_one_sqlite_file_in_the_data_folder_with_wal_and_foreign_keys(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv("HINGE_REVIEW_DATABASE_URL", raising=False)
     monkeypatch.setenv("HINGE_REVIEW_DATA", str(tmp_path / "data"))
     database = open_database()
@@ -354,13 +383,26 @@ def test_given_several_clients_analyses_when_filtering_and_sorting_the_inbox_the
     with db.transaction() as s:  # the fixture's two reviews: Ann older, Bob newer
         s.get(Analysis, team["ann_review"]).created_at = t0
         s.get(Analysis, team["bob_review"]).created_at = t0 + timedelta(days=1)
-    swing = analysed(db, blobs, ann, result_with(lift_id="kettlebell_swing", lift_name="Kettlebell swing",
-                                                  grade="D", score=62.0), created_at=t0 + timedelta(days=2))
-    clean = analysed(db, blobs, bob, result_with(grade="A", score=95.0, faults=(), clean=True),
-                     created_at=t0 + timedelta(days=3))
-    refused = analysed(db, blobs, bob, replace(result_with(), scorecard=replace(
-        result_with().scorecard, gradable=False, overall_grade=None, overall_score=None)),
-        created_at=t0 + timedelta(days=4))
+    swing = analysed(
+        db,
+        blobs,
+        ann,
+        result_with(lift_id="kettlebell_swing", lift_name="Kettlebell swing", grade="D", score=62.0),
+        created_at=t0 + timedelta(days=2),
+    )
+    clean = analysed(
+        db, blobs, bob, result_with(grade="A", score=95.0, faults=(), clean=True), created_at=t0 + timedelta(days=3)
+    )
+    refused = analysed(
+        db,
+        blobs,
+        bob,
+        replace(
+            result_with(),
+            scorecard=replace(result_with().scorecard, gradable=False, overall_grade=None, overall_score=None),
+        ),
+        created_at=t0 + timedelta(days=4),
+    )
     override_grade(db, carol, team["ann_review"], "C", "Back rounds from rep 2")
     mark_reviewed(db, carol, clean)
 
@@ -382,7 +424,12 @@ def test_given_several_clients_analyses_when_filtering_and_sorting_the_inbox_the
     row = {r.analysis_id: r for r in inbox(db, carol)}[team["ann_review"]]
     assert (row.grade, row.auto_grade, row.grade_override) == ("C", "B", "C")
     assert (row.client_name, row.lift_name, row.reps, row.score, row.main_fault) == (
-        "Ann", "Kettlebell deadlift", 3, 81.7, "rounded_back")
+        "Ann",
+        "Kettlebell deadlift",
+        3,
+        81.7,
+        "rounded_back",
+    )
     assert row.created_at == t0
     assert {r.analysis_id: r for r in inbox(db, carol)}[refused].grade is None
     with pytest.raises(InvalidRequest, match="Unknown sort"):
@@ -400,7 +447,9 @@ def test_given_a_stored_analysis_when_opened_then_the_result_is_rebuilt_with_com
     assert view.result.scorecard.overall_grade == "B" and view.result.scorecard.faults == ("rounded_back",)
     assert view.result.pose.xy.shape == original.pose.xy.shape
     assert [(c.author_name, c.rep_index, c.time_s, c.text) for c in view.comments] == [
-        ("Carol", 3, 7.9, "Rep 3: chest drops"), ("Ann", None, None, "Thanks!")]
+        ("Carol", 3, 7.9, "Rep 3: chest drops"),
+        ("Ann", None, None, "Thanks!"),
+    ]
     assert view.row.comment_count == 2
 
 
@@ -443,8 +492,12 @@ def test_given_a_wrong_lift_when_the_coach_regrades_then_scorecard_inbox_and_job
     assert (view.row.lift_id, view.row.lift_name) == ("barbell_rdl", "Barbell Romanian deadlift")
     assert view.row.auto_grade == result.scorecard.overall_grade
     with db.session() as s:
-        assert s.scalar(select(Job.exercise).join(Analysis, Analysis.upload_id == Job.upload_id)
-                        .where(Analysis.id == review)) == "barbell_rdl"
+        assert (
+            s.scalar(
+                select(Job.exercise).join(Analysis, Analysis.upload_id == Job.upload_id).where(Analysis.id == review)
+            )
+            == "barbell_rdl"
+        )
     # and the coach's grade and the comments are kept
     assert view.row.grade == "C" and view.override_reason == "Bar path drifts" and len(view.comments) == 1
     # and the client may set it back to automatic recognition
@@ -467,10 +520,16 @@ def test_given_sessions_of_two_lifts_when_reading_history_then_one_lift_oldest_f
     ann = person(db, "Ann")
     t0 = datetime(2026, 10, 1, tzinfo=UTC)
     first = analysed(db, blobs, ann, result_with(score=70.0, grade="C"), created_at=t0)
-    analysed(db, blobs, ann, result_with(lift_id="kettlebell_swing", lift_name="Kettlebell swing"),
-             created_at=t0 + timedelta(days=1))
-    second = analysed(db, blobs, ann, result_with(score=90.0, grade="A", faults=(), clean=True),
-                      created_at=t0 + timedelta(days=2))
+    analysed(
+        db,
+        blobs,
+        ann,
+        result_with(lift_id="kettlebell_swing", lift_name="Kettlebell swing"),
+        created_at=t0 + timedelta(days=1),
+    )
+    second = analysed(
+        db, blobs, ann, result_with(score=90.0, grade="A", faults=(), clean=True), created_at=t0 + timedelta(days=2)
+    )
     points = client_history(db, ann, ann.id, KB_DEADLIFT)
     assert [p.analysis_id for p in points] == [first, second]
     assert [(p.score, p.grade, p.reps) for p in points] == [(70.0, "C", 3), (90.0, "A", 3)]
@@ -492,9 +551,18 @@ def test_given_the_same_fault_in_recent_sessions_when_asking_for_progression_the
 
 
 def _point(i: int, reps: int = 10, clean: int | None = None, faults: tuple[str, ...] = ()) -> HistoryPoint:
-    return HistoryPoint(analysis_id=i, created_at=datetime(2026, 1, 1, tzinfo=UTC), lift_id=KB_DEADLIFT,
-                        lift_name="Kettlebell deadlift", reps=reps, clean_reps=reps if clean is None else clean,
-                        grade="A", score=95.0, main_fault=faults[0] if faults else None, faults=faults)
+    return HistoryPoint(
+        analysis_id=i,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        lift_id=KB_DEADLIFT,
+        lift_name="Kettlebell deadlift",
+        reps=reps,
+        clean_reps=reps if clean is None else clean,
+        grade="A",
+        score=95.0,
+        main_fault=faults[0] if faults else None,
+        faults=faults,
+    )
 
 
 def test_given_several_clean_sets_of_8_to_12_when_asking_then_move_on_to_the_next_rung():
@@ -503,12 +571,15 @@ def test_given_several_clean_sets_of_8_to_12_when_asking_then_move_on_to_the_nex
     assert "several sets of 8-12" in signal.rule
 
 
-@pytest.mark.parametrize("sessions, why", [
-    ([_point(3), _point(2)], "too few sets"),
-    ([_point(3), _point(2, reps=MOVE_ON_MIN_REPS - 1), _point(1)], "a short set"),
-    ([_point(3), _point(2, clean=9), _point(1)], "a rep with a fault"),
-    ([_point(3, faults=("rounded_back",)), _point(2), _point(1)], "a fault once, not repeating"),
-])
+@pytest.mark.parametrize(
+    "sessions, why",
+    [
+        ([_point(3), _point(2)], "too few sets"),
+        ([_point(3), _point(2, reps=MOVE_ON_MIN_REPS - 1), _point(1)], "a short set"),
+        ([_point(3), _point(2, clean=9), _point(1)], "a rep with a fault"),
+        ([_point(3, faults=("rounded_back",)), _point(2), _point(1)], "a fault once, not repeating"),
+    ],
+)
 def test_given_not_yet_enough_clean_sets_when_asking_then_keep_going(sessions, why):
     signal = progression_signal(KB_DEADLIFT, sessions)
     assert signal.kind == "keep_going", why
@@ -523,10 +594,19 @@ def test_given_no_graded_sessions_when_asking_then_no_data():
 @pytest.fixture
 def s3_settings(moto_endpoint):
     bucket = f"hr-{uuid.uuid4().hex[:10]}"
-    creds = {"endpoint_url": moto_endpoint, "region": "us-east-1", "access_key_id": "testing",
-             "secret_access_key": "testing"}
-    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                 aws_secret_access_key="testing").create_bucket(Bucket=bucket)
+    creds = {
+        "endpoint_url": moto_endpoint,
+        "region": "us-east-1",
+        "access_key_id": "testing",
+        "secret_access_key": "testing",
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=bucket)
     return {"bucket": bucket, **creds}
 
 
@@ -560,8 +640,9 @@ def test_given_a_blob_store_when_putting_reading_and_deleting_then_it_round_trip
         any_blobs.get_bytes("../../etc/passwd")
 
 
-def test_given_bucket_settings_when_uploading_and_deleting_then_the_object_lives_in_the_bucket(db, s3_settings,
-                                                                                                tmp_path):
+def test_given_bucket_settings_when_uploading_and_deleting_then_the_object_lives_in_the_bucket(
+    db, s3_settings, tmp_path
+):
     bucket_blobs = open_blob_store(s3_settings, data_dir=tmp_path / "data")
     assert isinstance(bucket_blobs, S3BlobStore)
     ann = person(db, "Ann")
@@ -593,10 +674,17 @@ def test_given_invite_rows_when_used_then_who_and_when_are_recorded(db):
 def test_given_a_borderline_set_when_the_coach_sorts_or_filters_by_verdict_then_it_comes_first(db, blobs, team):
     # given a set whose verdict rests on readings inside the measurement error, beside two others
     carol, ann = team["carol"], team["ann"]
-    borderline = analysed(db, blobs, ann, replace(result_with(grade="B", score=88.0, faults=(), clean=True),
-                                                  scorecard=replace(result_with(grade="B", score=88.0, faults=(),
-                                                                                clean=True).scorecard,
-                                                                    verdict="borderline")))
+    borderline = analysed(
+        db,
+        blobs,
+        ann,
+        replace(
+            result_with(grade="B", score=88.0, faults=(), clean=True),
+            scorecard=replace(
+                result_with(grade="B", score=88.0, faults=(), clean=True).scorecard, verdict="borderline"
+            ),
+        ),
+    )
     # when the coach sorts the inbox by "borderline" and filters on it
     rows = inbox(db, carol, sort="borderline")
     # then it leads the list with its own status, and the filter keeps only it

@@ -42,8 +42,9 @@ def stop_process(proc: subprocess.Popen, timeout_s: float = 15.0) -> None:
         proc.wait()
 
 
-def wait_for_http(url: str, proc: subprocess.Popen, what: str, log: Path, *, timeout_s: float = 60.0,
-                  body: bytes | None = None) -> None:
+def wait_for_http(
+    url: str, proc: subprocess.Popen, what: str, log: Path, *, timeout_s: float = 60.0, body: bytes | None = None
+) -> None:
     """Poll ``url`` until it answers (with ``body``, when given); fail the test if ``proc`` exits or time runs out."""
     deadline = time.time() + timeout_s
     while True:
@@ -60,9 +61,24 @@ def wait_for_http(url: str, proc: subprocess.Popen, what: str, log: Path, *, tim
 
 def streamlit_command(port: int, *extra: str) -> list[str]:
     """``streamlit run app.py`` headless on 127.0.0.1:``port`` (run it from the repository root)."""
-    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra,
+    ]
 
 
 def free_port() -> int:
@@ -84,8 +100,7 @@ class PostgresServer:
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -93,8 +108,7 @@ class PostgresServer:
         import psycopg
 
         name = url.rsplit("/", 1)[1]
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -121,14 +135,37 @@ def postgres_server() -> Iterator[PostgresServer]:
     data, sockets, log = root / "data", root / "sock", root / "server.log"
     port = free_port()
     try:
-        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                     "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
+        subprocess.run(
+            _as_postgres(
+                [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]
+            ),
+            check=True,
+            capture_output=True,
+        )
         subprocess.run(_as_postgres(["mkdir", "-p", str(sockets)]), check=True)
-        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                                     "-w", "-t", str(PG_START_TIMEOUT_S), "start"]),
-                       check=True, capture_output=True)
+        options = (
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(PG_START_TIMEOUT_S),
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(root, ignore_errors=True)
         detail = (exc.stderr or b"").decode(errors="replace")[-500:]
@@ -136,8 +173,10 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         yield PostgresServer(port, bin_dir)
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -208,9 +247,20 @@ def ray_cluster():
     temp_dir = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths must fit 107 chars
     port = free_port()
     log = temp_dir / "head.log"
-    cmd = [str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2", "--num-gpus=0",
-           "--include-dashboard=false", f"--dashboard-port={free_port()}",
-           f"--dashboard-agent-listen-port={free_port()}", f"--temp-dir={temp_dir}", "--disable-usage-stats"]
+    cmd = [
+        str(ray_bin),
+        "start",
+        "--head",
+        "--block",
+        f"--port={port}",
+        "--num-cpus=2",
+        "--num-gpus=0",
+        "--include-dashboard=false",
+        f"--dashboard-port={free_port()}",
+        f"--dashboard-agent-listen-port={free_port()}",
+        f"--temp-dir={temp_dir}",
+        "--disable-usage-stats",
+    ]
     # a throwaway cluster on this machine: no token auth, whatever ~/.ray/auth_token holds (Ray 2.5x turns it on
     # for a head when that file exists, and the driver here must then match)
     auth_before = os.environ.get("RAY_AUTH_MODE")

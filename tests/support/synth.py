@@ -82,13 +82,29 @@ def body_points(hip, knee, shin, neck, pitch, hands: str = "hang") -> dict[str, 
     else:  # racked: elbows forward-down, hands back at the shoulders
         elbow = shoulder + UPPER_ARM * unit(torso_fwd + np.radians(150.0))
         wrist = shoulder + np.array([0.08, 0.02])
-    return {"ankle": ankle, "knee": knee_p, "hip": hip_p, "shoulder": shoulder,
-            "ear": ear, "nose": nose, "elbow": elbow, "wrist": wrist}
+    return {
+        "ankle": ankle,
+        "knee": knee_p,
+        "hip": hip_p,
+        "shoulder": shoulder,
+        "ear": ear,
+        "nose": nose,
+        "elbow": elbow,
+        "wrist": wrist,
+    }
 
 
-def to_pixels(body: dict[str, np.ndarray], *, facing: int, origin_x, origin_y=GROUND_Y,
-              near: str | None = None, far_offset_leg: float = FAR_OFFSET_LEG,
-              near_conf: float = NEAR_CONF, far_conf: float = FAR_CONF) -> tuple[np.ndarray, np.ndarray]:
+def to_pixels(
+    body: dict[str, np.ndarray],
+    *,
+    facing: int,
+    origin_x,
+    origin_y=GROUND_Y,
+    near: str | None = None,
+    far_offset_leg: float = FAR_OFFSET_LEG,
+    near_conf: float = NEAR_CONF,
+    far_conf: float = FAR_CONF,
+) -> tuple[np.ndarray, np.ndarray]:
     """COCO-17 (T,17,2) pixels and (T,17) confidences; ``origin_x`` may vary per frame."""
     n = len(body["ankle"])
     near = near or ("left" if facing > 0 else "right")
@@ -161,10 +177,19 @@ def _progress(t: np.ndarray, knots: list[tuple[float, float]]) -> np.ndarray:
     return out
 
 
-def schedule(n_reps: int = 5, *, descent_s: float = 1.2, bottom_s: float = 0.0, ascent_s: float = 1.0,
-             top_s: float = 0.8, lead_s: float = 1.5, tail_s: float = 1.5, from_floor: bool = False,
-             depths: list[float] | None = None, park_at_end: bool = False,
-             ) -> tuple[list[tuple[float, float]], list[TrueRep], float]:
+def schedule(
+    n_reps: int = 5,
+    *,
+    descent_s: float = 1.2,
+    bottom_s: float = 0.0,
+    ascent_s: float = 1.0,
+    top_s: float = 0.8,
+    lead_s: float = 1.5,
+    tail_s: float = 1.5,
+    from_floor: bool = False,
+    depths: list[float] | None = None,
+    park_at_end: bool = False,
+) -> tuple[list[tuple[float, float]], list[TrueRep], float]:
     """Knots of the progress curve, the true reps and the clip duration."""
     depths = list(depths) if depths is not None else [1.0] * n_reps
     assert len(depths) == n_reps
@@ -210,10 +235,22 @@ def schedule(n_reps: int = 5, *, descent_s: float = 1.2, bottom_s: float = 0.0, 
     return knots, reps, t
 
 
-def make_set(n_reps: int = 5, *, pattern: Pattern = HINGE, facing: int = 1, fps: float = FPS,
-             walk_in_s: float = 0.0, walk_speed_leg_s: float = 0.6, noise_px: float = 0.0,
-             dropouts: list[tuple[float, float]] = (), spikes: list[tuple[float, str]] = (),
-             seed: int = 0, origin_x: float | None = None, knots=None, **sched) -> Synth:
+def make_set(
+    n_reps: int = 5,
+    *,
+    pattern: Pattern = HINGE,
+    facing: int = 1,
+    fps: float = FPS,
+    walk_in_s: float = 0.0,
+    walk_speed_leg_s: float = 0.6,
+    noise_px: float = 0.0,
+    dropouts: list[tuple[float, float]] = (),
+    spikes: list[tuple[float, str]] = (),
+    seed: int = 0,
+    origin_x: float | None = None,
+    knots=None,
+    **sched,
+) -> Synth:
     """A clip of ``n_reps`` reps of ``pattern``; see ``schedule`` for the timing options.
 
     ``walk_in_s``: the lifter first walks in (ankles translate, upright, a small bob)
@@ -259,38 +296,58 @@ def make_set(n_reps: int = 5, *, pattern: Pattern = HINGE, facing: int = 1, fps:
     ang["torso_fwd"] = ang["hip"] - ang["knee"] + ang["shin"]
     ang["torso_angle"] = 90.0 - ang["torso_fwd"]
     pose = PoseSeries(
-        t_s=t, frame_index=np.round(t * 30).astype(np.int64), xy=xy, conf=conf,
-        image_width=IMAGE_W, image_height=IMAGE_H, lifter_track_id=1, track_ids=(1,), people_max=1,
+        t_s=t,
+        frame_index=np.round(t * 30).astype(np.int64),
+        xy=xy,
+        conf=conf,
+        image_width=IMAGE_W,
+        image_height=IMAGE_H,
+        lifter_track_id=1,
+        track_ids=(1,),
+        people_max=1,
     )
     return Synth(pose=pose, t=t, progress=p, angles=ang, reps=reps, body=body, facing=facing)
 
 
 def _shift(r: TrueRep, dt: float) -> TrueRep:
-    return TrueRep(None if r.start_s is None else r.start_s + dt, r.bottom_start_s + dt,
-                   r.bottom_end_s + dt, r.lockout_s + dt, r.depth)
+    return TrueRep(
+        None if r.start_s is None else r.start_s + dt,
+        r.bottom_start_s + dt,
+        r.bottom_end_s + dt,
+        r.lockout_s + dt,
+        r.depth,
+    )
 
 
-def standing_person(n: int, *, x_px, facing: int = 1, sway_deg: float = 0.0, seed: int = 1,
-                    conf_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def standing_person(
+    n: int, *, x_px, facing: int = 1, sway_deg: float = 0.0, seed: int = 1, conf_scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Keypoints of someone standing upright (coach) or walking (``x_px`` varying)."""
     rng = np.random.default_rng(seed)
     zero = np.zeros(n)
     knee = 4.0 + sway_deg * np.abs(np.sin(np.arange(n) * 0.9))
     body = body_points(3.0 + knee, knee, 2.0 + zero, 5.0 + zero, zero)
-    xy, conf = to_pixels(body, facing=facing, origin_x=x_px, near_conf=NEAR_CONF * conf_scale,
-                         far_conf=FAR_CONF * conf_scale)
+    xy, conf = to_pixels(
+        body, facing=facing, origin_x=x_px, near_conf=NEAR_CONF * conf_scale, far_conf=FAR_CONF * conf_scale
+    )
     return xy + rng.normal(0.0, 0.5, xy.shape), conf
 
 
 def box_of(xy: np.ndarray, margin: float = 12.0) -> np.ndarray:
     """(4,) xyxy box around one person's finite keypoints."""
     pts = xy[np.isfinite(xy).all(axis=1)]
-    return np.array([pts[:, 0].min() - margin, pts[:, 1].min() - 2 * margin,
-                     pts[:, 0].max() + margin, pts[:, 1].max() + margin])
+    return np.array(
+        [pts[:, 0].min() - margin, pts[:, 1].min() - 2 * margin, pts[:, 0].max() + margin, pts[:, 1].max() + margin]
+    )
 
 
-def detections_for(people: list[tuple[np.ndarray, np.ndarray]], *, missing: dict[int, set[int]] | None = None,
-                   box_conf: list[float] | None = None, make=None) -> list:
+def detections_for(
+    people: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    missing: dict[int, set[int]] | None = None,
+    box_conf: list[float] | None = None,
+    make=None,
+) -> list:
     """Per-frame detection lists from several people's (T,17,2) keypoints.
 
     ``missing``: {person index: frames where the detector missed them}.
@@ -310,8 +367,14 @@ def detections_for(people: list[tuple[np.ndarray, np.ndarray]], *, missing: dict
             bconf.append(box_conf[k] if box_conf else 0.9)
             xys.append(xy[fi])
             kconf.append(conf[fi])
-        out.append(make(np.array(boxes).reshape(-1, 4), np.array(bconf), np.array(xys).reshape(-1, NUM_KEYPOINTS, 2),
-                        np.array(kconf).reshape(-1, NUM_KEYPOINTS)))
+        out.append(
+            make(
+                np.array(boxes).reshape(-1, 4),
+                np.array(bconf),
+                np.array(xys).reshape(-1, NUM_KEYPOINTS, 2),
+                np.array(kconf).reshape(-1, NUM_KEYPOINTS),
+            )
+        )
     return out
 
 
@@ -338,4 +401,5 @@ def with_free_leg(s: Synth, *, swapped: list[int] = (), both_free: list[int] = (
         for i in both_free:
             xy[i, KP[f"{near}_{joint}"]] = xy[i, KP[f"{far}_{joint}"]] = px[i]
     from dataclasses import replace
+
     return replace(s.pose, xy=xy)

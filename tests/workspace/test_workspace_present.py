@@ -25,30 +25,54 @@ def _upload(job: JobView | None, analysis_id: int | None = None, name: str = "se
 
 
 def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebell_deadlift") -> HistoryPoint:
-    return HistoryPoint(i, T.replace(hour=i), lift, "Kettlebell deadlift", 10, 9, grade, score, None, (),
-                        {"hip_flexion_bottom_deg": 90.0 + i, "knee_flexion_bottom_deg": None})
+    return HistoryPoint(
+        i,
+        T.replace(hour=i),
+        lift,
+        "Kettlebell deadlift",
+        10,
+        9,
+        grade,
+        score,
+        None,
+        (),
+        {"hip_flexion_bottom_deg": 90.0 + i, "knee_flexion_bottom_deg": None},
+    )
 
 
 # --- settings --------------------------------------------------------------------------
 
+
 def test_without_secrets_the_app_runs_for_one_local_user_with_its_own_worker():
     s = read_settings({}, {})
-    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker) == (False, frozenset(), None,
-                                                                                        (), True)
+    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker) == (
+        False,
+        frozenset(),
+        None,
+        (),
+        True,
+    )
 
 
 def test_secrets_win_over_the_environment_and_name_the_coaches():
-    secrets = {"auth": {"client_id": "x", "cookie_secret": "0123456789abcdef" * 4},
-               "hinge_review": {"coach_emails": ["Cora@Example.com "]},
-               "database": {"url": "postgresql+psycopg://db"}, "storage": {"bucket": "clips"}}
+    secrets = {
+        "auth": {"client_id": "x", "cookie_secret": "0123456789abcdef" * 4},
+        "hinge_review": {"coach_emails": ["Cora@Example.com "]},
+        "database": {"url": "postgresql+psycopg://db"},
+        "storage": {"bucket": "clips"},
+    }
     s = read_settings(secrets, {"HINGE_REVIEW_COACH_EMAILS": "someone@else.com", "HINGE_REVIEW_WORKER": "off"})
     assert s.sign_in and s.coach_emails == {"cora@example.com"} and s.database_url == "postgresql+psycopg://db"
     assert s.storage == (("bucket", "clips"),) and not s.start_worker and s.ray_address is None
 
 
 def test_the_ray_cluster_for_the_analyses_comes_from_the_secrets_or_the_environment():
-    assert read_settings({"hinge_review": {"ray_address": "ray://head:10001"}},
-                         {"HINGE_REVIEW_RAY_ADDRESS": "auto"}).ray_address == "ray://head:10001"
+    assert (
+        read_settings(
+            {"hinge_review": {"ray_address": "ray://head:10001"}}, {"HINGE_REVIEW_RAY_ADDRESS": "auto"}
+        ).ray_address
+        == "ray://head:10001"
+    )
     assert read_settings({}, {"HINGE_REVIEW_RAY_ADDRESS": " auto "}).ray_address == "auto"
 
 
@@ -57,22 +81,33 @@ def test_coach_emails_and_the_worker_switch_can_come_from_the_environment():
     assert s.coach_emails == {"a@x.com", "b@y.com"} and not s.start_worker
 
 
-@pytest.mark.parametrize("claims, role", [
-    ({"email": "COACH@x.com", "email_verified": True}, "coach"),
-    ({"email": "coach@x.com", "email_verified": "true"}, "coach"),
-    ({"email": "coach@x.com"}, "client"),  # no claim: the provider did not vouch for the address
-    ({"email": "coach@x.com", "email_verified": False}, "client"),
-    ({"email": "coach@x.com", "email_verified": "False"}, "client"),
-    ({"email": "coach@x.com", "email_verified": "no"}, "client"),
-    ({"email": "someone@x.com", "email_verified": True}, "client"),
-    ({}, "client"),
-])
+@pytest.mark.parametrize(
+    "claims, role",
+    [
+        ({"email": "COACH@x.com", "email_verified": True}, "coach"),
+        ({"email": "coach@x.com", "email_verified": "true"}, "coach"),
+        ({"email": "coach@x.com"}, "client"),  # no claim: the provider did not vouch for the address
+        ({"email": "coach@x.com", "email_verified": False}, "client"),
+        ({"email": "coach@x.com", "email_verified": "False"}, "client"),
+        ({"email": "coach@x.com", "email_verified": "no"}, "client"),
+        ({"email": "someone@x.com", "email_verified": True}, "client"),
+        ({}, "client"),
+    ],
+)
 def test_a_listed_verified_email_is_a_coach_and_anyone_else_a_client(claims, role):
     assert role_for(claims, frozenset({"coach@x.com"})) == role
 
 
-@pytest.mark.parametrize("secret", [None, "a long random string", "s3cr3t", "<a long random string: python -c ...>",
-                                    "change me please, this is not yet a real value"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "a long random string",
+        "s3cr3t",
+        "<a long random string: python -c ...>",
+        "change me please, this is not yet a real value",
+    ],
+)
 def test_a_missing_short_or_placeholder_cookie_secret_stops_the_app_with_a_plain_message(secret):
     # given an [auth] section whose cookie secret would let anyone forge a signed-in session
     auth = {"client_id": "x"} | ({"cookie_secret": secret} if secret is not None else {})
@@ -98,12 +133,16 @@ def test_emails_are_compared_after_nfkc_case_folding():
 
 # --- status lines ------------------------------------------------------------------------
 
+
 def test_each_job_state_reads_plainly():
     assert present.job_line(_upload(_job("queued"))).text == "Waiting for the analysis to start…"
     assert present.job_line(_upload(_job("queued", attempts=1))).text.endswith("(attempt 2)…")
     running = present.job_line(_upload(_job("running", "pose", 0.42)))
-    assert (running.kind, running.text, running.progress) == ("running", "Finding the lifter and tracking "
-                                                              "joints — 42%", 0.42)
+    assert (running.kind, running.text, running.progress) == (
+        "running",
+        "Finding the lifter and tracking joints — 42%",
+        0.42,
+    )
     assert present.job_line(_upload(_job("done", "done", 1.0), analysis_id=3)).kind == "done"
     assert present.job_line(_upload(None)).kind == "none"
 
@@ -116,11 +155,15 @@ def test_a_failure_names_the_users_file_not_the_stored_one():
 
 # --- rows and labels -----------------------------------------------------------------------
 
+
 def test_upload_rows_carry_the_lift_reps_and_grade_once_analysed():
-    rows = present.upload_records([_upload(_job("done"), analysis_id=3), _upload(_job("queued"))],
-                                  present.by_analysis([_point(3, 91.0, "A")]))
+    rows = present.upload_records(
+        [_upload(_job("done"), analysis_id=3), _upload(_job("queued"))], present.by_analysis([_point(3, 91.0, "A")])
+    )
     assert [(r["Status"], r["Lift"], r["Reps"], r["Grade"]) for r in rows] == [
-        ("Analysed", "Kettlebell deadlift", 10, "A"), ("Waiting for the analysis to start…", "", None, "")]
+        ("Analysed", "Kettlebell deadlift", 10, "A"),
+        ("Waiting for the analysis to start…", "", None, ""),
+    ]
 
 
 def test_comment_places_and_the_rep_picker_use_each_reps_bottom():
@@ -138,8 +181,14 @@ def test_the_invite_link_is_the_apps_address_with_the_code():
     assert present.invite_link("http://127.0.0.1:8501/", "C0DE") == "http://127.0.0.1:8501/?invite=C0DE"
 
 
-@pytest.mark.parametrize("kind, start", [("move_on", "Ready for the next progression: Deadlift."),
-                                         ("scale_back", "Scale back: Deadlift."), ("keep_going", "Keep going:")])
+@pytest.mark.parametrize(
+    "kind, start",
+    [
+        ("move_on", "Ready for the next progression: Deadlift."),
+        ("scale_back", "Scale back: Deadlift."),
+        ("keep_going", "Keep going:"),
+    ],
+)
 def test_the_progression_signal_is_said_plainly(kind, start):
     signal = ProgressionSignal(kind, "kettlebell_deadlift", "Because.", "deadlift", "Deadlift", "rule")
     said_kind, sentence = present.progression_text(signal)
@@ -151,6 +200,7 @@ def test_every_inbox_sort_has_words():
 
 
 # --- trend figures ---------------------------------------------------------------------------
+
 
 def test_the_score_trend_has_one_point_per_graded_session_labelled_by_grade():
     fig = figures.score_figure([_point(1, 80.0, "B"), _point(2, None, None), _point(3, 95.0, "A")])

@@ -79,11 +79,12 @@ def test_the_model_runs_without_deprecation_warnings():
     import subprocess
     import sys
 
-    code = ("import ultralytics, numpy as np\n"
-            "from pipeline.capture.pose import PoseEstimator\n"
-            f"for device, backend in {BACKENDS!r}:\n"
-            "    PoseEstimator(device=device, backend=backend).detect([np.full((240, 320, 3), 114, np.uint8)] * 2)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          cwd=REPO)
+    code = (
+        "import ultralytics, numpy as np\n"
+        "from pipeline.capture.pose import PoseEstimator\n"
+        f"for device, backend in {BACKENDS!r}:\n"
+        "    PoseEstimator(device=device, backend=backend).detect([np.full((240, 320, 3), 114, np.uint8)] * 2)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "deprecated" not in (proc.stdout + proc.stderr).lower(), proc.stdout + proc.stderr

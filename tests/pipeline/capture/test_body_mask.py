@@ -36,7 +36,9 @@ def body_model():
         pytest.skip(f"body-outline model not found: {exc}")
 
 
-def _frame_and_lifter(clips_dir: Path, name: str, t_s: float, estimator) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+def _frame_and_lifter(
+    clips_dir: Path, name: str, t_s: float, estimator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """The frame nearest ``t_s``, the biggest person's YOLO box and 17 keypoints in it, and the
     side the model saw better (as ``pipeline.measure.signals.choose_side``: the one facing the camera)."""
     from pipeline.capture.video import iter_frames_at
@@ -87,8 +89,9 @@ def test_back_is_traced_on_the_learned_mask(clips_dir, estimator, body_model, na
     # given the same frame, its mask from the box of the lifter's keypoints (as the pipeline does)
     image, _, xy, side = _frame_and_lifter(clips_dir, name, t_s, estimator)
     pts = {j: xy[KP[f"{side}_{j}"]] for j in JOINTS}
-    body = segment_person(image, lifter_box_xyxy(xy), model=body_model,
-                          rotation_deg=upright_rotation_deg(pts["hip"], pts["shoulder"]))
+    body = segment_person(
+        image, lifter_box_xyxy(xy), model=body_model, rotation_deg=upright_rotation_deg(pts["hip"], pts["shoulder"])
+    )
     # when the back is traced on that mask instead of GrabCut's cut
     curve = trace_back(image, pts, t_s, silhouette=body.frame_mask(image.shape[:2]))
     # then a back contour is found and measured
@@ -102,8 +105,9 @@ def test_midfoot_from_heel_and_toe_sits_at_the_seen_foot(clips_dir, estimator, b
     name, t_s = BENT_OVER[0]
     image, _, xy, side = _frame_and_lifter(clips_dir, name, t_s, estimator)
     hip, shoulder, ankle = (xy[KP[f"{side}_{j}"]] for j in ("hip", "shoulder", "ankle"))
-    body = segment_person(image, lifter_box_xyxy(xy), rotation_deg=upright_rotation_deg(hip, shoulder),
-                          model=body_model)
+    body = segment_person(
+        image, lifter_box_xyxy(xy), rotation_deg=upright_rotation_deg(hip, shoulder), model=body_model
+    )
     # when the mid-foot is taken from the heel and toe landmarks of the side facing the camera
     foot = midfoot_xy_px(body, side)
     # then both were seen, and it lies within a fifth of a trunk length of the pose model's ankle
@@ -112,6 +116,7 @@ def test_midfoot_from_heel_and_toe_sits_at_the_seen_foot(clips_dir, estimator, b
 
 
 # --------------------------------------------------------------------------- crop geometry (no model)
+
 
 def _fake_mask(frame_from_cell: np.ndarray, cells: tuple[slice, slice]) -> BodyMask:
     prob = np.zeros((INPUT_SIDE_PX, INPUT_SIDE_PX), np.float32)
@@ -149,6 +154,7 @@ def test_crop_past_the_frame_edge_is_black():
 
 
 # --------------------------------------------------------------------------- the pinned file
+
 
 def _assert_says_how_to_get(exc: models.WeightsNotFound) -> None:
     assert "python -m models fetch" in str(exc) and models.BODY_MASK_MODEL in str(exc)

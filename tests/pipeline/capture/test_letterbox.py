@@ -15,13 +15,16 @@ from tests.support.paths import CLIPS_DIR
 CLIP = CLIPS_DIR / "formfit_deadlift_side_good.mp4"
 
 
-@pytest.mark.parametrize(("height", "width", "expected"), [
-    (1080, 1920, (256, 416)),  # 16:9 landscape: 234 px high, padded up to 256
-    (1920, 1080, (416, 256)),  # portrait phone video
-    (480, 640, (320, 416)),  # 4:3: 312 -> 320
-    (720, 720, (416, 416)),
-    (234, 416, (256, 416)),  # frames already decoded at 416 px
-])
+@pytest.mark.parametrize(
+    ("height", "width", "expected"),
+    [
+        (1080, 1920, (256, 416)),  # 16:9 landscape: 234 px high, padded up to 256
+        (1920, 1080, (416, 256)),  # portrait phone video
+        (480, 640, (320, 416)),  # 4:3: 312 -> 320
+        (720, 720, (416, 416)),
+        (234, 416, (256, 416)),  # frames already decoded at 416 px
+    ],
+)
 def test_frame_letterbox_pads_only_up_to_the_stride(height, width, expected):
     assert letterbox_shape(height, width, 416, "frame") == expected
     assert letterbox_shape(height, width, 416, "square") == (416, 416)

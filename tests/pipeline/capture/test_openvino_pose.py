@@ -86,8 +86,9 @@ def test_decode_filters_suppresses_and_rescales():
     # then two people remain, best first, with the centre person's box and keypoints in frame pixels
     assert people.box_conf.tolist() == pytest.approx([0.9, 0.3])
     scale = 1920 / 416
-    assert people.boxes_xyxy[0] == pytest.approx([158 * scale, (188 - 91) * scale, 258 * scale, (228 - 91) * scale],
-                                                 rel=1e-5)
+    assert people.boxes_xyxy[0] == pytest.approx(
+        [158 * scale, (188 - 91) * scale, 258 * scale, (228 - 91) * scale], rel=1e-5
+    )
     assert people.keypoints_xy.shape == (2, 17, 2)
     assert people.keypoints_xy[0, 0] == pytest.approx([960.0, (208 - 91) * 1080 / 234], abs=1e-3)
     assert people.keypoint_conf[0].tolist() == pytest.approx([0.95] * 17)
@@ -154,11 +155,13 @@ def test_a_cached_export_loads_without_pytorch_or_ultralytics(estimator):
     # given the OpenVINO export made and measured fastest on this machine (the session's estimator did that)
     if estimator.backend != "openvino" or not Path("/proc").is_dir() or Path("/dev/nvidiactl").exists():
         pytest.skip("needs a Linux machine without a GPU where OpenVINO was measured fastest")
-    code = ("import sys, numpy as np\n"
-            "from pipeline.capture.pose import PoseEstimator\n"
-            "e = PoseEstimator()\n"
-            "people = e.detect([np.full((360, 640, 3), 114, np.uint8)])\n"
-            "print(e.backend, 'torch' in sys.modules, 'ultralytics' in sys.modules)\n")
+    code = (
+        "import sys, numpy as np\n"
+        "from pipeline.capture.pose import PoseEstimator\n"
+        "e = PoseEstimator()\n"
+        "people = e.detect([np.full((360, 640, 3), 114, np.uint8)])\n"
+        "print(e.backend, 'torch' in sys.modules, 'ultralytics' in sys.modules)\n"
+    )
     # when a fresh process loads the model and runs it
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
     # then it ran on OpenVINO and never imported PyTorch or Ultralytics
@@ -201,11 +204,13 @@ def test_a_first_load_exports_the_model_in_a_child_and_stays_without_pytorch(tmp
         pytest.skip("a GPU machine loads PyTorch for CUDA")
     weights = tmp_path / "yolo11n-pose.pt"
     shutil.copy(found, weights)
-    code = ("import sys, numpy as np\n"
-            "from pipeline.capture.pose import PoseEstimator\n"
-            f"e = PoseEstimator({str(weights)!r}, 'cpu', backend='openvino')\n"
-            "people = e.detect([np.full((360, 640, 3), 114, np.uint8)])[0]\n"
-            "print(e.backend, type(e._model).__name__, people.xy.shape[1:], 'torch' in sys.modules)\n")
+    code = (
+        "import sys, numpy as np\n"
+        "from pipeline.capture.pose import PoseEstimator\n"
+        f"e = PoseEstimator({str(weights)!r}, 'cpu', backend='openvino')\n"
+        "people = e.detect([np.full((360, 640, 3), 114, np.uint8)])[0]\n"
+        "print(e.backend, type(e._model).__name__, people.xy.shape[1:], 'torch' in sys.modules)\n"
+    )
     # when a process loads the model on OpenVINO
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=REPO)
     # then the export is made beside the weights (by a child) and run by our runner, PyTorch never imported here

@@ -54,7 +54,7 @@ def test_detections_are_scaled_back_to_clip_pixels_on_each_axis(tmp_path):
     # when the clip runs through decode + detect
     pose, _ = estimate_pose(meta, fake, AnalysisConfig(analysis_fps=10))
     # then the model saw a smaller frame, and every point lands on the clip's own far corner
-    (w, h), = fake.sizes
+    ((w, h),) = fake.sizes
     assert w < meta.width and abs(meta.width / w - meta.height / h) > 1e-3
     assert np.allclose(pose.xy[..., 0], meta.width) and np.allclose(pose.xy[..., 1], meta.height)
 

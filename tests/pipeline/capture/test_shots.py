@@ -21,7 +21,7 @@ def scene(seed: int, n: int, blob_x: np.ndarray) -> list[np.ndarray]:
     frames = []
     for x in blob_x:
         img = np.stack([backdrop] * 3, axis=-1).copy()
-        img[150:300, int(x):int(x) + 60] = 20
+        img[150:300, int(x) : int(x) + 60] = 20
         frames.append(img)
     return frames
 
@@ -48,7 +48,7 @@ def test_a_pan_over_several_frames_is_not_a_cut():
     rng = np.random.default_rng(5)
     wide = np.kron((rng.random((12, 40)) * 255).astype(np.uint8), np.ones((30, 30), np.uint8))
     offsets = [0] * 10 + [60, 120, 180, 240] + [240] * 10
-    frames = [np.stack([wide[:, o:o + 480]] * 3, axis=-1) for o in offsets]
+    frames = [np.stack([wide[:, o : o + 480]] * 3, axis=-1) for o in offsets]
     t = np.arange(len(frames)) / 10.0
     # then no cut is reported
     assert find_cuts(np.stack([frame_signature(f) for f in frames]), t) == ()
@@ -65,9 +65,11 @@ def _spliced(first: PoseSeries, second: PoseSeries) -> PoseSeries:
     dt = float(first.t_s[1] - first.t_s[0])
     t2 = second.t_s - second.t_s[0] + first.t_s[-1] + dt
     return replace(
-        first, t_s=np.concatenate([first.t_s, t2]),
+        first,
+        t_s=np.concatenate([first.t_s, t2]),
         frame_index=np.concatenate([first.frame_index, second.frame_index + first.frame_index[-1] + 1]),
-        xy=np.concatenate([first.xy, second.xy]), conf=np.concatenate([first.conf, second.conf]),
+        xy=np.concatenate([first.xy, second.xy]),
+        conf=np.concatenate([first.conf, second.conf]),
         cut_times_s=(float(t2[0]),),
     )
 

@@ -115,8 +115,12 @@ def test_duplicate_partial_box_is_deduped() -> None:
     out = dedupe(det)
     assert len(out) == 1 and np.allclose(out.boxes_xyxy[0], full)
     # a separate person of the same size is kept
-    other = Detections(np.stack([full, full + [400, 0, 400, 0]]), np.array([0.9, 0.6]),
-                       np.stack([xy, xy]), np.stack([lifter[1][10]] * 2))
+    other = Detections(
+        np.stack([full, full + [400, 0, 400, 0]]),
+        np.array([0.9, 0.6]),
+        np.stack([xy, xy]),
+        np.stack([lifter[1][10]] * 2),
+    )
     assert len(dedupe(other)) == 2
 
 
@@ -126,6 +130,12 @@ def test_duplicate_in_every_frame_yields_one_lifter_track() -> None:
     for d in synth.detections_for([lifter]):
         b = d.boxes_xyxy[0]
         part = np.array([b[0] + 5, b[1] + 5, b[2] - 5, (b[1] + b[3]) / 2])
-        dets.append(Detections(np.stack([b, part]), np.array([0.9, 0.5]), np.concatenate([d.xy, d.xy]),
-                               np.concatenate([d.kp_conf, d.kp_conf])))
+        dets.append(
+            Detections(
+                np.stack([b, part]),
+                np.array([0.9, 0.5]),
+                np.concatenate([d.xy, d.xy]),
+                np.concatenate([d.kp_conf, d.kp_conf]),
+            )
+        )
     assert len(build_tracks(dets)) == 1

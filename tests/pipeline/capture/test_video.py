@@ -22,6 +22,7 @@ from tests.support.factories import encode_all
 
 # --------------------------------------------------------------------------- clip writers
 
+
 def write_clip(
     path: Path,
     *,
@@ -102,9 +103,9 @@ def corner_levels(image: np.ndarray) -> dict[str, float]:
     m = 6
     return {
         "top_left": float(image[:m, :m].mean()),
-        "top_right": float(image[:m, w - m:].mean()),
-        "bottom_left": float(image[h - m:, :m].mean()),
-        "bottom_right": float(image[h - m:, w - m:].mean()),
+        "top_right": float(image[:m, w - m :].mean()),
+        "bottom_left": float(image[h - m :, :m].mean()),
+        "bottom_right": float(image[h - m :, w - m :].mean()),
     }
 
 
@@ -117,6 +118,7 @@ def bright_corner(image: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------- bad input
+
 
 def test_random_bytes_named_mp4_is_not_a_video(tmp_path):
     # given random bytes saved as .mp4
@@ -202,8 +204,9 @@ def test_truncated_mp4_with_index_at_end_is_damaged(tmp_path):
 
 def test_truncated_faststart_mp4_is_cut_short(tmp_path):
     # given a faststart mp4 (index up front), 3 s long, cut to 40% of its bytes
-    full = write_clip(tmp_path / "full.mp4", width=320, height=240, seconds=3, fps=25,
-                      options={"movflags": "faststart"})
+    full = write_clip(
+        tmp_path / "full.mp4", width=320, height=240, seconds=3, fps=25, options={"movflags": "faststart"}
+    )
     data = full.read_bytes()
     assert data.find(b"moov") < data.find(b"mdat")  # index really is up front
     cut = _truncate(full, tmp_path / "cut.mp4")
@@ -245,8 +248,9 @@ def test_complete_mkv_and_webm_are_not_called_cut_short(tmp_path):
 
 def test_slightly_trimmed_tail_still_probes(tmp_path):
     # given a faststart mp4 missing only its last few bytes (part of the final frame)
-    full = write_clip(tmp_path / "full.mp4", width=320, height=240, seconds=3, fps=25,
-                      options={"movflags": "faststart"})
+    full = write_clip(
+        tmp_path / "full.mp4", width=320, height=240, seconds=3, fps=25, options={"movflags": "faststart"}
+    )
     data = full.read_bytes()
     cut = tmp_path / "tail.mp4"
     cut.write_bytes(data[:-40])
@@ -512,6 +516,7 @@ def test_read_frames_at_late_times_jumps_ahead_and_matches_a_full_decode(tmp_pat
 
 # --------------------------------------------------------------------------- frames left undecoded
 
+
 def _full_decode_every(path: Path, every_s: float) -> list:
     """The frames ``iter_frames(every_s=...)`` must give: every frame decoded, the grid applied by hand."""
     kept, next_keep = [], -np.inf
@@ -527,7 +532,8 @@ def _full_decode_every(path: Path, every_s: float) -> list:
 
 def _same_frames(a: list, b: list) -> bool:
     return len(a) == len(b) and all(
-        x.index == y.index and x.t_s == y.t_s and np.array_equal(x.image, y.image) for x, y in zip(a, b))
+        x.index == y.index and x.t_s == y.t_s and np.array_equal(x.image, y.image) for x, y in zip(a, b)
+    )
 
 
 def test_every_s_leaves_unused_b_frames_undecoded_and_keeps_the_same_frames(tmp_path, monkeypatch):

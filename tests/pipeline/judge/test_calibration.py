@@ -65,9 +65,16 @@ def test_fit_level_below_rules_mirror():
 
 
 def test_toml_round_trip():
-    cal = Calibration(MappingProxyType({("rounded_back.back_curve", "floor_pull"): (10.0, 15.0),
-                                        ("rounded_back.back_curve", ANY_FAMILY): (20.0, 25.0)}),
-                      MappingProxyType({"rounded_back": CheckRecord(3, 5, 1, 15)}), "test clips")
+    cal = Calibration(
+        MappingProxyType(
+            {
+                ("rounded_back.back_curve", "floor_pull"): (10.0, 15.0),
+                ("rounded_back.back_curve", ANY_FAMILY): (20.0, 25.0),
+            }
+        ),
+        MappingProxyType({"rounded_back": CheckRecord(3, 5, 1, 15)}),
+        "test clips",
+    )
     import tomllib
 
     back = parse(tomllib.loads(to_toml(cal)))
@@ -76,8 +83,14 @@ def test_toml_round_trip():
 
 def test_family_levels_win_over_any_and_defaults():
     cat = load_catalogue()
-    cal = Calibration(MappingProxyType({("rounded_back.back_curve", "floor_pull"): (10.0, 15.0),
-                                        ("rounded_back.back_curve", ANY_FAMILY): (20.0, 25.0)}))
+    cal = Calibration(
+        MappingProxyType(
+            {
+                ("rounded_back.back_curve", "floor_pull"): (10.0, 15.0),
+                ("rounded_back.back_curve", ANY_FAMILY): (20.0, 25.0),
+            }
+        )
+    )
     rule = ROW["rounded_back.back_curve"]
     assert thresholds_for(rule, cat["conventional_deadlift"], cal) == (10.0, 15.0)
     assert thresholds_for(rule, cat["dumbbell_rdl"], cal) == (20.0, 25.0)
@@ -86,7 +99,8 @@ def test_family_levels_win_over_any_and_defaults():
 
 def test_record_sentence_reads_plainly():
     assert CheckRecord(7, 9, 2, 20).sentence() == (
-        "On labelled real clips: caught 7 of 9 labelled clips showing it; false alarm on 2 of 20 clean lifts.")
+        "On labelled real clips: caught 7 of 9 labelled clips showing it; false alarm on 2 of 20 clean lifts."
+    )
     assert CheckRecord(0, 0, 0, 0).sentence() == "Not yet measured on labelled clips."
 
 

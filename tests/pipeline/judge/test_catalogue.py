@@ -9,13 +9,32 @@ from pipeline.judge.lifts import find_lift
 from pipeline.judge.rules import FAULTS, RULES, SCALE_BACK_ACTIONS
 
 SEED_EXERCISES = (
-    "glute_bridge", "glute_bridge_elevated", "glute_bridge_weighted", "kneeling_hinge",
-    "kneeling_dowel_hinge", "kneeling_kb_behind_back_hinge", "standing_kb_behind_back_hinge",
-    "wall_tap_hinge", "standing_dowel_hinge", "banded_hinge", "chain_loaded_good_morning",
-    "banded_good_morning", "toes_elevated_kb_good_morning", "cable_pull_through",
-    "kettlebell_deadlift", "double_kettlebell_deadlift", "dumbbell_rdl", "kettlebell_rdl",
-    "landmine_rdl", "trap_bar_deadlift", "barbell_rdl", "good_morning", "single_leg_rdl",
-    "kettlebell_swing", "sumo_deadlift", "conventional_deadlift",
+    "glute_bridge",
+    "glute_bridge_elevated",
+    "glute_bridge_weighted",
+    "kneeling_hinge",
+    "kneeling_dowel_hinge",
+    "kneeling_kb_behind_back_hinge",
+    "standing_kb_behind_back_hinge",
+    "wall_tap_hinge",
+    "standing_dowel_hinge",
+    "banded_hinge",
+    "chain_loaded_good_morning",
+    "banded_good_morning",
+    "toes_elevated_kb_good_morning",
+    "cable_pull_through",
+    "kettlebell_deadlift",
+    "double_kettlebell_deadlift",
+    "dumbbell_rdl",
+    "kettlebell_rdl",
+    "landmine_rdl",
+    "trap_bar_deadlift",
+    "barbell_rdl",
+    "good_morning",
+    "single_leg_rdl",
+    "kettlebell_swing",
+    "sumo_deadlift",
+    "conventional_deadlift",
 )
 
 GOOD = """
@@ -83,9 +102,13 @@ def test_ladder_has_no_gaps_and_every_exercise_reaches_the_bottom_and_a_top(cat)
 def test_main_ladder_follows_the_seed_order(cat):
     # glute bridge -> kneeling hinge -> dowel -> band -> pull-through -> KB deadlift
     up = [e.id for e in cat.path_up("glute_bridge")]
-    for a, b in [("glute_bridge", "kneeling_hinge"), ("banded_hinge", "cable_pull_through"),
-                 ("cable_pull_through", "kettlebell_deadlift"),
-                 ("trap_bar_deadlift", "sumo_deadlift"), ("sumo_deadlift", "conventional_deadlift")]:
+    for a, b in [
+        ("glute_bridge", "kneeling_hinge"),
+        ("banded_hinge", "cable_pull_through"),
+        ("cable_pull_through", "kettlebell_deadlift"),
+        ("trap_bar_deadlift", "sumo_deadlift"),
+        ("sumo_deadlift", "conventional_deadlift"),
+    ]:
         assert up.index(a) < up.index(b)
     assert cat.previous("kettlebell_swing").id == "kettlebell_deadlift"
 
@@ -106,16 +129,19 @@ def test_every_fault_has_cue_drill_and_regression(cat):
         assert any(r.code == f.code for r in RULES), f.code
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("rdl", "dumbbell_rdl"),
-    ("KB Deadlift", "kettlebell_deadlift"),
-    ("trap bar", "trap_bar_deadlift"),
-    ("hex-bar deadlift", "trap_bar_deadlift"),
-    ("kettlebell_swing", "kettlebell_swing"),
-    ("Conventional deadlift", "conventional_deadlift"),
-    ("auto", None),
-    ("zercher squat", None),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("rdl", "dumbbell_rdl"),
+        ("KB Deadlift", "kettlebell_deadlift"),
+        ("trap bar", "trap_bar_deadlift"),
+        ("hex-bar deadlift", "trap_bar_deadlift"),
+        ("kettlebell_swing", "kettlebell_swing"),
+        ("Conventional deadlift", "conventional_deadlift"),
+        ("auto", None),
+        ("zercher squat", None),
+    ],
+)
 def test_find_lift_accepts_ids_names_and_aliases(typed, expected):
     got = find_lift(typed)
     assert (got.exercise_id if got else None) == expected
@@ -126,20 +152,23 @@ def test_small_good_catalogue_parses():
     assert cat.next("a").id == "b" and cat.previous("b").id == "a"
 
 
-@pytest.mark.parametrize("bad, message", [
-    (GOOD.replace('next = "b"', 'next = "zz"'), "unknown exercise"),
-    (GOOD.replace("level = 2", "level = 3"), "gaps"),
-    (GOOD.replace('prev = "a"', 'prev = ""'), "only level 1"),
-    (GOOD.replace('next = ""', 'next = "a"'), "higher level"),
-    (GOOD.replace('stage = "loaded basics"', 'stage = "expert"'), "stage"),
-    (GOOD.replace("hip_range_min_deg = 60", 'hip_range_min_deg = "sixty"'), "wrong type"),
-    (GOOD.replace("knee_bottom_deg = [30, 70]", "knee_bottom_deg = [70, 30]"), "knee_bottom_deg"),
-    (GOOD.replace('focus = "y"', 'focus = "y"\ncolour = "red"'), "unknown keys"),
-    (GOOD.replace('name = "B"', 'name = "A"'), "used by both"),
-    (GOOD.replace("[exercise.b]", "[exercise.b]\nskip_rules = [\"no_such_rule\"]"), "unknown rules"),
-    (GOOD + "\n[exercise.c", "not valid TOML"),
-    ("", "at least one"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (GOOD.replace('next = "b"', 'next = "zz"'), "unknown exercise"),
+        (GOOD.replace("level = 2", "level = 3"), "gaps"),
+        (GOOD.replace('prev = "a"', 'prev = ""'), "only level 1"),
+        (GOOD.replace('next = ""', 'next = "a"'), "higher level"),
+        (GOOD.replace('stage = "loaded basics"', 'stage = "expert"'), "stage"),
+        (GOOD.replace("hip_range_min_deg = 60", 'hip_range_min_deg = "sixty"'), "wrong type"),
+        (GOOD.replace("knee_bottom_deg = [30, 70]", "knee_bottom_deg = [70, 30]"), "knee_bottom_deg"),
+        (GOOD.replace('focus = "y"', 'focus = "y"\ncolour = "red"'), "unknown keys"),
+        (GOOD.replace('name = "B"', 'name = "A"'), "used by both"),
+        (GOOD.replace("[exercise.b]", '[exercise.b]\nskip_rules = ["no_such_rule"]'), "unknown rules"),
+        (GOOD + "\n[exercise.c", "not valid TOML"),
+        ("", "at least one"),
+    ],
+)
 def test_validation_rejects_bad_data_with_a_clear_message(bad, message):
     from pipeline.judge.rules import RULE_NAMES
 
@@ -148,7 +177,9 @@ def test_validation_rejects_bad_data_with_a_clear_message(bad, message):
 
 
 def test_cycle_is_rejected():
-    text = GOOD.replace('prev = "a"', 'prev = "c"') + """
+    text = (
+        GOOD.replace('prev = "a"', 'prev = "c"')
+        + """
 [exercise.c]
 name = "C"
 level = 1
@@ -163,6 +194,7 @@ torso_bottom_deg = [0, 40]
 hip_range_min_deg = 50
 descent_s = [2, 4]
 """
+    )
     with pytest.raises(CatalogueError):
         parse_catalogue(text)
 

@@ -55,12 +55,15 @@ def test_regression_uses_control_tempo():
     assert "3 s down, 2 s up" in s.next_session.text
 
 
-@pytest.mark.parametrize("lift, expected_next, scheme", [
-    ("standing_dowel_hinge", "banded_hinge", ("2", "8-10", "30-45")),        # warm-up drill
-    ("cable_pull_through", "kettlebell_deadlift", ("3", "8-12", "90")),       # secondary
-    ("double_kettlebell_deadlift", "trap_bar_deadlift", ("3-5", "3-6", "120-180")),  # primary
-    ("kettlebell_rdl", "single_leg_rdl", ("2-3", "12-15", "60")),             # accessory
-])
+@pytest.mark.parametrize(
+    "lift, expected_next, scheme",
+    [
+        ("standing_dowel_hinge", "banded_hinge", ("2", "8-10", "30-45")),  # warm-up drill
+        ("cable_pull_through", "kettlebell_deadlift", ("3", "8-12", "90")),  # secondary
+        ("double_kettlebell_deadlift", "trap_bar_deadlift", ("3-5", "3-6", "120-180")),  # primary
+        ("kettlebell_rdl", "single_leg_rdl", ("2-3", "12-15", "60")),  # accessory
+    ],
+)
 def test_clean_set_progresses_with_the_move_on_rule(lift, expected_next, scheme):
     # given every full rep clean / when we ask what next
     s = suggest(lift, [], clean_reps=10, full_reps=10)
@@ -105,8 +108,9 @@ def test_every_fault_gets_a_suggestion_for_every_gradable_lift():
 
 def test_scorecard_carries_the_suggestion_end_to_end():
     # given a KB deadlift set that squats most reps
-    reps = [make_rep(i, knee_flexion_bottom_deg=110.0, shin_angle_bottom_deg=34.0, hinge_ratio=0.42)
-            for i in range(1, 9)] + [make_rep(i) for i in (9, 10)]
+    reps = [
+        make_rep(i, knee_flexion_bottom_deg=110.0, shin_angle_bottom_deg=34.0, hinge_ratio=0.42) for i in range(1, 9)
+    ] + [make_rep(i) for i in (9, 10)]
     # when graded
     card = grade_reps(reps)
     # then squatting is the set fault and the wall drill is next
@@ -121,8 +125,15 @@ def test_one_odd_rep_does_not_sink_a_clean_set():
     down at the end, say), when graded, then the set is an A with no set fault, and that rep
     keeps its own low grade and failed checks in the rep table."""
     reps = [make_rep(i) for i in (1, 2, 3)] + [
-        make_rep(4, knee_flexion_bottom_deg=150.0, shin_angle_bottom_deg=40.0, hinge_ratio=0.3,
-                 back_line_deviation_deg=35.0, wrist_drift_max_leg=0.6)]
+        make_rep(
+            4,
+            knee_flexion_bottom_deg=150.0,
+            shin_angle_bottom_deg=40.0,
+            hinge_ratio=0.3,
+            back_line_deviation_deg=35.0,
+            wrist_drift_max_leg=0.6,
+        )
+    ]
     card = grade_reps(reps)
     assert card.faults == ()
     assert card.overall_grade == "A"

@@ -53,8 +53,9 @@ def test_clean_kb_deadlift_set_scores_an_a_and_progresses():
     assert card.caution == "" and not card.exercise_assumed
 
 
-@pytest.mark.parametrize("score, expected", [(100, "A"), (90, "A"), (89.9, "B"), (80, "B"),
-                                             (70, "C"), (60, "D"), (59.9, "F"), (0, "F")])
+@pytest.mark.parametrize(
+    "score, expected", [(100, "A"), (90, "A"), (89.9, "B"), (80, "B"), (70, "C"), (60, "D"), (59.9, "F"), (0, "F")]
+)
 def test_letter_bands(score, expected):
     assert letter(score) == expected
 
@@ -77,12 +78,12 @@ SINGLE_ROW_CASES = [
     ("hyperextension", "lockout_lean_back_deg", 14.5, "pass"),
     ("hyperextension", "lockout_lean_back_deg", 22.0, "warn"),
     ("hyperextension", "lockout_lean_back_deg", 23.5, "fail"),
-    ("rounded_back", "back_line_deviation_deg", -2.0, "pass"),   # flat back on a real clip
+    ("rounded_back", "back_line_deviation_deg", -2.0, "pass"),  # flat back on a real clip
     ("rounded_back", "back_line_deviation_deg", 7.9, "pass"),
     ("rounded_back", "back_line_deviation_deg", 10.0, "warn"),
-    ("rounded_back", "back_line_deviation_deg", 14.5, "warn"),   # past fail, inside margin
-    ("rounded_back", "back_line_deviation_deg", 15.5, "fail"),   # fails alone: no second proxy needed
-    ("rounded_back", "back_line_deviation_deg", 17.0, "fail"),   # rounded back on a real clip
+    ("rounded_back", "back_line_deviation_deg", 14.5, "warn"),  # past fail, inside margin
+    ("rounded_back", "back_line_deviation_deg", 15.5, "fail"),  # fails alone: no second proxy needed
+    ("rounded_back", "back_line_deviation_deg", 17.0, "fail"),  # rounded back on a real clip
     ("rounded_back", "back_line_deviation_deg", None, "not_gradable"),
     ("head_misaligned", "neck_angle_bottom_deg", 15.0, "pass"),  # looking ahead is fine
     ("head_misaligned", "neck_angle_bottom_deg", 48.0, "pass"),
@@ -143,18 +144,22 @@ def test_bigger_angle_uncertainty_widens_the_margin():
     assert crit(noisy, "incomplete_lockout").status == "warn"
 
 
-@pytest.mark.parametrize("back_line, shortening, uncertainty, expected", [
-    (-2.0, 17.0, 3.0, "pass"),  # flat back, big chord shrink (a real clean clip): shortening is not graded
-    (7.9, 28.0, 3.0, "pass"),   # however much the chord shrinks
-    (17.0, 13.0, 2.5, "fail"),  # the rounded real clip, side view: back line alone decides
-    (17.0, 0.0, 2.5, "fail"),   # no second proxy needed any more
-    (17.0, 0.0, 6.0, "warn"),   # same bend measured less precisely: 12 + 6 margin not passed
-    (18.5, 0.0, 6.0, "fail"),
-])
+@pytest.mark.parametrize(
+    "back_line, shortening, uncertainty, expected",
+    [
+        (-2.0, 17.0, 3.0, "pass"),  # flat back, big chord shrink (a real clean clip): shortening is not graded
+        (7.9, 28.0, 3.0, "pass"),  # however much the chord shrinks
+        (17.0, 13.0, 2.5, "fail"),  # the rounded real clip, side view: back line alone decides
+        (17.0, 0.0, 2.5, "fail"),  # no second proxy needed any more
+        (17.0, 0.0, 6.0, "warn"),  # same bend measured less precisely: 12 + 6 margin not passed
+        (18.5, 0.0, 6.0, "fail"),
+    ],
+)
 def test_rounded_back_rests_on_the_back_line_alone(back_line, shortening, uncertainty, expected):
     # given a rep with this ear-shoulder-hip bend and torso shortening
-    rep = make_rep(back_line_deviation_deg=back_line, torso_shortening_pct=shortening,
-                   angle_uncertainty_deg=uncertainty)
+    rep = make_rep(
+        back_line_deviation_deg=back_line, torso_shortening_pct=shortening, angle_uncertainty_deg=uncertainty
+    )
     # when graded from the side
     c = crit(grade_rep(rep, KBDL), "rounded_back")
     # then only the back line decides, within its measurement margin
@@ -165,27 +170,30 @@ def test_rounded_back_rests_on_the_back_line_alone(back_line, shortening, uncert
 # Squatting on a KB deadlift (knee range max 75): knee warn 85 / fail 95 (+3); shin warn 30 / fail 38 (+3);
 # hinge ratio warn <.55 / fail <.50 (-.03); hips back warn <.25 / fail <.15 (-.03);
 # torso (max 45) warn >55 / fail >65 (+3). A fail needs a second row at warn or worse.
-@pytest.mark.parametrize("overrides, expected", [
-    (dict(knee_flexion_bottom_deg=84.0), "pass"),
-    (dict(knee_flexion_bottom_deg=100.0), "warn"),  # knees alone: warn only
-    (dict(knee_flexion_bottom_deg=100.0, shin_angle_bottom_deg=31.0), "fail"),
-    (dict(knee_flexion_bottom_deg=97.0, shin_angle_bottom_deg=31.0), "warn"),  # inside margin
-    (dict(shin_angle_bottom_deg=29.5), "pass"),
-    (dict(shin_angle_bottom_deg=34.0), "warn"),
-    (dict(shin_angle_bottom_deg=42.0), "warn"),  # past fail + margin, but alone
-    (dict(shin_angle_bottom_deg=42.0, hinge_ratio=0.53), "fail"),
-    (dict(shin_angle_bottom_deg=40.0, hinge_ratio=0.53), "warn"),  # 38 + 3 margin not passed
-    (dict(hinge_ratio=0.56), "pass"),
-    (dict(hinge_ratio=0.52), "warn"),
-    (dict(hinge_ratio=0.48, shin_angle_bottom_deg=31.0), "warn"),  # past fail, inside margin
-    (dict(hinge_ratio=0.46, shin_angle_bottom_deg=31.0), "fail"),
-    (dict(hinge_ratio=0.46), "warn"),  # alone
-    (dict(hips_back_ratio=0.26), "pass"),
-    (dict(hips_back_ratio=0.20), "warn"),
-    (dict(hips_back_ratio=0.13, hinge_ratio=0.53), "warn"),  # past fail, inside margin
-    (dict(hips_back_ratio=0.11, hinge_ratio=0.53), "fail"),
-    (dict(SQUAT), "fail"),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (dict(knee_flexion_bottom_deg=84.0), "pass"),
+        (dict(knee_flexion_bottom_deg=100.0), "warn"),  # knees alone: warn only
+        (dict(knee_flexion_bottom_deg=100.0, shin_angle_bottom_deg=31.0), "fail"),
+        (dict(knee_flexion_bottom_deg=97.0, shin_angle_bottom_deg=31.0), "warn"),  # inside margin
+        (dict(shin_angle_bottom_deg=29.5), "pass"),
+        (dict(shin_angle_bottom_deg=34.0), "warn"),
+        (dict(shin_angle_bottom_deg=42.0), "warn"),  # past fail + margin, but alone
+        (dict(shin_angle_bottom_deg=42.0, hinge_ratio=0.53), "fail"),
+        (dict(shin_angle_bottom_deg=40.0, hinge_ratio=0.53), "warn"),  # 38 + 3 margin not passed
+        (dict(hinge_ratio=0.56), "pass"),
+        (dict(hinge_ratio=0.52), "warn"),
+        (dict(hinge_ratio=0.48, shin_angle_bottom_deg=31.0), "warn"),  # past fail, inside margin
+        (dict(hinge_ratio=0.46, shin_angle_bottom_deg=31.0), "fail"),
+        (dict(hinge_ratio=0.46), "warn"),  # alone
+        (dict(hips_back_ratio=0.26), "pass"),
+        (dict(hips_back_ratio=0.20), "warn"),
+        (dict(hips_back_ratio=0.13, hinge_ratio=0.53), "warn"),  # past fail, inside margin
+        (dict(hips_back_ratio=0.11, hinge_ratio=0.53), "fail"),
+        (dict(SQUAT), "fail"),
+    ],
+)
 def test_squatting_combines_knee_shin_and_hip_path(overrides, expected):
     # given a clean rep with squatting signs / when graded from the side
     g = grade_rep(make_rep(**overrides), KBDL)
@@ -205,14 +213,17 @@ def test_squatting_threshold_follows_the_lift():
     assert thresholds_for(ratio, cat["kettlebell_deadlift"]) == (ratio.warn, ratio.fail) == (0.55, 0.50)
 
 
-@pytest.mark.parametrize("exercise, descent, expected", [
-    ("dumbbell_rdl", 1.6, "pass"),   # RDL expects 2-4 s: warn under 1.5, fail under 1.0 - 0.1
-    ("dumbbell_rdl", 1.2, "warn"),
-    ("dumbbell_rdl", 0.95, "warn"),
-    ("dumbbell_rdl", 0.8, "fail"),
-    ("dumbbell_rdl", None, "not_gradable"),
-    ("standing_dowel_hinge", 0.6, "fail"),
-])
+@pytest.mark.parametrize(
+    "exercise, descent, expected",
+    [
+        ("dumbbell_rdl", 1.6, "pass"),  # RDL expects 2-4 s: warn under 1.5, fail under 1.0 - 0.1
+        ("dumbbell_rdl", 1.2, "warn"),
+        ("dumbbell_rdl", 0.95, "warn"),
+        ("dumbbell_rdl", 0.8, "fail"),
+        ("dumbbell_rdl", None, "not_gradable"),
+        ("standing_dowel_hinge", 0.6, "fail"),
+    ],
+)
 def test_rushed_tempo_only_for_control_lifts(exercise, descent, expected):
     ex = load_catalogue()[exercise]
     g = grade_rep(make_rep(**dict(RDL, descent_s=descent)), ex)
@@ -240,16 +251,21 @@ def test_rep_score_subtracts_fail_weights_and_a_share_for_warnings():
 
 
 # ---------------------------------------------------------------- set level
-@pytest.mark.parametrize("n_bad, n_warn, expected_fault", [
-    (6, 0, True),    # 6/10 fail
-    (5, 0, False),   # exactly half is not "most"
-    (4, 3, True),    # 4 + 1.5 > 5
-    (0, 10, False),  # warnings alone never make a set fault
-])
+@pytest.mark.parametrize(
+    "n_bad, n_warn, expected_fault",
+    [
+        (6, 0, True),  # 6/10 fail
+        (5, 0, False),  # exactly half is not "most"
+        (4, 3, True),  # 4 + 1.5 > 5
+        (0, 10, False),  # warnings alone never make a set fault
+    ],
+)
 def test_set_fault_needs_most_full_reps(n_bad, n_warn, expected_fault):
-    reps = ([make_rep(i, lockout_hip_flexion_deg=30.0) for i in range(1, n_bad + 1)]
-            + [make_rep(i, lockout_hip_flexion_deg=14.0) for i in range(n_bad + 1, n_bad + n_warn + 1)]
-            + [make_rep(i) for i in range(n_bad + n_warn + 1, 11)])
+    reps = (
+        [make_rep(i, lockout_hip_flexion_deg=30.0) for i in range(1, n_bad + 1)]
+        + [make_rep(i, lockout_hip_flexion_deg=14.0) for i in range(n_bad + 1, n_bad + n_warn + 1)]
+        + [make_rep(i) for i in range(n_bad + n_warn + 1, 11)]
+    )
     card = grade_reps(reps)
     assert ("incomplete_lockout" in card.faults) == expected_fault
 
@@ -270,8 +286,7 @@ def test_rounded_back_set_regresses_and_scores_low():
 
 def test_partial_reps_are_graded_but_left_out_of_the_set_score():
     # given 8 clean full reps and 2 partial ones that are shallow
-    reps = [make_rep(i) for i in range(1, 9)] + [
-        make_rep(i, partial=True, hip_flexion_range_deg=30.0) for i in (9, 10)]
+    reps = [make_rep(i) for i in range(1, 9)] + [make_rep(i, partial=True, hip_flexion_range_deg=30.0) for i in (9, 10)]
     card = grade_reps(reps, partial=(9, 10))
     assert len(card.reps) == 10
     assert card.overall_score == 100.0 and card.faults == ()
@@ -280,15 +295,18 @@ def test_partial_reps_are_graded_but_left_out_of_the_set_score():
     assert card.trusted[0].startswith("Rep count: 8 full reps (+2 partial)")
 
 
-@pytest.mark.parametrize("set_overrides, rep_count, expected", [
-    (dict(depth_drift_deg=-9.0), 10, "pass"),
-    (dict(depth_drift_deg=-16.0), 10, "warn"),     # within the 3 deg margin of 15
-    (dict(depth_drift_deg=-19.0), 10, "fail"),
-    (dict(back_drift_deg=16.0), 10, "fail"),
-    (dict(tempo_drift_s=1.0), 10, "fail"),
-    (dict(depth_drift_deg=None, back_drift_deg=None, tempo_drift_s=None), 10, "not_gradable"),
-    (dict(depth_drift_deg=-25.0), 5, "not_gradable"),  # too few reps to call it fatigue
-])
+@pytest.mark.parametrize(
+    "set_overrides, rep_count, expected",
+    [
+        (dict(depth_drift_deg=-9.0), 10, "pass"),
+        (dict(depth_drift_deg=-16.0), 10, "warn"),  # within the 3 deg margin of 15
+        (dict(depth_drift_deg=-19.0), 10, "fail"),
+        (dict(back_drift_deg=16.0), 10, "fail"),
+        (dict(tempo_drift_s=1.0), 10, "fail"),
+        (dict(depth_drift_deg=None, back_drift_deg=None, tempo_drift_s=None), 10, "not_gradable"),
+        (dict(depth_drift_deg=-25.0), 5, "not_gradable"),  # too few reps to call it fatigue
+    ],
+)
 def test_fatigue_drift_over_the_set(set_overrides, rep_count, expected):
     reps = [make_rep(i) for i in range(1, rep_count + 1)]
     card = grade_reps(reps, set_overrides=set_overrides)
@@ -303,13 +321,16 @@ def test_fatigue_drift_over_the_set(set_overrides, rep_count, expected):
 
 
 # ------------------------------------------------------------ not gradable
-@pytest.mark.parametrize("kin_kwargs, seg_movement, reason_word", [
-    (dict(view="front"), "hinge", "front"),
-    (dict(in_frame=0.4), "hinge", "frame"),
-    (dict(rate_hz=4.0), "hinge", "frames per second"),
-    (dict(valid_fraction=0.3), "hinge", "tracked"),
-    (dict(), "squat", "squat"),
-])
+@pytest.mark.parametrize(
+    "kin_kwargs, seg_movement, reason_word",
+    [
+        (dict(view="front"), "hinge", "front"),
+        (dict(in_frame=0.4), "hinge", "frame"),
+        (dict(rate_hz=4.0), "hinge", "frames per second"),
+        (dict(valid_fraction=0.3), "hinge", "tracked"),
+        (dict(), "squat", "squat"),
+    ],
+)
 def test_capture_that_cannot_support_a_verdict_is_not_graded(kin_kwargs, seg_movement, reason_word):
     # given 5 reps filmed badly (or a squat)
     reps = [make_rep(i, **(SQUAT if seg_movement == "squat" else {})) for i in range(1, 6)]
@@ -389,13 +410,21 @@ def test_angled_view_is_graded_with_caution():
     assert card.refilm_tips  # how to get a firmer grade next time
 
 
-SIDE_ONLY_FAULTS = ("rounded_back", "head_misaligned", "bar_drift", "weight_on_toes",
-                    "hyperextension", "shallow_hinge")
+SIDE_ONLY_FAULTS = ("rounded_back", "head_misaligned", "bar_drift", "weight_on_toes", "hyperextension", "shallow_hinge")
 # every side-only row clearly bad, plus a squat pattern read from joint angles (hinge ratio, shin)
-OFF_PROFILE_REP = dict(back_line_deviation_deg=25.0, neck_angle_bottom_deg=80.0, wrist_drift_max_leg=0.6,
-                       wrist_forward_bottom_leg=0.6, lockout_lean_back_deg=30.0, hip_flexion_range_deg=30.0,
-                       hinge_ratio=0.42, shin_angle_bottom_deg=34.0, hips_back_ratio=0.05,
-                       torso_angle_bottom_deg=80.0, angle_uncertainty_deg=6.25)
+OFF_PROFILE_REP = dict(
+    back_line_deviation_deg=25.0,
+    neck_angle_bottom_deg=80.0,
+    wrist_drift_max_leg=0.6,
+    wrist_forward_bottom_leg=0.6,
+    lockout_lean_back_deg=30.0,
+    hip_flexion_range_deg=30.0,
+    hinge_ratio=0.42,
+    shin_angle_bottom_deg=34.0,
+    hips_back_ratio=0.05,
+    torso_angle_bottom_deg=80.0,
+    angle_uncertainty_deg=6.25,
+)
 
 
 @pytest.mark.parametrize("view", ["angled", "unknown"])
@@ -420,8 +449,9 @@ def test_off_profile_view_leaves_side_only_rows_ungraded(view):
 
 def test_grade_passes_the_clip_view_to_each_rep():
     # given ten rounded-back, squatting reps filmed at an angle
-    reps = [make_rep(i, back_line_deviation_deg=25.0, hinge_ratio=0.42, shin_angle_bottom_deg=34.0)
-            for i in range(1, 11)]
+    reps = [
+        make_rep(i, back_line_deviation_deg=25.0, hinge_ratio=0.42, shin_angle_bottom_deg=34.0) for i in range(1, 11)
+    ]
     # when graded
     angled = grade_reps(reps, view="angled")
     side = grade_reps(reps, view="side")
@@ -432,32 +462,57 @@ def test_grade_passes_the_clip_view_to_each_rep():
 
 
 # ---------------------------------------------------------- exercise choice
-@pytest.mark.parametrize("requested, rep_fields, from_floor, expected", [
-    ("rdl", {}, False, ("dumbbell_rdl", False)),
-    ("Trap Bar", {}, False, ("trap_bar_deadlift", False)),
-    ("auto", {}, False, (FLOOR_PULL_ID, True)),
-    ("auto", RDL, False, ("dumbbell_rdl", True)),
-    ("auto", RDL, True, (FLOOR_PULL_ID, True)),
-    ("auto", SWING, False, ("kettlebell_swing", True)),
-    ("auto", dict(SWING, wrist_peak_height_leg=None), False, ("kettlebell_swing", True)),
-    # fast but with hands low and a pause at the bottom: a quick deadlift, not a swing
-    ("auto", dict(SWING, wrist_peak_height_leg=0.7, bottom_pause_s=0.4), False, (FLOOR_PULL_ID, True)),
-    # hands known: above 1.4 leg lengths plus any one sign of speed is a swing...
-    ("auto", dict(SWING, wrist_peak_height_leg=1.41, bottom_pause_s=0.4, peak_hip_extension_speed_deg_s=150.0),
-     False, ("kettlebell_swing", True)),
-    ("auto", dict(SWING, rep_duration_s=2.5, bottom_pause_s=0.4, peak_hip_extension_speed_deg_s=260.0),
-     False, ("kettlebell_swing", True)),
-    # ...but not without one, however high the hands go
-    ("auto", dict(SWING, wrist_peak_height_leg=1.6, rep_duration_s=3.0, bottom_pause_s=0.4,
-                  peak_hip_extension_speed_deg_s=150.0), False, (FLOOR_PULL_ID, True)),
-    # hands just short of chest height: every timing sign does not outvote them
-    ("auto", dict(SWING, wrist_peak_height_leg=1.39), False, (FLOOR_PULL_ID, True)),
-    # no hand height: two timing signs out of three are not enough
-    ("auto", dict(SWING, wrist_peak_height_leg=None, bottom_pause_s=0.4), False, (FLOOR_PULL_ID, True)),
-    ("auto", dict(SWING, wrist_peak_height_leg=None, peak_hip_extension_speed_deg_s=240.0), False,
-     (FLOOR_PULL_ID, True)),
-    ("no such lift", {}, False, (FLOOR_PULL_ID, True)),
-])
+@pytest.mark.parametrize(
+    "requested, rep_fields, from_floor, expected",
+    [
+        ("rdl", {}, False, ("dumbbell_rdl", False)),
+        ("Trap Bar", {}, False, ("trap_bar_deadlift", False)),
+        ("auto", {}, False, (FLOOR_PULL_ID, True)),
+        ("auto", RDL, False, ("dumbbell_rdl", True)),
+        ("auto", RDL, True, (FLOOR_PULL_ID, True)),
+        ("auto", SWING, False, ("kettlebell_swing", True)),
+        ("auto", dict(SWING, wrist_peak_height_leg=None), False, ("kettlebell_swing", True)),
+        # fast but with hands low and a pause at the bottom: a quick deadlift, not a swing
+        ("auto", dict(SWING, wrist_peak_height_leg=0.7, bottom_pause_s=0.4), False, (FLOOR_PULL_ID, True)),
+        # hands known: above 1.4 leg lengths plus any one sign of speed is a swing...
+        (
+            "auto",
+            dict(SWING, wrist_peak_height_leg=1.41, bottom_pause_s=0.4, peak_hip_extension_speed_deg_s=150.0),
+            False,
+            ("kettlebell_swing", True),
+        ),
+        (
+            "auto",
+            dict(SWING, rep_duration_s=2.5, bottom_pause_s=0.4, peak_hip_extension_speed_deg_s=260.0),
+            False,
+            ("kettlebell_swing", True),
+        ),
+        # ...but not without one, however high the hands go
+        (
+            "auto",
+            dict(
+                SWING,
+                wrist_peak_height_leg=1.6,
+                rep_duration_s=3.0,
+                bottom_pause_s=0.4,
+                peak_hip_extension_speed_deg_s=150.0,
+            ),
+            False,
+            (FLOOR_PULL_ID, True),
+        ),
+        # hands just short of chest height: every timing sign does not outvote them
+        ("auto", dict(SWING, wrist_peak_height_leg=1.39), False, (FLOOR_PULL_ID, True)),
+        # no hand height: two timing signs out of three are not enough
+        ("auto", dict(SWING, wrist_peak_height_leg=None, bottom_pause_s=0.4), False, (FLOOR_PULL_ID, True)),
+        (
+            "auto",
+            dict(SWING, wrist_peak_height_leg=None, peak_hip_extension_speed_deg_s=240.0),
+            False,
+            (FLOOR_PULL_ID, True),
+        ),
+        ("no such lift", {}, False, (FLOOR_PULL_ID, True)),
+    ],
+)
 def test_choose_exercise(requested, rep_fields, from_floor, expected):
     reps = [make_rep(i, **rep_fields) for i in range(1, 6)]
     assert choose_exercise(requested, make_seg(5, from_floor=from_floor), reps) == expected
@@ -515,7 +570,8 @@ def test_front_view_is_refused_for_the_view_with_the_rep_count_kept(movement):
 def test_set_faults_ignores_unmeasured_reps():
     # given 4 reps where hips-rise could not be measured and 3 where it failed
     reps = [make_rep(i, hip_shoulder_rise_ratio=None) for i in range(1, 5)] + [
-        make_rep(i, hip_shoulder_rise_ratio=3.0) for i in range(5, 8)]
+        make_rep(i, hip_shoulder_rise_ratio=3.0) for i in range(5, 8)
+    ]
     grades = [grade_rep(m, KBDL) for m in reps]
     assert "hips_rise_first" in set_faults(grades, ())
 
@@ -602,8 +658,13 @@ def test_scorecard_carries_each_checked_faults_record_on_labelled_clips():
 
 def test_warnings_alone_never_take_a_rep_below_b():
     # given a rep that only warns, on several faults at once (each just past its warn level)
-    m = make_rep(1, lockout_hip_flexion_deg=14.0, neck_angle_bottom_deg=55.0, wrist_drift_max_leg=0.33,
-                 wrist_forward_bottom_leg=0.33)
+    m = make_rep(
+        1,
+        lockout_hip_flexion_deg=14.0,
+        neck_angle_bottom_deg=55.0,
+        wrist_drift_max_leg=0.33,
+        wrist_forward_bottom_leg=0.33,
+    )
     g = grade_rep(m, KBDL)
     # then it is at worst a B: a C or lower needs a failed check
     assert {c.status for c in g.criteria} >= {"warn"} and not g.faults

@@ -18,14 +18,17 @@ UNCERTAINTY_DEG = 3.0  # make_rep's angle_uncertainty_deg
 
 
 # ------------------------------------------------------------- one reading
-@pytest.mark.parametrize("value, status, in_margin", [
-    (11.9, "warn", False),   # past warn, short of the margin below the level (15 - 3)
-    (12.1, "warn", True),    # inside the margin, below the level
-    (15.0, "warn", True),    # on the level
-    (18.0, "warn", True),    # past the level, still inside the margin
-    (18.1, "fail", False),   # past the level by more than the error
-    (9.0, "pass", False),
-])
+@pytest.mark.parametrize(
+    "value, status, in_margin",
+    [
+        (11.9, "warn", False),  # past warn, short of the margin below the level (15 - 3)
+        (12.1, "warn", True),  # inside the margin, below the level
+        (15.0, "warn", True),  # on the level
+        (18.0, "warn", True),  # past the level, still inside the margin
+        (18.1, "fail", False),  # past the level by more than the error
+        (9.0, "pass", False),
+    ],
+)
 def test_a_reading_fails_only_past_its_level_by_more_than_the_error(value, status, in_margin):
     # given a rule flagging above 10 and failing above 15, measured with a 3-unit error
     # when a reading is evaluated
@@ -47,12 +50,15 @@ def _lockout_levels() -> tuple[float, float, float]:
     return warn, fail, margin_for(LOCKOUT_RULE, UNCERTAINTY_DEG)
 
 
-@pytest.mark.parametrize("offset, verdict", [
-    (-10.0, "clean"),        # well short of the level
-    (-0.5, "borderline"),    # just short of it: within the error
-    (+0.5, "borderline"),    # just past it, still within the error
-    (+1.1, "faulty"),        # past the level by more than the error (in margin units)
-])
+@pytest.mark.parametrize(
+    "offset, verdict",
+    [
+        (-10.0, "clean"),  # well short of the level
+        (-0.5, "borderline"),  # just short of it: within the error
+        (+0.5, "borderline"),  # just past it, still within the error
+        (+1.1, "faulty"),  # past the level by more than the error (in margin units)
+    ],
+)
 def test_the_set_verdict_says_when_it_rests_on_readings_inside_the_error(offset, verdict):
     # given ten reps whose hips stay bent at the top by the same amount, near the lockout level
     warn, fail, margin = _lockout_levels()

@@ -23,8 +23,9 @@ def _shoulder_y(**sched) -> np.ndarray:
     return s.pose.xy[:, KP["left_shoulder"], 1].copy()
 
 
-@pytest.mark.parametrize("sched", [{}, {"descent_s": 0.6, "ascent_s": 0.5}, {"bottom_s": 0.5}],
-                         ids=["unpaused", "fast", "paused"])
+@pytest.mark.parametrize(
+    "sched", [{}, {"descent_s": 0.6, "ascent_s": 0.5}, {"bottom_s": 0.5}], ids=["unpaused", "fast", "paused"]
+)
 def test_hampel_keeps_every_clean_sample_of_a_lift(sched: dict) -> None:
     """Given the shoulder track of clean reps (sharp, smooth turning points at the
     bottom), when hampel runs as kinematics runs it, then nothing is rejected."""
@@ -33,7 +34,9 @@ def test_hampel_keeps_every_clean_sample_of_a_lift(sched: dict) -> None:
     assert np.flatnonzero(np.isnan(out)).tolist() == []
 
 
-@pytest.mark.parametrize("spikes", [[25, 32, 50], [60, 61], [47, 48]], ids=["single", "two-frame-moving", "two-frame-top"])
+@pytest.mark.parametrize(
+    "spikes", [[25, 32, 50], [60, 61], [47, 48]], ids=["single", "two-frame-moving", "two-frame-top"]
+)
 def test_hampel_removes_spikes_and_keeps_the_rest(spikes: list[int]) -> None:
     """Given the same track with 80 px jumps (at a top, mid-move, at a bottom),
     then exactly the jumps go and every other sample is untouched."""

@@ -19,8 +19,9 @@ def _metrics(s: synth.Synth):
     return kin, seg, all_rep_metrics(kin, seg.reps)
 
 
-@pytest.mark.parametrize("pattern", [synth.HINGE, synth.Pattern(hip=(5, 80), knee=(5, 45), shin=(2, 15))],
-                         ids=["stiff", "bent-knee"])
+@pytest.mark.parametrize(
+    "pattern", [synth.HINGE, synth.Pattern(hip=(5, 80), knee=(5, 45), shin=(2, 15))], ids=["stiff", "bent-knee"]
+)
 def test_bottom_angles_and_hinge_ratio(pattern) -> None:
     s = synth.make_set(3, pattern=pattern, bottom_s=0.3)
     _, _, ms = _metrics(s)
@@ -73,7 +74,7 @@ def test_set_depth_drift_sign(direction: int) -> None:
     _, seg, ms = _metrics(synth.make_set(6, pattern=pat, depths=depths))
     sm = set_metrics(ms)
     assert sm.rep_count == 6
-    expected = (np.mean([d * 80 for d in depths[-2:]]) - np.mean([d * 80 for d in depths[:2]]))
+    expected = np.mean([d * 80 for d in depths[-2:]]) - np.mean([d * 80 for d in depths[:2]])
     assert np.sign(sm.depth_drift_deg) == direction
     assert sm.depth_drift_deg == pytest.approx(expected, abs=1.0)
 

@@ -56,10 +56,18 @@ def test_noise_dropouts_and_spikes_keep_the_count(seed: int) -> None:
     s0 = synth.make_set(5, tail_s=3.5)
     rep3 = s0.reps[2]
     last = s0.reps[-1].lockout_s
-    s = synth.make_set(5, tail_s=3.5, noise_px=2.0, seed=seed,
-                       dropouts=[(rep3.start_s + 0.4, 0.3), (last + 1.0, 2.0)],
-                       spikes=[(s0.reps[0].start_s + 0.5, "left_shoulder"), (s0.reps[1].bottom_s, "left_hip"),
-                               (s0.reps[3].lockout_s - 0.3, "left_knee")])
+    s = synth.make_set(
+        5,
+        tail_s=3.5,
+        noise_px=2.0,
+        seed=seed,
+        dropouts=[(rep3.start_s + 0.4, 0.3), (last + 1.0, 2.0)],
+        spikes=[
+            (s0.reps[0].start_s + 0.5, "left_shoulder"),
+            (s0.reps[1].bottom_s, "left_hip"),
+            (s0.reps[3].lockout_s - 0.3, "left_knee"),
+        ],
+    )
     _, seg = _run(s)
     assert len(seg.reps) == 5 and not any(r.partial for r in seg.reps)
     assert seg.movement == "hinge"
@@ -133,8 +141,18 @@ def test_pull_from_the_floor_counts_when_the_hips_shift_during_set_up():
 
 def test_a_clip_that_stops_on_the_way_up_does_not_count_that_rep():
     # given two full reps, then a third whose clip ends 40 % of the way short of the top
-    knots = [(0.0, 0.0), (1.0, 0.0), (2.2, 1.0), (3.2, 0.0), (4.0, 0.0), (5.2, 1.0), (6.2, 0.0),
-             (7.0, 0.0), (8.2, 1.0), (9.0, 0.4)]
+    knots = [
+        (0.0, 0.0),
+        (1.0, 0.0),
+        (2.2, 1.0),
+        (3.2, 0.0),
+        (4.0, 0.0),
+        (5.2, 1.0),
+        (6.2, 0.0),
+        (7.0, 0.0),
+        (8.2, 1.0),
+        (9.0, 0.4),
+    ]
     s = synth.make_set(0, knots=knots)
     # when segmented
     reps = segment_reps(kinematics(s.pose)).reps
@@ -251,8 +269,18 @@ def test_a_single_leg_rdl_whose_leg_points_jump_to_the_free_leg_at_the_bottom_co
 def test_a_clip_that_stops_on_the_way_up_has_its_last_lockout_out_of_view() -> None:
     # given two full reps, then a third that the clip cuts off on the way up (shoulders back within 30 %
     # of the depth, short of the top)
-    knots = [(0.0, 0.0), (1.5, 0.0), (2.7, 1.0), (3.7, 0.0), (4.5, 0.0), (5.7, 1.0), (6.7, 0.0), (7.5, 0.0),
-             (8.7, 1.0), (9.5, 0.4)]
+    knots = [
+        (0.0, 0.0),
+        (1.5, 0.0),
+        (2.7, 1.0),
+        (3.7, 0.0),
+        (4.5, 0.0),
+        (5.7, 1.0),
+        (6.7, 0.0),
+        (7.5, 0.0),
+        (8.7, 1.0),
+        (9.5, 0.4),
+    ]
     s = synth.make_set(0, knots=knots)
     # when the reps are found
     _, seg = _run(s)

@@ -57,9 +57,13 @@ def test_kinematics_recovers_the_prescribed_angles(facing: int) -> None:
     kin = kinematics(s.pose)
     core = slice(6, -6)
     assert kin.facing == facing
-    for got, want in ((kin.hip_flexion_deg, s.angles["hip"]), (kin.knee_flexion_deg, s.angles["knee"]),
-                      (kin.shin_angle_deg, s.angles["shin"]), (kin.torso_angle_deg, s.angles["torso_angle"]),
-                      (kin.neck_angle_deg, s.angles["neck"])):
+    for got, want in (
+        (kin.hip_flexion_deg, s.angles["hip"]),
+        (kin.knee_flexion_deg, s.angles["knee"]),
+        (kin.shin_angle_deg, s.angles["shin"]),
+        (kin.torso_angle_deg, s.angles["torso_angle"]),
+        (kin.neck_angle_deg, s.angles["neck"]),
+    ):
         assert np.max(np.abs(got[core] - want[core])) < 0.5
     assert kin.valid.all()
 
@@ -139,4 +143,5 @@ def test_walking_is_not_a_single_leg_hinge() -> None:
     xy[:, KP[f"{far}_knee"], 0] -= 0.4 * synth.LEG_PX  # the back leg a stride behind
     xy[:, KP[f"{far}_ankle"], 0] -= 0.8 * synth.LEG_PX
     from dataclasses import replace
+
     assert not kinematics(replace(legs_apart, xy=xy)).single_leg
