@@ -352,6 +352,11 @@ def _scheme(exercise: Exercise, controlled: bool, lighter: bool = False) -> Next
     return NextSession(sets=sets, reps=reps, rest_s=rest, text=text)
 
 
+def session_plan(exercise: Exercise, controlled: bool, lighter: bool = False) -> NextSession:
+    """Next session's sets, reps, rest (and tempo) for ``exercise``, in words."""
+    return _scheme(exercise, controlled, lighter)
+
+
 def _drill_names(codes: Sequence[str], cat: Catalogue) -> tuple[str, ...]:
     from pipeline.judge.rules import FAULT_BY_CODE
 

@@ -30,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 
 from pipeline.judge.calibration import Calibration, load_calibration
-from pipeline.judge.coaching import Catalogue, Exercise, load_catalogue, suggest
+from pipeline.judge.coaching import Catalogue, Exercise, load_catalogue, session_plan, suggest
 from pipeline.judge.lifts import AUTOMATIC, LiftChoice, find_lift
 from pipeline.judge.rules import (
     FAULT_BY_CODE,
@@ -566,28 +566,32 @@ def _notes(assumed: bool, unknown_name: str | None, ex: Exercise, full_reps: int
 def _floor_pull_named(
     suggestion: Suggestion, faults: Sequence[str], clean: int, full_reps: int, ex: Exercise, cat: Catalogue
 ) -> Suggestion:
-    """An assumed floor pull's next step: the implement isn't read from the video, so a rung that
-    depends on it is left to the lifter to pick."""
+    """An assumed floor pull's next step. The implement isn't read from the video, so the set's own
+    lift is called by its family's name everywhere, and a rung that depends on the implement (another
+    floor pull) is left to the lifter to pick: stay, on this lift's own plan."""
+
+    def own(text: str) -> str:
+        return text.replace(ex.name, FLOOR_PULL_NAME)
+
     target = (
         cat[suggestion.exercise_id] if suggestion.exercise_id is not None and suggestion.exercise_id in cat else None
     )
-    if target is None or target.family != "floor_pull":
-        return suggestion
+    if target is None or target.family != "floor_pull":  # a drill or a lighter lift: named as it is
+        return replace(suggestion, reason=own(suggestion.reason), move_on_rule=own(suggestion.move_on_rule))
     lead = (
         f"Every full rep was clean ({clean} of {full_reps})."
         if not faults
         else "Work on the faults above with the drills below."
     )
-    session = suggestion.next_session
-    if session is not None:
-        session = replace(session, text=session.text.replace(ex.name, FLOOR_PULL_NAME))
+    plan = session_plan(ex, controlled=bool(faults))
     return replace(
         suggestion,
         kind="stay",
         exercise_id=None,
         exercise_name=FLOOR_PULL_NAME,
-        next_session=session,
+        next_session=replace(plan, text=own(plan.text)),
         reason=f"{lead} Pick the lift you did (kettlebell, barbell or trap bar) to see its step on the ladder.",
+        move_on_rule=f"Stay on the {FLOOR_PULL_NAME.lower()} until every rep is clean; then pick the lift to move on.",
     )
 
 
