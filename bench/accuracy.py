@@ -176,7 +176,7 @@ def variant_bench(clips, outcomes: list[Outcome], held_out: list[Outcome] | None
     same = len(clips) - len(changed)
     print(f"verdict and rep count the same on all four variants: {_pct(same, len(clips))}")
     for v in VARIANTS:
-        print(f"    same on {v + ':':9s} {_pct(sum(v not in c for c in changed.values()), len(clips))}")
+        print(f"    same on {v + ':':9s} {_pct(len(clips) - sum(v in c for c in changed.values()), len(clips))}")
 
     sets = [("original", outcomes, held_out)] + [(v, per[v], held[v] if fitted is not None else None) for v in VARIANTS]
     print(f"{'set':10s} {'reps exact':>14s} {'side verdict right':>19s} {'held out':>14s} {'side refused':>14s}")
