@@ -7,6 +7,7 @@
     python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
     python bench/accuracy.py --silhouette mask  # the back traced on the learned body outline, not GrabCut
+    python bench/accuracy.py --variants      # also: the verdict on mirrored, portrait, half-size, darker copies
 
 Runs the real model once per clip (one loaded model; pose cached by content
 hash under bench/out/pose-cache), then the pure stages (``pipeline.run.assess``).
@@ -42,15 +43,28 @@ def _pct(n: int, d: int) -> str:
     return f"{n}/{d} ({100.0 * n / d:.0f}%)" if d else "0/0 (-)"
 
 
-def summarise(outcomes: list[Outcome], title: str) -> dict:
-    """Headline figures, printed and returned."""
+def headline(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
+    """The outcomes each headline figure counts (numerator and denominator lists)."""
     exact = [o for o in outcomes if o.reps_exact is not None]
-    reps_ok = [o for o in exact if o.reps_found == o.reps_exact]
     known = [o for o in outcomes if o.verdict_right is not None]
     side_known = [o for o in known if o.view_label == "side"]
-    side_right = [o for o in side_known if o.verdict_right]
     gradable = [o for o in outcomes if o.gradable_side_lift]
-    refused = [o for o in gradable if o.refused]
+    return {
+        "exact": exact,
+        "reps_ok": [o for o in exact if o.reps_found == o.reps_exact],
+        "known": known,
+        "side_known": side_known,
+        "side_right": [o for o in side_known if o.verdict_right],
+        "gradable": gradable,
+        "refused": [o for o in gradable if o.refused],
+    }
+
+
+def summarise(outcomes: list[Outcome], title: str) -> dict:
+    """Headline figures, printed and returned."""
+    h = headline(outcomes)
+    exact, reps_ok, known, side_known = h["exact"], h["reps_ok"], h["known"], h["side_known"]
+    side_right, gradable, refused = h["side_right"], h["gradable"], h["refused"]
     print(f"\n== {title}")
     print(f"rep counts exact:                 {_pct(len(reps_ok), len(exact))}")
     print(f"verdict right, side view:         {_pct(len(side_right), len(side_known))}")
@@ -140,6 +154,82 @@ def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibratio
     return {"unchanged": same, "clips": len(moved), "changed": [a.clip for a, _ in flips]}
 
 
+def held_out_calibrations(sources: set[str], config: AnalysisConfig, estimator) -> dict:
+    """Per source, the thresholds fitted on every labelled clip of the other sources."""
+    from calibrate import clip_values, fit_calibration
+
+    every = load_clips()
+    values = clip_values(every, config, estimator)
+    return {s: fit_calibration([c for c in every if c.source != s], config, estimator, values) for s in sorted(sources)}
+
+
+def variant_bench(
+    clips,
+    outcomes: list[Outcome],
+    held_out: list[Outcome] | None,
+    config: AnalysisConfig,
+    estimator,
+    calibration,
+    fitted: dict | None,
+) -> dict:
+    """The same clips mirrored, letterboxed into a portrait frame, at half size and 25% darker
+    (``bench/variants.py``): which verdicts or rep counts change. The thresholds are never fitted on a
+    variant: in-sample is the shipped calibration, held out the levels fitted on the other sources' originals
+    (``fitted``, by source; None: no held-out figures)."""
+    from dataclasses import replace
+
+    from variants import VARIANTS, write_variants
+
+    def said(o: Outcome) -> str:
+        return f"{o.verdict_found} {o.grade or '-'} {o.reps_found if o.reps_found is not None else '-'} reps"
+
+    print(f"\n== variants: {', '.join(VARIANTS)} (verdict and rep count against the original's)")
+    per: dict[str, list[Outcome]] = {v: [] for v in VARIANTS}
+    held: dict[str, list[Outcome]] = {v: [] for v in VARIANTS}
+    changed: dict[str, list[str]] = {}
+    for clip, original in zip(clips, outcomes):
+        for name, path in write_variants(clip.path, VARIANTS).items():
+            vc = replace(clip, path=path)
+            record = cached_pose(path, config, estimator)
+            label = f"{clip.name} [{name}]"
+            per[name].append(replace(score_clip(vc, record, config, calibration), clip=label))
+            if fitted is not None:
+                held[name].append(replace(score_clip(vc, record, config, fitted[clip.source]), clip=label))
+        moved = [
+            (v, per[v][-1])
+            for v in VARIANTS
+            if (per[v][-1].verdict_found, per[v][-1].reps_found) != (original.verdict_found, original.reps_found)
+        ]
+        if moved:
+            changed[clip.name] = [v for v, _ in moved]
+        detail = "; ".join(f"{v}: {said(o)} {(o.refused or ','.join(o.faults_found))[:50]}".rstrip() for v, o in moved)
+        print(f"{'differs' if moved else 'same':8s}{clip.name[:43]:43s} {said(original):22s} {detail}", flush=True)
+    same = len(clips) - len(changed)
+    print(f"verdict and rep count the same on all four variants: {_pct(same, len(clips))}")
+    for v in VARIANTS:
+        print(f"    same on {v + ':':9s} {_pct(len(clips) - sum(v in c for c in changed.values()), len(clips))}")
+
+    sets = [("original", outcomes, held_out)] + [(v, per[v], held[v] if fitted is not None else None) for v in VARIANTS]
+    print(f"{'set':10s} {'reps exact':>14s} {'side verdict right':>19s} {'held out':>14s} {'side refused':>14s}")
+    table = {}
+    for name, ins, out in sets:
+        h = headline(ins)
+        cv = headline(out) if out is not None else None
+        right = (len(cv["side_right"]), len(cv["side_known"])) if cv else None
+        print(
+            f"{name:10s} {_pct(len(h['reps_ok']), len(h['exact'])):>14s} "
+            f"{_pct(len(h['side_right']), len(h['side_known'])):>19s} {_pct(*right) if right else '-':>14s} "
+            f"{_pct(len(h['refused']), len(h['gradable'])):>14s}"
+        )
+        table[name] = {
+            "reps_exact": [len(h["reps_ok"]), len(h["exact"])],
+            "verdict_side": [len(h["side_right"]), len(h["side_known"])],
+            "verdict_side_held_out": list(right) if right else None,
+            "refused_side": [len(h["refused"]), len(h["gradable"])],
+        }
+    return {"same": same, "clips": len(clips), "changed": changed, "figures": table}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", default="", help="only clips whose file name contains this")
@@ -160,6 +250,16 @@ def main(argv: list[str] | None = None) -> int:
         default="grabcut",
         choices=("grabcut", "mask"),
         help="the back's outline: GrabCut (as shipped) or the learned body mask (BlazePose)",
+    )
+    ap.add_argument(
+        "--stability",
+        action="store_true",
+        help="also score every clip on the other letterbox's pose and list what changes",
+    )
+    ap.add_argument(
+        "--variants",
+        action="store_true",
+        help="also score every clip mirrored, portrait-letterboxed, half-size and darker (bench/variants.py)",
     )
     args = ap.parse_args(argv)
     import labelled
@@ -194,19 +294,15 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = [score_clip(c, records[c.name], config, calibration) for c in clips]
     print_rows(outcomes)
     report = {"in_sample": summarise(outcomes, "in-sample (the shipped calibration)")}
+    fitted, cv = None, None
     if not args.no_cv:
-        from calibrate import clip_values, fit_calibration
-
-        every = load_clips()
-        values = clip_values(every, config, estimator)
-        cv: list[Outcome] = []
-        for source in sorted({c.source for c in clips}):
-            train = [c for c in every if c.source != source]
-            fitted = fit_calibration(train, config, estimator, values)
-            cv += [score_clip(c, records[c.name], config, fitted) for c in clips if c.source == source]
+        fitted = held_out_calibrations({c.source for c in clips}, config, estimator)
+        cv = [score_clip(c, records[c.name], config, fitted[c.source]) for c in clips]
         report["held_out"] = summarise(cv, "held out by source (thresholds fitted without the clip's source)")
     if args.stability:
         report["stability"] = stability(clips, outcomes, config, calibration)
+    if args.variants:
+        report["variants"] = variant_bench(clips, outcomes, cv, config, estimator, calibration, fitted)
     print(f"\nscoring took {time.perf_counter() - t1:.1f} s")
     if args.json:
         args.json.write_text(
