@@ -6,7 +6,6 @@
     python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
     python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
-    python bench/accuracy.py --silhouette mask  # the back traced on the learned body outline, not GrabCut
     python bench/accuracy.py --variants      # also: the verdict on mirrored, portrait, half-size, darker copies
 
 Runs the real model once per clip (one loaded model; pose cached by content
@@ -246,26 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also score every clip on the other letterbox's pose and list what changes",
     )
     ap.add_argument(
-        "--silhouette",
-        default="grabcut",
-        choices=("grabcut", "mask"),
-        help="the back's outline: GrabCut (as shipped) or the learned body mask (BlazePose)",
-    )
-    ap.add_argument(
-        "--stability",
-        action="store_true",
-        help="also score every clip on the other letterbox's pose and list what changes",
-    )
-    ap.add_argument(
         "--variants",
         action="store_true",
         help="also score every clip mirrored, portrait-letterboxed, half-size and darker (bench/variants.py)",
     )
     args = ap.parse_args(argv)
-    import labelled
-
-    labelled.SILHOUETTE = args.silhouette
-    print(f"back outline from: {args.silhouette}")
 
     clips = [c for c in load_clips() if args.only in c.name]
     if not clips:

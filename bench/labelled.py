@@ -31,10 +31,6 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
 BACK_CACHE_VERSION = 22  # bump to 27+ when the back tracing changes (numbers up to 26 were used by experiments)
-# Where the back's silhouette comes from: "grabcut" or "mask" (the learned body outline). Each source
-# caches its traced backs under its own prefix (back-, backmask-), so neither overwrites the other.
-SILHOUETTE = "grabcut"
-BACK_CACHE_PREFIX = {"grabcut": "back", "mask": "backmask"}
 POSE_CACHE_VERSION = 27  # bump to 28+ when decoding, sampling, tracking, the lifter choice or the model input change (22-24, 26 used by experiments; 27: OpenVINO pinned to float32)
 
 
@@ -156,15 +152,12 @@ def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path =
     return record
 
 
-def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR, silhouette: str | None = None):
-    """``assess``'s back reader for one clip, caching each traced back by content hash and time
-    (``silhouette``: ``SILHOUETTE`` when None, read when the reader is made)."""
+def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
+    """``assess``'s back reader for one clip, caching each traced back by content hash and time."""
     from pipeline.measure.backcurve import BackCurve
     from pipeline.run import trace_backs
 
     digest = content_hash(clip)[:24]
-    source = SILHOUETTE if silhouette is None else silhouette
-    prefix = BACK_CACHE_PREFIX[source]
 
     def read(pose, kin, reps):
         points = hashlib.sha256(np.ascontiguousarray(pose.xy).tobytes()).hexdigest()[:16]  # another pose, another trace
@@ -181,10 +174,10 @@ def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR, silhouette: str 
                 ]
             ).encode()
         ).hexdigest()[:24]
-        file = cache_dir / f"{prefix}-{key}.json"
+        file = cache_dir / f"back-{key}.json"
         if file.is_file():
             return tuple(serialize.from_jsonable(BackCurve, d) for d in json.loads(file.read_text()))
-        backs = trace_backs(clip, pose, kin, reps, silhouette=source)
+        backs = trace_backs(clip, pose, kin, reps)
         cache_dir.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps([serialize.to_jsonable(b) for b in backs]))
         return backs

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
-from pipeline.capture.body_mask import lifter_box_xyxy, segment_person, upright_rotation_deg
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.capture.shots import shots
 from pipeline.capture.video import VideoLimits, iter_frames_at, probe
@@ -66,19 +65,14 @@ BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far
 _Crop = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]  # image, side's points, origin, scale
 
 
-Silhouette = Literal["grabcut", "mask"]
-
-
 def trace_backs(
-    path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...], silhouette: Silhouette = "grabcut"
+    path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]
 ) -> tuple[BackCurve, ...]:
     """Each rep's back, traced on the frames around its bottom; the frame with the median curve is kept.
 
     One silhouette can be off (a shadow, the plates, a caption); the median of
     five neighbouring frames is not, and a frame where it could not be traced
-    at all no longer leaves the rep unmeasured. ``silhouette``: GrabCut seeded by the
-    skeleton, or the learned person mask (``pipeline.capture.body_mask``) on a crop
-    around the lifter's keypoints, turned so the trunk stands upright in it.
+    at all no longer leaves the rep unmeasured.
     """
     if not reps:
         return ()
@@ -96,20 +90,8 @@ def trace_backs(
         crop, origin = crop_around(image, pts)
         return crop, {j: p - origin for j, p in pts.items()}, origin, scale
 
-    def mask_over(i: int, crop: np.ndarray, origin: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        """The learned person mask over the crop (the box of all the lifter's keypoints in frame ``i``)."""
-        every = pose.xy[i] * scale - origin
-        hip, shoulder = every[KP[f"{kin.side}_hip"]], every[KP[f"{kin.side}_shoulder"]]
-        body = segment_person(crop, lifter_box_xyxy(every), rotation_deg=upright_rotation_deg(hip, shoulder))
-        return body.frame_mask(crop.shape[:2])
-
     def trace(i: int, crop: np.ndarray, pts: dict[str, np.ndarray], origin: np.ndarray, scale: np.ndarray) -> BackCurve:
-        fg = (
-            mask_over(i, crop, origin, scale)
-            if silhouette == "mask" and all(np.all(np.isfinite(p)) for p in pts.values())
-            else None
-        )
-        curve = trace_back(crop, pts, float(kin.t_s[i]), silhouette=fg)
+        curve = trace_back(crop, pts, float(kin.t_s[i]))
         return replace(
             curve,
             contour_xy=(curve.contour_xy + origin) / scale,

