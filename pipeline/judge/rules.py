@@ -22,16 +22,38 @@ warn or worse, unless one row passes its ``severe`` level (+ margin) alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pipeline.measure.glossary import measure
 from pipeline.types import Criterion, Status
 
 if TYPE_CHECKING:
     from pipeline.judge.calibration import Calibration
-    from pipeline.judge.coaching import Exercise
+
+
+class Exercise(Protocol):
+    """What the rules read of a catalogue exercise (``pipeline.judge.coaching.Exercise``): its expected
+    ranges, own levels, family and flags. A protocol, so the rules need not import the catalogue."""
+
+    @property
+    def knee_bottom_deg(self) -> tuple[float, float]: ...
+    @property
+    def torso_bottom_deg(self) -> tuple[float, float]: ...
+    @property
+    def hip_range_min_deg(self) -> float: ...
+    @property
+    def descent_s(self) -> tuple[float, float]: ...
+    @property
+    def skip_rules(self) -> tuple[str, ...]: ...
+    @property
+    def thresholds(self) -> Mapping[str, tuple[float, float]]: ...
+    @property
+    def family(self) -> str: ...
+    @property
+    def flags(self) -> frozenset[str]: ...
+
 
 Direction = Literal["above", "below", "abs_above"]
 Evidence = Literal["bottom", "lockout", "set"]
