@@ -31,7 +31,7 @@ with left:
     )
     turn = st.session_state.setdefault("ws_uploader_turn", 0)
     uploaded = st.file_uploader(
-        "Video of your set (MP4 or MOV, up to 10 minutes)",
+        f"Video of your set ({session.VIDEO_KINDS}; up to 10 minutes and 600 MB)",
         type=session.VIDEO_TYPES,
         key=f"ws_uploader_{turn}",
         help="The analysis runs on the server: you can close this tab and come back.",

@@ -41,8 +41,11 @@ SCORECARD_PAGE = "pages/scorecard.py"
 COMPARE_PAGE = "pages/compare.py"
 
 VIDEO_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
+VIDEO_KINDS = (
+    ", ".join(t.upper() for t in VIDEO_TYPES[:-1]) + f" or {VIDEO_TYPES[-1].upper()}"
+)  # "MP4, MOV, ... or MKV"
 WHAT_TO_DO = (
-    "Upload an MP4 or MOV straight from your phone or camera, 1 s to 10 min long.",
+    f"Upload a video ({VIDEO_KINDS}) straight from your phone or camera, 1 s to 10 min long.",
     "Film side-on with the phone at hip height, 2–4 m away, the whole body in frame.",
     "Keep just the lifter in view, and film a hip hinge (deadlift, RDL, swing, good morning).",
 )
