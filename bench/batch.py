@@ -26,14 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import FIXTURES, cpu_description
+from machine import FIXTURES, child_result, cpu_description
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_CLIPS = FIXTURES / "clips"
@@ -157,7 +156,6 @@ def child_baseline(clips: list[str], device: str) -> dict:
 
 def run_child(mode: str, clips: list[str], device: str, workers: int = 0) -> dict:
     cmd = [
-        sys.executable,
         str(Path(__file__).resolve()),
         "--child",
         mode,
@@ -168,10 +166,7 @@ def run_child(mode: str, clips: list[str], device: str, workers: int = 0) -> dic
         "--child-clips",
         json.dumps(clips),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark child {mode} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_result(cmd, mode, ROOT)
 
 
 # --------------------------------------------------------------------------- the report

@@ -4,8 +4,11 @@ they were copied elsewhere, such as the GPU machine: docs/gpu.md)."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import subprocess
+import sys
 from pathlib import Path
 
 VECTOR_FLAGS = (
@@ -50,3 +53,12 @@ def cpu_description() -> str:
     return f"{model}; {cores} cores available; vector extensions: {' '.join(present) or 'none reported'}" + (
         f"; capped by {' '.join(capped)}" if capped else ""
     )
+
+
+def child_result(args: list[str], what: str, cwd: Path) -> dict:
+    """Run ``python args...`` in a fresh process (so its memory and imports are its own) and return the
+    JSON document on its last line; stop the benchmark with the child's error if it failed."""
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child {what} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

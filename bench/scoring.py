@@ -82,34 +82,22 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
         reps_label=clip.reps_text,
         reps_exact=clip.reps_exact,
     )
+    refused_input = dict(
+        reps_found=None,
+        movement="",
+        view_found="",
+        exercise="",
+        grade=None,
+        score=None,
+        faults_found=(),
+        refusal_kind="input",
+    )
     if record.pose is None:
-        return Outcome(
-            **base,
-            reps_found=None,
-            movement="",
-            view_found="",
-            exercise="",
-            grade=None,
-            score=None,
-            faults_found=(),
-            refused=record.refused,
-            refusal_kind="input",
-        )
+        return Outcome(**base, **refused_input, refused=record.refused)
     try:
         a = assess(record.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path))
     except InputError as exc:
-        return Outcome(
-            **base,
-            reps_found=None,
-            movement="",
-            view_found="",
-            exercise="",
-            grade=None,
-            score=None,
-            faults_found=(),
-            refused=exc.message,
-            refusal_kind="input",
-        )
+        return Outcome(**base, **refused_input, refused=exc.message)
     sc = a.scorecard
     reps = sum(1 for r in a.segmentation.reps if not r.partial)
     graded = sc is not None and sc.gradable

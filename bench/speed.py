@@ -16,14 +16,12 @@ frames of video per second, and the baseline/ours ratio.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import FIXTURES, cpu_description
+from machine import FIXTURES, child_result, cpu_description
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -108,10 +106,7 @@ def make_1080p(seconds: float, path: Path) -> Path:
 
 
 def run_child(code: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_result(["-c", code], "", ROOT)
 
 
 def row(name: str, r: dict) -> str:
