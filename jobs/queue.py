@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 
 from pipeline.types import AnalysisResult
 from store.db import Database
-from store.models import Analysis, Job, Upload, utcnow
-from store.summary import record_analysis, write_result
+from store.models import Job, Upload, utcnow
+from store.summary import record_analysis
 
 STALE_AFTER_S = 120.0  # no heartbeat for this long: the worker is gone
 MAX_ATTEMPTS = 3
@@ -119,12 +119,7 @@ def finish(db: Database, job: ClaimedJob, result: AnalysisResult) -> int | None:
         if done != 1:
             s.rollback()
             return None
-        earlier = s.scalar(select(Analysis).where(Analysis.upload_id == job.upload_id))
-        if earlier is not None:  # a second job of the same upload (two "Try again" at once): one analysis, the newest
-            write_result(earlier, result)
-            s.flush()
-            return earlier.id
-        analysis = record_analysis(s, job.upload_id, result)
+        analysis = record_analysis(s, job.upload_id, result)  # a second job of one upload: the same row
         s.flush()
         return analysis.id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.document.serialize import from_jsonable, to_jsonable
@@ -23,10 +24,14 @@ def write_result(row: Analysis, result: AnalysisResult) -> None:
 
 
 def record_analysis(session: Session, upload_id: int, result: AnalysisResult) -> Analysis:
-    """Add the analysis row for an upload to ``session`` (the caller's transaction decides whether it lands)."""
-    row = Analysis(upload_id=upload_id)
+    """The upload's analysis row in ``session`` holding ``result``: a new row, or the one already there
+    (a second job of the same upload keeps one analysis, the newest). The caller's transaction decides
+    whether it lands."""
+    row = session.scalar(select(Analysis).where(Analysis.upload_id == upload_id))
+    if row is None:
+        row = Analysis(upload_id=upload_id)
+        session.add(row)
     write_result(row, result)
-    session.add(row)
     return row
 
 
