@@ -15,8 +15,6 @@ from pipeline.errors import InputError
 from pipeline.judge.calibration import Calibration
 from pipeline.types import AnalysisConfig
 
-FAULTY_GRADES = ("C", "D", "F")
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -37,15 +35,12 @@ class Outcome:
     faults_found: tuple[str, ...]
     refused: str  # "" when graded
     refusal_kind: str  # input / not_a_hinge / view / capture / "" when graded
-    verdict: str = ""  # the scorecard's own: clean / faulty / borderline / not_graded
+    verdict: str  # the scorecard's own (``grading.verdict_of``): clean / faulty / borderline / not_graded
 
     @property
     def verdict_found(self) -> str:
-        if self.refused:
-            return "refused"
-        if self.verdict == "borderline":
-            return "borderline"  # never counted as right: it asks for a coach's look
-        return "faulty" if self.faults_found or (self.grade in FAULTY_GRADES) else "clean"
+        """The scorecard's verdict, or "refused"; borderline is never counted as right."""
+        return "refused" if self.refused else self.verdict
 
     @property
     def verdict_right(self) -> bool | None:
@@ -91,6 +86,7 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
         score=None,
         faults_found=(),
         refusal_kind="input",
+        verdict="not_graded",
     )
     if record.pose is None:
         return Outcome(**base, **refused_input, refused=record.refused)
