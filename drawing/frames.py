@@ -377,18 +377,15 @@ def _ascii(text: str) -> str:
     return text.replace("°/s", " deg/s").replace("°", " deg").replace("·", "-")
 
 
-def draw_evidence(
-    image: np.ndarray, result: AnalysisResult, t_s: float, mark: EvidenceMark, scale_xy: np.ndarray
-) -> np.ndarray:
-    """The deciding measurement on its frame: its lines where the keypoints show them (the head-back
-    line's two segments; the back's outline and hands' path are drawn anyway), and its name and value."""
+def draw_evidence(image: np.ndarray, p: PoseAt | None, mark: EvidenceMark, scale_xy: np.ndarray) -> np.ndarray:
+    """The deciding measurement on its frame: its lines where the keypoints ``p`` show them (the head-back
+    line's two segments; the back's outline and hands' path are drawn anyway), and its name and value
+    (drawn even where the pose is missing at that moment)."""
     out = np.ascontiguousarray(image)
     s = _scale(out)
     colour = MARK_COLOURS.get(mark.status, (255, 255, 255))
-    p = pose_at(result, t_s)
     if p is not None and mark.metric == "back_line_deviation_deg":
-        side = p.side
-        ear, sh, hip = (p.xy[_side_index(side, j)] * scale_xy for j in ("ear", "shoulder", "hip"))
+        ear, sh, hip = (p.xy[_side_index(p.side, j)] * scale_xy for j in ("ear", "shoulder", "hip"))
         if np.isfinite([*ear, *sh, *hip]).all():
             for a, b in ((ear, sh), (sh, hip)):
                 cv2.line(
@@ -412,7 +409,8 @@ def annotate_at(
     p = pose_at(result, t_s)
     label = frame_title(result, t_s) if title else ""
     if p is None:
-        return annotate(image, np.full((17, 2), np.nan), np.zeros(17), title=label)
+        out = annotate(image, np.full((17, 2), np.nan), np.zeros(17), title=label)
+        return out if mark is None else draw_evidence(out, None, mark, np.ones(2))
     sx = image.shape[1] / max(1, p.image_size[0])
     sy = image.shape[0] / max(1, p.image_size[1])
     xy = p.xy * np.array([sx, sy])
@@ -422,7 +420,7 @@ def annotate_at(
     if near:
         out = draw_back(out, min(near, key=lambda c: abs(c.t_s - t_s)), np.array([sx, sy]))
     if mark is not None:
-        out = draw_evidence(out, result, t_s, mark, np.array([sx, sy]))
+        out = draw_evidence(out, p, mark, np.array([sx, sy]))
     return out
 
 

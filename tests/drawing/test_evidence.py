@@ -69,3 +69,12 @@ def test_the_report_frames_carry_the_deciding_measurement(result, clip):
     content = report_content(_decided_by(result, "back_line_deviation_deg", 24.0), video_path=clip)
     section = next(s for s in content.faults if s.label == "Flat back")
     assert section.frames and all("Head-back line 24°" in f.caption for f in section.frames)
+
+
+def test_the_deciding_measurement_is_named_even_where_the_pose_is_missing(result):
+    # given a moment with no pose (before the clip's first sample), drawn on a blank canvas
+    assert render.pose_at(result, -10.0) is None
+    mark = render.EvidenceMark("back_line_deviation_deg", 24.0, "fail")
+    plain, marked = render.render_frames(result, [-10.0, -10.0], None, marks=[None, mark])
+    # then the measurement's name and value are still drawn
+    assert np.abs(marked.astype(int) - plain.astype(int)).sum() > 0
