@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,9 @@ class Desk:
     def delete_upload(self, upload_id: int) -> None:
         store.delete_upload(self.db, self.blobs, self.me, upload_id)
 
-    @contextmanager
-    def video_file(self, upload_id: int) -> Iterator[Path]:
-        with store.video_file(self.db, self.blobs, self.me, upload_id) as path:
-            yield path
+    def video_file(self, upload_id: int) -> AbstractContextManager[Path]:
+        """The uploaded clip as a local file for a ``with`` block."""
+        return store.video_file(self.db, self.blobs, self.me, upload_id)
 
     # reviews
     def inbox(self, **filters: Any) -> list[InboxRow]:

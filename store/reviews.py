@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.document.serialize import from_jsonable
 from pipeline.judge.grading import GRADE_BANDS
-from pipeline.types import AnalysisResult
+from pipeline.types import AnalysisResult, Verdict
 from store.access import acting_user, require_coach, visible_analysis, visible_owner_clause
 from store.db import Database
 from store.errors import InvalidRequest
@@ -21,7 +21,7 @@ GRADES: tuple[str, ...] = tuple(g for _, g in GRADE_BANDS)  # A..F, as the autom
 MAX_COMMENT_CHARS = 4000
 InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline"]
 SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline")
-VERDICTS: tuple[str, ...] = ("clean", "faulty", "borderline", "not_graded")
+VERDICTS: tuple[str, ...] = get_args(Verdict)  # pipeline.types.Verdict: clean, faulty, borderline, not_graded
 
 
 def _effective_grade():

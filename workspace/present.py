@@ -17,7 +17,6 @@ from pipeline.stages import STAGE_LABELS
 from pipeline.types import AnalysisResult
 from store.views import CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 
-STAGES = STAGE_LABELS
 PENDING = ("queued", "running")
 # the inbox's sort orders (store.reviews.SORTS) in words
 SORT_LABELS = {
@@ -78,9 +77,9 @@ def job_line(upload: UploadView) -> JobLine:
         return JobLine("none", "Not analysed")
     if job.status == "queued":
         again = f" (attempt {job.attempts + 1})" if job.attempts else ""
-        return JobLine("queued", STAGES["queued"] + again + "…", 0.0)
+        return JobLine("queued", STAGE_LABELS["queued"] + again + "…", 0.0)
     if job.status == "running":
-        stage = STAGES.get(job.stage, job.stage.replace("_", " ").capitalize() or "Analysing")
+        stage = STAGE_LABELS.get(job.stage, job.stage.replace("_", " ").capitalize() or "Analysing")
         return JobLine("running", f"{stage} — {job.progress:.0%}", max(0.0, min(1.0, job.progress)))
     return JobLine("failed", plain_reason(job.error, upload.original_name))
 

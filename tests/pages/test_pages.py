@@ -16,12 +16,11 @@ from streamlit.testing.v1 import AppTest
 from pipeline.document import serialize
 from pipeline.types import AnalysisResult
 from tests.support import factories
-from tests.support.paths import REPO
+from tests.support.paths import CLIPS_DIR, REPO
 from workspace import session
 
 APP = str(REPO / "app.py")
-FIXTURES = REPO.parent / "shared" / "fixtures" / "clips"
-GOOD_CLIP = FIXTURES / "tby66_kb-deadlift_correct_side.mp4"
+GOOD_CLIP = CLIPS_DIR / "tby66_kb-deadlift_correct_side.mp4"
 STORED = REPO / "tests" / "data" / "analysis_kb_deadlift.json"
 
 
