@@ -65,22 +65,23 @@ BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far
 _Crop = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]  # image, side's points, origin, scale
 
 
+def bottom_window(b: int, lo: int, hi: int, each_side: int = BACK_FRAMES_EACH_SIDE) -> list[int]:
+    """The ``2 * each_side + 1`` samples nearest the bottom ``b`` within the rep's ``lo``..``hi``: a pull from
+    the floor, whose bottom is its first sample, is read on its first five samples rather than three."""
+    n = min(2 * each_side + 1, hi - lo + 1)
+    start = min(max(lo, b - each_side), max(lo, hi - n + 1))
+    return list(range(start, start + n)) if n > 0 else [b]
+
+
 def trace_backs(
     path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]
 ) -> tuple[BackCurve, ...]:
-    """Each rep's back, traced on the frames around its bottom; the frame with the median curve is kept.
-
-    One silhouette can be off (a shadow, the plates, a caption); the median of
-    five neighbouring frames is not, and a frame where it could not be traced
-    at all no longer leaves the rep unmeasured.
-    """
+    """Each rep's back, traced on the five samples nearest its bottom (``bottom_window``) and summed up by
+    ``median_curve``: one silhouette can be off (a shadow, the plates, a caption), the median of five
+    is not, and a back that fewer than three frames could trace is left unread."""
     if not reps:
         return ()
-    wanted: list[list[int]] = []
-    for r in reps:
-        b = deepest_index(kin, r)
-        lo, hi = max(r.start_i, b - BACK_FRAMES_EACH_SIDE), min(r.lockout_i, b + BACK_FRAMES_EACH_SIDE)
-        wanted.append(list(range(lo, hi + 1)) or [b])
+    wanted = [bottom_window(deepest_index(kin, r), r.start_i, r.lockout_i) for r in reps]
 
     def cropped(i: int, image: np.ndarray) -> _Crop:
         """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), the side's
@@ -191,12 +192,7 @@ def _assess_shot(
         )
     seg = segment_reps(kin)
     backs = back_reader(pose, kin, seg.reps) if back_reader is not None and kin.view == "side" else ()
-    metrics = all_rep_metrics(
-        kin,
-        seg.reps,
-        [b.back_curve_deg for b in backs] if backs else None,
-        [b.back_hump_ratio for b in backs] if backs else None,
-    )
+    metrics = all_rep_metrics(kin, seg.reps, backs or None)
     set_m = set_metrics(metrics)
     scorecard = grade(metrics, set_m, seg, kin, config.exercise, calibration=calibration, back_traced=bool(backs))
     return Assessment(kin, seg, metrics, set_m, scorecard, backs, pose)

@@ -255,6 +255,8 @@ class RepMetrics:
     lockout_s: float
     back_curve_deg: float | None = None  # silhouette's lumbar vs thoracic line at the bottom: + rounded
     back_hump_ratio: float | None = None  # silhouette's bulge over the pelvis-to-neck chord / chord length
+    back_curve_error_deg: float | None = None  # 1-sigma error of back_curve_deg, from its frames' spread
+    back_hump_error: float | None = None  # the same for back_hump_ratio
 
 
 @dataclass(frozen=True)

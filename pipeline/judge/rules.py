@@ -89,7 +89,7 @@ class Rule:
     fail: float
     unit: str  # "deg", "ratio", "leg", "s", "%"
     evidence: Evidence
-    margin_k: float = 0.0  # multiples of the rep's angle uncertainty
+    margin_k: float = 0.0  # multiples of the rep's angle uncertainty (or of ``error``'s reading)
     margin_abs: float = 0.0
     severe: float | None = None  # fails on its own beyond this (corroborated faults)
     base: Base | None = None  # warn/fail are offsets (+) from this catalogue value...
@@ -98,6 +98,7 @@ class Rule:
     skip_flags: frozenset[str] = frozenset()  # exercise flags that switch it off
     min_reps: int = 0  # set rules: fewest full reps to judge
     side_only: bool = False  # needs a true profile view; off-profile it is not graded
+    error: str | None = None  # RepMetrics field with this reading's own 1-sigma error (else the angle uncertainty)
 
     @property
     def label(self) -> str:
@@ -159,9 +160,12 @@ RULES: tuple[Rule, ...] = (
     # chord shrinking did not (13 % against 17 %), so it is reported, not graded.
     # The silhouette's dorsal contour: lumbar against thoracic line at the bottom
     # (pipeline.measure.backcurve). Levels as set here: bench/calibrate.py fitted none (docs/accuracy.md).
-    Rule("rounded_back.back_curve", "rounded_back", "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom", side_only=True),
+    # Both outline rows carry their own error: the spread of the rep's frames (backcurve.median_curve).
+    Rule("rounded_back.back_curve", "rounded_back", "back_curve_deg", "above", 15.0, 20.0, "deg", "bottom",
+         margin_k=1.0, side_only=True, error="back_curve_error_deg"),
     # The same outline along hip -> shoulder: how far it bulges over the pelvis-to-neck chord.
-    Rule("rounded_back.back_hump", "rounded_back", "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom", margin_abs=0.01, side_only=True),
+    Rule("rounded_back.back_hump", "rounded_back", "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom",
+         margin_abs=0.01, margin_k=1.0, side_only=True, error="back_hump_error"),
     Rule("rounded_back.back_line", "rounded_back", "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
          margin_k=1.0, side_only=True),
     # Squatting: knees bend far past the lift's range, shins tip forward,
@@ -248,10 +252,14 @@ def applies(rule: Rule, exercise: Exercise) -> bool:
     return rule.need_flags <= flags and not (rule.skip_flags & flags)
 
 
-def margin_for(rule: Rule, uncertainty_deg: float) -> float:
-    """How far past the fail level a value must be, given the angle error."""
-    unc = uncertainty_deg if rule.unit == "deg" and math.isfinite(uncertainty_deg) else 0.0
-    return rule.margin_abs + rule.margin_k * max(unc, 0.0)
+def margin_for(rule: Rule, uncertainty_deg: float, own_error: float | None = None) -> float:
+    """How far past the fail level a value must be: ``margin_abs`` plus ``margin_k`` times the reading's own
+    error for a row that has one (``Rule.error``; none measured: none added), else times the angle error."""
+    if rule.error is not None:
+        err = own_error if own_error is not None and math.isfinite(own_error) else 0.0
+    else:
+        err = uncertainty_deg if rule.unit == "deg" and math.isfinite(uncertainty_deg) else 0.0
+    return rule.margin_abs + rule.margin_k * max(err, 0.0)
 
 
 @dataclass(frozen=True)

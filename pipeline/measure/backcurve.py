@@ -39,6 +39,11 @@ HIP_SPAN = 0.1  # share of hip -> ear where that depth is read
 HUMP_REACH = 1.15  # hip -> shoulder traced this far: the base of the neck lies past the shoulder joint
 HUMP_SPAN = (0.05, 1.1)  # share of hip -> shoulder over which the bulge is measured
 HUMP_END_POINTS = 3  # chord ends: median of this many contour points at each end
+# A rep's reading is the median over the frames around its bottom, and only when at least this many of
+# them gave one: a reading from one or two frames moves by 10-40 deg when the pose moves by 2 px
+# (bench/accuracy.py --stability), so fewer frames leave the back unread rather than guessed.
+BACK_QUORUM = 3
+SE_MEDIAN = 1.2533  # standard error of a median = this x the readings' SD / sqrt(n) (normal readings)
 RNG_SEED = 20261122
 JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
 
@@ -54,6 +59,9 @@ class BackCurve:
     back_curve_deg: float  # + rounded, - arched, NaN when it could not be traced
     back_hump_ratio: float = float("nan")  # bulge over the pelvis-to-neck chord / its length
     hump_xy: np.ndarray = field(default_factory=lambda: np.full((3, 2), np.nan))  # chord ends, highest point
+    back_curve_error_deg: float = float("nan")  # 1-sigma error of the rep's reading, from its frames' spread
+    back_hump_error: float = float("nan")
+    frames_read: int = 1  # frames whose outline gave a curve reading
 
 
 def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -220,13 +228,37 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
     )
 
 
+def reading_error(values: list[float]) -> float:
+    """1-sigma error of the median of ``values`` (readings of one rep on neighbouring frames): their
+    spread, shrunk by the square root of their number."""
+    return SE_MEDIAN * float(np.std(values, ddof=1)) / float(np.sqrt(len(values))) if len(values) > 1 else float("nan")
+
+
 def median_curve(curves: list[BackCurve]) -> BackCurve:
-    """The curve whose angle is the median of those traced (the middle one when none was),
-    carrying the median hump of the traced frames."""
+    """The rep's back from the frames around its bottom: the frame with the median curve (drawn as the
+    evidence), the median hump, and each reading's error from the frames' spread. A reading given by
+    fewer than ``BACK_QUORUM`` frames is no reading (NaN)."""
     finite = [c for c in curves if np.isfinite(c.back_curve_deg)]
     humps = [c.back_hump_ratio for c in curves if np.isfinite(c.back_hump_ratio)]
-    hump = float(np.median(humps)) if humps else float("nan")
-    if not finite:
-        return replace(curves[len(curves) // 2], back_hump_ratio=hump)
+    enough_humps = len(humps) >= BACK_QUORUM
+    hump = float(np.median(humps)) if enough_humps else float("nan")
+    hump_error = reading_error(humps) if enough_humps else float("nan")
+    if len(finite) < BACK_QUORUM:
+        base = curves[len(curves) // 2]
+        return replace(
+            base,
+            back_curve_deg=float("nan"),
+            lower_xy=np.full((2, 2), np.nan),
+            upper_xy=np.full((2, 2), np.nan),
+            back_hump_ratio=hump,
+            back_hump_error=hump_error,
+            frames_read=len(finite),
+        )
     ordered = sorted(finite, key=lambda c: c.back_curve_deg)
-    return replace(ordered[(len(ordered) - 1) // 2], back_hump_ratio=hump)
+    return replace(
+        ordered[(len(ordered) - 1) // 2],
+        back_hump_ratio=hump,
+        back_curve_error_deg=reading_error([c.back_curve_deg for c in finite]),
+        back_hump_error=hump_error,
+        frames_read=len(finite),
+    )

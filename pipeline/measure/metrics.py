@@ -11,11 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 
 from pipeline.measure.reps import rep_hinge_ratio
 from pipeline.types import KinematicSeries, Rep, RepMetrics, SetMetrics
+
+
+class BackReading(Protocol):
+    """One rep's silhouette readings (``pipeline.measure.backcurve.BackCurve``)."""
+
+    @property
+    def back_curve_deg(self) -> float: ...
+    @property
+    def back_hump_ratio(self) -> float: ...
+    @property
+    def back_curve_error_deg(self) -> float: ...
+    @property
+    def back_hump_error(self) -> float: ...
+
 
 EARLY_ASCENT_SHARE = 1 / 3  # the part of the way up where hips-first shows
 LOCKOUT_WINDOW_S = 1.0
@@ -191,19 +206,22 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
 
 
 def all_rep_metrics(
-    kin: KinematicSeries,
-    reps: Sequence[Rep],
-    back_curve_deg: Sequence[float | None] | None = None,
-    back_hump_ratio: Sequence[float | None] | None = None,
+    kin: KinematicSeries, reps: Sequence[Rep], backs: Sequence[BackReading] | None = None
 ) -> tuple[RepMetrics, ...]:
-    """Every rep's measures; the silhouette's ``back_curve_deg`` and ``back_hump_ratio``
-    (one per rep) when the back was traced."""
+    """Every rep's measures; the silhouette's readings (one ``BackReading`` per rep) when the back was traced."""
     stand = standing_torso_length(kin)
     out = tuple(rep_metrics(kin, r, stand) for r in reps)
-    if back_curve_deg is not None:
-        out = tuple(replace(m, back_curve_deg=_nan(b)) for m, b in zip(out, back_curve_deg))
-    if back_hump_ratio is not None:
-        out = tuple(replace(m, back_hump_ratio=_nan(b)) for m, b in zip(out, back_hump_ratio))
+    if backs is not None:
+        out = tuple(
+            replace(
+                m,
+                back_curve_deg=_nan(b.back_curve_deg),
+                back_hump_ratio=_nan(b.back_hump_ratio),
+                back_curve_error_deg=_nan(b.back_curve_error_deg),
+                back_hump_error=_nan(b.back_hump_error),
+            )
+            for m, b in zip(out, backs)
+        )
     return out
 
 

@@ -84,6 +84,28 @@ def test_a_borderline_set_is_borderline_under_two_percent_noise_of_its_readings(
     assert grade_reps(reps).verdict == "borderline"
 
 
+BACK_CURVE_RULE = next(r for r in RULES if r.row_id == "rounded_back.back_curve")
+
+
+@pytest.mark.parametrize(
+    "curve_deg, error_deg, status",
+    [
+        (23.0, 2.0, "fail"),  # 3 past the 20 deg level: more than its frames' 2 deg error
+        (23.0, 4.0, "warn"),  # the same reading, but its frames disagree by more: a watch item
+        (21.0, None, "fail"),  # no error measured: nothing added to the level
+    ],
+)
+def test_an_outline_reading_fails_only_past_its_own_frames_error(curve_deg, error_deg, status):
+    # given ten reps whose outline reads the same back curve, with that reading's own error
+    reps = [make_rep(i, back_curve_deg=curve_deg, back_curve_error_deg=error_deg) for i in range(1, 11)]
+    # when the set is graded
+    card = grade_reps(reps)
+    # then the back curve fails only beyond 20 + its own error, never by the keypoints' angle error
+    assert margin_for(BACK_CURVE_RULE, UNCERTAINTY_DEG, error_deg) == (error_deg or 0.0)
+    assert crit(card.reps[0], "rounded_back").status == status
+    assert card.verdict == ("faulty" if status == "fail" else "borderline")
+
+
 def test_an_unread_set_has_no_verdict():
     card = grade_reps([make_rep(i) for i in range(1, 4)], view="front")
     assert not card.gradable and card.verdict == "not_graded"

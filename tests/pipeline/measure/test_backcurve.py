@@ -152,6 +152,51 @@ def test_median_curve_ignores_one_bad_frame_and_untraced_ones():
     assert np.isnan(median_curve([c(float("nan"))] * 3).back_curve_deg)
 
 
+def test_a_back_read_on_fewer_than_three_frames_is_no_reading():
+    from pipeline.measure.backcurve import BACK_QUORUM, BackCurve, median_curve
+
+    def c(deg, hump=float("nan")):
+        return BackCurve(0.0, np.zeros((0, 2)), np.zeros((2, 2)), np.zeros((2, 2)), deg, back_hump_ratio=hump)
+
+    nan = float("nan")
+    # given five frames of which only two could be traced (the pelvis left the picture on three)
+    rep = median_curve([c(45.9, 0.12), c(nan), c(nan), c(30.0, 0.10), c(nan)])
+    # then the rep has no curve and no hump reading, rather than one guessed from two frames
+    assert BACK_QUORUM == 3
+    assert np.isnan(rep.back_curve_deg) and np.isnan(rep.back_hump_ratio) and rep.frames_read == 2
+    assert np.isnan(rep.lower_xy).all() and np.isnan(rep.upper_xy).all()  # nothing drawn as if measured
+
+
+def test_the_reading_error_is_the_standard_error_of_its_frames_median():
+    from pipeline.measure.backcurve import SE_MEDIAN, BackCurve, median_curve
+
+    def c(deg, hump):
+        return BackCurve(0.0, np.zeros((0, 2)), np.zeros((2, 2)), np.zeros((2, 2)), deg, back_hump_ratio=hump)
+
+    # given three frames reading 10, 12 and 14 deg (SD 2) and humps 0.10, 0.11, 0.12 (SD 0.01)
+    rep = median_curve([c(14.0, 0.12), c(10.0, 0.10), c(12.0, 0.11)])
+    # then the rep reads the middle frame, with 1.2533 x SD / sqrt(3) as its error
+    assert rep.back_curve_deg == 12.0 and rep.frames_read == 3
+    assert rep.back_curve_error_deg == pytest.approx(SE_MEDIAN * 2.0 / np.sqrt(3))
+    assert rep.back_hump_ratio == pytest.approx(0.11)
+    assert rep.back_hump_error == pytest.approx(SE_MEDIAN * 0.01 / np.sqrt(3))
+
+
+@pytest.mark.parametrize(
+    "b, lo, hi, window",
+    [
+        (10, 0, 30, [8, 9, 10, 11, 12]),  # mid-rep bottom: two samples either side
+        (0, 0, 30, [0, 1, 2, 3, 4]),  # a pull from the floor: its first five samples
+        (30, 0, 30, [26, 27, 28, 29, 30]),  # a bottom at the rep's end
+        (5, 4, 6, [4, 5, 6]),  # a rep of three samples: all of them
+    ],
+)
+def test_the_back_is_traced_on_the_five_samples_nearest_the_bottom(b, lo, hi, window):
+    from pipeline.run import bottom_window
+
+    assert bottom_window(b, lo, hi) == window
+
+
 def test_tracing_is_repeatable_across_threads():
     from concurrent.futures import ThreadPoolExecutor
 
