@@ -315,7 +315,6 @@ def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
         "Lift",
         "Reps",
         "Grade",
-        "Coach's grade",
         "Score",
         "Main fault",
         "Verdict",
@@ -361,7 +360,8 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     row = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row
     assert row.reviewed and (row.grade_override, row.auto_grade) == ("C", "B")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Grade"] == "C (coach) · B (auto)" and metrics["Status"] == "reviewed"
+    assert (metrics["Grade from your coach"], metrics["Measured grade"], metrics["Status"]) == ("C", "B", "reviewed")
+    assert "C from your coach · B measured" in _texts(at) and "Rep 3 rounds more than the camera shows." in _texts(at)
     # and the comment's button opens the Frames page at that moment
     _button(at, f"Open at {c.time_s:.1f} s").click().run()
     _ok(at)

@@ -37,6 +37,7 @@ def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebe
         None,
         (),
         {"hip_flexion_bottom_deg": 90.0 + i, "knee_flexion_bottom_deg": None},
+        auto_grade=grade,
     )
 
 
