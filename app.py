@@ -11,7 +11,7 @@ import logging
 
 import streamlit as st
 
-from workspace import session, ui
+from workspace import present, session, ui
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Hinge Review", page_icon=":material/fitness_center:", layout="wide")
@@ -42,9 +42,7 @@ with st.sidebar:
             index=list(labels).index(now.key) if now else 0,
         )
         session.set_current(chosen)
-        sc = session.current().result.scorecard
-        grade = sc.overall_grade if sc and sc.overall_grade else "not graded"
-        st.caption(f"{session.current().result.rep_count} reps · {grade}")
+        st.caption(present.set_line(session.current().result, session.current().coach))
     st.caption("Hinge Review checks form from video; it does not replace a coach who can see you lift.")
 
 page.run()

@@ -1,22 +1,29 @@
 """What a set's scorecard says, in words, once: the Scorecard page, the PDF and the HTML report all show this.
 
-``scorecard_view`` turns an ``AnalysisResult`` into plain strings and moments
-(lift, grade, faults with where they were seen, cue, drill and the check's
-record, set notes, skipped checks, the next step). Pages and report layouts
-only place them; key frames are drawn by the caller (``report.content``) or
-opened on the Frames page.
+``scorecard_view`` turns an ``AnalysisResult`` (and the coach's review, when there is one) into plain
+strings and moments (lift, grade, how the grade was made, faults with where they were seen, cue, drill
+and the check's record, set notes, skipped checks, the next step, the coach's comments). Pages and
+report layouts only place them; key frames are drawn by the caller (``report.content``) or opened on
+the Frames page.
+
+``grade_view`` is the one way a grade is worded anywhere (Scorecard, sidebar, inbox, My space, Review
+page, reports): the coach's grade first and labelled as theirs, the measured grade beside it.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 from drawing import figures
+from pipeline.judge.grading import GRADE_BANDS, MAX_WARN_PENALTY
+from pipeline.judge.rules import WARN_WEIGHT
 from pipeline.measure.glossary import MEASURES
-from pipeline.types import AnalysisResult, Suggestion
+from pipeline.types import AnalysisResult, Scorecard, Suggestion
 
 SEVERITY_WORDS = {"fail": "fault", "warn": "watch"}  # one word for a status everywhere
+UNGRADED = "–"  # a grade's place when the video was not graded
 BORDERLINE_NOTE = (
     "Borderline: worth a coach's look. No check was failed, but some readings sit within "
     "the measurement's own error of their limit, so the verdict could go either way."
@@ -73,11 +80,190 @@ class NextStep:
 
 
 @dataclass(frozen=True)
+class CoachComment:
+    """One comment of the thread on a set, in words (``workspace.present`` words its place and time)."""
+
+    author: str
+    where: str  # e.g. "Rep 3 · 4.2 s" or "Whole set"
+    when: str  # e.g. "2 Dec 2026, 00:41 UTC"
+    text: str
+
+    @property
+    def heading(self) -> str:
+        return f"{self.author} · {self.where} · {self.when}"
+
+
+@dataclass(frozen=True)
+class CoachReview:
+    """What the coach said about a set: their grade ("" when the measured grade stands), why, who, when,
+    and the comment thread, oldest first."""
+
+    grade: str = ""
+    reason: str = ""
+    by: str = ""  # the coach's name
+    when: str = ""
+    comments: tuple[CoachComment, ...] = ()
+
+
+@dataclass(frozen=True)
+class GradeView:
+    """A set's grade as every surface shows it: the coach's first and labelled as theirs, the measured
+    grade beside it."""
+
+    measured: str  # A-F, or UNGRADED when the video was not graded
+    coach: str = ""  # the coach's A-F, "" when none
+    reason: str = ""
+    by: str = ""
+    when: str = ""
+
+    @property
+    def letter(self) -> str:
+        """The grade that counts: the coach's when they set one."""
+        return self.coach or self.measured
+
+    @property
+    def _measured_words(self) -> str:
+        return f"{self.measured} measured" if self.measured != UNGRADED else "not graded from the video"
+
+    @property
+    def text(self) -> str:
+        """``D from your coach · C measured``; ``C`` or ``not graded`` without a coach's grade."""
+        if self.coach:
+            return f"{self.coach} from your coach · {self._measured_words}"
+        return self.measured if self.measured != UNGRADED else "not graded"
+
+    @property
+    def short(self) -> str:
+        """For a table cell or the sidebar: ``D (coach) · C measured``; ``C`` or ``not graded``."""
+        if self.coach:
+            return f"{self.coach} (coach) · {self._measured_words}"
+        return self.text
+
+    @property
+    def words(self) -> str:
+        """In a line of text: ``D from your coach · C measured``, ``grade C`` or ``not graded``."""
+        return self.text if self.coach or self.measured == UNGRADED else f"grade {self.measured}"
+
+    @property
+    def note(self) -> str:
+        """Who set the coach's grade, when and why ("" without one)."""
+        if not self.coach:
+            return ""
+        who = f"Your coach {self.by}" if self.by else "Your coach"
+        when = f" on {self.when}" if self.when else ""
+        reason = self.reason.strip()
+        why = (f": {reason}" + ("" if reason.endswith((".", "!", "?")) else ".")) if reason else "."
+        measured = f"The video measured {self.measured}." if self.measured != UNGRADED else "The video was not graded."
+        return f"{who} graded this set {self.coach}{when}{why} {measured}"
+
+    @property
+    def metrics(self) -> tuple[tuple[str, str], ...]:
+        """(label, value) pairs for a row of big figures: each value one letter, so never cut off."""
+        if self.coach:
+            return (("Grade from your coach", self.coach), ("Measured grade", self.measured))
+        return (("Overall grade", self.measured),)
+
+
+def grade_view(measured: str | None, coach: CoachReview | str | None = None) -> GradeView:
+    """The one wording of a grade: ``measured`` is the video's A-F (None: not graded), ``coach`` the
+    coach's review or bare grade letter (an inbox row has no reason at hand)."""
+    review = CoachReview(grade=coach) if isinstance(coach, str) else coach or CoachReview()
+    return GradeView(
+        measured=measured or UNGRADED,
+        coach=review.grade or "",
+        reason=review.reason if review.grade else "",
+        by=review.by if review.grade else "",
+        when=review.when if review.grade else "",
+    )
+
+
+def _bands() -> tuple[tuple[str, str], ...]:
+    """(letter, its range of set scores), A first, from the grading's own bands."""
+    out = []
+    for i, (lo, g) in enumerate(GRADE_BANDS):
+        above = GRADE_BANDS[i - 1][0] if i else None
+        if i == len(GRADE_BANDS) - 1:
+            out.append((g, f"under {above:.0f}"))
+        else:
+            out.append((g, f"{lo:.0f} to 100" if above is None else f"{lo:.0f} to under {above:.0f}"))
+    return tuple(out)
+
+
+GRADE_BANDS_IN_WORDS = dict(_bands())
+GRADE_LEGEND: tuple[str, ...] = tuple(f"{g}: {span}" for g, span in GRADE_BANDS_IN_WORDS.items())
+REP_SCORE_RULE = (
+    "Each rep starts at 100 and loses the points of every check it fails; a watch costs "
+    f"{WARN_WEIGHT:.0%} of those points, and watches together at most {MAX_WARN_PENALTY:.0f}."
+)
+
+
+@dataclass(frozen=True)
+class GradeExplanation:
+    """How this set's score and grade were made, in plain words from its own numbers."""
+
+    legend: tuple[str, ...]  # the score band of each letter, A first
+    rep_rule: str  # how one rep is scored
+    steps: tuple[str, ...]  # this set: the reps counted, their middle score, the set checks, the letter
+
+
+def _scored_reps(result: AnalysisResult, sc: Scorecard) -> tuple[list[float], int]:
+    """The rep scores the set score comes from (full reps; every rep when all are partial) and how many
+    partial reps were left out (-1: every rep was partial, so none was)."""
+    partial = {m.index for m in result.metrics if m.partial}
+    full = [g.score for g in sc.reps if g.index not in partial]
+    if full:
+        return full, sum(1 for g in sc.reps if g.index in partial)
+    return [g.score for g in sc.reps], -1
+
+
+def _set_steps(result: AnalysisResult, sc: Scorecard) -> tuple[str, ...]:
+    scores, left_out = _scored_reps(result, sc)
+    if sc.overall_score is None or not scores:
+        return ()
+    middle = statistics.median(scores)
+    penalty = max(0.0, middle - sc.overall_score)
+    lo, hi = min(scores), max(scores)
+    spread = f"all {lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f}"
+    source = (
+        f"the score of its one rep ({lo:.0f})"
+        if len(scores) == 1
+        else f"the middle of {len(scores)} rep scores ({spread})"
+    )
+    costly = [c.label for c in sc.set_criteria if c.status in ("fail", "warn")]
+    checks = f" ({', '.join(costly)})" if costly and penalty >= 0.5 else ""
+    steps = [f"Set score {sc.overall_score:.0f}: {source}, minus {penalty:.0f} for whole-set checks{checks}."]
+    if len(scores) > 1 and round(lo) != round(hi):
+        steps.append(
+            "The middle score is used so that one odd rep neither sinks nor lifts the set; "
+            "each rep's own score is in the rep table."
+        )
+    if left_out > 0:
+        steps.append(f"{left_out} partial rep{'s' if left_out > 1 else ''} left out of the set score.")
+    elif left_out < 0:
+        steps.append("Every rep was partial, so the partial reps make the set score.")
+    grade = sc.overall_grade or ""
+    if grade in GRADE_BANDS_IN_WORDS:
+        steps.append(
+            f"Grade {grade}: a set score of {sc.overall_score:.0f} is in {grade}'s band "
+            f"({GRADE_BANDS_IN_WORDS[grade]})."
+        )
+    return tuple(steps)
+
+
+def grade_explanation(result: AnalysisResult) -> GradeExplanation:
+    """The legend of A-F and how this set's score and grade came from its reps (no steps when not graded)."""
+    sc = result.scorecard
+    steps = _set_steps(result, sc) if sc is not None and sc.gradable else ()
+    return GradeExplanation(GRADE_LEGEND, REP_SCORE_RULE, steps)
+
+
+@dataclass(frozen=True)
 class ScorecardView:
     lift: str
     lift_assumed: bool
-    grade: str  # "–" when not graded
-    score: str  # e.g. "82/100" or "–"
+    grade: GradeView  # the coach's grade first, the measured one beside it
+    explanation: GradeExplanation  # the A-F legend and how this set's score and grade were made
+    score: str  # e.g. "82/100" or "–" (the measured score)
     rep_count: int
     partial_count: int
     gradable: bool
@@ -93,6 +279,7 @@ class ScorecardView:
     skipped: tuple[str, ...]  # checks not visible or not measurable in this clip
     check_notes: tuple[tuple[str, str], ...]  # (check, its record on labelled clips)
     next_step: NextStep | None
+    comments: tuple[CoachComment, ...] = ()  # the coach's and the client's comments, oldest first
 
 
 def headline(s: Suggestion, lift_id: str | None = None, *, strong: str = "") -> str:
@@ -142,8 +329,9 @@ def _moments(group: figures.FaultGroup) -> tuple[Moment, ...]:
     return tuple(out)
 
 
-def scorecard_view(result: AnalysisResult) -> ScorecardView:
-    """The scorecard in words, for every surface that shows it."""
+def scorecard_view(result: AnalysisResult, coach: CoachReview | None = None) -> ScorecardView:
+    """The scorecard in words, for every surface that shows it; ``coach``: the coach's grade and the
+    comment thread of a saved review."""
     sc = result.scorecard
     gradable = bool(sc and sc.gradable)
     notes = {n.rule: n.text for n in (sc.check_notes if sc else ())}
@@ -176,7 +364,8 @@ def scorecard_view(result: AnalysisResult) -> ScorecardView:
     return ScorecardView(
         lift=sc.exercise_name if sc else "Hip hinge",
         lift_assumed=bool(sc and sc.exercise_assumed),
-        grade=sc.overall_grade if sc and sc.overall_grade else "–",
+        grade=grade_view(sc.overall_grade if sc else None, coach),
+        explanation=grade_explanation(result),
         score=f"{sc.overall_score:.0f}/100" if sc and sc.overall_score is not None else "–",
         rep_count=result.rep_count,
         partial_count=result.set_metrics.partial_count,
@@ -197,4 +386,5 @@ def scorecard_view(result: AnalysisResult) -> ScorecardView:
         skipped=tuple(figures.skipped_checks(result)),
         check_notes=tuple((n.label, n.text) for n in (sc.check_notes if sc else ())),
         next_step=step,
+        comments=coach.comments if coach else (),
     )

@@ -40,8 +40,7 @@ for rec in present.upload_records(uploads, sessions):
         info, status, actions = st.columns([3, 3, 2])
         info.markdown(f"**{rec['File']}**  \n{rec['Uploaded']}")
         status.markdown(
-            f"{rec['Status']}"
-            + (f"  \n{rec['Lift']} · {rec['Reps']} reps · grade {rec['Grade']}" if rec["Lift"] else "")
+            f"{rec['Status']}" + (f"  \n{rec['Lift']} · {rec['Reps']} reps · {rec['grade']}" if rec["Lift"] else "")
         )
         upload_id, analysis_id = rec["upload_id"], rec["analysis_id"]
         if analysis_id is not None and actions.button(

@@ -28,15 +28,17 @@ row, result = view.row, view.result
 st.title(f"Review · {row.file_name}")
 st.caption(f"{row.client_name} · {present.when(row.created_at)} · {row.lift_name or 'lift not recognised'}")
 ui.show_notice()
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Grade", present.grade_text(row.auto_grade, row.grade_override))
-c2.metric("Score", f"{row.score:.0f}/100" if row.score is not None else "–")
-c3.metric("Reps", row.reps)
-c4.metric("Status", "reviewed" if row.reviewed else "new")
-if row.grade_override:
-    st.info(
-        f"The coach's grade is **{row.grade_override}** (automatic: {row.auto_grade or '–'}): {view.override_reason}"
-    )
+grade = present.review_grade(view)
+figures_row = [
+    *grade.metrics,
+    ("Score", f"{row.score:.0f}/100" if row.score is not None else "–"),
+    ("Reps", row.reps),
+    ("Status", "reviewed" if row.reviewed else "new"),
+]
+for col, (label, value) in zip(st.columns(len(figures_row)), figures_row):
+    col.metric(label, value)
+if grade.coach:
+    st.info(f"**{grade.text}**  \n{grade.note}", icon=":material/sports:")
 links = st.columns(3)
 links[0].page_link(session.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
 links[1].page_link(session.FRAMES_PAGE, label="Frames", icon=":material/movie:")
@@ -145,6 +147,7 @@ if ws.me.is_coach:
         if st.button("Save the grade", icon=":material/save:"):
             try:
                 ws.override_grade(row.analysis_id, None if new == "Automatic" else new, reason)
+                ui.load_review(ws, row.analysis_id)  # the sidebar and the Scorecard show the new grade at once
                 ui.notice("success", "Grade saved.")
             except store.WorkspaceError as exc:
                 ui.notice("error", exc.message)

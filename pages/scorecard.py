@@ -1,4 +1,5 @@
-"""Scorecard: overall grade, per-rep table, faults with evidence, what to do next, downloads."""
+"""Scorecard: the grade (the coach's first) and how it is made, per-rep table, faults with evidence, what to do
+next, downloads."""
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +14,7 @@ from workspace import session, ui
 entry = session.require_current()
 result = entry.result
 sc = result.scorecard
-view = scorecard_view(result)
+view = scorecard_view(result, entry.coach)
 
 st.title("Scorecard")
 st.caption(
@@ -46,11 +47,22 @@ if review_id is not None:  # a saved analysis: its lift can be corrected in plac
             st.rerun()
         st.caption("The reps and measures already taken are kept: nothing is analysed again.")
 
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Overall grade", view.grade)
-c2.metric("Score", view.score)
-c3.metric("Reps", view.rep_count)
-c4.metric("Partial reps", view.partial_count)
+figures_row = [
+    *view.grade.metrics,
+    ("Score", view.score),
+    ("Reps", view.rep_count),
+    ("Partial reps", view.partial_count),
+]
+for col, (label, value) in zip(st.columns(len(figures_row)), figures_row):
+    col.metric(label, value)
+if view.grade.coach:
+    st.info(f"**{view.grade.text}**  \n{view.grade.note}", icon=":material/sports:")
+if view.explanation.steps:
+    with st.expander("How the grade is made", icon=":material/help:"):
+        for step in view.explanation.steps:
+            st.markdown(f"- {step}")
+        st.caption(view.explanation.rep_rule)
+        st.caption("Grades by set score: " + " · ".join(view.explanation.legend) + ".")
 
 for warning in view.warnings:
     st.warning(warning)
@@ -162,7 +174,7 @@ d2.download_button(
 # The report is built only when its button is pressed (Kaleido starts a browser for the chart).
 d3.download_button(
     "Download report (PDF)",
-    lambda: report.build_pdf(result, video_path=entry.video_path, filename=entry.filename),
+    lambda: report.build_pdf(result, video_path=entry.video_path, filename=entry.filename, coach=entry.coach),
     file_name=f"{stem}_report.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
@@ -170,7 +182,7 @@ d3.download_button(
 )
 d4.download_button(
     "Download report (HTML)",
-    lambda: report.build_html(result, video_path=entry.video_path, filename=entry.filename),
+    lambda: report.build_html(result, video_path=entry.video_path, filename=entry.filename, coach=entry.coach),
     file_name=f"{stem}_report.html",
     mime="text/html",
     icon=":material/html:",

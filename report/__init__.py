@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from drawing import figures
+from drawing.scorecard import CoachReview
 from pipeline.types import AnalysisResult
 from report import charts
 from report.content import ReportContent, report_content
@@ -27,13 +28,15 @@ def build_pdf(
     video_path: str | Path | None = None,
     filename: str | None = None,
     created: dt.date | None = None,
+    coach: CoachReview | None = None,
 ) -> bytes:
-    """The set's report as PDF bytes. Key frames come from ``video_path`` (default: the analysed clip)."""
+    """The set's report as PDF bytes. Key frames come from ``video_path`` (default: the analysed clip);
+    ``coach``: a saved review's coach's grade and comments."""
     from reportlab.lib.units import mm
 
     from report.pdf import WIDTH, render_pdf
 
-    content = report_content(result, video_path=video_path, filename=filename, created=created)
+    content = report_content(result, video_path=video_path, filename=filename, created=created, coach=coach)
     chart = charts.chart_png(charts.print_figure(result), width_px=CHART_WIDTH_PX, height_px=CHART_HEIGHT_PX)
     if chart is None:
         chart = charts.angles_drawing(result, WIDTH, 80 * mm)
@@ -46,11 +49,13 @@ def build_html(
     video_path: str | Path | None = None,
     filename: str | None = None,
     created: dt.date | None = None,
+    coach: CoachReview | None = None,
 ) -> str:
-    """The set's report as one self-contained HTML page (images inline, plotly.js embedded)."""
+    """The set's report as one self-contained HTML page (images inline, plotly.js embedded); ``coach``: a
+    saved review's coach's grade and comments."""
     from report.html import render_html
 
-    content = report_content(result, video_path=video_path, filename=filename, created=created)
+    content = report_content(result, video_path=video_path, filename=filename, created=created, coach=coach)
     fig = figures.angles_figure(result)
     fig.update_layout(template="plotly_white")
     return render_html(content, fig)

@@ -1,6 +1,7 @@
 """What a set's report says, gathered once from an ``AnalysisResult`` for both the PDF and the HTML.
 
-``report_content`` picks the words (lift, grade, per-rep table, faults with
+``report_content`` picks the words (lift, grade with the coach's beside the measured one and how
+it was made, per-rep table, the coach's comments, faults with
 their cues and drills, the next step on the ladder, or why the clip was not
 graded and how to refilm) and the key frames to show; the layouts in
 ``report.pdf`` and ``report.html`` only place them.
@@ -19,7 +20,15 @@ import numpy as np
 from drawing import figures
 from drawing import frames as render
 from drawing.frames import EvidenceMark
-from drawing.scorecard import FaultView, NextStep, scorecard_view
+from drawing.scorecard import (
+    CoachComment,
+    CoachReview,
+    FaultView,
+    GradeExplanation,
+    GradeView,
+    NextStep,
+    scorecard_view,
+)
 from pipeline.types import AnalysisResult
 
 MAX_FRAMES_PER_FAULT = 3
@@ -59,7 +68,8 @@ class ReportContent:
     created: str  # date the report was made
     lift: str
     lift_assumed: bool
-    grade: str  # "–" when not graded
+    grade: GradeView  # the coach's grade first, the measured one beside it
+    explanation: GradeExplanation  # the A-F legend and how this set's score and grade were made
     score: str  # e.g. "82/100" or "–"
     rep_count: int
     partial_count: int
@@ -77,6 +87,7 @@ class ReportContent:
     set_notes: tuple[str, ...]
     skipped: tuple[str, ...]
     next_step: NextStep | None
+    comments: tuple[CoachComment, ...] = ()  # the review's comment thread, oldest first
 
 
 def _cell(value: object, column: str) -> str:
@@ -143,9 +154,11 @@ def report_content(
     video_path: str | Path | None = None,
     filename: str | None = None,
     created: dt.date | None = None,
+    coach: CoachReview | None = None,
 ) -> ReportContent:
-    """Everything the report shows, key frames rendered (from ``video_path``, else ``result.video.path``)."""
-    view = scorecard_view(result)
+    """Everything the report shows, key frames rendered (from ``video_path``, else ``result.video.path``);
+    ``coach``: a saved review's coach's grade, reason and comment thread."""
+    view = scorecard_view(result, coach)
     path = video_path if video_path is not None else result.video.path
     path = path if path and Path(path).is_file() else None
     name = filename or Path(result.video.path).name or "clip"
@@ -174,6 +187,7 @@ def report_content(
         lift=view.lift,
         lift_assumed=view.lift_assumed,
         grade=view.grade,
+        explanation=view.explanation,
         score=view.score,
         rep_count=view.rep_count,
         partial_count=view.partial_count,
@@ -191,4 +205,5 @@ def report_content(
         set_notes=tuple(c.text for c in view.set_checks),
         skipped=view.skipped,
         next_step=view.next_step,
+        comments=view.comments,
     )

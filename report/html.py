@@ -20,7 +20,7 @@ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; col
 main { max-width: 980px; margin: 0 auto; padding: 24px 28px 40px; background: #fff; }
 h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 0 0 6px; } .sub, .small { color: #666; font-size: 13px; }
-.summary { display: grid; grid-template-columns: repeat(4, 1fr); border: 1px solid #ddd; border-radius: 6px; margin: 14px 0; background: #fafafa; }
+.summary { display: grid; grid-auto-flow: column; grid-auto-columns: 1fr; border: 1px solid #ddd; border-radius: 6px; margin: 14px 0; background: #fafafa; }
 .summary div { text-align: center; padding: 10px; border-right: 1px solid #ddd; } .summary div:last-child { border-right: 0; }
 .summary b { display: block; font-size: 28px; } .summary span { color: #666; font-size: 13px; }
 table.reps { border-collapse: collapse; width: 100%; font-size: 13px; }
@@ -32,7 +32,8 @@ table.reps td { border-bottom: 1px solid #e4e4e4; padding: 4px 6px; }
 .frames figure { margin: 0; } .frames img { max-height: 300px; max-width: 300px; border-radius: 4px; display: block; }
 .frames figcaption { font-size: 12px; color: #666; text-align: center; margin-top: 3px; }
 .box { border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
-.next { border: 1px solid #2e7d32; background: #f4f9f4; } .notgraded { border: 1px solid #ef6c00; background: #fff6ec; }
+.next { border: 1px solid #2e7d32; background: #f4f9f4; } .coach { border: 1px solid #1565c0; background: #f3f7fc; }
+.comment { border-left: 3px solid #ddd; padding: 2px 10px; margin: 8px 0; } .comment p { margin: 2px 0; } .notgraded { border: 1px solid #ef6c00; background: #fff6ec; }
 footer { color: #888; font-size: 12px; margin-top: 30px; }
 """
 
@@ -74,6 +75,44 @@ def _reps(c: ReportContent) -> str:
     return f'<table class="reps"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _summary(c: ReportContent) -> str:
+    """The big figures: the grade (the coach's, then the measured one, each one letter), score and reps."""
+    cells = [
+        f'<div><b style="color:{grade_colour(letter if letter != "–" else None)}">{escape(letter)}</b>'
+        f"<span>{escape(label)}</span></div>"
+        for label, letter in c.grade.metrics
+    ]
+    cells += [
+        f"<div><b>{escape(c.score)}</b><span>Score</span></div><div><b>{c.rep_count}</b><span>Reps</span></div>",
+        f"<div><b>{c.partial_count}</b><span>Partial reps</span></div>",
+    ]
+    return f'<div class="summary">{"".join(cells)}</div>'
+
+
+def _explanation(c: ReportContent) -> list[str]:
+    """How the grade is made: this set's steps, how a rep is scored, and the A-F bands."""
+    e = c.explanation
+    if not e.steps:
+        return []
+    return [
+        "<h2>How the grade is made</h2>",
+        _list(e.steps),
+        f'<p class="small">{escape(e.rep_rule)}</p>',
+        f'<p class="small">Grades by set score: {escape(" · ".join(e.legend))}.</p>',
+    ]
+
+
+def _comments(c: ReportContent) -> list[str]:
+    """The review's comment thread, oldest first, as plain text."""
+    if not c.comments:
+        return []
+    return ["<h2>Comments</h2>"] + [
+        f'<div class="comment"><p class="small">{escape(n.heading)}</p><p>{escape(n.text).replace(chr(10), "<br>")}</p>'
+        "</div>"
+        for n in c.comments
+    ]
+
+
 def render_html(c: ReportContent, chart: go.Figure) -> str:
     """One HTML document: same sections and order as the PDF, with the interactive chart inline."""
     body = [
@@ -82,12 +121,9 @@ def render_html(c: ReportContent, chart: go.Figure) -> str:
     ]
     if c.lift_assumed:
         body.append(f'<p class="sub">The lift was recognised automatically as {escape(c.lift)}.</p>')
-    colour = grade_colour(c.grade if c.grade != "–" else None)
-    body.append(
-        f'<div class="summary"><div><b style="color:{colour}">{escape(c.grade)}</b><span>Overall grade</span></div>'
-        f"<div><b>{escape(c.score)}</b><span>Score</span></div><div><b>{c.rep_count}</b><span>Reps</span></div>"
-        f"<div><b>{c.partial_count}</b><span>Partial reps</span></div></div>"
-    )
+    body.append(_summary(c))
+    if c.grade.coach:
+        body.append(f'<div class="box coach"><p><b>{escape(c.grade.text)}</b></p><p>{escape(c.grade.note)}</p></div>')
     if not c.gradable:
         box = [f"<p><b>Not graded.</b> {escape(c.not_graded_reason)} The rep count and chart may still help.</p>"]
         if c.still_reliable:
@@ -99,6 +135,7 @@ def render_html(c: ReportContent, chart: go.Figure) -> str:
     body += [f'<p class="small">{escape(n)}</p>' for n in c.notes]
     if c.rep_rows:
         body += ["<h2>Reps</h2>", _reps(c)]
+    body += _explanation(c)
     if c.gradable:
         body.append("<h2>What the video shows</h2>")
         if not c.faults:
@@ -109,6 +146,7 @@ def render_html(c: ReportContent, chart: go.Figure) -> str:
         body += [f"<p>{escape(n)}</p>" for n in c.set_notes]
         if c.skipped:
             body.append(f'<p class="small">Not checked in this clip: {escape("; ".join(c.skipped))}.</p>')
+    body += _comments(c)
     if c.next_step is not None:
         s = c.next_step
         box = [f"<h3>{escape(s.headline)}</h3><p>{escape(s.reason)}</p>"]

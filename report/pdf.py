@@ -35,7 +35,6 @@ FRAME_HEIGHT = 52 * mm
 INK = colors.HexColor("#222222")
 MUTED = colors.HexColor("#666666")
 RULE = colors.HexColor("#dddddd")
-WATCH = colors.HexColor("#ef6c00")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -87,18 +86,17 @@ def _bullets(items: tuple[str, ...] | list[str], style: ParagraphStyle) -> ListF
 
 
 def _summary(c: ReportContent, st: dict) -> Table:
-    colour = colors.HexColor(grade_colour(c.grade if c.grade != "–" else None))
-    grade = Paragraph(f'<font color="{colour.hexval().replace("0x", "#")}">{escape(c.grade)}</font>', st["big"])
-    cells = [
-        [grade, _p(c.score, st["big"]), _p(str(c.rep_count), st["big"]), _p(str(c.partial_count), st["big"])],
-        [
-            _p("Overall grade", st["label"]),
-            _p("Score", st["label"]),
-            _p("Reps", st["label"]),
-            _p("Partial reps", st["label"]),
-        ],
+    """The big figures: the grade (the coach's, then the measured one, each one letter), score and reps."""
+    grades = [
+        Paragraph(f'<font color="{grade_colour(letter if letter != "–" else None)}">{escape(letter)}</font>', st["big"])
+        for _, letter in c.grade.metrics
     ]
-    t = Table(cells, colWidths=[WIDTH / 4] * 4)
+    labels = [label for label, _ in c.grade.metrics] + ["Score", "Reps", "Partial reps"]
+    cells = [
+        [*grades, _p(c.score, st["big"]), _p(str(c.rep_count), st["big"]), _p(str(c.partial_count), st["big"])],
+        [_p(label, st["label"]) for label in labels],
+    ]
+    t = Table(cells, colWidths=[WIDTH / len(labels)] * len(labels))
     t.setStyle(
         TableStyle(
             [
@@ -190,6 +188,23 @@ def _fault(section, st: dict) -> KeepTogether:
     return KeepTogether(parts)
 
 
+def _boxed(inner: list, border: str, fill: str) -> Table:
+    box = Table([[inner]], colWidths=[WIDTH])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor(border)),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(fill)),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return box
+
+
 def _next_step(c: ReportContent, st: dict) -> list:
     s = c.next_step
     inner = [Paragraph(f"<b>{escape(s.headline)}</b>", st["h3"]), _p(s.reason, st["body"])]
@@ -201,19 +216,7 @@ def _next_step(c: ReportContent, st: dict) -> list:
         inner.append(Paragraph(f"<b>Next session:</b> {escape(s.next_session)}", st["body"]))
     if s.move_on:
         inner.append(_p(f"Move on when: {s.move_on}", st["small"]))
-    box = Table([[inner]], colWidths=[WIDTH])
-    box.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#2e7d32")),
-                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f4f9f4")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-            ]
-        )
-    )
+    box = _boxed(inner, "#2e7d32", "#f4f9f4")
     return [Paragraph("Next step", st["h2"]), box]
 
 
@@ -270,20 +273,44 @@ def _not_graded(c: ReportContent, st: dict) -> list:
             Spacer(1, 2 * mm),
             filming_drawing(),
         ]
-    box = Table([[inner]], colWidths=[WIDTH])
-    box.setStyle(
-        TableStyle(
+    box = _boxed(inner, "#ef6c00", "#fff6ec")
+    return [Spacer(1, 4 * mm), box]
+
+
+def _coach_grade(c: ReportContent, st: dict) -> list:
+    """The coach's grade, labelled as theirs with the measured grade beside it, and who set it, when and why."""
+    if not c.grade.coach:
+        return []
+    inner = [Paragraph(f"<b>{escape(c.grade.text)}</b>", st["body"]), _p(c.grade.note, st["body"])]
+    return [Spacer(1, 3 * mm), _boxed(inner, "#1565c0", "#f3f7fc")]
+
+
+def _explanation(c: ReportContent, st: dict) -> list:
+    """How the grade is made: this set's steps, how a rep is scored, and the A-F bands."""
+    e = c.explanation
+    if not e.steps:
+        return []
+    return [
+        KeepTogether(
             [
-                ("BOX", (0, 0), (-1, -1), 0.8, WATCH),
-                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff6ec")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+                Paragraph("How the grade is made", st["h2"]),
+                _bullets(e.steps, st["body"]),
+                _p(e.rep_rule, st["small"]),
+                _p("Grades by set score: " + " · ".join(e.legend) + ".", st["small"]),
             ]
         )
-    )
-    return [Spacer(1, 4 * mm), box]
+    ]
+
+
+def _comments(c: ReportContent, st: dict) -> list:
+    """The review's comment thread, oldest first, as plain text."""
+    if not c.comments:
+        return []
+    out: list = [Paragraph("Comments", st["h2"])]
+    for n in c.comments:
+        text = escape(n.text).replace("\n", "<br/>")
+        out.append(KeepTogether([_p(n.heading, st["small"]), Paragraph(text, st["body"])]))
+    return out
 
 
 def render_pdf(c: ReportContent, chart: bytes | Drawing) -> bytes:
@@ -296,12 +323,14 @@ def render_pdf(c: ReportContent, chart: bytes | Drawing) -> bytes:
     if c.lift_assumed:
         story.append(_p(f"The lift was recognised automatically as {c.lift}.", st["sub"]))
     story += [Spacer(1, 3 * mm), _summary(c, st)]
+    story += _coach_grade(c, st)
     if not c.gradable:
         story += _not_graded(c, st)
     for note in c.notes:
         story.append(_p(note, st["small"]))
     if c.rep_rows:
         story += [Paragraph("Reps", st["h2"]), _rep_table(c, st)]
+    story += _explanation(c, st)
     if c.gradable:
         story.append(Paragraph("What the video shows", st["h2"]))
         if not c.faults:
@@ -312,6 +341,7 @@ def render_pdf(c: ReportContent, chart: bytes | Drawing) -> bytes:
         story += [_p(n, st["body"]) for n in c.set_notes]
         if c.skipped:
             story.append(_p("Not checked in this clip: " + "; ".join(c.skipped) + ".", st["small"]))
+    story += _comments(c, st)
     if c.next_step is not None:
         story.append(KeepTogether(_next_step(c, st)))
     if isinstance(chart, bytes):

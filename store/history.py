@@ -55,6 +55,8 @@ def client_history(db: Database, user: Account, client_id: int, lift_id: str | N
                     main_fault=a.main_fault,
                     faults=summary.faults,
                     measures=summary.measures,
+                    auto_grade=a.grade,
+                    grade_override=a.grade_override,
                 )
             )
         return points

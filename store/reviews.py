@@ -175,6 +175,11 @@ def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView
         me = acting_user(s, user)
         analysis, upload = visible_analysis(s, me, analysis_id)
         owner_name = s.scalar(select(User.name).where(User.id == upload.owner_id)) or ""
+        coach_name = (
+            s.scalar(select(User.name).where(User.id == analysis.override_by_id))
+            if analysis.grade_override and analysis.override_by_id is not None
+            else None
+        )
         count = s.scalar(select(func.count(Comment.id)).where(Comment.analysis_id == analysis.id))
         result = from_jsonable(AnalysisResult, load_json(analysis))
         return AnalysisView(
@@ -184,6 +189,8 @@ def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView
             override_reason=analysis.override_reason,
             override_by_id=analysis.override_by_id,
             blob_key=upload.blob_key,
+            override_by_name=coach_name,
+            override_at=analysis.override_at if analysis.grade_override else None,
         )
 
 

@@ -107,6 +107,8 @@ class AnalysisView:
     override_reason: str | None
     override_by_id: int | None
     blob_key: str
+    override_by_name: str | None = None  # the coach who set the grade (None: no override, or the account is gone)
+    override_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,13 @@ class HistoryPoint:
     lift_name: str
     reps: int
     clean_reps: int
-    grade: str | None
+    grade: str | None  # what counts: the coach's grade when there is one, else the automatic grade
     score: float | None
     main_fault: str | None
     faults: tuple[str, ...]
     measures: dict[str, float | None] = field(default_factory=dict)  # medians over full reps, units in the names
+    auto_grade: str | None = None  # the measured grade
+    grade_override: str | None = None  # the coach's grade
 
 
 @dataclass(frozen=True)

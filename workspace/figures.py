@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from drawing.figures import GRADE_COLOURS, NO_GRADE
+from drawing.scorecard import grade_view
 from pipeline.document.summary import KEY_MEASURES
 from pipeline.measure.glossary import measure
 from store.views import HistoryPoint
@@ -25,20 +26,22 @@ def _x(points: Sequence[HistoryPoint]) -> list[str]:
 
 
 def score_figure(points: Sequence[HistoryPoint]) -> go.Figure:
-    """Score per session (0–100), each marker coloured and labelled by the grade that counts."""
+    """Score per session (0–100), each marker coloured and labelled by the grade that counts (the coach's
+    when set; the hover says whose)."""
     graded = [p for p in points if p.score is not None]
+    grades = [grade_view(p.auto_grade, p.grade_override) for p in graded]
     fig = go.Figure(
         go.Scatter(
             x=_x(graded),
             y=[p.score for p in graded],
             mode="lines+markers+text",
             name="Score",
-            text=[p.grade or "" for p in graded],
+            text=[g.letter for g in grades],
             textposition="top center",
-            marker={"size": 12, "color": [GRADE_COLOURS.get(p.grade or "", NO_GRADE) for p in graded]},
+            marker={"size": 12, "color": [GRADE_COLOURS.get(g.letter, NO_GRADE) for g in grades]},
             line={"color": "#607d8b"},
-            customdata=[[p.reps, p.clean_reps] for p in graded],
-            hovertemplate="%{x}<br>score %{y:.0f} · grade %{text}<br>%{customdata[0]} reps, "
+            customdata=[[p.reps, p.clean_reps, g.short] for p, g in zip(graded, grades)],
+            hovertemplate="%{x}<br>score %{y:.0f} · grade %{customdata[2]}<br>%{customdata[0]} reps, "
             "%{customdata[1]} clean<extra></extra>",
         )
     )

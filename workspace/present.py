@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from drawing.scorecard import CoachComment, CoachReview, GradeView, grade_view
 from pipeline.judge.rules import FAULT_BY_CODE
 from pipeline.stages import STAGE_LABELS
 from pipeline.types import AnalysisResult
-from store.views import CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
+from store.views import AnalysisView, CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 
 PENDING = ("queued", "running")
 # the inbox's sort orders (store.reviews.SORTS) in words
@@ -92,10 +93,34 @@ def any_failed(uploads: Iterable[UploadView]) -> bool:
     return any(job_line(u).kind == "failed" for u in uploads)
 
 
-def grade_text(grade: str | None, override: str | None = None) -> str:
-    """``B``; ``A (coach) · B (auto)`` when a coach changed it; ``–`` when not graded."""
-    auto = grade or "–"
-    return f"{override} (coach) · {auto} (auto)" if override else auto
+def row_grade(row: InboxRow | HistoryPoint) -> GradeView:
+    """An inbox row's or a session's grade, worded as everywhere (``drawing.scorecard.grade_view``)."""
+    return grade_view(row.auto_grade, row.grade_override)
+
+
+def review_grade(view: AnalysisView) -> GradeView:
+    """An opened review's grade with the coach's reason, who and when."""
+    return grade_view(view.row.auto_grade, coach_review(view))
+
+
+def set_line(result: AnalysisResult, coach: CoachReview | None = None) -> str:
+    """The sidebar's line for the analysis on screen: ``10 reps · D (coach) · C measured``."""
+    sc = result.scorecard
+    return f"{result.rep_count} reps · {grade_view(sc.overall_grade if sc else None, coach).short}"
+
+
+def coach_review(view: AnalysisView) -> CoachReview:
+    """What the coach said on an opened review, in words: their grade with reason, who and when, and the
+    comment thread (for the Scorecard, the sidebar and the reports)."""
+    return CoachReview(
+        grade=view.row.grade_override or "",
+        reason=view.override_reason or "",
+        by=view.override_by_name or "",
+        when=when(view.override_at) if view.override_at else "",
+        comments=tuple(
+            CoachComment(c.author_name, comment_where(c), when(c.created_at), c.text) for c in view.comments
+        ),
+    )
 
 
 def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
@@ -107,8 +132,7 @@ def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
             "Date": r.created_at.replace(tzinfo=None),
             "Lift": r.lift_name or "–",
             "Reps": r.reps,
-            "Grade": r.auto_grade or "–",
-            "Coach's grade": r.grade_override or "",
+            "Grade": row_grade(r).short,
             "Score": r.score,
             "Main fault": fault_title(r.main_fault) or "none",
             "Verdict": VERDICT_WORDS.get(r.verdict, r.verdict),
@@ -121,7 +145,8 @@ def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
 
 
 def upload_records(uploads: Iterable[UploadView], sessions: Mapping[int, HistoryPoint]) -> list[dict[str, object]]:
-    """My uploads as rows: file, date, status, and the lift, reps and grade once analysed."""
+    """My uploads as rows: file, date, status, and the lift, reps and grade once analysed (``grade``: the
+    grade in a line of text)."""
     out = []
     for u in uploads:
         point = sessions.get(u.analysis_id) if u.analysis_id is not None else None
@@ -134,7 +159,8 @@ def upload_records(uploads: Iterable[UploadView], sessions: Mapping[int, History
                 "Status": job_line(u).text,
                 "Lift": point.lift_name if point else "",
                 "Reps": point.reps if point else None,
-                "Grade": (point.grade or "–") if point else "",
+                "Grade": row_grade(point).short if point else "",
+                "grade": row_grade(point).words if point else "",
             }
         )
     return out
@@ -194,7 +220,7 @@ def regrade_notice(result: AnalysisResult) -> str:
     """What to say once a set was graded as another lift."""
     sc = result.scorecard
     name = sc.exercise_name if sc else "the lift chosen"
-    grade = f"grade {sc.overall_grade}" if sc and sc.gradable and sc.overall_grade else "not graded"
+    grade = f"measured grade {sc.overall_grade}" if sc and sc.gradable and sc.overall_grade else "not graded"
     return (
         f"Graded again as {name}: {grade}. The reps and measures are the same; the limits, faults and "
         "next steps are this lift's."

@@ -24,6 +24,7 @@ import numpy as np
 import streamlit as st
 
 from drawing import frames as render
+from drawing.scorecard import CoachReview
 from pipeline.capture.video import VIDEO_EXTENSIONS
 from pipeline.types import AnalysisResult
 
@@ -62,6 +63,7 @@ class StoredAnalysis:
     workdir: str | None  # temporary folder owned by this entry, removed on eviction
     seconds: float = 0.0  # wall time of the analysis
     annotated: render.EncodedVideo | None = None
+    coach: CoachReview | None = None  # a saved review's coach's grade and comments, as of its last opening
 
 
 def _remove_dirs(dirs: list[str]) -> None:

@@ -243,8 +243,9 @@ def visible_reviews(ws: Workspace) -> dict[int, str]:
 
 
 def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> AnalysisView:
-    """Open a review (checked by the store) and keep it in the session with its clip; ``on_screen``
-    also makes it the analysis the Scorecard, Frames and Charts pages show."""
+    """Open a review (checked by the store) and keep it in the session with its clip and the coach's
+    grade and comments as they are now; ``on_screen`` also makes it the analysis the Scorecard, Frames
+    and Charts pages show."""
     view = ws.open_analysis(analysis_id)
     key = f"{REVIEW_KEY_PREFIX}{analysis_id}"
     entry = session.store().get(key)
@@ -261,7 +262,7 @@ def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> A
         entry = session.StoredAnalysis(
             key=key, filename=view.row.file_name, result=view.result, video_path=video_path, workdir=workdir
         )
-        session.store().put(entry)
+    session.store().put(replace(entry, coach=present.coach_review(view)))  # the coach's word as of now
     if on_screen or session.current() is None:
         session.set_current(key)
     return view

@@ -115,7 +115,9 @@ def test_scorecard_shows_grade_reps_table_faults_next_step_and_downloads(result,
     assert len(at.get("download_button")) == 4  # JSON, CSV, report PDF, report HTML
     # each check says how it did on labelled clips: beside its fault, and all together in an expander
     assert "caught 4 of 5 labelled clips" in text and "false alarm on 2 of 19 clean lifts" in text
-    assert [e.label for e in at.expander] == ["How far to trust each check"]
+    assert [e.label for e in at.expander] == ["How the grade is made", "How far to trust each check"]
+    # and how the set's score and grade came from its reps is said from its own numbers
+    assert "- Set score 82: the middle of 3 rep scores (68–95), minus 0 for whole-set checks." in text
     assert "**Squatting the hinge** — Not yet measured on labelled clips." in text
 
 

@@ -315,7 +315,6 @@ def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
         "Lift",
         "Reps",
         "Grade",
-        "Coach's grade",
         "Score",
         "Main fault",
         "Verdict",
@@ -361,7 +360,8 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     row = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row
     assert row.reviewed and (row.grade_override, row.auto_grade) == ("C", "B")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Grade"] == "C (coach) · B (auto)" and metrics["Status"] == "reviewed"
+    assert (metrics["Grade from your coach"], metrics["Measured grade"], metrics["Status"]) == ("C", "B", "reviewed")
+    assert "C from your coach · B measured" in _texts(at) and "Rep 3 rounds more than the camera shows." in _texts(at)
     # and the comment's button opens the Frames page at that moment
     _button(at, f"Open at {c.time_s:.1f} s").click().run()
     _ok(at)
@@ -594,6 +594,49 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     assert first[["Client", "Status", "Comments", "Client replied"]].tolist() == ["Ann", "new", 2, True]
     (reply,) = [c for c in store.open_analysis(data.db, cora, up.analysis_id).comments if c.author_name == "Ann"]
     assert reply.rep_index == 2
+
+
+def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_everywhere(data, engine, clip):
+    # given Ann, linked to coach Cora, with an analysed set (measured B) that Cora graded D with a reason and a note
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    store.override_grade(data.db, cora, up.analysis_id, "D", "Rep 3 rounds more than the camera shows.")
+    store.add_comment(data.db, cora, up.analysis_id, "Brace before the pull.", rep_index=3)
+    # when Ann opens her space
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    _ok(ann_at)
+    # then her upload names the coach's grade first, the measured one beside it
+    assert "Kettlebell deadlift · 3 reps · D from your coach · B measured" in _texts(ann_at)
+    # when she opens its scorecard
+    next(b for b in ann_at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    _ok(ann_at)
+    assert at_title(ann_at) == "Scorecard"
+    # then the headline is the coach's grade, labelled, with the measured grade beside it, and who, why and when
+    metrics = {m.label: m.value for m in ann_at.metric}
+    assert (metrics["Grade from your coach"], metrics["Measured grade"], metrics["Score"]) == ("D", "B", "82/100")
+    assert "Overall grade" not in metrics
+    (note,) = [i.value for i in ann_at.info if "from your coach" in i.value]
+    assert note.startswith("**D from your coach · B measured**")
+    assert "Your coach Cora graded this set D on " in note and "Rep 3 rounds more than the camera shows." in note
+    # and the sidebar's line says the same (AppTest keeps the sidebar of a session's first run only: the
+    # same browser session's analyses are handed to a fresh run)
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.secrets.update(AUTH)
+    again.user = _person("ann@example.test", "Ann")
+    for key in (session.STORE_KEY, session.CURRENT_KEY):
+        again.session_state[key] = ann_at.session_state[key]
+    again.run()
+    _ok(again)
+    assert "3 reps · D (coach) · B measured" in [c.value for c in again.sidebar.caption]
+    # and how the grade is made is there to read, from this set's own numbers
+    assert "How the grade is made" in [e.label for e in ann_at.expander]
+    assert any("Set score 82: the middle of 3 rep scores (68–95)" in m.value for m in ann_at.markdown)
+    # and the report she downloads carries the coach's grade and note
+    entry = ann_at.session_state[session.STORE_KEY].get(ann_at.session_state[session.CURRENT_KEY])
+    assert entry.coach.grade == "D" and [c.text for c in entry.coach.comments] == ["Brace before the pull."]
 
 
 def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):

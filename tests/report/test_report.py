@@ -12,10 +12,21 @@ import pytest
 from pypdf import PdfReader
 
 import report
+from drawing.scorecard import CoachComment, CoachReview
 from report import charts
 from tests.support import factories, real_clips
 
 DAY = dt.date(2026, 12, 1)
+COACH = CoachReview(
+    grade="D",
+    reason="Rep 3 rounds more than the camera shows",
+    by="Cora",
+    when="2 Dec 2026, 00:41 UTC",
+    comments=(
+        CoachComment("Cora", "Rep 3 · 8.2 s", "2 Dec 2026, 00:40 UTC", "Brace <b>before</b> the pull & breathe."),
+        CoachComment("Ann", "Whole set", "2 Dec 2026, 09:12 UTC", "Should I go lighter?\n<script>alert(1)</script>"),
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +84,58 @@ def test_pdf_ends_with_the_next_step_on_the_ladder(pdf):
     assert "Next session: 3 x 8-10, rest 90 s." in text and "Dowel hinge, 2 x 10" in text
     assert "Move on when: Three sets of 10 clean reps." in text
     assert text.index("Next step") > text.index("What the video shows")
+
+
+def test_pdf_explains_how_the_grade_was_made_from_the_reps(pdf):
+    text = _text(pdf)
+    assert "How the grade is made" in text
+    assert "Set score 82: the middle of 3 rep scores (68–95), minus 0 for whole-set checks." in text
+    assert "Grade B: a set score of 82 is in B's band (80 to under 90)." in text
+    assert "A: 90 to 100 · B: 80 to under 90 · C: 70 to under 80 · D: 60 to under 70 · F: under 60" in text
+    assert "Comments" not in text and "from your coach" not in text  # no review: nothing of a coach's
+
+
+def test_given_a_coachs_review_when_the_report_content_is_gathered_then_grade_reason_and_thread_travel(result):
+    # given the synthetic set (measured B) that coach Cora graded D, with two comments
+    # when the report's content is gathered
+    content = report.report_content(result, created=DAY, coach=COACH)
+    # then the coach's grade comes first and is labelled, with who, when and why, and the thread in order
+    assert content.grade.text == "D from your coach · B measured"
+    assert content.grade.metrics == (("Grade from your coach", "D"), ("Measured grade", "B"))
+    assert "Your coach Cora graded this set D on 2 Dec 2026, 00:41 UTC" in content.grade.note
+    assert [c.author for c in content.comments] == ["Cora", "Ann"]
+    assert content.explanation.steps[0].startswith("Set score 82: the middle of 3 rep scores")
+    # and without a review the report is the measured grade's alone
+    plain = report.report_content(result, created=DAY)
+    assert plain.grade.text == "B" and plain.comments == ()
+
+
+@pytest.fixture(scope="module")
+def coached_pdf(result) -> str:
+    return _text(PdfReader(io.BytesIO(report.build_pdf(result, filename="monday_set.mp4", created=DAY, coach=COACH))))
+
+
+def test_given_a_coachs_review_the_pdf_shows_the_coachs_grade_first_then_the_measured_one_and_the_thread(coached_pdf):
+    text = coached_pdf
+    assert "D B 82/100 3 0 Grade from your coach Measured grade Score Reps Partial reps" in text
+    assert "D from your coach · B measured" in text
+    assert (
+        "Your coach Cora graded this set D on 2 Dec 2026, 00:41 UTC: Rep 3 rounds more than the camera shows." in text
+    )
+    assert "Comments" in text and "Cora · Rep 3 · 8.2 s · 2 Dec 2026, 00:40 UTC" in text
+    # comments are plain text: markup in them is printed, not obeyed
+    assert "Brace <b>before</b> the pull & breathe." in text and "<script>alert(1)</script>" in text
+    assert text.index("What the video shows") < text.index("Comments") < text.index("Next step")
+
+
+def test_given_a_coachs_review_the_html_shows_it_and_escapes_the_comments(result):
+    page = report.build_html(result, filename="monday_set.mp4", created=DAY, coach=COACH)
+    text = re.sub(r"<[^>]+>", " ", page.split("<script")[0] + page.split("</script>")[-1])
+    assert "D from your coach · B measured" in page and "Grade from your coach" in text and "Measured grade" in text
+    assert "Rep 3 rounds more than the camera shows." in page and "How the grade is made" in page
+    assert "Brace &lt;b&gt;before&lt;/b&gt; the pull &amp; breathe." in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "Should I go lighter?<br>" in page  # a line break in a comment stays one
 
 
 def test_not_gradable_pdf_says_why_and_how_to_refilm(clip):

@@ -472,9 +472,14 @@ def test_given_a_grade_override_when_set_and_cleared_then_kept_beside_the_automa
     view = open_analysis(db, team["ann"], review)
     assert (view.row.grade, view.row.auto_grade) == ("A", "B")
     assert view.override_reason == "Rounding is the camera angle" and view.override_by_id == carol.id
+    # and the client sees who set it and when
+    assert view.override_by_name == carol.name and view.override_at is not None
+    (point,) = client_history(db, team["ann"], team["ann"].id)
+    assert (point.grade, point.auto_grade, point.grade_override) == ("A", "B", "A")
     override_grade(db, carol, review, None)
     view = open_analysis(db, team["ann"], review)
     assert (view.row.grade, view.row.grade_override, view.override_reason) == ("B", None, None)
+    assert (view.override_by_name, view.override_at) == (None, None)
 
 
 def test_given_a_wrong_lift_when_the_coach_regrades_then_scorecard_inbox_and_job_follow_and_the_rest_is_kept(db, team):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from store.reviews import SORTS
-from store.views import CommentView, HistoryPoint, JobView, ProgressionSignal, UploadView
+from store.views import AnalysisView, CommentView, HistoryPoint, InboxRow, JobView, ProgressionSignal, UploadView
 from tests.support import factories
 from workspace import figures, present
 from workspace.settings import SettingsError, read_settings, role_for
@@ -37,6 +38,7 @@ def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebe
         None,
         (),
         {"hip_flexion_bottom_deg": 90.0 + i, "knee_flexion_bottom_deg": None},
+        auto_grade=grade,
     )
 
 
@@ -164,6 +166,73 @@ def test_upload_rows_carry_the_lift_reps_and_grade_once_analysed():
         ("Analysed", "Kettlebell deadlift", 10, "A"),
         ("Waiting for the analysis to start…", "", None, ""),
     ]
+
+
+def _row(auto: str | None, coach: str | None) -> InboxRow:
+    return InboxRow(
+        9,
+        1,
+        7,
+        "Ann",
+        T,
+        "kettlebell_deadlift",
+        "Kettlebell deadlift",
+        3,
+        coach or auto,
+        auto,
+        coach,
+        65.0,
+        None,
+        True,
+        1,
+        "set.mp4",
+    )
+
+
+def test_given_a_coachs_grade_when_listed_then_inbox_uploads_and_trend_show_it_first_and_labelled():
+    # given an analysis measured C that the coach graded D
+    rows = present.inbox_records([_row("C", "D"), _row("B", None)])
+    # then the inbox's one grade column names the coach's grade first, the measured one beside it
+    assert [r["Grade"] for r in rows] == ["D (coach) · C measured", "B"]
+    # and My space's uploads say the same, in a line of text too
+    point = replace(_point(3, 65.0, "D"), auto_grade="C", grade_override="D")
+    (up,) = present.upload_records([_upload(_job("done"), analysis_id=3)], present.by_analysis([point]))
+    assert (up["Grade"], up["grade"]) == ("D (coach) · C measured", "D from your coach · C measured")
+    # and the trend marks the coach's grade, the hover saying whose it is
+    (trace,) = figures.score_figure([point]).data
+    assert list(trace.text) == ["D"] and trace.customdata[0][2] == "D (coach) · C measured"
+
+
+def test_given_an_opened_review_when_worded_then_the_coachs_grade_reason_who_when_and_comments_travel():
+    # given a review measured B that coach Cora graded D, with one comment pinned to rep 3
+    result = factories.synthetic_result()
+    comment = CommentView(1, 9, 2, "Cora", 3, 8.2, "Brace <first>.", T)
+    view = AnalysisView(
+        _row("B", "D"),
+        result,
+        (comment,),
+        "Rounds more than it looks",
+        2,
+        "blob",
+        override_by_name="Cora",
+        override_at=T,
+    )
+    # when worded for the Scorecard, sidebar and reports
+    coach = present.coach_review(view)
+    # then all of it travels, in words
+    assert (coach.grade, coach.reason, coach.by, coach.when) == (
+        "D",
+        "Rounds more than it looks",
+        "Cora",
+        present.when(T),
+    )
+    (c,) = coach.comments
+    assert (c.author, c.where, c.when, c.text) == ("Cora", "Rep 3 · 8.2 s", "2 Dec 2026, 00:41 UTC", "Brace <first>.")
+    assert present.review_grade(view).text == "D from your coach · B measured"
+    # and the sidebar line names the coach's grade for the set on screen
+    assert present.set_line(result, coach) == "3 reps · D (coach) · B measured"
+    assert present.set_line(result) == "3 reps · B"
+    assert present.set_line(factories.synthetic_result(gradable=False)) == "3 reps · not graded"
 
 
 def test_comment_places_and_the_rep_picker_use_each_reps_bottom():
