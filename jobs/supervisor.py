@@ -3,6 +3,11 @@
 The worker holds an exclusive lock on ``<data folder>/worker.lock`` (with its
 pid in it) for as long as it lives, so a lock that can be taken means no worker
 is alive; a second lock serialises the check-and-start between sessions.
+
+A worker started here exits after ``IDLE_EXIT_S`` without a job (the app reads
+``HINGE_REVIEW_WORKER_IDLE_EXIT_S`` through ``idle_exit_from``; ``off``: never), which
+gives its model's memory back; the app calls ``ensure_worker`` again whenever a page
+runs and while it follows a queued job, so the next job starts a new worker.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ WORKER_LOCK = "worker.lock"
 SUPERVISOR_LOCK = "worker.start.lock"
 WORKER_LOG = "worker.log"
 START_TIMEOUT_S = 30.0
+IDLE_EXIT_S = 300.0  # an idle worker exits after this long; a new one loads the model in about a second
+IDLE_EXIT_ENV = "HINGE_REVIEW_WORKER_IDLE_EXIT_S"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -81,6 +88,23 @@ class WorkerHandle:
             self.process.wait()
 
 
+def idle_exit_from(environ: Mapping[str, str]) -> float | None:
+    """Seconds without a job after which a started worker exits: ``IDLE_EXIT_ENV`` or ``IDLE_EXIT_S``;
+    None (never) for ``off``."""
+    raw = (environ.get(IDLE_EXIT_ENV) or "").strip().lower()
+    if not raw:
+        return IDLE_EXIT_S
+    if raw in ("off", "never", "none"):
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ValueError(f"{IDLE_EXIT_ENV} is {raw!r}: give a number of seconds above 0, or off.")
+    return seconds
+
+
 def ensure_worker(
     database_url: str | None = None,
     *,
@@ -89,13 +113,16 @@ def ensure_worker(
     extra_args: Sequence[str] = (),
     python: str = sys.executable,
     start_timeout_s: float = START_TIMEOUT_S,
+    idle_exit_s: float | None = IDLE_EXIT_S,
 ) -> WorkerHandle:
     """Start ``python -m jobs.worker`` for this data folder unless one is alive; returns its handle.
 
     ``blob_settings`` (bucket settings, e.g. from ``st.secrets``) reach the
     worker as ``HINGE_REVIEW_S3_*`` environment variables. The worker stops
-    between jobs once the process that started it has gone.
+    between jobs once the process that started it has gone, and after ``idle_exit_s``
+    seconds without a job (None: never).
     """
+    idle_args = () if idle_exit_s is None else ("--exit-after-idle-s", str(idle_exit_s))
     data = settings.data_dir(data_dir)
     url = settings.database_url(database_url, data)
     lock_path, log_path = data / WORKER_LOCK, data / WORKER_LOG
@@ -120,6 +147,7 @@ def ensure_worker(
             "--lock-file",
             str(lock_path),
             "--exit-with-parent",
+            *idle_args,
             *extra_args,
         ]
         with open(log_path, "ab") as log:

@@ -1,10 +1,13 @@
 """The analysis worker: a process of its own that takes queued jobs from the database and runs them.
 
-    python -m jobs.worker --database-url URL [--data-dir DIR] [--exit-when-idle] [--ray ADDRESS]
+    python -m jobs.worker --database-url URL [--data-dir DIR] [--exit-when-idle | --exit-after-idle-s S] [--ray ADDRESS]
 
 On start it recovers jobs a dead worker left running (no heartbeat for
 ``--stale-after-s``): queued again, or failed after ``--max-attempts`` runs.
-The pose model is loaded once, on the first job that needs it. SIGTERM puts
+The pose model is loaded once, on the first job that needs it. With
+``--exit-after-idle-s`` the worker exits once it has had no job for that long, so
+an idle server holds no model, PyTorch or OpenVINO (the app that started it
+starts another when a job is queued: ``jobs.supervisor``). SIGTERM puts
 the job in hand back in the queue and exits. With ``--lock-file`` it refuses
 to start while another worker holds that lock (one worker per data folder).
 With ``--ray`` the analyses run on a Ray cluster's model-holding actors, as
@@ -93,13 +96,15 @@ def serve(
     max_attempts: int = queue.MAX_ATTEMPTS,
     heartbeat_s: float = HEARTBEAT_S,
     exit_when_idle: bool = False,
+    idle_exit_s: float | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     preload: bool = False,
     ray_address: str | None = None,
     ray_workers: int | None = None,
 ) -> None:
     """Recover stale jobs, then run queued jobs until ``should_stop()`` (checked between jobs) or, with
-    ``exit_when_idle``, until none are left. ``preload`` loads and warms the model on a background
+    ``exit_when_idle``, until none are left, or with ``idle_exit_s``, until none came for that many
+    seconds (a process's PyTorch and OpenVINO memory is only given back when it exits). ``preload`` loads and warms the model on a background
     thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits).
     ``ray_address``: run the analyses on that Ray cluster (``auto``: the local one) instead."""
     if ray_address:
@@ -116,7 +121,7 @@ def serve(
                 poll_s,
                 stale_after_s,
                 max_attempts,
-                exit_when_idle,
+                _Idle(exit_when_idle, idle_exit_s),
                 should_stop,
             )
         return
@@ -130,9 +135,23 @@ def serve(
         poll_s,
         stale_after_s,
         max_attempts,
-        exit_when_idle,
+        _Idle(exit_when_idle, idle_exit_s),
         should_stop,
     )
+
+
+class _Idle:
+    """When an idle worker stops: at once (``exit_when_idle``), after ``idle_exit_s`` without a job, or never."""
+
+    def __init__(self, exit_when_idle: bool, idle_exit_s: float | None):
+        self.limit_s = 0.0 if exit_when_idle else idle_exit_s
+        self.since = time.monotonic()
+
+    def busy(self) -> None:
+        self.since = time.monotonic()
+
+    def over(self) -> bool:
+        return self.limit_s is not None and time.monotonic() - self.since >= self.limit_s
 
 
 def _serve_loop(
@@ -142,7 +161,7 @@ def _serve_loop(
     poll_s: float,
     stale_after_s: float,
     max_attempts: int,
-    exit_when_idle: bool,
+    idle: _Idle,
     should_stop: Callable[[], bool],
 ) -> None:
     token = queue.worker_token()
@@ -158,7 +177,13 @@ def _serve_loop(
         ran = run_pending(token)
         for job_id, status in ran.items():
             log.info("job %s %s", job_id, status)
-        if should_stop() or (not ran and exit_when_idle):
+        if ran:
+            idle.busy()
+        if should_stop():
+            return
+        if not ran and idle.over():
+            if idle.limit_s:
+                log.info("no job for %.0f s: exiting, which frees the model's memory", idle.limit_s)
             return
         if not ran:
             time.sleep(poll_s)
@@ -207,6 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-attempts", type=int, default=queue.MAX_ATTEMPTS)
     p.add_argument("--heartbeat-s", type=float, default=HEARTBEAT_S)
     p.add_argument("--exit-when-idle", action="store_true", help="stop once the queue is empty")
+    p.add_argument(
+        "--exit-after-idle-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop once no job has come for S seconds (default: never)",
+    )
     p.add_argument("--lock-file", type=Path, default=None, help="refuse to run while another worker holds it")
     p.add_argument(
         "--exit-with-parent",
@@ -256,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             max_attempts=args.max_attempts,
             heartbeat_s=args.heartbeat_s,
             exit_when_idle=args.exit_when_idle,
+            idle_exit_s=args.exit_after_idle_s,
             should_stop=orphaned,
             preload=not (args.no_preload or args.exit_when_idle),
             ray_address=args.ray,

@@ -71,18 +71,26 @@ def _blob_store(data: str, storage: tuple[tuple[str, str], ...]) -> store.BlobSt
 
 @st.cache_resource(show_spinner=False)
 def _worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray_address: str | None = None):
-    from jobs import ensure_worker
+    from jobs.supervisor import ensure_worker, idle_exit_from
 
     return ensure_worker(
         url,
         data_dir=data,
         blob_settings=dict(storage) or None,
         extra_args=("--ray", ray_address) if ray_address else (),
+        idle_exit_s=idle_exit_from(os.environ),
     )
 
 
+def _keep_worker(s: WorkspaceSettings) -> None:
+    """This server's worker runs, when the app starts it (not when it runs elsewhere)."""
+    if s.start_worker:
+        data = str(store_settings.data_dir())
+        _start_worker(store_settings.database_url(s.database_url, data), data, s.storage, s.ray_address)
+
+
 def _start_worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray_address: str | None = None) -> None:
-    """Make sure this data folder's worker runs (started once per server; again if it died)."""
+    """Make sure this data folder's worker runs (started once per server; again if it died or exited idle)."""
     try:
         handle = _worker(url, data, storage, ray_address)
         if not handle.alive():
@@ -117,8 +125,7 @@ def workspace() -> Workspace | None:
     data = str(store_settings.data_dir())
     url = store_settings.database_url(s.database_url, data)
     db, blobs = _database(url), _blob_store(data, s.storage)
-    if s.start_worker:
-        _start_worker(url, data, s.storage, s.ray_address)
+    _keep_worker(s)
     if not s.sign_in:
         return Workspace(db, blobs, store.local_user(db), s)
     if not st.user.is_logged_in:
@@ -367,6 +374,8 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
     @st.fragment(run_every=POLL_S if polling else None)
     def _panel() -> None:
         uploads = ws.list_uploads()[:limit]
+        if present.is_pending(uploads):
+            _keep_worker(ws.settings)  # one that exited idle as this job was queued is started again
         waiting = st.session_state.get(WAITING_KEY)
         for u in uploads:
             line = present.job_line(u)

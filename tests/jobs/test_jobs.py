@@ -23,8 +23,8 @@ from sqlalchemy import func, select, update
 
 from jobs import queue
 from jobs.runner import LazyEstimator, run_job
-from jobs.supervisor import ensure_worker
-from jobs.worker import run_pending_once
+from jobs.supervisor import IDLE_EXIT_ENV, IDLE_EXIT_S, ensure_worker, idle_exit_from
+from jobs.worker import run_pending_once, serve
 from store import (
     LocalBlobStore,
     delete_upload,
@@ -185,6 +185,38 @@ def test_given_a_file_that_is_not_a_video_when_its_job_runs_then_failed_plainly_
     db.dispose()
 
 
+# ------------------------------------------------------------------ an idle worker lets go of the model
+def test_given_a_queued_job_when_served_with_an_idle_limit_then_the_job_runs_and_the_worker_returns_once_idle(
+    tmp_path,
+):
+    # given one queued upload (not a video: it fails while probed, before any model is needed)
+    db = open_database(data_dir=tmp_path / "data")
+    blobs = LocalBlobStore(tmp_path / "data" / "blobs")
+    ann = client(db)
+    up = save_upload(db, blobs, ann, b"not a video\n" * 40, "set.mp4")
+    # when a worker serves the queue with a 0.4 s idle limit
+    start = time.monotonic()
+    serve(db, blobs, poll_s=0.05, idle_exit_s=0.4)
+    took_s = time.monotonic() - start
+    # then the job was run, and the worker returned by itself once idle for the limit
+    assert job_status(db, ann, up.upload_id).status == "failed"
+    assert 0.4 <= took_s < 10
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(None, IDLE_EXIT_S), ("", IDLE_EXIT_S), ("45", 45.0), ("2.5", 2.5), ("off", None)]
+)
+def test_given_the_idle_setting_when_read_then_seconds_or_never(value, seconds):
+    assert idle_exit_from({} if value is None else {IDLE_EXIT_ENV: value}) == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5"])
+def test_given_a_bad_idle_setting_when_read_then_a_plain_message_names_it(value):
+    with pytest.raises(ValueError, match=IDLE_EXIT_ENV + ".*number of seconds"):
+        idle_exit_from({IDLE_EXIT_ENV: value})
+
+
 def test_given_a_clip_missing_from_storage_when_its_job_runs_then_failed_plainly(db, blobs):
     ann = client(db)
     up = save_upload(db, blobs, ann, b"x" * 500, "set.mp4")
@@ -279,6 +311,42 @@ def test_given_a_real_clip_when_the_worker_process_runs_then_the_review_is_saved
     assert view.row.lift_id == view.result.scorecard.exercise_id != ""
     assert view.row.grade == view.result.scorecard.overall_grade
     db.dispose()
+
+
+@pytest.mark.e2e
+def test_given_an_idle_worker_when_its_idle_limit_passes_then_it_exits_and_the_next_upload_starts_one(
+    tmp_path, real_clip
+):
+    # given the worker the app starts, with a 3 s idle limit, on an empty queue
+    data = tmp_path / "data"
+    db = open_database(data_dir=data)
+    blobs = LocalBlobStore(data / "blobs")
+    args = ["--poll-s", "0.2", "--heartbeat-s", "1"]
+    first = ensure_worker(db.url, data_dir=data, extra_args=args, idle_exit_s=3.0)
+    try:
+        # when nothing is queued for longer than that, then it exits cleanly: no process holds the model
+        wait_for(lambda: not first.alive(), 120, "the idle worker to exit", poll_s=0.2)
+        assert first.process is not None and first.process.wait(timeout=30) == 0
+        assert "no job for 3 s: exiting" in first.log_path.read_text()
+        # when an upload is queued and the app asks for a worker again, then a new one starts and analyses it
+        ann = client(db)
+        up = save_upload(db, blobs, ann, real_clip, real_clip.name)
+        second = ensure_worker(db.url, data_dir=data, extra_args=args, idle_exit_s=3.0)
+        assert second.started and second.pid != first.pid
+        status = wait_for(
+            lambda: st if (st := job_status(db, ann, up.upload_id)).status in ("done", "failed") else None,
+            WAIT_FOR_ANALYSIS_S,
+            "the analysis",
+            poll_s=0.2,
+        )
+        assert status.status == "done", (status.error, second.log_path.read_text()[-2000:])
+        # and once idle again it exits too
+        wait_for(lambda: not second.alive(), 120, "the worker to exit after the job", poll_s=0.2)
+    finally:
+        first.stop()
+        if "second" in locals():
+            second.stop()
+        db.dispose()
 
 
 @pytest.mark.e2e

@@ -1,0 +1,187 @@
+"""Resident memory of the app and its analysis worker: idle, during one analysis, after going idle.
+
+    python bench/memory.py               # the fixture clip, the worker exits after 20 s idle
+    python bench/memory.py --idle-s 30
+
+A fresh ``streamlit run app.py`` (its own empty data folder; the worker's idle limit set to
+``--idle-s`` through ``HINGE_REVIEW_WORKER_IDLE_EXIT_S``) is opened in headless Chromium, which
+makes the app start its worker. Once the worker has loaded the model the resident memory (RSS) of
+the app's server process and of the worker (with any child it runs) is read; then a clip is
+uploaded and both are sampled every 0.1 s until the scorecard is on screen (peak); then read once
+more after the worker has been idle past its limit. Baselines measured in the same run: the idle
+worker holding its model (what an idle server held before the idle limit, for good), and the
+analysis alone in a fresh process (``bench/speed.py``'s child: its peak RSS). The CPU model and its
+vector extensions are printed first (``bench/machine.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_description
+from speed import _OURS, FIXTURE, ROOT, run_child
+from upload import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S, _wait_health
+
+sys.path.insert(0, str(ROOT))
+from jobs.supervisor import IDLE_EXIT_ENV, WORKER_LOCK, WORKER_LOG
+from tests.support.servers import free_port, streamlit_command
+
+MB = 1024 * 1024
+SAMPLE_S = 0.1
+MODEL_READY = "pose model ready"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Resident memory at one moment, in MB (the worker 0 when no worker process runs)."""
+
+    app_mb: float
+    worker_mb: float
+
+    @property
+    def total_mb(self) -> float:
+        return self.app_mb + self.worker_mb
+
+
+def rss_mb(pid: int | None, *, with_children: bool) -> float:
+    """RSS of ``pid`` (and its children) in MB; 0 when it is not running."""
+    if pid is None:
+        return 0.0
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *(proc.children(recursive=True) if with_children else [])]
+        return sum(p.memory_info().rss for p in procs if p.is_running()) / MB
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def worker_pid(data: Path) -> int | None:
+    """The running worker's pid, read from its lock file (None when it has exited)."""
+    try:
+        pid = int((data / WORKER_LOCK).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else None
+
+
+def read(app_pid: int, data: Path) -> Reading:
+    return Reading(rss_mb(app_pid, with_children=False), rss_mb(worker_pid(data), with_children=True))
+
+
+class PeakSampler:
+    """Samples ``read`` every ``SAMPLE_S`` on a thread; ``peak`` is the highest of each process."""
+
+    def __init__(self, app_pid: int, data: Path):
+        self.app_pid, self.data = app_pid, data
+        self.app_mb = self.worker_mb = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(SAMPLE_S):
+            now = read(self.app_pid, self.data)
+            self.app_mb, self.worker_mb = max(self.app_mb, now.app_mb), max(self.worker_mb, now.worker_mb)
+
+    def __enter__(self) -> PeakSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def peak(self) -> Reading:
+        return Reading(self.app_mb, self.worker_mb)
+
+
+def wait_until(predicate, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def measure_app(clip: Path, idle_s: float) -> dict[str, Reading]:
+    """One cold app start: readings idle with the model loaded, peak during the analysis, after idle."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="hinge-memory-bench-") as tmp:
+        data = Path(tmp)
+        port = free_port()
+        env = {**os.environ, "HINGE_REVIEW_DATA": tmp, "HINGE_REVIEW_WORKER": "on", IDLE_EXIT_ENV: str(idle_s)}
+        with open(data / "streamlit.log", "w") as log:
+            proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_health(url, proc)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(url)
+                expect(page.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=60_000)
+                log_path = data / WORKER_LOG
+                wait_until(lambda: log_path.is_file() and MODEL_READY in log_path.read_text(), 300, "the model")
+                time.sleep(2.0)  # settle after the warm-up
+                out = {"idle, model loaded": read(proc.pid, data)}
+                with PeakSampler(proc.pid, data) as sampler:
+                    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
+                    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=TIMEOUT_S * 1000)
+                out["during the analysis (peak)"] = sampler.peak
+                out["just after the analysis"] = read(proc.pid, data)
+                wait_until(lambda: worker_pid(data) is None, idle_s + 60, "the idle worker to exit")
+                time.sleep(1.0)
+                out[f"after {idle_s:.0f} s idle"] = read(proc.pid, data)
+                browser.close()
+            return out
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--idle-s", type=float, default=20.0, help="the worker's idle limit for this run")
+    ap.add_argument("--clip", type=Path, default=FIXTURE)
+    args = ap.parse_args()
+    if not CHROMIUM.is_file():
+        raise SystemExit(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    print(f"machine: {cpu_description()}")
+    readings = measure_app(args.clip, args.idle_s)
+    alone = run_child(_OURS.format(root=str(ROOT), device="cpu", clip=str(args.clip)))
+    print(f"clip: {args.clip.name} ({alone['duration_s']:.0f} s of video); worker idle limit {args.idle_s:.0f} s")
+    print(f"{'':30} {'app MB':>8} {'worker MB':>10} {'total MB':>9}")
+    for name, r in readings.items():
+        worker = f"{r.worker_mb:10.0f}" if r.worker_mb else f"{'exited':>10}"
+        print(f"{name:30} {r.app_mb:8.0f} {worker} {r.total_mb:9.0f}")
+    held, after = readings["idle, model loaded"], list(readings.values())[-1]
+    peak = readings["during the analysis (peak)"]
+    print(
+        f"after going idle the app and worker hold {after.total_mb / held.total_mb:.2f}x "
+        f"the memory of an idle worker keeping its model (baseline, same run: {held.total_mb:.0f} MB)"
+    )
+    print(
+        f"analysis alone in a fresh process: peak {alone['peak_mb']:.0f} MB; "
+        f"the worker's peak is {peak.worker_mb / alone['peak_mb']:.2f}x that"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
