@@ -235,3 +235,51 @@ def review_choices(rows: Iterable[InboxRow], me_id: int) -> dict[int, str]:
         who = "" if r.client_id == me_id else f"{r.client_name} · "
         out[r.analysis_id] = f"{who}{when(r.created_at)} · {r.lift_name or 'hinge'} · {r.file_name}"
     return out
+
+
+SETUP_EXAMPLE = """[auth]
+redirect_uri = "https://your-app.example/oauth2callback"
+cookie_secret = "<python -c 'import secrets; print(secrets.token_hex(32))'>"
+client_id = "…"
+client_secret = "…"
+server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"
+
+[hinge_review]
+coach_emails = ["coach@example.com"]"""
+
+
+@dataclass(frozen=True)
+class SetupPage:
+    """What the setup page says (Markdown, our own words only) when the app is reachable from other machines and sign-in is not configured."""
+
+    missing: str
+    where: str
+    example: str  # TOML
+    docs: str
+    just_me: str
+
+
+def setup_page(server_address: str | None) -> SetupPage:
+    """The setup page for a server listening on ``server_address`` (None: every interface)."""
+    listens = f"on {server_address}" if server_address else "on every network interface"
+    return SetupPage(
+        missing=(
+            f"Sign-in is not configured, and this server listens {listens}, so anyone who can reach it "
+            "would share one account and see each other's clips. Hinge Review serves nothing until an "
+            "`[auth]` section (an OpenID Connect provider) is in its secrets."
+        ),
+        where=(
+            "Secrets go in `.streamlit/secrets.toml` next to `app.py` (never committed), or in your host's "
+            "secrets box (Streamlit Community Cloud: Advanced settings → Secrets). Restart the app after "
+            "adding them."
+        ),
+        example=SETUP_EXAMPLE,
+        docs=(
+            "`docs/deploy.md` in the app's repository has the full list (database, bucket, sign-in, coaches) "
+            "and what each one left out costs."
+        ),
+        just_me=(
+            "Only for yourself? Start it on this computer only: `streamlit run app.py --server.address "
+            "localhost`, or choose local mode with `HINGE_REVIEW_LOCAL=1` (one user, no sign-in)."
+        ),
+    )

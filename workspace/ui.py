@@ -2,7 +2,9 @@
 
 ``require_workspace()`` gives each run its ``Workspace`` (database, blob store,
 settings and the acting ``Account``) or, when sign-in is configured and nobody
-is signed in, shows the sign-in screen and stops. The database, the blob store
+is signed in, shows the sign-in screen and stops. Without sign-in the app runs
+for one local user only where ``workspace.settings.decide`` allows it; anywhere
+else it shows the setup page and stops (unreadable secrets: a plain error). The database, the blob store
 and the analysis worker are made once per server process (``st.cache_resource``).
 Reviews are read only through the store's checked operations; ``load_review``
 puts one into the session's result store (``workspace.session``) so the Scorecard,
@@ -27,7 +29,7 @@ from service import Desk
 from store import settings as store_settings
 from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
 from workspace import present, session
-from workspace.settings import SettingsError, WorkspaceSettings, read_settings, role_for
+from workspace.settings import Decision, SettingsError, WorkspaceSettings, decide, role_for
 
 log = logging.getLogger("hinge_review.app")
 
@@ -52,11 +54,14 @@ class Workspace(Desk):
     settings: WorkspaceSettings
 
 
-def _secrets() -> dict:
+def _decision() -> Decision:
+    """How this server runs (sign-in, one local user or the setup page); secrets that can't be used stop
+    the app with what to fix, and nothing else is served."""
     try:
-        return st.secrets.to_dict()
-    except Exception:  # no secrets file at all: local mode
-        return {}
+        return decide(st.secrets.to_dict, os.environ, st.get_option("server.address"))
+    except SettingsError as exc:
+        st.error(exc.message, icon=":material/lock:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)
@@ -107,19 +112,15 @@ def _account(db: store.Database, s: WorkspaceSettings) -> Account:
     return me
 
 
-def workspace() -> Workspace | None:
-    """This run's workspace; None when sign-in is configured and nobody is signed in."""
-    try:
-        s = read_settings(_secrets(), os.environ)
-    except SettingsError as exc:  # never run half-configured: say what to fix and serve nothing else
-        st.error(exc.message, icon=":material/lock:")
-        st.stop()
+def workspace(decision: Decision) -> Workspace | None:
+    """This run's workspace (sign-in or local mode); None when sign-in is configured and nobody is signed in."""
+    s = decision.settings
     data = str(store_settings.data_dir())
     url = store_settings.database_url(s.database_url, data)
     db, blobs = _database(url), _blob_store(data, s.storage)
     if s.start_worker:
         _start_worker(url, data, s.storage, s.ray_address)
-    if not s.sign_in:
+    if decision.mode == "local":
         return Workspace(db, blobs, store.local_user(db), s)
     if not st.user.is_logged_in:
         return None
@@ -154,10 +155,25 @@ def _sign_in_screen() -> None:
         st.login()
 
 
+def _setup_screen() -> None:
+    text = present.setup_page(st.get_option("server.address"))
+    st.title("Hinge Review: set up sign-in")
+    st.warning(text.missing, icon=":material/lock:")
+    st.markdown(text.where)
+    st.code(text.example, language="toml")
+    st.markdown(text.docs)
+    st.markdown(text.just_me)
+
+
 def require_workspace() -> Workspace:
-    """The workspace, or the sign-in screen and a stop when nobody is signed in."""
+    """The workspace; the setup page and a stop where the app may not run without sign-in, or the sign-in
+    screen and a stop when nobody is signed in."""
+    decision = _decision()
+    if decision.mode == "setup":  # nothing else is served: no database, no worker, no page
+        st.navigation([st.Page(_setup_screen, title="Set up", icon=":material/lock:")], position="hidden").run()
+        st.stop()
     try:
-        ws = workspace()
+        ws = workspace(decision)
     except store.WorkspaceError as exc:
         st.error(exc.message)
         st.stop()

@@ -490,6 +490,51 @@ def test_my_space_shows_history_trends_and_the_progression_signal(data, engine, 
     assert signal.kind != "no_data" and signal.reason in _texts(at)
 
 
+# --- setup -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def public_server(monkeypatch) -> None:
+    """The app as deployed: no local mode chosen, the server listening on every interface."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    monkeypatch.delenv("HINGE_REVIEW_LOCAL", raising=False)
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
+
+
+def test_a_public_server_without_sign_in_shows_only_the_setup_page(data, public_server):
+    # when someone opens the app, even with a review or an invite in the address
+    for query in ({}, {"review": "1"}, {"invite": "Q1w2E3r4T5y6"}):
+        at = _app(query=query)
+        _ok(at)
+        # then the setup page says what is missing, where secrets go, with an example and the docs
+        assert at.title[0].value == "Hinge Review: set up sign-in"
+        assert "`[auth]` section" in at.warning[0].value and "0.0.0.0" in at.warning[0].value
+        assert ".streamlit/secrets.toml" in _texts(at) and "docs/deploy.md" in _texts(at)
+        assert at.code[0].language == "toml" and "[auth]" in at.code[0].value
+        # and nothing else: no page, no sidebar, no upload, no account or analysis in the session
+        assert not at.get("file_uploader") and not at.button and not at.sidebar.children
+        assert ui.ACCOUNT_KEY not in at.session_state and session.STORE_KEY not in at.session_state
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(session.ANALYSE_PAGE)
+
+
+def test_a_public_server_with_sign_in_shows_the_sign_in_screen(data, public_server):
+    at = _app(secrets=AUTH, user={"is_logged_in": False})
+    _ok(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_local_mode_chosen_serves_the_app_on_a_public_server(data, public_server, monkeypatch):
+    monkeypatch.setenv("HINGE_REVIEW_LOCAL", "1")
+    at = _app()
+    _ok(at)
+    assert at.get("file_uploader") and "Local mode" in _texts(at)
+
+
 # --- signed in ----------------------------------------------------------------------------
 
 

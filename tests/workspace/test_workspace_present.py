@@ -43,14 +43,15 @@ def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebe
 # --- settings --------------------------------------------------------------------------
 
 
-def test_without_secrets_the_app_runs_for_one_local_user_with_its_own_worker():
+def test_without_secrets_there_is_no_sign_in_and_the_app_starts_its_own_worker():
     s = read_settings({}, {})
-    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker) == (
+    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker, s.local) == (
         False,
         frozenset(),
         None,
         (),
         True,
+        None,  # local mode neither chosen nor refused: the server's address decides (test_workspace_settings)
     )
 
 
