@@ -8,7 +8,7 @@ from drawing import figures
 from drawing.filming import filming_diagram_svg
 from drawing.scorecard import scorecard_view
 from pipeline.document import serialize
-from workspace import session, ui
+from workspace import present, session, ui
 
 entry = session.require_current()
 result = entry.result
@@ -17,9 +17,9 @@ view = scorecard_view(result)
 
 st.title("Scorecard")
 st.caption(
-    f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
+    f"{present.plain(entry.filename)} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
     if entry.seconds
-    else f"{entry.filename} · {result.video.duration_s:.1f} s"
+    else f"{present.plain(entry.filename)} · {result.video.duration_s:.1f} s"
 )
 
 st.subheader((view.lift if sc else "Hinge") + (" (detected)" if view.lift_assumed else ""))

@@ -37,6 +37,10 @@ VERDICT_WORDS = {
     "not_graded": "not graded",
 }
 _STORED_NAME = re.compile(r"“[0-9a-f]{32}(\.[A-Za-z0-9]{1,8})?”")
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # CommonMark lets a backslash escape each of these
+# where GitHub-flavoured Markdown turns bare text into a link (http://, www., an e-mail's @): escapes don't stop it
+_AUTOLINK_AT = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+WORD_JOINER = "\u2060"  # invisible, and no letter: it breaks those patterns without changing what one reads
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,14 @@ class JobLine:
     kind: str
     text: str
     progress: float = 0.0
+
+
+def plain(text: object) -> str:
+    """Text someone typed (a comment, a name, a file name), made safe for an element that reads Markdown
+    (``st.markdown``, captions, titles, labels, notices): every ASCII punctuation mark is escaped, so links,
+    images, HTML, emphasis, colour directives and maths show as typed. Bare addresses (``http://``, ``www.``,
+    ``a@b.com``) get an invisible word joiner so they read the same but are never made links."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", _AUTOLINK_AT.sub(WORD_JOINER, str(text)))
 
 
 def when(moment: datetime) -> str:

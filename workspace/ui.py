@@ -200,8 +200,8 @@ def account_box(ws: Workspace) -> None:
             "computer's data folder."
         )
         return
-    email = f" · {ws.me.email}" if ws.me.email and ws.me.email != ws.me.name else ""
-    st.markdown(f"Signed in as **{ws.me.name}**{email}  \nRole: **{ws.me.role}**")
+    email = f" · {present.plain(ws.me.email)}" if ws.me.email and ws.me.email != ws.me.name else ""
+    st.markdown(f"Signed in as **{present.plain(ws.me.name)}**{email}  \nRole: **{ws.me.role}**")
     if st.button("Sign out", key="ws_sign_out", icon=":material/logout:"):
         st.logout()
 
@@ -222,7 +222,8 @@ def follow_links(ws: Workspace, page) -> None:
             coach = ws.redeem_invite(code)
             notice(
                 "success",
-                f"You are now linked with your coach **{coach.name}**, who can see your uploads and comment on them.",
+                f"You are now linked with your coach **{present.plain(coach.name)}**, who can see your uploads "
+                "and comment on them.",
             )
         except store.WorkspaceError as exc:
             notice("error", exc.message)
@@ -350,11 +351,11 @@ def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto")
 
 def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
     with st.container(border=True):
-        st.markdown(f"**{u.original_name}** · uploaded {present.when(u.created_at)}")
+        st.markdown(f"**{present.plain(u.original_name)}** · uploaded {present.when(u.created_at)}")
         if line.kind in present.PENDING:
             st.progress(line.progress, text=line.text)
         elif line.kind == "failed":
-            st.error(line.text)
+            st.error(present.plain(line.text))  # names the user's file
             if u.owner_id == ws.me.id and st.button(
                 "Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:"
             ):

@@ -55,6 +55,7 @@ PEOPLE = {
 }
 ANALYSIS_TIMEOUT_MS = 240_000
 NOT_YOURS = "This review belongs to someone who is not one of your clients."
+COMMENT = "Rep 3: brace before the bell leaves the floor. [Watch](http://evil.test/x) ![i](http://evil.test/p.png)"
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +247,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(time_box).not_to_have_value("", timeout=10_000)
     at_s = float(time_box.input_value())
     comment = coach.get_by_role("textbox", name="Comment")
-    comment.fill("Rep 3: brace before the bell leaves the floor.")
+    comment.fill(COMMENT)
     comment.press("Control+Enter")
     coach.get_by_role("button", name="Add comment").click()
     expect(coach.get_by_text("Comment added.")).to_be_visible(timeout=30_000)
@@ -261,7 +262,9 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
 
     # --- the client sees the comment, and its button opens the frames at that moment
     _nav(ann, "My space")
-    expect(ann.get_by_text("Rep 3: brace before the bell leaves the floor.")).to_be_visible(timeout=30_000)
+    expect(ann.get_by_text(COMMENT)).to_be_visible(timeout=30_000)
+    # (as typed: the Markdown in it made no link and no image)
+    assert not ann.locator('a[href*="evil.test"], img[src*="evil.test"]').count()
     expect(ann.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()
     _shot(ann, "ws_09_client_sees_comment.png")
     ann.get_by_role("button", name=f"Open at {at_s:.1f} s").click()

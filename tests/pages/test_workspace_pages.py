@@ -22,8 +22,9 @@ from jobs import queue, run_pending_once, runner
 from jobs.runner import LazyEstimator
 from pipeline.types import AnalysisConfig
 from tests.support import factories
+from tests.support.markdown import shown
 from tests.support.paths import REPO
-from workspace import session, ui
+from workspace import present, session, ui
 
 APP = str(REPO / "app.py")
 ISSUER = "https://id.example.test"
@@ -93,9 +94,10 @@ def _app(*, user: dict | None = None, secrets: dict | None = None, query: dict |
 
 
 def _texts(at: AppTest) -> str:
+    """Every text on screen as it reads (Markdown escapes read)."""
     return "\n".join(
-        str(e.value)
-        for kind in ("markdown", "info", "warning", "error", "success", "caption")
+        shown(str(e.value))
+        for kind in ("markdown", "info", "warning", "error", "success", "caption", "text")
         for e in getattr(at, kind)
     )
 
@@ -239,7 +241,7 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
     run_jobs(data)
     at.run()
     _ok(at)
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "“notes.mp4”" in message and "not a video" in message and "What to do" in _texts(at)
     # when trying again, then the job is queued again
     _button(at, "Try again").click().run()
@@ -271,7 +273,7 @@ def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine,
     run_jobs(data)
     at.run()
     _ok(at)
-    assert at.error[0].value == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
+    assert shown(at.error[0].value) == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
     # when the cause is gone and it is tried again, then the scorecard opens
     engine.raises = None
     _button(at, "Try again").click().run()
@@ -294,7 +296,7 @@ def test_bad_files_get_the_real_video_readers_plain_message(data, engine, clip, 
     run_jobs(data)
     at.run()
     _ok(at)
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert f"“{name}”" in message and not engine.calls
     assert any(w in message for w in ("damaged", "not a video", "cut short", "incomplete", "Trim it"))
 
@@ -336,7 +338,7 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     # given the review opened by its URL
     at = _app(query={"review": str(up.analysis_id)})
     _ok(at)
-    assert at.title[0].value == "Review · set.mp4"
+    assert shown(at.title[0].value) == "Review · set.mp4"
     # when rep 3 is picked, then the time is rep 3's bottom
     at.selectbox(key="ws_c_rep").set_value("Rep 3").run()
     assert at.number_input(key="ws_c_time").value == pytest.approx(result.reps[2].bottom_s, abs=0.01)
@@ -471,7 +473,7 @@ def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine,
     _button(at, "Yes, delete").click().run()
     _ok(at)
     assert store.list_uploads(data.db, me) == [] and not list((data.folder / "blobs").rglob("*.mp4"))
-    assert "Deleted monday.mp4." in [s.value for s in at.success] and "Nothing uploaded yet." in _texts(at)
+    assert "Deleted monday.mp4." in [shown(s.value) for s in at.success] and "Nothing uploaded yet." in _texts(at)
     # and the session forgot it: the scorecard has nothing to show
     at.switch_page(session.SCORECARD_PAGE).run()
     assert "No video analysed yet" in at.info[0].value
@@ -641,6 +643,33 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     assert reply.rep_index == 2
 
 
+def test_what_people_typed_is_shown_as_typed_never_as_markdown(data, engine, clip):
+    # given a coach whose name, and a client whose file name, carry Markdown, and a comment that is a link
+    name, file_name, text = (
+        "Cora ![me](http://evil.test/p.png)",
+        "**big** [x](evil.test).mp4",
+        "[click](http://evil.test)",
+    )
+    cora = store.user_from_claims(data.db, _person("cora@example.test", name), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann <b>A</b>"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip, file_name)
+    store.add_comment(data.db, cora, up.analysis_id, text, rep_index=2, time_s=5.2)
+    # when each opens the pages that show them
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann <b>A</b>"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", name), query={"review": str(up.analysis_id)})
+    for at in (ann_at, cora_at):
+        _ok(at)
+        # then the comment is plain text, and every Markdown element escapes what was typed in it
+        assert text in [t.value for t in at.text]
+        sources = [str(e.value) for kind in ("markdown", "caption", "title", "subheader") for e in getattr(at, kind)]
+        typed = [(s, t) for s in sources for t in (name, file_name, "Ann <b>A</b>") if t in shown(s)]
+        assert typed and all(present.plain(t) in s for s, t in typed)
+        assert not any("](http" in s or "<b>" in s for s in sources)
+    assert shown(cora_at.title[0].value) == f"Review · {file_name}"
+
+
 def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):
     ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
     up = _analysed(data, ann, clip)
@@ -690,7 +719,7 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estim
     _ok(at)
     # then a scorecard (graded, or ungraded with a reason) or a plain error
     if at.error:
-        assert runner.UNEXPECTED not in at.error[0].value
+        assert runner.UNEXPECTED not in shown(at.error[0].value)
         return
     assert at.title[0].value == "Scorecard"
     reps = int({m.label: m.value for m in at.metric}["Reps"])

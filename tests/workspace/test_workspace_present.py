@@ -10,6 +10,7 @@ import pytest
 from store.reviews import SORTS
 from store.views import CommentView, HistoryPoint, JobView, ProgressionSignal, UploadView
 from tests.support import factories
+from tests.support.markdown import read_escapes
 from workspace import figures, present
 from workspace.settings import SettingsError, read_settings, role_for
 
@@ -130,6 +131,37 @@ def test_emails_are_compared_after_nfkc_case_folding():
     assert role_for({"email": "\u212aate@x.com", "email_verified": True}, coaches) == "client"
     assert role_for({"email": "\uff4bate@x.com", "email_verified": True}, coaches) == "client"
     assert role_for({"email": "kate@x.co", "email_verified": True}, coaches) == "client"
+
+
+# --- what people typed, shown as typed ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "[x](http://evil)",
+        "![i](http://evil/p.png)",
+        "<img src=x onerror=alert(1)> <b>bold</b> &amp;",
+        "**loud** _quiet_ ~~gone~~ `code` :red[red] $x^2$ # heading",
+        "1. list\n- item\n> quote\n\n| a | b |",
+        "see http://evil.test/a, WWW.evil.test or mail ann@evil.test",
+        "back\\slash and Zoë’s “quotes”",
+    ],
+)
+def test_typed_text_reads_as_typed_with_no_markdown_left_in_it(typed):
+    # when text someone typed is made plain for a Markdown element
+    shown, escaped = read_escapes(present.plain(typed))
+    # then every punctuation mark is escaped, and what shows is what was typed (an invisible joiner aside)
+    assert escaped
+    assert shown.replace(present.WORD_JOINER, "") == typed
+    # and nothing in it is a bare address GitHub-flavoured Markdown would make a link
+    lowered = shown.lower()
+    assert "://" not in lowered and "www." not in lowered
+    assert not any(c.isalnum() for c in (lowered[i - 1] for i, ch in enumerate(lowered) if ch == "@" and i))
+
+
+def test_plain_text_without_punctuation_is_unchanged():
+    assert present.plain("Cora Coach") == "Cora Coach"
 
 
 # --- status lines ------------------------------------------------------------------------
