@@ -1,4 +1,4 @@
-"""My space: my coaches and invite code, my uploads and their status (open, delete), my coach's comments,
+"""My space: an invite to confirm, my coaches (leave one) and invite code, my uploads and their status (open, delete), my coach's comments,
 and my history per lift with the progression signal."""
 
 import streamlit as st
@@ -10,22 +10,15 @@ ws = ui.require_workspace()
 st.title("My space")
 ui.show_notice()
 
+ui.invite_question(ws)
+
 if ws.settings.sign_in and not ws.me.is_coach:
-    coaches = ws.coaches_of()
-    st.write(
-        "Your coach: " + ", ".join(f"**{present.plain(c.name)}**" for c in coaches)
-        if coaches
-        else "You have no coach yet. Ask yours for an invite link or code."
-    )
+    st.subheader("My coaches")
+    ui.my_coaches(ws)
     with st.form("ws_join", clear_on_submit=True, border=False):
         code = st.text_input("Invite code", placeholder="Paste the code your coach sent you")
         if st.form_submit_button("Join my coach", icon=":material/group_add:") and code.strip():
-            try:
-                coach = ws.redeem_invite(code)
-                ui.notice("success", f"You are now linked with your coach **{present.plain(coach.name)}**.")
-            except store.WorkspaceError as exc:
-                ui.notice("error", exc.message)
-            st.rerun()
+            ui.ask_to_join(code)
 
 st.subheader("My uploads")
 ui.job_panel(ws, limit=5, only_pending=True)

@@ -295,3 +295,28 @@ def setup_page(server_address: str | None) -> SetupPage:
             "localhost`, or choose local mode with `HINGE_REVIEW_LOCAL=1` (one user, no sign-in)."
         ),
     )
+
+
+def invite_question(coach_name: str) -> str:
+    """What a client is asked before an invite links them (Markdown; the name as typed)."""
+    return f"**Join {plain(coach_name)}'s coaching?** They will see your uploads and history."
+
+
+def leave_question(coach_name: str) -> str:
+    return (
+        f"Leave **{plain(coach_name)}**'s coaching? They will no longer see your uploads and history "
+        "(a new invite links you again)."
+    )
+
+
+def remove_question(client_name: str) -> str:
+    return (
+        f"Remove **{plain(client_name)}** from your clients? You will no longer see their uploads and history "
+        "(a new invite links you again)."
+    )
+
+
+def invite_cookie(name: str, code: str, *, https: bool, max_age_s: int) -> str:
+    """The ``document.cookie`` line that keeps an invite code (empty: forgets it): the whole site, SameSite=Lax
+    (it comes back from the sign-in redirect, never with another site's request), Secure over https."""
+    return f"{name}={code}; path=/; max-age={max_age_s if code else 0}; samesite=lax" + ("; secure" if https else "")

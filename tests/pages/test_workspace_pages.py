@@ -547,7 +547,7 @@ def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
     assert not at.get("file_uploader")
     # an invite link opened signed out keeps its code in view for after the sign-in
     at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": "C0DE"})
-    assert "sign in and you will be linked" in at.info[0].value and at.code[0].value == "C0DE"
+    assert "sign in and you will be asked whether to join" in at.info[0].value and at.code[0].value == "C0DE"
 
 
 @pytest.mark.parametrize(
@@ -561,9 +561,10 @@ def test_an_invite_opened_signed_out_is_kept_in_a_cookie_through_the_sign_in(dat
     # given the invite link opened signed out
     at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": code})
     _ok(at)
-    # then the page stores the code (and only a well-formed one) in a cookie for an hour
+    # then the page stores the code (and only a well-formed one) in a cookie for 15 minutes, SameSite=Lax
     (script,) = [h.proto.body for h in at.get("html")]
-    assert f'document.cookie = "{ui.INVITE_COOKIE}={kept}; path=/; max-age={3600 if kept else 0}' in script
+    cookie = f"{ui.INVITE_COOKIE}={kept}; path=/; max-age={900 if kept else 0}; samesite=lax"
+    assert f'document.cookie = "{cookie}' in script
     assert "alert" not in script
 
 
@@ -585,10 +586,14 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     _ok(coach_at)
     code = coach_at.session_state["ws_invite"]
     assert any(f"/?invite={code}" in c.value for c in coach_at.code)
-    # when the client opens the invite link signed in
+    # when the client opens the invite link signed in, then they are asked first, and join
     ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
     _ok(ann_at)
-    assert at_title(ann_at) == "My space" and "linked with your coach **Cora**" in ann_at.success[0].value
+    assert at_title(ann_at) == "My space" and not ann_at.success
+    assert "Join Cora's coaching?" in _texts(ann_at) and "see your uploads and history" in _texts(ann_at)
+    _button(ann_at, "Join").click().run()
+    _ok(ann_at)
+    assert "linked with your coach **Cora**" in ann_at.success[0].value
     # then the client's analysed upload is in the coach's inbox
     ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
     up = _analysed(data, ann, clip)
@@ -688,13 +693,54 @@ def test_a_coach_cannot_accept_an_invite_and_a_used_code_is_refused(data):
     at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"invite": code})
     _ok(at)
     assert "your own invite" in at.error[0].value
-    _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
+    _button(_app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code}), "Join").click().run()
     bob = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"))
     bob.switch_page(ui.MY_SPACE_PAGE).run()
     bob.text_input[0].input(code)
     next(b for b in bob.button if b.label == "Join my coach").click().run()
     _ok(bob)
     assert "already been used" in bob.error[0].value
+
+
+def test_an_invite_answered_no_links_nothing(data):
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    code = store.create_invite(data.db, cora).code
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
+    _button(ann_at, "No").click().run()
+    _ok(ann_at)
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    assert store.coaches_of(data.db, ann) == [] and "Not joined" in ann_at.success[0].value
+    assert "Join Cora's coaching?" not in _texts(ann_at.run())  # asked once
+
+
+def test_a_client_leaves_a_coach_and_a_coach_removes_a_client_after_confirming(data, engine, clip):
+    # given Ann and Bob, both Cora's clients, Ann with an analysed set
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    bob = store.user_from_claims(data.db, _person("bob@example.test", "Bob"))
+    for client in (ann, bob):
+        store.redeem_invite(data.db, client, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    # when Ann presses Leave beside Cora on My space, then she is asked, and leaves once she confirms
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    _button(ann_at, "Leave").click().run()
+    assert "Leave **Cora**'s coaching?" in ann_at.warning[0].value and store.coaches_of(data.db, ann)
+    _button(ann_at, "Yes, leave").click().run()
+    _ok(ann_at)
+    assert store.coaches_of(data.db, ann) == [] and "You left Cora's coaching." in _texts(ann_at)
+    # then Cora's inbox no longer has Ann's set, and its review link is refused
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    assert cora_at.error[0].value == "This review belongs to someone who is not one of your clients."
+    assert [r.client_name for r in store.inbox(data.db, cora)] == []
+    # when Cora removes Bob from the client list on her Inbox (after confirming)
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
+    cora_at.switch_page(ui.INBOX_PAGE).run()
+    _button(cora_at, "Remove").click().run()
+    assert "Remove **Bob** from your clients?" in cora_at.warning[0].value
+    _button(cora_at, "Yes, remove").click().run()
+    _ok(cora_at)
+    assert store.clients_of(data.db, cora) == [] and "Removed Bob from your clients." in _texts(cora_at)
 
 
 def at_title(at: AppTest) -> str:

@@ -164,6 +164,22 @@ def test_plain_text_without_punctuation_is_unchanged():
     assert present.plain("Cora Coach") == "Cora Coach"
 
 
+# --- invites and links ---------------------------------------------------------------------
+
+
+def test_the_invite_cookie_lasts_15_minutes_stays_on_this_site_and_is_secure_over_https():
+    cookie = present.invite_cookie("inv", "Q1w2E3r4", https=True, max_age_s=900)
+    assert cookie == "inv=Q1w2E3r4; path=/; max-age=900; samesite=lax; secure"
+    assert present.invite_cookie("inv", "Q1w2E3r4", https=False, max_age_s=900).endswith("samesite=lax")
+    assert "max-age=0;" in present.invite_cookie("inv", "", https=True, max_age_s=900)  # forgotten
+
+
+def test_the_questions_before_a_link_is_made_or_ended_name_the_person_as_typed():
+    assert present.invite_question("Cora") == "**Join Cora's coaching?** They will see your uploads and history."
+    assert present.plain("[C](http://x)") in present.leave_question("[C](http://x)")
+    assert "no longer see their uploads and history" in present.remove_question("Ann")
+
+
 # --- status lines ------------------------------------------------------------------------
 
 
