@@ -1,6 +1,8 @@
 """Hinge Review: upload a hip-hinge set, get reps, angles and a graded scorecard.
 
-Run with ``streamlit run app.py``. This script only sets up the pages: the
+Run with ``streamlit run app.py --server.address localhost`` on your own machine
+(docs/deploy.md: sign-in, local mode or the setup page). This script only sets up
+the pages: the setup page alone where the app may not run without sign-in, the
 sign-in screen when sign-in is configured and nobody is signed in, the
 workspace pages for this account (``workspace.ui``) and the review pages; each
 page in ``pages/`` arranges widgets and reads the analysis kept by

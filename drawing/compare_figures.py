@@ -7,6 +7,8 @@ shaded, so where and by how much the reps differ reads at a glance.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -35,6 +37,12 @@ def _shade(x: np.ndarray, ya: np.ndarray, yb: np.ndarray) -> tuple[list[float | 
         xs += list(x[seg]) + list(x[seg][::-1]) + [x[s], None]
         ys += list(ya[seg]) + list(yb[seg][::-1]) + [ya[s], None]
     return xs, ys
+
+
+def _text(label: str) -> str:
+    """A label that holds a file name, as Plotly text: Plotly reads tags (``<a href>``, ``<b>``) in names and
+    hover text, so ``<``, ``>`` and ``&`` become entities (shown as typed)."""
+    return escape(label, quote=False)
 
 
 def overlay_figure(comparison: RepComparison, *, height_px: int = 640) -> go.Figure:
@@ -73,13 +81,13 @@ def overlay_figure(comparison: RepComparison, *, height_px: int = 640) -> go.Fig
                     x=x,
                     y=y,
                     mode="lines",
-                    name=rep.label,
+                    name=_text(rep.label),
                     legendgroup=rep.label,
                     showlegend=row == 1,
                     line=dict(color=colour, width=2.5, dash=dash),
                     connectgaps=False,
                     customdata=rep.t_s,
-                    hovertemplate=f"{rep.label}<br>{label}: %{{y:.1f}}°<br>%{{x:.0f}} % · "
+                    hovertemplate=f"{_text(rep.label)}<br>{label}: %{{y:.1f}}°<br>%{{x:.0f}} % · "
                     f"clip %{{customdata:.2f}} s<extra></extra>",
                 ),
                 row=row,

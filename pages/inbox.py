@@ -1,4 +1,5 @@
-"""Inbox (coaches): every client's reviews in one table, filtered and sorted; a row opens its review. Invites."""
+"""Inbox (coaches): every client's reviews in one table, filtered and sorted; a row opens its review. Invites and the
+client list (remove a client)."""
 
 import pandas as pd
 import streamlit as st
@@ -27,6 +28,8 @@ if ws.settings.sign_in:
             st.code(present.invite_link(st.context.url or "", code), language=None)
             st.markdown("**Code**")
             st.code(code, language=None)
+    with st.expander("My clients", icon=":material/group:", expanded=False):
+        ui.my_clients(ws)
 
 everything = ws.inbox()
 if not everything:

@@ -1,4 +1,4 @@
-"""My space: my coaches and invite code, my uploads and their status (open, delete), my coach's comments,
+"""My space: an invite to confirm, my coaches (leave one) and invite code, my uploads and their status (open, delete), my coach's comments,
 and my history per lift with the progression signal."""
 
 import streamlit as st
@@ -10,22 +10,15 @@ ws = ui.require_workspace()
 st.title("My space")
 ui.show_notice()
 
+ui.invite_question(ws)
+
 if ws.settings.sign_in and not ws.me.is_coach:
-    coaches = ws.coaches_of()
-    st.write(
-        "Your coach: " + ", ".join(f"**{c.name}**" for c in coaches)
-        if coaches
-        else "You have no coach yet. Ask yours for an invite link or code."
-    )
+    st.subheader("My coaches")
+    ui.my_coaches(ws)
     with st.form("ws_join", clear_on_submit=True, border=False):
         code = st.text_input("Invite code", placeholder="Paste the code your coach sent you")
         if st.form_submit_button("Join my coach", icon=":material/group_add:") and code.strip():
-            try:
-                coach = ws.redeem_invite(code)
-                ui.notice("success", f"You are now linked with your coach **{coach.name}**.")
-            except store.WorkspaceError as exc:
-                ui.notice("error", exc.message)
-            st.rerun()
+            ui.ask_to_join(code)
 
 st.subheader("My uploads")
 ui.job_panel(ws, limit=5, only_pending=True)
@@ -38,9 +31,10 @@ if not uploads:
 for rec in present.upload_records(uploads, sessions):
     with st.container(border=True):
         info, status, actions = st.columns([3, 3, 2])
-        info.markdown(f"**{rec['File']}**  \n{rec['Uploaded']}")
+        info.markdown(f"**{present.plain(rec['File'])}**  \n{rec['Uploaded']}")
         status.markdown(
-            f"{rec['Status']}" + (f"  \n{rec['Lift']} · {rec['Reps']} reps · {rec['grade']}" if rec["Lift"] else "")
+            present.plain(rec["Status"])
+            + (f"  \n{rec['Lift']} · {rec['Reps']} reps · {rec['grade']}" if rec["Lift"] else "")
         )
         upload_id, analysis_id = rec["upload_id"], rec["analysis_id"]
         if analysis_id is not None and actions.button(
@@ -48,12 +42,14 @@ for rec in present.upload_records(uploads, sessions):
         ):
             ui.open_page_with(ws, analysis_id)
         if st.session_state.get("ws_confirm_delete") == upload_id:
-            st.warning(f"Delete **{rec['File']}**, its analysis and every comment on it? This cannot be undone.")
+            st.warning(
+                f"Delete **{present.plain(rec['File'])}**, its analysis and every comment on it? This cannot be undone."
+            )
             yes, no = st.columns([1, 5])
             if yes.button("Yes, delete", key=f"ws_delete_yes_{upload_id}", type="primary"):
                 try:
                     ui.delete_upload(ws, upload_id, analysis_id)
-                    ui.notice("success", f"Deleted {rec['File']}.")
+                    ui.notice("success", f"Deleted {present.plain(rec['File'])}.")
                 except store.WorkspaceError as exc:
                     ui.notice("error", exc.message)
                 st.session_state.pop("ws_confirm_delete", None)
@@ -73,9 +69,9 @@ for point, c in notes:
     with st.container(border=True):
         text, button = st.columns([5, 1])
         text.markdown(
-            f"**{c.author_name}** on {point.lift_name} of {present.when(point.created_at)} · {present.comment_where(c)}"
+            f"**{present.plain(c.author_name)}** on {point.lift_name} of {present.when(point.created_at)} · {present.comment_where(c)}"
         )
-        text.write(c.text)
+        text.text(c.text)
         if c.time_s is not None and button.button(
             f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}", icon=":material/play_circle:"
         ):

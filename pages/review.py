@@ -25,8 +25,10 @@ except store.WorkspaceError as exc:
 st.query_params["review"] = str(view.row.analysis_id)
 row, result = view.row, view.result
 
-st.title(f"Review · {row.file_name}")
-st.caption(f"{row.client_name} · {present.when(row.created_at)} · {row.lift_name or 'lift not recognised'}")
+st.title(f"Review · {present.plain(row.file_name)}")
+st.caption(
+    f"{present.plain(row.client_name)} · {present.when(row.created_at)} · {row.lift_name or 'lift not recognised'}"
+)
 ui.show_notice()
 grade = present.review_grade(view)
 figures_row = [
@@ -38,17 +40,17 @@ figures_row = [
 for col, (label, value) in zip(st.columns(len(figures_row)), figures_row):
     col.metric(label, value)
 if grade.coach:
-    st.info(f"**{grade.text}**  \n{grade.note}", icon=":material/sports:")
+    st.info(f"**{grade.text}**  \n{present.plain(grade.note)}", icon=":material/sports:")
 links = st.columns(3)
 links[0].page_link(session.SCORECARD_PAGE, label="Scorecard", icon=":material/grading:")
 links[1].page_link(session.FRAMES_PAGE, label="Frames", icon=":material/movie:")
 links[2].page_link(session.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
 
 if ws.me.is_coach and row.client_id != ws.me.id:
-    with st.expander(f"Share with {row.client_name}"):
+    with st.expander(f"Share with {present.plain(row.client_name)}"):
         st.code(present.review_link(st.context.url or "", row.analysis_id), language=None)
         st.caption(
-            f"This link opens the review for {row.client_name} once signed in, and for you; anyone "
+            f"This link opens the review for {present.plain(row.client_name)} once signed in, and for you; anyone "
             "else who opens it is told it is not theirs. To hand over a document instead, download "
             "the report (PDF) on the Scorecard."
         )
@@ -64,8 +66,8 @@ if not view.comments:
 for c in view.comments:
     with st.container(border=True):
         text, button = st.columns([5, 1])
-        text.markdown(f"**{c.author_name}** · {present.comment_where(c)} · {present.when(c.created_at)}")
-        text.write(c.text)
+        text.markdown(f"**{present.plain(c.author_name)}** · {present.comment_where(c)} · {present.when(c.created_at)}")
+        text.text(c.text)
         if c.time_s is not None and button.button(
             f"Open at {c.time_s:.1f} s", key=f"ws_comment_{c.comment_id}", icon=":material/play_circle:"
         ):
@@ -154,7 +156,7 @@ if ws.me.is_coach:
             st.rerun()
 
     if row.client_id != ws.me.id and row.lift_id:
-        st.subheader(f"{row.client_name}'s history on {row.lift_name}")
+        st.subheader(f"{present.plain(row.client_name)}'s history on {row.lift_name}")
         history = ws.client_history(row.client_id, row.lift_id)
         ui.show_progression(ws.progression(row.client_id, row.lift_id))
         st.plotly_chart(figures.score_figure(history), width="stretch", key="ws_client_score_trend")

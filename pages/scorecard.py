@@ -9,7 +9,7 @@ from drawing import figures
 from drawing.filming import filming_diagram_svg
 from drawing.scorecard import scorecard_view
 from pipeline.document import serialize
-from workspace import session, ui
+from workspace import present, session, ui
 
 entry = session.require_current()
 result = entry.result
@@ -18,9 +18,9 @@ view = scorecard_view(result, entry.coach)
 
 st.title("Scorecard")
 st.caption(
-    f"{entry.filename} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
+    f"{present.plain(entry.filename)} · {result.video.duration_s:.1f} s · analysed in {entry.seconds:.0f} s"
     if entry.seconds
-    else f"{entry.filename} · {result.video.duration_s:.1f} s"
+    else f"{present.plain(entry.filename)} · {result.video.duration_s:.1f} s"
 )
 
 st.subheader((view.lift if sc else "Hinge") + (" (detected)" if view.lift_assumed else ""))
@@ -56,7 +56,7 @@ figures_row = [
 for col, (label, value) in zip(st.columns(len(figures_row)), figures_row):
     col.metric(label, value)
 if view.grade.coach:
-    st.info(f"**{view.grade.text}**  \n{view.grade.note}", icon=":material/sports:")
+    st.info(f"**{view.grade.text}**  \n{present.plain(view.grade.note)}", icon=":material/sports:")
 if view.explanation.steps:
     with st.expander("How the grade is made", icon=":material/help:"):
         for step in view.explanation.steps:

@@ -95,3 +95,15 @@ class Desk:
 
     def coaches_of(self) -> list[Account]:
         return store.coaches_of(self.db, self.me)
+
+    def clients_of(self) -> list[Account]:
+        return store.clients_of(self.db, self.me)
+
+    def invite_from(self, code: str) -> Account:
+        return store.invite_from(self.db, self.me, code)
+
+    def leave_coach(self, coach_id: int) -> None:
+        store.leave_coach(self.db, self.me, coach_id)
+
+    def remove_client(self, client_id: int) -> None:
+        store.remove_client(self.db, self.me, client_id)

@@ -8,7 +8,7 @@ from store.blobs import BlobNotFound, BlobStore, LocalBlobStore, S3BlobStore, S3
 from store.db import Database, open_database
 from store.errors import InvalidRequest, NotFound, PermissionDenied, WorkspaceError
 from store.history import client_history, progression
-from store.invites import clients_of, coaches_of, create_invite, redeem_invite
+from store.invites import clients_of, coaches_of, create_invite, invite_from, leave_coach, redeem_invite, remove_client
 from store.reviews import (
     add_comment,
     comments_on,
@@ -63,7 +63,9 @@ __all__ = [
     "delete_upload",
     "get_upload",
     "inbox",
+    "invite_from",
     "job_status",
+    "leave_coach",
     "list_uploads",
     "local_user",
     "mark_reviewed",
@@ -74,6 +76,7 @@ __all__ = [
     "progression",
     "record_analysis",
     "redeem_invite",
+    "remove_client",
     "retry_upload",
     "reviews_for",
     "save_regraded",

@@ -38,6 +38,10 @@ VERDICT_WORDS = {
     "not_graded": "not graded",
 }
 _STORED_NAME = re.compile(r"“[0-9a-f]{32}(\.[A-Za-z0-9]{1,8})?”")
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # CommonMark lets a backslash escape each of these
+# where GitHub-flavoured Markdown turns bare text into a link (http://, www., an e-mail's @): escapes don't stop it
+_AUTOLINK_AT = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+WORD_JOINER = "\u2060"  # invisible, and no letter: it breaks those patterns without changing what one reads
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,14 @@ class JobLine:
     kind: str
     text: str
     progress: float = 0.0
+
+
+def plain(text: object) -> str:
+    """Text someone typed (a comment, a name, a file name), made safe for an element that reads Markdown
+    (``st.markdown``, captions, titles, labels, notices): every ASCII punctuation mark is escaped, so links,
+    images, HTML, emphasis, colour directives and maths show as typed. Bare addresses (``http://``, ``www.``,
+    ``a@b.com``) get an invisible word joiner so they read the same but are never made links."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", _AUTOLINK_AT.sub(WORD_JOINER, str(text)))
 
 
 def when(moment: datetime) -> str:
@@ -261,3 +273,76 @@ def review_choices(rows: Iterable[InboxRow], me_id: int) -> dict[int, str]:
         who = "" if r.client_id == me_id else f"{r.client_name} · "
         out[r.analysis_id] = f"{who}{when(r.created_at)} · {r.lift_name or 'hinge'} · {r.file_name}"
     return out
+
+
+SETUP_EXAMPLE = """[auth]
+redirect_uri = "https://your-app.example/oauth2callback"
+cookie_secret = "<python -c 'import secrets; print(secrets.token_hex(32))'>"
+client_id = "…"
+client_secret = "…"
+server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"
+
+[hinge_review]
+coach_emails = ["coach@example.com"]"""
+
+
+@dataclass(frozen=True)
+class SetupPage:
+    """What the setup page says (Markdown, our own words only) when the app is reachable from other machines and sign-in is not configured."""
+
+    missing: str
+    where: str
+    example: str  # TOML
+    docs: str
+    just_me: str
+
+
+def setup_page(server_address: str | None) -> SetupPage:
+    """The setup page for a server listening on ``server_address`` (None: every interface)."""
+    listens = f"on {server_address}" if server_address else "on every network interface"
+    return SetupPage(
+        missing=(
+            f"Sign-in is not configured, and this server listens {listens}, so anyone who can reach it "
+            "would share one account and see each other's clips. Hinge Review serves nothing until an "
+            "`[auth]` section (an OpenID Connect provider) is in its secrets."
+        ),
+        where=(
+            "Secrets go in `.streamlit/secrets.toml` next to `app.py` (never committed), or in your host's "
+            "secrets box (Streamlit Community Cloud: Advanced settings → Secrets). Restart the app after "
+            "adding them."
+        ),
+        example=SETUP_EXAMPLE,
+        docs=(
+            "`docs/deploy.md` in the app's repository has the full list (database, bucket, sign-in, coaches) "
+            "and what each one left out costs."
+        ),
+        just_me=(
+            "Only for yourself? Start it on this computer only: `streamlit run app.py --server.address "
+            "localhost`, or choose local mode with `HINGE_REVIEW_LOCAL=1` (one user, no sign-in)."
+        ),
+    )
+
+
+def invite_question(coach_name: str) -> str:
+    """What a client is asked before an invite links them (Markdown; the name as typed)."""
+    return f"**Join {plain(coach_name)}'s coaching?** They will see your uploads and history."
+
+
+def leave_question(coach_name: str) -> str:
+    return (
+        f"Leave **{plain(coach_name)}**'s coaching? They will no longer see your uploads and history "
+        "(a new invite links you again)."
+    )
+
+
+def remove_question(client_name: str) -> str:
+    return (
+        f"Remove **{plain(client_name)}** from your clients? You will no longer see their uploads and history "
+        "(a new invite links you again)."
+    )
+
+
+def invite_cookie(name: str, code: str, *, https: bool, max_age_s: int) -> str:
+    """The ``document.cookie`` line that keeps an invite code (empty: forgets it): the whole site, SameSite=Lax
+    (it comes back from the sign-in redirect, never with another site's request), Secure over https."""
+    return f"{name}={code}; path=/; max-age={max_age_s if code else 0}; samesite=lax" + ("; secure" if https else "")

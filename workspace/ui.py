@@ -2,7 +2,9 @@
 
 ``require_workspace()`` gives each run its ``Workspace`` (database, blob store,
 settings and the acting ``Account``) or, when sign-in is configured and nobody
-is signed in, shows the sign-in screen and stops. The database, the blob store
+is signed in, shows the sign-in screen and stops. Without sign-in the app runs
+for one local user only where ``workspace.settings.decide`` allows it; anywhere
+else it shows the setup page and stops (unreadable secrets: a plain error). The database, the blob store
 and the analysis worker are made once per server process (``st.cache_resource``).
 Reviews are read only through the store's checked operations; ``load_review``
 puts one into the session's result store (``workspace.session``) so the Scorecard,
@@ -17,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from service import Desk
 from store import settings as store_settings
 from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
 from workspace import present, session
-from workspace.settings import SettingsError, WorkspaceSettings, read_settings, role_for
+from workspace.settings import Decision, SettingsError, WorkspaceSettings, decide, role_for
 
 log = logging.getLogger("hinge_review.app")
 
@@ -40,7 +43,9 @@ NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
 POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
 REVIEW_KEY_PREFIX = "review:"
 INVITE_COOKIE = "hinge_review_invite"  # an invite opened signed out, kept through the sign-in redirect
-INVITE_COOKIE_S = 3600
+INVITE_COOKIE_S = 15 * 60
+PENDING_INVITE_KEY = "ws_pending_invite"  # an invite opened in this session, waiting for the client's Join or No
+UNLINK_KEY = "ws_confirm_unlink"  # the coach or client whose link this session is asked to confirm ending
 INVITE_TRIED_KEY = "ws_invite_cookie_tried"
 _INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # what store.create_invite makes (token_urlsafe)
 
@@ -52,11 +57,14 @@ class Workspace(Desk):
     settings: WorkspaceSettings
 
 
-def _secrets() -> dict:
+def _decision() -> Decision:
+    """How this server runs (sign-in, one local user or the setup page); secrets that can't be used stop
+    the app with what to fix, and nothing else is served."""
     try:
-        return st.secrets.to_dict()
-    except Exception:  # no secrets file at all: local mode
-        return {}
+        return decide(st.secrets.to_dict, os.environ, st.get_option("server.address"))
+    except SettingsError as exc:
+        st.error(exc.message, icon=":material/lock:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)
@@ -115,18 +123,14 @@ def _account(db: store.Database, s: WorkspaceSettings) -> Account:
     return me
 
 
-def workspace() -> Workspace | None:
-    """This run's workspace; None when sign-in is configured and nobody is signed in."""
-    try:
-        s = read_settings(_secrets(), os.environ)
-    except SettingsError as exc:  # never run half-configured: say what to fix and serve nothing else
-        st.error(exc.message, icon=":material/lock:")
-        st.stop()
+def workspace(decision: Decision) -> Workspace | None:
+    """This run's workspace (sign-in or local mode); None when sign-in is configured and nobody is signed in."""
+    s = decision.settings
     data = str(store_settings.data_dir())
     url = store_settings.database_url(s.database_url, data)
     db, blobs = _database(url), _blob_store(data, s.storage)
     _keep_worker(s)
-    if not s.sign_in:
+    if decision.mode == "local":
         return Workspace(db, blobs, store.local_user(db), s)
     if not st.user.is_logged_in:
         return None
@@ -139,10 +143,12 @@ def _invite_code(value: object) -> str | None:
 
 
 def _keep_invite(code: str | None) -> None:
-    """Keep ``code`` in a cookie for an hour (None: forget it). Streamlit returns to the app's base
-    address after signing in, without the link's ``?invite=``; the cookie comes back with the next page."""
-    value = _invite_code(code) or ""
-    cookie = f"{INVITE_COOKIE}={value}; path=/; max-age={INVITE_COOKIE_S if value else 0}; samesite=lax"
+    """Keep ``code`` in a cookie for 15 minutes (None: forget it). Streamlit returns to the app's base
+    address after signing in, without the link's ``?invite=``; the cookie comes back with the next page.
+    A page can set no response header, so the cookie is written by a script and cannot be HttpOnly: it
+    holds only a well-formed single-use code, and the client is asked before it links anything."""
+    https = (st.context.url or "").startswith("https://")
+    cookie = present.invite_cookie(INVITE_COOKIE, _invite_code(code) or "", https=https, max_age_s=INVITE_COOKIE_S)
     st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
 
 
@@ -152,8 +158,8 @@ def _sign_in_screen() -> None:
     code = st.query_params.get("invite")
     if code:
         st.info(
-            "You have an invite from a coach: sign in and you will be linked. If you are not, paste this "
-            "code on **My space**:"
+            "You have an invite from a coach: sign in and you will be asked whether to join them. If the "
+            "question does not come up, paste this code on **My space**:"
         )
         st.code(code, language=None)
         _keep_invite(code)
@@ -161,10 +167,25 @@ def _sign_in_screen() -> None:
         st.login()
 
 
+def _setup_screen() -> None:
+    text = present.setup_page(st.get_option("server.address"))
+    st.title("Hinge Review: set up sign-in")
+    st.warning(text.missing, icon=":material/lock:")
+    st.markdown(text.where)
+    st.code(text.example, language="toml")
+    st.markdown(text.docs)
+    st.markdown(text.just_me)
+
+
 def require_workspace() -> Workspace:
-    """The workspace, or the sign-in screen and a stop when nobody is signed in."""
+    """The workspace; the setup page and a stop where the app may not run without sign-in, or the sign-in
+    screen and a stop when nobody is signed in."""
+    decision = _decision()
+    if decision.mode == "setup":  # nothing else is served: no database, no worker, no page
+        st.navigation([st.Page(_setup_screen, title="Set up", icon=":material/lock:")], position="hidden").run()
+        st.stop()
     try:
-        ws = workspace()
+        ws = workspace(decision)
     except store.WorkspaceError as exc:
         st.error(exc.message)
         st.stop()
@@ -191,15 +212,15 @@ def account_box(ws: Workspace) -> None:
             "computer's data folder."
         )
         return
-    email = f" · {ws.me.email}" if ws.me.email and ws.me.email != ws.me.name else ""
-    st.markdown(f"Signed in as **{ws.me.name}**{email}  \nRole: **{ws.me.role}**")
+    email = f" · {present.plain(ws.me.email)}" if ws.me.email and ws.me.email != ws.me.name else ""
+    st.markdown(f"Signed in as **{present.plain(ws.me.name)}**{email}  \nRole: **{ws.me.role}**")
     if st.button("Sign out", key="ws_sign_out", icon=":material/logout:"):
         st.logout()
 
 
 def follow_links(ws: Workspace, page) -> None:
-    """Act on ``?invite=CODE`` or an invite kept through signing in (link this client to the coach) and
-    ``?review=ID`` (open that review, checked)."""
+    """Act on ``?invite=CODE`` or an invite kept through signing in (My space asks the client whether to
+    join that coach) and ``?review=ID`` (open that review, checked)."""
     code = st.query_params.get("invite")
     kept = _invite_code(st.context.cookies.get(INVITE_COOKIE)) if ws.settings.sign_in else None
     if kept:  # used once: forgotten (on every run of a session that brought it, until the browser drops it)
@@ -209,18 +230,98 @@ def follow_links(ws: Workspace, page) -> None:
             code = kept
     if code:
         st.query_params.pop("invite", None)
-        try:
-            coach = ws.redeem_invite(code)
-            notice(
-                "success",
-                f"You are now linked with your coach **{coach.name}**, who can see your uploads and comment on them.",
-            )
-        except store.WorkspaceError as exc:
-            notice("error", exc.message)
-        st.switch_page(MY_SPACE_PAGE)
+        ask_to_join(code)
     review = st.query_params.get("review")
     if review and getattr(page, "url_path", "") != "review":
         st.switch_page(REVIEW_PAGE, query_params={"review": review})
+
+
+def ask_to_join(code: str) -> None:
+    """Open My space, where the client is asked whether to join the coach who made ``code``."""
+    st.session_state[PENDING_INVITE_KEY] = code.strip()
+    st.switch_page(MY_SPACE_PAGE)
+
+
+def invite_question(ws: Workspace) -> None:
+    """The invite this session was given, as a question: Join links the client to the coach, No forgets it."""
+    code = st.session_state.get(PENDING_INVITE_KEY)
+    if not code:
+        return
+    try:
+        coach = ws.invite_from(code)
+    except store.WorkspaceError as exc:
+        st.session_state.pop(PENDING_INVITE_KEY, None)
+        st.error(exc.message)
+        return
+    with st.container(border=True):
+        st.markdown(present.invite_question(coach.name))
+        join, no = st.columns([1, 5])
+        if join.button("Join", key="ws_invite_join", type="primary", icon=":material/group_add:"):
+            st.session_state.pop(PENDING_INVITE_KEY, None)
+            try:
+                coach = ws.redeem_invite(code)
+                notice(
+                    "success",
+                    f"You are now linked with your coach **{present.plain(coach.name)}**, who can see your "
+                    "uploads and comment on them.",
+                )
+            except store.WorkspaceError as exc:
+                notice("error", exc.message)
+            st.rerun()
+        if no.button("No", key="ws_invite_no"):
+            st.session_state.pop(PENDING_INVITE_KEY, None)
+            notice("success", f"Not joined: {present.plain(coach.name)} sees nothing of yours.")
+            st.rerun()
+
+
+def _unlink_row(person: Account, label: str, question: str, act: Callable[[int], None], done: str) -> None:
+    """One linked person with a button that ends the link, after a confirmation."""
+    name, button = st.columns([4, 1])
+    name.markdown(f"**{present.plain(person.name)}**")
+    if st.session_state.get(UNLINK_KEY) != person.id:
+        if button.button(label, key=f"ws_unlink_{person.id}", icon=":material/link_off:"):
+            st.session_state[UNLINK_KEY] = person.id
+            st.rerun()
+        return
+    st.warning(question)
+    yes, no = st.columns([1, 5])
+    if yes.button(f"Yes, {label.lower()}", key=f"ws_unlink_yes_{person.id}", type="primary"):
+        try:
+            act(person.id)
+            notice("success", done)
+        except store.WorkspaceError as exc:
+            notice("error", exc.message)
+        st.session_state.pop(UNLINK_KEY, None)
+        st.rerun()
+    if no.button("Cancel", key=f"ws_unlink_no_{person.id}"):
+        st.session_state.pop(UNLINK_KEY, None)
+        st.rerun()
+
+
+def my_coaches(ws: Workspace) -> None:
+    """A client's coaches, each with Leave (My space)."""
+    coaches = ws.coaches_of()
+    if not coaches:
+        st.write("You have no coach yet. Ask yours for an invite link or code.")
+    for c in coaches:
+        _unlink_row(
+            c, "Leave", present.leave_question(c.name), ws.leave_coach, f"You left {present.plain(c.name)}'s coaching."
+        )
+
+
+def my_clients(ws: Workspace) -> None:
+    """A coach's clients, each with Remove (Inbox)."""
+    clients = ws.clients_of()
+    if not clients:
+        st.caption("No clients yet: make an invite above.")
+    for c in clients:
+        _unlink_row(
+            c,
+            "Remove",
+            present.remove_question(c.name),
+            ws.remove_client,
+            f"Removed {present.plain(c.name)} from your clients.",
+        )
 
 
 def notice(kind: str, text: str) -> None:
@@ -342,11 +443,11 @@ def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto")
 
 def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
     with st.container(border=True):
-        st.markdown(f"**{u.original_name}** · uploaded {present.when(u.created_at)}")
+        st.markdown(f"**{present.plain(u.original_name)}** · uploaded {present.when(u.created_at)}")
         if line.kind in present.PENDING:
             st.progress(line.progress, text=line.text)
         elif line.kind == "failed":
-            st.error(line.text)
+            st.error(present.plain(line.text))  # names the user's file
             if u.owner_id == ws.me.id and st.button(
                 "Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:"
             ):

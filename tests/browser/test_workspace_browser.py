@@ -55,6 +55,7 @@ PEOPLE = {
 }
 ANALYSIS_TIMEOUT_MS = 240_000
 NOT_YOURS = "This review belongs to someone who is not one of your clients."
+COMMENT = "Rep 3: brace before the bell leaves the floor. [Watch](http://evil.test/x) ![i](http://evil.test/p.png)"
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +160,24 @@ def _nav(page: Page, name: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).click()
 
 
+def _invite_cookie(context: BrowserContext, timeout_s: float = 30.0) -> dict:
+    """The invite cookie the page's script sets (it runs a moment after the page shows)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        kept = [c for c in context.cookies() if c["name"] == "hinge_review_invite" and c["value"]]
+        if kept or time.monotonic() > deadline:
+            assert kept, "the invite was not kept in a cookie"
+            return kept[0]
+        time.sleep(0.2)
+
+
+def _join(page: Page) -> None:
+    """An invite opened signed in asks first: the client presses Join and is linked to Cora."""
+    expect(page.get_by_text("Join Cora Coach's coaching?")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.get_by_text("You are now linked with your coach Cora Coach")).to_be_visible(timeout=60_000)
+
+
 def _expected_reps() -> int:
     with open(FIXTURES / "labels.csv", newline="") as fh:
         return int(next(r for r in csv.DictReader(fh) if r["file"] == GOOD_CLIP.name)["reps"])
@@ -201,7 +220,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(ann.get_by_text("Role: client")).to_be_visible()
     assert ann.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inbox").count() == 0
     ann.goto(invite)
-    expect(ann.get_by_text("You are now linked with your coach Cora Coach")).to_be_visible(timeout=60_000)
+    _join(ann)
     _shot(ann, "ws_03_client_joined.png")
     _nav(ann, "Analyse")
     expect(ann.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
@@ -246,7 +265,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(time_box).not_to_have_value("", timeout=10_000)
     at_s = float(time_box.input_value())
     comment = coach.get_by_role("textbox", name="Comment")
-    comment.fill("Rep 3: brace before the bell leaves the floor.")
+    comment.fill(COMMENT)
     comment.press("Control+Enter")
     coach.get_by_role("button", name="Add comment").click()
     expect(coach.get_by_text("Comment added.")).to_be_visible(timeout=30_000)
@@ -261,7 +280,9 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
 
     # --- the client sees the comment, and its button opens the frames at that moment
     _nav(ann, "My space")
-    expect(ann.get_by_text("Rep 3: brace before the bell leaves the floor.")).to_be_visible(timeout=30_000)
+    expect(ann.get_by_text(COMMENT)).to_be_visible(timeout=30_000)
+    # (as typed: the Markdown in it made no link and no image)
+    assert not ann.locator('a[href*="evil.test"], img[src*="evil.test"]').count()
     expect(ann.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()
     _shot(ann, "ws_09_client_sees_comment.png")
     ann.get_by_role("button", name=f"Open at {at_s:.1f} s").click()
@@ -296,19 +317,21 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     second_invite = second.inner_text().strip()
     bob = bob_ctx.new_page()
     bob.goto(second_invite)
-    expect(bob.get_by_text("sign in and you will be linked")).to_be_visible(timeout=60_000)
+    expect(bob.get_by_text("sign in and you will be asked whether to join")).to_be_visible(timeout=60_000)
+    kept = _invite_cookie(bob_ctx)
+    assert kept["sameSite"] == "Lax" and 0 < kept["expires"] - time.time() <= 15 * 60
     bob.get_by_role("button", name="Sign in").click()
     bob.locator('input[name="sub"]').fill("bob")
     bob.get_by_role("button", name="Authorize").click()
     expect(bob.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
-    expect(bob.get_by_text("You are now linked with your coach Cora Coach")).to_be_visible(timeout=60_000)
+    _join(bob)
     _shot(bob, "ws_09d_invite_kept_through_sign_in.png")
     _assert_no_traceback(bob)
     again = bob_ctx.new_page()  # a new tab: the kept invite was used once and forgotten
     again.goto(app_url)
     expect(again.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
     assert "hinge_review_invite=" not in "; ".join(f"{c['name']}={c['value']}" for c in bob_ctx.cookies() if c["value"])
-    assert "You are now linked" not in again.locator("body").inner_text()
+    assert not any(t in again.locator("body").inner_text() for t in ("You are now linked", "coaching?"))
     again.close()
 
     # --- ... yet he cannot open the first client's review, by URL or by any widget

@@ -22,8 +22,9 @@ from jobs import queue, run_pending_once, runner
 from jobs.runner import LazyEstimator
 from pipeline.types import AnalysisConfig
 from tests.support import factories
+from tests.support.markdown import shown
 from tests.support.paths import REPO
-from workspace import session, ui
+from workspace import present, session, ui
 
 APP = str(REPO / "app.py")
 ISSUER = "https://id.example.test"
@@ -93,9 +94,10 @@ def _app(*, user: dict | None = None, secrets: dict | None = None, query: dict |
 
 
 def _texts(at: AppTest) -> str:
+    """Every text on screen as it reads (Markdown escapes read)."""
     return "\n".join(
-        str(e.value)
-        for kind in ("markdown", "info", "warning", "error", "success", "caption")
+        shown(str(e.value))
+        for kind in ("markdown", "info", "warning", "error", "success", "caption", "text")
         for e in getattr(at, kind)
     )
 
@@ -239,7 +241,7 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
     run_jobs(data)
     at.run()
     _ok(at)
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "“notes.mp4”" in message and "not a video" in message and "What to do" in _texts(at)
     # when trying again, then the job is queued again
     _button(at, "Try again").click().run()
@@ -271,7 +273,7 @@ def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine,
     run_jobs(data)
     at.run()
     _ok(at)
-    assert at.error[0].value == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
+    assert shown(at.error[0].value) == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
     # when the cause is gone and it is tried again, then the scorecard opens
     engine.raises = None
     _button(at, "Try again").click().run()
@@ -294,7 +296,7 @@ def test_bad_files_get_the_real_video_readers_plain_message(data, engine, clip, 
     run_jobs(data)
     at.run()
     _ok(at)
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert f"“{name}”" in message and not engine.calls
     assert any(w in message for w in ("damaged", "not a video", "cut short", "incomplete", "Trim it"))
 
@@ -335,7 +337,7 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     # given the review opened by its URL
     at = _app(query={"review": str(up.analysis_id)})
     _ok(at)
-    assert at.title[0].value == "Review · set.mp4"
+    assert shown(at.title[0].value) == "Review · set.mp4"
     # when rep 3 is picked, then the time is rep 3's bottom
     at.selectbox(key="ws_c_rep").set_value("Rep 3").run()
     assert at.number_input(key="ws_c_time").value == pytest.approx(result.reps[2].bottom_s, abs=0.01)
@@ -471,7 +473,7 @@ def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine,
     _button(at, "Yes, delete").click().run()
     _ok(at)
     assert store.list_uploads(data.db, me) == [] and not list((data.folder / "blobs").rglob("*.mp4"))
-    assert "Deleted monday.mp4." in [s.value for s in at.success] and "Nothing uploaded yet." in _texts(at)
+    assert "Deleted monday.mp4." in [shown(s.value) for s in at.success] and "Nothing uploaded yet." in _texts(at)
     # and the session forgot it: the scorecard has nothing to show
     at.switch_page(session.SCORECARD_PAGE).run()
     assert "No video analysed yet" in at.info[0].value
@@ -490,6 +492,51 @@ def test_my_space_shows_history_trends_and_the_progression_signal(data, engine, 
     assert signal.kind != "no_data" and signal.reason in _texts(at)
 
 
+# --- setup -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def public_server(monkeypatch) -> None:
+    """The app as deployed: no local mode chosen, the server listening on every interface."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    monkeypatch.delenv("HINGE_REVIEW_LOCAL", raising=False)
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
+
+
+def test_a_public_server_without_sign_in_shows_only_the_setup_page(data, public_server):
+    # when someone opens the app, even with a review or an invite in the address
+    for query in ({}, {"review": "1"}, {"invite": "Q1w2E3r4T5y6"}):
+        at = _app(query=query)
+        _ok(at)
+        # then the setup page says what is missing, where secrets go, with an example and the docs
+        assert at.title[0].value == "Hinge Review: set up sign-in"
+        assert "`[auth]` section" in at.warning[0].value and "0.0.0.0" in at.warning[0].value
+        assert ".streamlit/secrets.toml" in _texts(at) and "docs/deploy.md" in _texts(at)
+        assert at.code[0].language == "toml" and "[auth]" in at.code[0].value
+        # and nothing else: no page, no sidebar, no upload, no account or analysis in the session
+        assert not at.get("file_uploader") and not at.button and not at.sidebar.children
+        assert ui.ACCOUNT_KEY not in at.session_state and session.STORE_KEY not in at.session_state
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(session.ANALYSE_PAGE)
+
+
+def test_a_public_server_with_sign_in_shows_the_sign_in_screen(data, public_server):
+    at = _app(secrets=AUTH, user={"is_logged_in": False})
+    _ok(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_local_mode_chosen_serves_the_app_on_a_public_server(data, public_server, monkeypatch):
+    monkeypatch.setenv("HINGE_REVIEW_LOCAL", "1")
+    at = _app()
+    _ok(at)
+    assert at.get("file_uploader") and "Local mode" in _texts(at)
+
+
 # --- signed in ----------------------------------------------------------------------------
 
 
@@ -500,7 +547,7 @@ def test_with_sign_in_configured_nobody_gets_in_without_signing_in(data):
     assert not at.get("file_uploader")
     # an invite link opened signed out keeps its code in view for after the sign-in
     at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": "C0DE"})
-    assert "sign in and you will be linked" in at.info[0].value and at.code[0].value == "C0DE"
+    assert "sign in and you will be asked whether to join" in at.info[0].value and at.code[0].value == "C0DE"
 
 
 @pytest.mark.parametrize(
@@ -514,9 +561,10 @@ def test_an_invite_opened_signed_out_is_kept_in_a_cookie_through_the_sign_in(dat
     # given the invite link opened signed out
     at = _app(secrets=AUTH, user={"is_logged_in": False}, query={"invite": code})
     _ok(at)
-    # then the page stores the code (and only a well-formed one) in a cookie for an hour
+    # then the page stores the code (and only a well-formed one) in a cookie for 15 minutes, SameSite=Lax
     (script,) = [h.proto.body for h in at.get("html")]
-    assert f'document.cookie = "{ui.INVITE_COOKIE}={kept}; path=/; max-age={3600 if kept else 0}' in script
+    cookie = f"{ui.INVITE_COOKIE}={kept}; path=/; max-age={900 if kept else 0}; samesite=lax"
+    assert f'document.cookie = "{cookie}' in script
     assert "alert" not in script
 
 
@@ -538,10 +586,14 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     _ok(coach_at)
     code = coach_at.session_state["ws_invite"]
     assert any(f"/?invite={code}" in c.value for c in coach_at.code)
-    # when the client opens the invite link signed in
+    # when the client opens the invite link signed in, then they are asked first, and join
     ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
     _ok(ann_at)
-    assert at_title(ann_at) == "My space" and "linked with your coach **Cora**" in ann_at.success[0].value
+    assert at_title(ann_at) == "My space" and not ann_at.success
+    assert "Join Cora's coaching?" in _texts(ann_at) and "see your uploads and history" in _texts(ann_at)
+    _button(ann_at, "Join").click().run()
+    _ok(ann_at)
+    assert "linked with your coach **Cora**" in ann_at.success[0].value
     # then the client's analysed upload is in the coach's inbox
     ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
     up = _analysed(data, ann, clip)
@@ -620,7 +672,9 @@ def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_ev
     assert "Overall grade" not in metrics
     (note,) = [i.value for i in ann_at.info if "from your coach" in i.value]
     assert note.startswith("**D from your coach · B measured**")
-    assert "Your coach Cora graded this set D on " in note and "Rep 3 rounds more than the camera shows." in note
+    assert "Your coach Cora graded this set D on " in shown(
+        note
+    ) and "Rep 3 rounds more than the camera shows." in shown(note)
     # and the sidebar's line says the same (AppTest keeps the sidebar of a session's first run only: the
     # same browser session's analyses are handed to a fresh run)
     again = AppTest.from_file(APP, default_timeout=60)
@@ -637,6 +691,33 @@ def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_ev
     # and the report she downloads carries the coach's grade and note
     entry = ann_at.session_state[session.STORE_KEY].get(ann_at.session_state[session.CURRENT_KEY])
     assert entry.coach.grade == "D" and [c.text for c in entry.coach.comments] == ["Brace before the pull."]
+
+
+def test_what_people_typed_is_shown_as_typed_never_as_markdown(data, engine, clip):
+    # given a coach whose name, and a client whose file name, carry Markdown, and a comment that is a link
+    name, file_name, text = (
+        "Cora ![me](http://evil.test/p.png)",
+        "**big** [x](evil.test).mp4",
+        "[click](http://evil.test)",
+    )
+    cora = store.user_from_claims(data.db, _person("cora@example.test", name), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann <b>A</b>"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip, file_name)
+    store.add_comment(data.db, cora, up.analysis_id, text, rep_index=2, time_s=5.2)
+    # when each opens the pages that show them
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann <b>A</b>"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", name), query={"review": str(up.analysis_id)})
+    for at in (ann_at, cora_at):
+        _ok(at)
+        # then the comment is plain text, and every Markdown element escapes what was typed in it
+        assert text in [t.value for t in at.text]
+        sources = [str(e.value) for kind in ("markdown", "caption", "title", "subheader") for e in getattr(at, kind)]
+        typed = [(s, t) for s in sources for t in (name, file_name, "Ann <b>A</b>") if t in shown(s)]
+        assert typed and all(present.plain(t) in s for s, t in typed)
+        assert not any("](http" in s or "<b>" in s for s in sources)
+    assert shown(cora_at.title[0].value) == f"Review · {file_name}"
 
 
 def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):
@@ -657,13 +738,54 @@ def test_a_coach_cannot_accept_an_invite_and_a_used_code_is_refused(data):
     at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"invite": code})
     _ok(at)
     assert "your own invite" in at.error[0].value
-    _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
+    _button(_app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code}), "Join").click().run()
     bob = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"))
     bob.switch_page(ui.MY_SPACE_PAGE).run()
     bob.text_input[0].input(code)
     next(b for b in bob.button if b.label == "Join my coach").click().run()
     _ok(bob)
     assert "already been used" in bob.error[0].value
+
+
+def test_an_invite_answered_no_links_nothing(data):
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    code = store.create_invite(data.db, cora).code
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"invite": code})
+    _button(ann_at, "No").click().run()
+    _ok(ann_at)
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    assert store.coaches_of(data.db, ann) == [] and "Not joined" in ann_at.success[0].value
+    assert "Join Cora's coaching?" not in _texts(ann_at.run())  # asked once
+
+
+def test_a_client_leaves_a_coach_and_a_coach_removes_a_client_after_confirming(data, engine, clip):
+    # given Ann and Bob, both Cora's clients, Ann with an analysed set
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    bob = store.user_from_claims(data.db, _person("bob@example.test", "Bob"))
+    for client in (ann, bob):
+        store.redeem_invite(data.db, client, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    # when Ann presses Leave beside Cora on My space, then she is asked, and leaves once she confirms
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    ann_at.switch_page(ui.MY_SPACE_PAGE).run()
+    _button(ann_at, "Leave").click().run()
+    assert "Leave **Cora**'s coaching?" in ann_at.warning[0].value and store.coaches_of(data.db, ann)
+    _button(ann_at, "Yes, leave").click().run()
+    _ok(ann_at)
+    assert store.coaches_of(data.db, ann) == [] and "You left Cora's coaching." in _texts(ann_at)
+    # then Cora's inbox no longer has Ann's set, and its review link is refused
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    assert cora_at.error[0].value == "This review belongs to someone who is not one of your clients."
+    assert [r.client_name for r in store.inbox(data.db, cora)] == []
+    # when Cora removes Bob from the client list on her Inbox (after confirming)
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
+    cora_at.switch_page(ui.INBOX_PAGE).run()
+    _button(cora_at, "Remove").click().run()
+    assert "Remove **Bob** from your clients?" in cora_at.warning[0].value
+    _button(cora_at, "Yes, remove").click().run()
+    _ok(cora_at)
+    assert store.clients_of(data.db, cora) == [] and "Removed Bob from your clients." in _texts(cora_at)
 
 
 def at_title(at: AppTest) -> str:
@@ -688,7 +810,7 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estim
     _ok(at)
     # then a scorecard (graded, or ungraded with a reason) or a plain error
     if at.error:
-        assert runner.UNEXPECTED not in at.error[0].value
+        assert runner.UNEXPECTED not in shown(at.error[0].value)
         return
     assert at.title[0].value == "Scorecard"
     reps = int({m.label: m.value for m in at.metric}["Reps"])

@@ -36,7 +36,9 @@ from store import (
     create_invite,
     delete_upload,
     inbox,
+    invite_from,
     job_status,
+    leave_coach,
     list_uploads,
     local_user,
     mark_reviewed,
@@ -47,6 +49,7 @@ from store import (
     progression,
     record_analysis,
     redeem_invite,
+    remove_client,
     reviews_for,
     save_upload,
     user_from_claims,
@@ -270,6 +273,71 @@ def test_given_an_empty_file_when_saved_then_refused_plainly(db, blobs):
 
 
 # ------------------------------------------------------------------ privacy
+def test_given_an_invite_when_looked_at_first_then_its_coach_is_named_and_nothing_is_linked_yet(db):
+    carol, ann = person(db, "Carol", "coach"), person(db, "Ann")
+    code = create_invite(db, carol).code
+    assert invite_from(db, ann, code).name == "Carol"
+    assert coaches_of(db, ann) == []
+    with pytest.raises(InvalidRequest, match="your own invite"):
+        invite_from(db, carol, code)
+    with pytest.raises(InvalidRequest, match="not valid"):
+        invite_from(db, ann, "no-such-code")
+
+
+def _coach_sees_ann(db, coach, team) -> bool:
+    """Whether ``coach`` sees anything of Ann: her review in the inbox or by id, her uploads, her history."""
+    seen = [team["ann_review"] in {r.analysis_id for r in inbox(db, coach)}]
+    for look in (
+        lambda: open_analysis(db, coach, team["ann_review"]),
+        lambda: list_uploads(db, coach, team["ann"].id),
+        lambda: client_history(db, coach, team["ann"].id),
+        lambda: add_comment(db, coach, team["ann_review"], "Still here?"),
+    ):
+        try:
+            look()
+            seen.append(True)
+        except PermissionDenied:
+            seen.append(False)
+    assert len(set(seen)) == 1, seen  # all or nothing
+    return seen[0]
+
+
+def test_given_a_client_who_leaves_their_coach_then_the_coach_sees_nothing_of_them_any_more(db, team):
+    carol, ann = team["carol"], team["ann"]
+    assert _coach_sees_ann(db, carol, team)
+    # when Ann leaves Carol
+    leave_coach(db, ann, carol.id)
+    # then Carol sees nothing of Ann, Ann still sees her own, and Bob is still Carol's
+    assert not _coach_sees_ann(db, carol, team)
+    assert coaches_of(db, ann) == [] and [c.id for c in clients_of(db, carol)] == [team["bob"].id]
+    assert open_analysis(db, ann, team["ann_review"]).row.client_id == ann.id
+    assert open_analysis(db, carol, team["bob_review"])
+    with pytest.raises(InvalidRequest, match="not linked"):
+        leave_coach(db, ann, carol.id)
+
+
+def test_given_a_coach_who_removes_a_client_then_they_see_nothing_of_them_until_invited_again(db, team):
+    carol, ann = team["carol"], team["ann"]
+    remove_client(db, carol, ann.id)
+    assert not _coach_sees_ann(db, carol, team)
+    assert coaches_of(db, ann) == []
+    with pytest.raises(InvalidRequest, match="not one of your clients"):
+        remove_client(db, carol, ann.id)
+    link(db, carol, ann)  # a new invite links them again
+    assert _coach_sees_ann(db, carol, team)
+
+
+def test_given_someone_elses_link_when_removing_it_then_refused_and_the_link_stays(db, team):
+    carol, dave, ann, bob = team["carol"], team["dave"], team["ann"], team["bob"]
+    with pytest.raises(InvalidRequest):
+        remove_client(db, dave, ann.id)  # Dave is not Ann's coach: he cannot cut Carol's link
+    with pytest.raises(PermissionDenied, match="Only a coach"):
+        remove_client(db, bob, ann.id)
+    with pytest.raises(InvalidRequest):
+        leave_coach(db, bob, dave.id)
+    assert _coach_sees_ann(db, carol, team) and [c.id for c in coaches_of(db, ann)] == [carol.id]
+
+
 def test_given_two_clients_when_the_second_reaches_for_the_firsts_review_then_denied(db, blobs, team):
     bob, review = team["bob"], team["ann_review"]
     upload_id = open_analysis(db, team["ann"], review).row.upload_id

@@ -11,6 +11,7 @@ import pytest
 from store.reviews import SORTS
 from store.views import AnalysisView, CommentView, HistoryPoint, InboxRow, JobView, ProgressionSignal, UploadView
 from tests.support import factories
+from tests.support.markdown import read_escapes
 from workspace import figures, present
 from workspace.settings import SettingsError, read_settings, role_for
 
@@ -45,14 +46,15 @@ def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebe
 # --- settings --------------------------------------------------------------------------
 
 
-def test_without_secrets_the_app_runs_for_one_local_user_with_its_own_worker():
+def test_without_secrets_there_is_no_sign_in_and_the_app_starts_its_own_worker():
     s = read_settings({}, {})
-    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker) == (
+    assert (s.sign_in, s.coach_emails, s.database_url, s.storage, s.start_worker, s.local) == (
         False,
         frozenset(),
         None,
         (),
         True,
+        None,  # local mode neither chosen nor refused: the server's address decides (test_workspace_settings)
     )
 
 
@@ -131,6 +133,53 @@ def test_emails_are_compared_after_nfkc_case_folding():
     assert role_for({"email": "\u212aate@x.com", "email_verified": True}, coaches) == "client"
     assert role_for({"email": "\uff4bate@x.com", "email_verified": True}, coaches) == "client"
     assert role_for({"email": "kate@x.co", "email_verified": True}, coaches) == "client"
+
+
+# --- what people typed, shown as typed ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "[x](http://evil)",
+        "![i](http://evil/p.png)",
+        "<img src=x onerror=alert(1)> <b>bold</b> &amp;",
+        "**loud** _quiet_ ~~gone~~ `code` :red[red] $x^2$ # heading",
+        "1. list\n- item\n> quote\n\n| a | b |",
+        "see http://evil.test/a, WWW.evil.test or mail ann@evil.test",
+        "back\\slash and Zoë’s “quotes”",
+    ],
+)
+def test_typed_text_reads_as_typed_with_no_markdown_left_in_it(typed):
+    # when text someone typed is made plain for a Markdown element
+    shown, escaped = read_escapes(present.plain(typed))
+    # then every punctuation mark is escaped, and what shows is what was typed (an invisible joiner aside)
+    assert escaped
+    assert shown.replace(present.WORD_JOINER, "") == typed
+    # and nothing in it is a bare address GitHub-flavoured Markdown would make a link
+    lowered = shown.lower()
+    assert "://" not in lowered and "www." not in lowered
+    assert not any(c.isalnum() for c in (lowered[i - 1] for i, ch in enumerate(lowered) if ch == "@" and i))
+
+
+def test_plain_text_without_punctuation_is_unchanged():
+    assert present.plain("Cora Coach") == "Cora Coach"
+
+
+# --- invites and links ---------------------------------------------------------------------
+
+
+def test_the_invite_cookie_lasts_15_minutes_stays_on_this_site_and_is_secure_over_https():
+    cookie = present.invite_cookie("inv", "Q1w2E3r4", https=True, max_age_s=900)
+    assert cookie == "inv=Q1w2E3r4; path=/; max-age=900; samesite=lax; secure"
+    assert present.invite_cookie("inv", "Q1w2E3r4", https=False, max_age_s=900).endswith("samesite=lax")
+    assert "max-age=0;" in present.invite_cookie("inv", "", https=True, max_age_s=900)  # forgotten
+
+
+def test_the_questions_before_a_link_is_made_or_ended_name_the_person_as_typed():
+    assert present.invite_question("Cora") == "**Join Cora's coaching?** They will see your uploads and history."
+    assert present.plain("[C](http://x)") in present.leave_question("[C](http://x)")
+    assert "no longer see their uploads and history" in present.remove_question("Ann")
 
 
 # --- status lines ------------------------------------------------------------------------
