@@ -22,7 +22,7 @@ ws = ui.require_workspace()  # the sign-in screen (and a stop) when sign-in is c
 page = st.navigation(
     [
         *ui.pages(ws),
-        st.Page(session.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=True),
+        st.Page(session.ANALYSE_PAGE, title="Analyse", icon=":material/upload:", default=not ui.lands_on_inbox(ws)),
         st.Page(session.SCORECARD_PAGE, title="Scorecard", icon=":material/grading:"),
         st.Page(session.FRAMES_PAGE, title="Frames", icon=":material/movie:"),
         st.Page(session.CHARTS_PAGE, title="Charts", icon=":material/show_chart:"),
@@ -33,6 +33,7 @@ page = st.navigation(
 with st.sidebar:
     ui.account_box(ws)
     ui.follow_links(ws, page)
+    ui.review_actions(ws, page)
     entries = session.store().entries()
     if entries:
         labels = {e.key: e.filename for e in reversed(entries)}

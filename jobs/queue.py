@@ -21,6 +21,7 @@ from pipeline.types import AnalysisResult
 from store.db import Database
 from store.models import Job, Upload, utcnow
 from store.summary import record_analysis
+from store.thumbnails import put_thumbnail
 
 STALE_AFTER_S = 120.0  # no heartbeat for this long: the worker is gone
 MAX_ATTEMPTS = 3
@@ -107,8 +108,9 @@ def report(db: Database, job: ClaimedJob, stage: str | None = None, progress: fl
         )
 
 
-def finish(db: Database, job: ClaimedJob, result: AnalysisResult) -> int | None:
-    """Save the analysis and mark the job done, in one transaction; the analysis id, or None if the job was lost."""
+def finish(db: Database, job: ClaimedJob, result: AnalysisResult, thumbnail: bytes | None = None) -> int | None:
+    """Save the analysis (and its inbox ``thumbnail``, a JPEG) and mark the job done, in one transaction; the
+    analysis id, or None if the job was lost."""
     with db.transaction() as s:
         done = s.execute(
             update(Job)
@@ -121,6 +123,8 @@ def finish(db: Database, job: ClaimedJob, result: AnalysisResult) -> int | None:
             return None
         analysis = record_analysis(s, job.upload_id, result)  # a second job of one upload: the same row
         s.flush()
+        if thumbnail:
+            put_thumbnail(s, analysis.id, analysis.lift_id, thumbnail)
         return analysis.id
 
 

@@ -86,6 +86,18 @@ class _Heartbeat:
         self.thread.join()
 
 
+def make_thumbnail(result: AnalysisResult, clip: Path) -> bytes | None:
+    """The inbox thumbnail of ``result`` from its clip (at hand here); None when it cannot be drawn (the
+    analysis is saved all the same, and the inbox makes one later)."""
+    try:
+        from drawing.thumbnail import thumbnail_jpeg
+
+        return thumbnail_jpeg(result, clip)
+    except Exception:
+        log.warning("no thumbnail for %s", clip.name, exc_info=True)
+        return None
+
+
 Analyzer = Callable[[Path, AnalysisConfig, Callable[[Progress], None]], AnalysisResult]
 
 
@@ -118,6 +130,7 @@ def run_job(
                 result = analyzer(path, config, on_progress)
             else:
                 result = analyze(path, config, on_progress=on_progress, estimator=estimator)
+            thumbnail = make_thumbnail(result, path)
     except JobLost:
         return "lost"
     except BlobNotFound:
@@ -130,4 +143,4 @@ def run_job(
     except BaseException:  # stopped (SIGTERM, Ctrl-C): someone else may run it
         queue.release(db, job)
         raise
-    return "done" if queue.finish(db, job, result) is not None else "lost"
+    return "done" if queue.finish(db, job, result, thumbnail) is not None else "lost"

@@ -27,7 +27,11 @@ with left:
     ui.show_notice()
     options = session.lift_options()
     exercise = st.selectbox(
-        "Lift", list(options), format_func=options.get, help="Leave on automatic unless the detected lift is wrong."
+        "Lift",
+        list(options),
+        format_func=options.get,
+        help="Leave on automatic unless the detected lift is wrong. Type to search: a name, or a group "
+        "such as deadlifts, swings or drills.",
     )
     turn = st.session_state.setdefault("ws_uploader_turn", 0)
     uploaded = st.file_uploader(
@@ -37,9 +41,10 @@ with left:
         help="The analysis runs on the server: you can close this tab and come back.",
     )
     if uploaded is not None:
-        if ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise) is not None:
-            st.session_state["ws_uploader_turn"] = turn + 1
-            st.rerun()
+        up = ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise)
+        if up is not None:
+            st.session_state["ws_uploader_turn"] = turn + 1  # a fresh uploader when this page shows again
+            ui.after_upload(ws, up)
     uploads = ui.job_panel(ws, limit=3)
     if present.any_failed(uploads):
         st.markdown("**What to do**\n" + "\n".join(f"- {tip}" for tip in session.WHAT_TO_DO))

@@ -25,10 +25,11 @@ ui.job_panel(ws, limit=5, only_pending=True)
 uploads = ws.list_uploads()
 history = ws.client_history(ws.me.id)
 sessions = present.by_analysis(history)
+statuses = ui.status_of_mine(ws)
 if not uploads:
     st.info("Nothing uploaded yet.")
     st.page_link(session.ANALYSE_PAGE, label="Upload a set on Analyse", icon=":material/upload:")
-for rec in present.upload_records(uploads, sessions):
+for rec in present.upload_records(uploads, sessions, statuses):
     with st.container(border=True):
         info, status, actions = st.columns([3, 3, 2])
         info.markdown(f"**{present.plain(rec['File'])}**  \n{rec['Uploaded']}")
@@ -61,10 +62,11 @@ for rec in present.upload_records(uploads, sessions):
             st.session_state["ws_confirm_delete"] = upload_id
             st.rerun()
 
-st.subheader("Comments from my coach")
-notes = ui.comments_for_me(ws, history)
-if not notes:
-    st.caption("No comments yet.")
+notes = [] if ws.me.is_coach else ui.comments_for_me(ws, history)  # a coach has no coach: nothing to show
+if not ws.me.is_coach:
+    st.subheader("Comments from my coach")
+    if not notes:
+        st.caption("No comments yet.")
 for point, c in notes:
     with st.container(border=True):
         text, button = st.columns([5, 1])

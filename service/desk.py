@@ -13,6 +13,7 @@ import store
 from pipeline.judge.lifts import LiftChoice
 from pipeline.types import AnalysisResult
 from service.regrade import regrade_analysis
+from service.thumbnails import inbox_thumbnails
 from store.views import (
     Account,
     AnalysisView,
@@ -57,8 +58,16 @@ class Desk:
     def inbox(self, **filters: Any) -> list[InboxRow]:
         return store.inbox(self.db, self.me, **filters)
 
-    def reviews_for(self) -> list[InboxRow]:
-        return store.reviews_for(self.db, self.me)
+    def waiting_count(self) -> int:
+        """How many inbox sets wait for this coach (new, or a client replied)."""
+        return store.waiting_count(self.db, self.me)
+
+    def thumbnails(self, rows: Iterable[InboxRow], *, make_at_most: int = 10) -> dict[int, bytes]:
+        """The rows' inbox thumbnails (JPEG) by analysis id, making up to ``make_at_most`` missing ones."""
+        return inbox_thumbnails(self.db, self.blobs, self.me, rows, make_at_most=make_at_most)
+
+    def reviews_for(self, limit: int = 500, *, own_only: bool = False) -> list[InboxRow]:
+        return store.reviews_for(self.db, self.me, limit=limit, own_only=own_only)
 
     def open_analysis(self, analysis_id: int) -> AnalysisView:
         return store.open_analysis(self.db, self.me, analysis_id)

@@ -18,8 +18,10 @@ from store.reviews import (
     override_grade,
     reviews_for,
     save_regraded,
+    waiting_count,
 )
 from store.summary import record_analysis
+from store.thumbnails import save_thumbnail, thumbnails
 from store.uploads import delete_upload, get_upload, job_status, list_uploads, retry_upload, save_upload, video_file
 from store.users import local_user, set_role, user_from_claims
 from store.views import (
@@ -80,8 +82,11 @@ __all__ = [
     "retry_upload",
     "reviews_for",
     "save_regraded",
+    "save_thumbnail",
     "save_upload",
     "set_role",
+    "thumbnails",
     "user_from_claims",
     "video_file",
+    "waiting_count",
 ]

@@ -15,7 +15,9 @@ from store.errors import NotFound, PermissionDenied
 from store.models import Analysis, CoachClient, Upload, User
 from store.views import Account
 
-NOT_YOURS = "This review belongs to someone who is not one of your clients."
+# One message for "no such record" and "not yours": a refusal never tells whether someone else's exists.
+NOT_YOURS = "There is no review here that you can open: it may have been deleted, or it is not yours."
+NOT_YOUR_UPLOAD = "There is no upload here that you can open: it may have been deleted, or it is not yours."
 
 
 def acting_user(session: Session, account: Account) -> User:
@@ -54,9 +56,9 @@ def _storable_id(value: int) -> bool:
 def visible_upload(session: Session, user: User, upload_id: int) -> Upload:
     upload = session.get(Upload, upload_id) if _storable_id(upload_id) else None
     if upload is None:
-        raise NotFound("That upload does not exist (it may have been deleted).")
+        raise NotFound(NOT_YOUR_UPLOAD)
     if not can_see_owner(session, user, upload.owner_id):
-        raise PermissionDenied("This upload belongs to someone who is not one of your clients.")
+        raise PermissionDenied(NOT_YOUR_UPLOAD)
     return upload
 
 
@@ -69,7 +71,7 @@ def visible_analysis(session: Session, user: User, analysis_id: int) -> tuple[An
         else None
     )
     if row is None:
-        raise NotFound("That review does not exist (it may have been deleted).")
+        raise NotFound(NOT_YOURS)
     analysis, upload = row
     if not can_see_owner(session, user, upload.owner_id):
         raise PermissionDenied(NOT_YOURS)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -167,6 +168,17 @@ class Analysis(Base):
         passive_deletes=True,
         order_by="Comment.id",
     )
+
+
+class Thumbnail(Base):
+    """A small annotated JPEG of an analysis (the bottom of its worst rep), made once for the inbox."""
+
+    __tablename__ = "thumbnails"
+
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True)
+    lift_id: Mapped[str] = mapped_column(String(64), default="")  # the lift it was made for: a regrade makes another
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Job(Base):

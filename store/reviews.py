@@ -126,14 +126,29 @@ def inbox(
         return [_row(*r) for r in rows]
 
 
-def reviews_for(db: Database, user: Account, *, limit: int = 500) -> list[InboxRow]:
-    """Every analysis this account may open (its own; a coach's linked clients' too), newest first.
+def waiting_count(db: Database, coach: Account) -> int:
+    """How many of the coach's inbox sets wait for them: new ones and those a client replied on (not reviewed)."""
+    with db.session() as s:
+        me = acting_user(s, coach)
+        require_coach(me, "open the review inbox")
+        q = (
+            select(func.count(Analysis.id))
+            .join(Upload, Analysis.upload_id == Upload.id)
+            .where(visible_owner_clause(me, Upload.owner_id), Analysis.reviewed.is_(False))
+        )
+        return int(s.scalar(q) or 0)
+
+
+def reviews_for(db: Database, user: Account, *, limit: int = 500, own_only: bool = False) -> list[InboxRow]:
+    """Every analysis this account may open (its own; a coach's linked clients' too), newest first;
+    ``own_only``: only those of its own uploads.
 
     The rows only: no stored result is decoded (``open_analysis`` does that for one).
     """
     with db.session() as s:
         me = acting_user(s, user)
-        q = _inbox_query(me).order_by(Analysis.created_at.desc(), Analysis.id.desc()).limit(limit)
+        q = _inbox_query(me).where(Upload.owner_id == me.id) if own_only else _inbox_query(me)
+        q = q.order_by(Analysis.created_at.desc(), Analysis.id.desc()).limit(limit)
         return [_row(*r) for r in s.execute(q).all()]
 
 

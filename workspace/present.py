@@ -156,19 +156,23 @@ def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
     ]
 
 
-def upload_records(uploads: Iterable[UploadView], sessions: Mapping[int, HistoryPoint]) -> list[dict[str, object]]:
-    """My uploads as rows: file, date, status, and the lift, reps and grade once analysed (``grade``: the
-    grade in a line of text)."""
+def upload_records(
+    uploads: Iterable[UploadView], sessions: Mapping[int, HistoryPoint], statuses: Mapping[int, str] | None = None
+) -> list[dict[str, object]]:
+    """My uploads as rows: file, date, status (once analysed, where it stands with my coach when
+    ``statuses`` says, by analysis id), and the lift, reps and grade once analysed (``grade``: the grade in
+    a line of text)."""
     out = []
     for u in uploads:
         point = sessions.get(u.analysis_id) if u.analysis_id is not None else None
+        status = (statuses or {}).get(u.analysis_id) if u.analysis_id is not None else None
         out.append(
             {
                 "upload_id": u.upload_id,
                 "analysis_id": u.analysis_id,
                 "File": u.original_name,
                 "Uploaded": when(u.created_at),
-                "Status": job_line(u).text,
+                "Status": status or job_line(u).text,
                 "Lift": point.lift_name if point else "",
                 "Reps": point.reps if point else None,
                 "Grade": row_grade(point).short if point else "",
@@ -241,7 +245,13 @@ def regrade_notice(result: AnalysisResult) -> str:
 
 def duplicate_notice(upload: UploadView, exercise: str) -> str:
     """What to say when the clip was uploaded before (``save_upload`` gave back the earlier upload)."""
-    text = f"You uploaded this clip before ({when(upload.created_at)}); here is its analysis."
+    before = f"You uploaded this clip before ({when(upload.created_at)})"
+    kind = job_line(upload).kind
+    if kind in PENDING:
+        return f"{before}; its analysis is still running, and it opens here when done."
+    if kind != "done":
+        return f"{before}, and its analysis did not finish: see below."
+    text = f"{before}; here is its analysis."
     if upload.job is not None and upload.job.exercise != exercise:
         text += " To grade it as another lift, choose the lift on its Scorecard."
     return text

@@ -40,6 +40,7 @@ FRAMES_PAGE = "pages/frames.py"
 CHARTS_PAGE = "pages/charts.py"
 SCORECARD_PAGE = "pages/scorecard.py"
 COMPARE_PAGE = "pages/compare.py"
+MY_SPACE_PAGE = "pages/my_space.py"
 
 VIDEO_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
 VIDEO_KINDS = (
@@ -131,12 +132,24 @@ def set_current(key: str) -> None:
     st.session_state[CURRENT_KEY] = key
 
 
+_FALLBACK: list[Callable[[], StoredAnalysis | None]] = []
+
+
+def when_nothing_on_screen(fallback: Callable[[], StoredAnalysis | None]) -> None:
+    """Register what puts a set on screen when a page needs one and this session has none (a new tab, a
+    reload): ``workspace.ui`` registers the signed-in account's latest saved set."""
+    _FALLBACK[:] = [fallback]
+
+
 def require_current() -> StoredAnalysis:
-    """The analysis on screen, or a pointer to the Analyse page and a stop."""
+    """The analysis on screen (else the registered fallback's), or a pointer to the Analyse page and a stop."""
     entry = current()
+    for fallback in _FALLBACK if entry is None else ():
+        entry = fallback()
     if entry is None:
-        st.info("No video analysed yet in this session. Upload one on the Analyse page.")
+        st.info("No video analysed yet in this session. Upload one on the Analyse page, or open a saved set.")
         st.page_link(ANALYSE_PAGE, label="Go to Analyse", icon=":material/upload:")
+        st.page_link(MY_SPACE_PAGE, label="My uploads on My space", icon=":material/person:")
         st.stop()
     return entry
 
@@ -169,11 +182,9 @@ def annotated_video(
 
 
 def lift_options() -> dict[str, str]:
-    """Lift chooser entries: id -> name, "auto" first."""
-    options = {"auto": "Detect automatically"}
+    """Lift chooser entries: id -> "Group · Name", "auto" first, grouped by family, drills last
+    (``workspace.lifts``); the select box's search finds a lift by name or group."""
     from pipeline.judge.coaching import load_catalogue
+    from workspace.lifts import lift_options as grouped
 
-    for ex in sorted(load_catalogue(), key=lambda e: (e.level, e.name)):
-        if ex.video_gradable:
-            options[ex.id] = ex.name
-    return options
+    return grouped(load_catalogue())

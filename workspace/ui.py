@@ -29,7 +29,9 @@ import store
 from service import Desk
 from store import settings as store_settings
 from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
-from workspace import present, session
+from workspace import filekind, present, session
+from workspace import inbox as inbox_view
+from workspace.inbox import InboxFilters
 from workspace.settings import Decision, SettingsError, WorkspaceSettings, decide, role_for
 
 log = logging.getLogger("hinge_review.app")
@@ -47,6 +49,8 @@ INVITE_COOKIE_S = 15 * 60
 PENDING_INVITE_KEY = "ws_pending_invite"  # an invite opened in this session, waiting for the client's Join or No
 UNLINK_KEY = "ws_confirm_unlink"  # the coach or client whose link this session is asked to confirm ending
 INVITE_TRIED_KEY = "ws_invite_cookie_tried"
+INBOX_FILTERS_KEY = "ws_inbox_filters"  # the inbox's filters as last set in this session
+SHOWS_A_SET = ("scorecard", "frames", "charts")  # pages that draw the set on screen (url paths)
 _INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # what store.create_invite makes (token_urlsafe)
 
 
@@ -195,9 +199,18 @@ def require_workspace() -> Workspace:
     return ws
 
 
+def lands_on_inbox(ws: Workspace) -> bool:
+    """A signed-in coach lands on the Inbox; everyone else (and the local user) on Analyse."""
+    return ws.me.is_coach and ws.settings.sign_in
+
+
 def pages(ws: Workspace) -> list:
-    """The workspace's pages for this account: the inbox for coaches, my space for everyone, one review (hidden)."""
-    out = [st.Page(INBOX_PAGE, title="Inbox", icon=":material/inbox:")] if ws.me.is_coach else []
+    """The workspace's pages for this account: the inbox for coaches (its title counts the sets waiting for
+    them), my space for everyone, one review (hidden)."""
+    out = []
+    if ws.me.is_coach:
+        title = inbox_view.nav_title(ws.waiting_count())
+        out.append(st.Page(INBOX_PAGE, title=title, icon=":material/inbox:", default=lands_on_inbox(ws)))
     return out + [
         st.Page(MY_SPACE_PAGE, title="My space", icon=":material/person:"),
         st.Page(REVIEW_PAGE, title="Review", icon=":material/rate_review:", url_path="review", visibility="hidden"),
@@ -233,7 +246,113 @@ def follow_links(ws: Workspace, page) -> None:
         ask_to_join(code)
     review = st.query_params.get("review")
     if review and getattr(page, "url_path", "") != "review":
-        st.switch_page(REVIEW_PAGE, query_params={"review": review})
+        st.switch_page(REVIEW_PAGE, query_params={"review": review, **filter_params()})
+
+
+def back_link(ws: Workspace) -> None:
+    """The way back: the Inbox (with its filters) for a coach, My space for a client."""
+    if ws.me.is_coach:
+        st.page_link(
+            INBOX_PAGE, label="Back to the Inbox", icon=":material/inbox:", query_params=inbox_filters().to_query()
+        )
+    else:
+        st.page_link(MY_SPACE_PAGE, label="Back to My space", icon=":material/person:")
+
+
+def refuse(ws: Workspace, message: str) -> None:
+    """A refusal (one message for "not found" and "not yours", from the store) and the way back."""
+    st.error(message)
+    back_link(ws)
+
+
+def latest_on_screen() -> session.StoredAnalysis | None:
+    """This account's latest saved set, put on screen: what a page that draws the set on screen shows when
+    opened in a fresh session (a new tab, a reload) rather than nothing. None when there is none."""
+    ws = require_workspace()
+    latest = ws.reviews_for(limit=1, own_only=True)
+    if not latest:
+        return None
+    try:
+        load_review(ws, latest[0].analysis_id)
+    except store.WorkspaceError:
+        return None
+    st.toast("Showing your latest saved set. Pick another on My space.", icon=":material/history:")
+    return session.current()
+
+
+session.when_nothing_on_screen(latest_on_screen)
+
+
+# --- the inbox's filters and "next" -------------------------------------------------------
+
+
+def inbox_filters() -> InboxFilters:
+    """The inbox's filters: from the page address when it names any (a reload, a shared link, a review
+    opened from the inbox), else as last set in this session."""
+    asked = filter_params()
+    if asked:
+        return inbox_view.from_query(asked)
+    kept = st.session_state.get(INBOX_FILTERS_KEY)
+    return kept if isinstance(kept, InboxFilters) else InboxFilters()
+
+
+def keep_inbox_filters(f: InboxFilters) -> None:
+    """Remember ``f`` for this session and put it in the page address (only what differs from the defaults)."""
+    st.session_state[INBOX_FILTERS_KEY] = f
+    wanted = f.to_query()
+    if filter_params() != wanted:
+        for k in inbox_view.QUERY_KEYS:
+            st.query_params.pop(k, None)
+        st.query_params.update(wanted)
+
+
+def filter_params() -> dict[str, str]:
+    """The inbox's filters as the page address has them now (to carry them to another page)."""
+    return {k: st.query_params[k] for k in inbox_view.QUERY_KEYS if k in st.query_params}
+
+
+def open_review(analysis_id: int, f: InboxFilters | None = None) -> None:
+    """Switch to the Review page on ``analysis_id``, the inbox's filters travelling in its address."""
+    st.switch_page(REVIEW_PAGE, query_params={"review": str(analysis_id), **(f or inbox_filters()).to_query()})
+
+
+def next_review_id(ws: Workspace, current_id: int | None, f: InboxFilters | None = None) -> int | None:
+    """The set after ``current_id`` that waits for the coach, in the inbox's order and filters (a "reviewed"
+    status filter aside: the next one is never a reviewed set)."""
+    f = f or inbox_filters()
+    if f.status == "reviewed":
+        f = replace(f, status="all")
+    rows = inbox_view.keep_status(ws.inbox(**f.store_args()), f.status, ws.me.id)
+    return inbox_view.next_in_line(rows, current_id)
+
+
+def mark_reviewed_and_open_next(ws: Workspace, analysis_id: int) -> None:
+    """Mark the set reviewed and open the next one waiting (the inbox, when none waits)."""
+    try:
+        ws.mark_reviewed(analysis_id)
+        following = next_review_id(ws, analysis_id)
+    except store.WorkspaceError as exc:
+        notice("error", exc.message)
+        return
+    if following is None:
+        notice("success", "Marked reviewed. No other set waits for you in this view of the inbox.")
+        st.switch_page(INBOX_PAGE, query_params=inbox_filters().to_query())
+    notice("success", "Marked reviewed. This is the next set waiting for you.")
+    open_review(following)
+
+
+def review_actions(ws: Workspace, page) -> None:
+    """Sidebar, on the Review page and on a saved set's Scorecard, Frames or Charts: a coach marks it
+    reviewed and opens the next; everyone has the way back."""
+    path = getattr(page, "url_path", "")
+    if path != "review" and not (path in SHOWS_A_SET and current_review_id() is not None):
+        return
+    asked = st.query_params.get("review", "") if path == "review" else ""
+    analysis_id = int(asked) if asked.isdigit() and len(asked) < 19 else current_review_id()
+    if ws.me.is_coach and analysis_id is not None:
+        if st.button("Mark reviewed and open the next", key="ws_next", icon=":material/skip_next:", type="primary"):
+            mark_reviewed_and_open_next(ws, analysis_id)
+    back_link(ws)
 
 
 def ask_to_join(code: str) -> None:
@@ -413,7 +532,7 @@ def open_page_with(
     try:
         load_review(ws, analysis_id)
     except store.WorkspaceError as exc:
-        st.error(exc.message)
+        refuse(ws, exc.message)
         return
     if at_s is not None:
         st.session_state[session.FOCUS_KEY] = float(at_s)
@@ -425,10 +544,15 @@ def open_page_with(
 
 def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto") -> UploadView | None:
     """Save the clip and queue its analysis as ``exercise``; this session then waits for it (its scorecard
-    opens when done). The same clip again is not stored twice: the page says so and lists the earlier one.
+    opens when done). A file that is plainly not a video (a photo, a PDF, text) is refused here, saying
+    what it is. The same clip again is not stored twice: ``after_upload`` opens the earlier analysis.
 
     None (and a message) on refusal.
     """
+    kind = filekind.not_a_video(data[: filekind.SNIFF_BYTES])
+    if kind is not None:
+        st.error(filekind.refusal(name, kind, session.VIDEO_KINDS))
+        return None
     try:
         up = ws.save_upload(data, name, exercise=exercise)
     except store.WorkspaceError as exc:
@@ -436,9 +560,17 @@ def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto")
         return None
     if up.deduplicated:
         notice("success", present.duplicate_notice(up, exercise))
-    else:
-        st.session_state[WAITING_KEY] = up.upload_id
+    if not up.deduplicated or present.job_line(up).kind in present.PENDING:
+        st.session_state[WAITING_KEY] = up.upload_id  # its scorecard opens when the analysis is done
     return up
+
+
+def after_upload(ws: Workspace, up: UploadView) -> None:
+    """After ``submit_upload``: the earlier analysis of a clip uploaded before opens at once; otherwise the
+    page starts again, following the new job."""
+    if up.deduplicated and up.analysis_id is not None:
+        open_page_with(ws, up.analysis_id)
+    st.rerun()
 
 
 def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
@@ -492,6 +624,15 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
 
     _panel()
     return first
+
+
+def status_of_mine(ws: Workspace) -> dict[int, str]:
+    """Where each of my analysed sets stands with my coach, in my words, by analysis id."""
+    has_coach = bool(ws.settings.sign_in and not ws.me.is_coach and ws.coaches_of())
+    return {
+        r.analysis_id: inbox_view.status_words(r, ws.me.id, ws.me.is_coach, has_coach=has_coach)
+        for r in ws.reviews_for(own_only=True)
+    }
 
 
 def comments_for_me(ws: Workspace, history: list[HistoryPoint]) -> list[tuple[HistoryPoint, CommentView]]:

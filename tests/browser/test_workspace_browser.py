@@ -54,7 +54,7 @@ PEOPLE = {
     "bob": {"email": "bob@example.test", "name": "Bob Client"},
 }
 ANALYSIS_TIMEOUT_MS = 240_000
-NOT_YOURS = "This review belongs to someone who is not one of your clients."
+NOT_YOURS = "There is no review here that you can open: it may have been deleted, or it is not yours."
 COMMENT = "Rep 3: brace before the bell leaves the floor. [Watch](http://evil.test/x) ![i](http://evil.test/p.png)"
 
 
@@ -251,10 +251,10 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     grid = coach.locator('[data-testid="stDataFrame"]')
     expect(grid).to_be_visible(timeout=60_000)
     expect(grid).to_contain_text("Ann Client")
-    expect(grid).to_contain_text("new")
+    expect(grid).to_contain_text("New")
     _shot(coach, "ws_07_coach_inbox.png")
     box = grid.bounding_box()
-    coach.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, under the header
+    coach.mouse.click(box["x"] + 18, box["y"] + 35 + 32)  # the first row's selection box, under the header
     expect(coach.get_by_role("heading", name="Review · tby66_kb-deadlift_correct_side.mp4")).to_be_visible(
         timeout=60_000
     )
@@ -304,8 +304,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     coach.goto(f"{app_url}/inbox")  # a fresh load of the inbox (not a reload racing the page switch)
     grid = coach.locator('[data-testid="stDataFrame"]')
     expect(grid).to_contain_text("Client replied", timeout=60_000)
-    expect(grid).to_contain_text("new")
-    expect(grid).not_to_contain_text("reviewed")
+    expect(grid).not_to_contain_text("Reviewed")
     _shot(coach, "ws_09c_coach_inbox_after_reply.png")
 
     # --- a second client, signed out, opens a fresh invite link: signing in links him to the coach

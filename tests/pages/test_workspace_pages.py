@@ -27,6 +27,7 @@ from tests.support.paths import REPO
 from workspace import present, session, ui
 
 APP = str(REPO / "app.py")
+NOT_YOURS = "There is no review here that you can open: it may have been deleted, or it is not yours."
 ISSUER = "https://id.example.test"
 AUTH = {
     "auth": {
@@ -170,7 +171,11 @@ def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analys
 def test_the_lift_chosen_on_analyse_is_the_lift_the_worker_grades(data, engine, clip):
     at = _app()
     lift = at.selectbox[0]
-    assert lift.label == "Lift" and lift.value == "auto" and "Kettlebell deadlift" in lift.options
+    assert lift.label == "Lift" and lift.value == "auto" and "Deadlifts · Kettlebell deadlift" in lift.options
+    # the lifts come grouped by family, the drills last
+    assert lift.options[-1].startswith("Drills · ") and lift.options.index("Deadlifts · Kettlebell deadlift") < min(
+        i for i, o in enumerate(lift.options) if o.startswith("Drills · ")
+    )
     lift.set_value("kettlebell_deadlift").run()
     at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
@@ -234,20 +239,45 @@ def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, e
     assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
 
 
-def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
+def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine, clip):
+    # given the first 20 kB of a real clip: a video the reader cannot finish
     at = _app()
-    at.file_uploader[0].set_value(("notes.mp4", b"my shopping list, not a video\n" * 40, "video/mp4"))
+    at.file_uploader[0].set_value(("cut.mp4", clip.read_bytes()[:20_000], "video/mp4"))
     at.run()
     run_jobs(data)
     at.run()
     _ok(at)
     message = shown(at.error[0].value)
-    assert "“notes.mp4”" in message and "not a video" in message and "What to do" in _texts(at)
+    assert "“cut.mp4”" in message and "What to do" in _texts(at)
     # when trying again, then the job is queued again
     _button(at, "Try again").click().run()
     _ok(at)
     (up,) = store.list_uploads(data.db, store.local_user(data.db))
     assert up.job.status == "queued" and "Waiting for the analysis to start" in at.get("progress")[0].proto.text
+
+
+@pytest.mark.parametrize(
+    "name, payload, kind",
+    [
+        ("notes.mp4", b"my shopping list, not a video\n" * 40, "a text file"),
+        ("holiday.mov", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(2000), "a JPEG photo"),
+        ("plan.mp4", b"%PDF-1.7\n" + bytes(2000), "a PDF document"),
+    ],
+)
+def test_a_file_that_is_not_a_video_is_refused_saying_what_it_is_with_no_retry_or_tips(
+    data, engine, name, payload, kind
+):
+    # given a file that is plainly not a video, named like one
+    at = _app()
+    # when it is uploaded
+    at.file_uploader[0].set_value((name, payload, "video/mp4"))
+    at.run()
+    # then it is refused at once, saying what it is; nothing is stored or queued, and neither a retry nor
+    # filming tips are offered (neither would help)
+    _ok(at)
+    assert at.error[0].value.startswith(f"“{name}” is {kind}, not a video.")
+    assert store.list_uploads(data.db, store.local_user(data.db)) == [] and run_jobs(data) == {}
+    assert "Try again" not in [b.label for b in at.button] and "What to do" not in _texts(at)
 
 
 def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_offered(data, engine, clip):
@@ -256,13 +286,12 @@ def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_o
     at.switch_page(session.ANALYSE_PAGE).run()
     at.file_uploader[0].set_value(("copy.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
-    # then no second upload or job is made, the page says so, and the earlier analysis opens from there
+    # then no second upload or job is made, and the earlier analysis opens at once, saying why
     _ok(at)
     assert run_jobs(data) == {} and len(engine.calls) == 1
     assert len(store.list_uploads(data.db, store.local_user(data.db))) == 1
+    assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
     assert "You uploaded this clip before" in at.success[0].value and "another lift" not in at.success[0].value
-    _button(at, "Open the scorecard").click().run()
-    assert at.title[0].value == "Scorecard"
 
 
 def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine, clip):
@@ -283,13 +312,13 @@ def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine,
     assert at.title[0].value == "Scorecard"
 
 
-@pytest.mark.parametrize("name, cut", [("notes.mp4", False), ("cut.mp4", True), ("whole_session.mp4", None)])
+@pytest.mark.parametrize("name, cut", [("junk.mp4", False), ("cut.mp4", True), ("whole_session.mp4", None)])
 def test_bad_files_get_the_real_video_readers_plain_message(data, engine, clip, tmp_path, name, cut):
-    # given a text file, the first 20 kB of a real clip, or an 11-minute clip
+    # given bytes of no known kind, the first 20 kB of a real clip, or an 11-minute clip
     if cut is None:
         payload = factories.write_synthetic_clip(tmp_path / name, duration_s=660, fps=1).read_bytes()
     else:
-        payload = clip.read_bytes()[:20_000] if cut else b"these are not the frames you are looking for\n" * 20
+        payload = clip.read_bytes()[:20_000] if cut else bytes(range(256)) * 20
     at = _app()
     at.file_uploader[0].set_value((name, payload, "video/mp4"))
     at.run()
@@ -312,19 +341,19 @@ def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
     table = at.dataframe[0].value
     assert list(table.columns) == [
         "id",
+        "Worst rep",
         "Client",
-        "Date",
+        "File",
         "Lift",
-        "Reps",
         "Grade",
         "Score",
         "Main fault",
         "Verdict",
         "Status",
-        "Comments",
-        "Client replied",
+        "Uploaded",
     ]
-    assert table.iloc[0][["Client", "Reps", "Grade", "Status"]].tolist() == ["Me", 3, "B", "new"]
+    assert table.iloc[0][["Client", "File", "Grade", "Status"]].tolist() == ["Me", "set.mp4", "B", "New"]
+    assert table.iloc[0]["Worst rep"].startswith("data:image/jpeg;base64,")  # made by the worker
     # when filtering on reviewed ones, then none match
     next(s for s in at.selectbox if s.label == "Status").set_value("reviewed").run()
     _ok(at)
@@ -384,7 +413,7 @@ def test_an_override_without_a_reason_is_refused_plainly(data, engine, clip):
 def test_a_review_link_that_does_not_exist_or_is_not_a_number_gets_a_plain_message(data):
     at = _app(query={"review": "999"})
     _ok(at)
-    assert "does not exist" in at.error[0].value
+    assert at.error[0].value == NOT_YOURS
     at = _app(query={"review": "abc"})
     _ok(at)
     assert "not valid" in at.error[0].value
@@ -406,7 +435,7 @@ def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(
         at.switch_page(ui.INBOX_PAGE).run()
         _ok(at)
         row = at.dataframe[0].value.iloc[0]
-        assert (row["Client"], row["Reps"], row["Status"]) == ("Me", 3, "new")
+        assert (row["Client"], row["File"], row["Status"]) == ("Me", "set.mp4", "New")
         (analysis_id,) = [r.analysis_id for r in store.inbox(db, store.local_user(db))]
         at = _app(query={"review": str(analysis_id)})
         at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
@@ -598,7 +627,7 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
     up = _analysed(data, ann, clip)
     coach_at.run()
-    assert coach_at.dataframe[0].value.iloc[0][["Client", "Status"]].tolist() == ["Ann", "new"]
+    assert coach_at.dataframe[0].value.iloc[0][["Client", "Status"]].tolist() == ["Ann", "New"]
     # and on the review, the client's history on that lift with the progression signal
     review_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
     _ok(review_at)
@@ -643,7 +672,7 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     cora_at.switch_page(ui.INBOX_PAGE).run()
     _ok(cora_at)
     first = cora_at.dataframe[0].value.iloc[0]
-    assert first[["Client", "Status", "Comments", "Client replied"]].tolist() == ["Ann", "new", 2, True]
+    assert first[["Client", "Status"]].tolist() == ["Ann", "Client replied"]
     (reply,) = [c for c in store.open_analysis(data.db, cora, up.analysis_id).comments if c.author_name == "Ann"]
     assert reply.rep_index == 2
 
@@ -725,7 +754,7 @@ def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):
     up = _analysed(data, ann, clip)
     bob_at = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"), query={"review": str(up.analysis_id)})
     _ok(bob_at)
-    assert bob_at.error[0].value == "This review belongs to someone who is not one of your clients."
+    assert bob_at.error[0].value == NOT_YOURS  # the same words as for a review that does not exist
     assert not bob_at.session_state[session.STORE_KEY].entries()
     assert not bob_at.metric and [b.label for b in bob_at.button] == ["Sign out"]  # nothing of the review
     bob_at.switch_page(session.SCORECARD_PAGE).run()
@@ -776,7 +805,7 @@ def test_a_client_leaves_a_coach_and_a_coach_removes_a_client_after_confirming(d
     assert store.coaches_of(data.db, ann) == [] and "You left Cora's coaching." in _texts(ann_at)
     # then Cora's inbox no longer has Ann's set, and its review link is refused
     cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
-    assert cora_at.error[0].value == "This review belongs to someone who is not one of your clients."
+    assert shown(cora_at.error[0].value) == store.access.NOT_YOURS
     assert [r.client_name for r in store.inbox(data.db, cora)] == []
     # when Cora removes Bob from the client list on her Inbox (after confirming)
     cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
