@@ -37,7 +37,7 @@ with left:
         help="The analysis runs on the server: you can close this tab and come back.",
     )
     if uploaded is not None:
-        if ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise) is not None:
+        if ui.submit_upload(ws, uploaded.name, uploaded, exercise) is not None:
             st.session_state["ws_uploader_turn"] = turn + 1
             st.rerun()
     uploads = ui.job_panel(ws, limit=3)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ import store
 from pipeline.judge.lifts import LiftChoice
 from pipeline.types import AnalysisResult
 from service.regrade import regrade_analysis
+from store.clips import Source
+from store.limits import Limits
 from store.views import (
     Account,
     AnalysisView,
@@ -28,17 +29,22 @@ from store.views import (
 
 @dataclass(frozen=True)
 class Desk:
-    """What a page may do for ``me``; every call is checked by the store for who may see what."""
+    """What a page may do for ``me``; every call is checked by the store for who may see what, and
+    uploads against the account's ``limits``."""
 
     db: store.Database
     blobs: store.BlobStore
     me: Account
+    limits: Limits = field(default_factory=Limits, kw_only=True)
 
     # uploads and jobs
     def save_upload(
-        self, source: str | os.PathLike[str] | bytes, original_name: str = "", *, exercise: str | LiftChoice = "auto"
+        self, source: Source, original_name: str = "", *, exercise: str | LiftChoice = "auto"
     ) -> UploadView:
-        return store.save_upload(self.db, self.blobs, self.me, source, original_name, exercise=exercise)
+        """Store a clip (a path, the bytes or a file object, read in chunks) and queue its analysis."""
+        return store.save_upload(
+            self.db, self.blobs, self.me, source, original_name, exercise=exercise, limits=self.limits
+        )
 
     def list_uploads(self, owner_id: int | None = None) -> list[UploadView]:
         return store.list_uploads(self.db, self.me, owner_id)

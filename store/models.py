@@ -30,6 +30,7 @@ Role = Literal["coach", "client"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 ROLES: tuple[str, ...] = ("coach", "client")
 JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
+RESTARTING = "restarting"  # a queued job's stage once its worker was cut off: it runs again
 
 
 def utcnow() -> datetime:
@@ -129,6 +130,8 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when the clip itself was removed after its analysis failed (the row keeps the reason)
+    clip_removed_at: Mapped[datetime | None]
 
     jobs: Mapped[list[Job]] = relationship(back_populates="upload", cascade="all, delete-orphan", passive_deletes=True)
     analysis: Mapped[Analysis | None] = relationship(
@@ -194,6 +197,31 @@ class Job(Base):
     exercise: Mapped[str] = mapped_column(String(64), default="auto", server_default="auto")
 
     upload: Mapped[Upload] = relationship(back_populates="jobs")
+
+
+class UploadLog(Base):
+    """One clip stored for an account: what the uploads-a-day limit counts (kept when the upload is deleted)."""
+
+    __tablename__ = "upload_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_upload_log_owner_id_created_at", "owner_id", "created_at"),)
+
+
+class BlobDeletion(Base):
+    """A stored clip to delete, written in the transaction that made it unneeded and removed once the
+    store has deleted it: a bucket that fails for a moment leaves a row to retry, never an orphan."""
+
+    __tablename__ = "blob_deletions"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Comment(Base):

@@ -59,6 +59,7 @@ class UploadView:
     job: JobView | None
     analysis_id: int | None
     deduplicated: bool = False  # True when save_upload found the same file already uploaded
+    clip_kept: bool = True  # False once the clip was removed after a failed analysis (no retry here)
 
 
 @dataclass(frozen=True)

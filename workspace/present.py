@@ -16,6 +16,7 @@ from drawing.scorecard import CoachComment, CoachReview, GradeView, grade_view
 from pipeline.judge.rules import FAULT_BY_CODE
 from pipeline.stages import STAGE_LABELS
 from pipeline.types import AnalysisResult
+from store.models import RESTARTING
 from store.views import AnalysisView, CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 
 PENDING = ("queued", "running")
@@ -76,6 +77,8 @@ def job_line(upload: UploadView) -> JobLine:
         return JobLine("done", "Analysed", 1.0)
     if job is None:
         return JobLine("none", "Not analysed")
+    if job.status == "queued" and job.stage == RESTARTING:
+        return JobLine("queued", f"Restarting: the analysis was cut off and starts again (attempt {job.attempts + 1})…")
     if job.status == "queued":
         again = f" (attempt {job.attempts + 1})" if job.attempts else ""
         return JobLine("queued", STAGE_LABELS["queued"] + again + "…", 0.0)

@@ -19,12 +19,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import streamlit as st
 
 import store
 from service import Desk
 from store import settings as store_settings
+from store.limits import Limits, LimitSettingError, read_limits
 from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
 from workspace import present, session
 from workspace.settings import SettingsError, WorkspaceSettings, read_settings, role_for
@@ -100,6 +102,16 @@ def _start_worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray
         log.exception("the analysis worker could not be started")
 
 
+def _limits() -> Limits:
+    """The per-account upload limits (``[limits]`` in the secrets, ``HINGE_REVIEW_LIMIT_*``); a bad one
+    stops the app with its name."""
+    try:
+        return read_limits(_secrets().get("limits"), os.environ)
+    except LimitSettingError as exc:
+        st.error(exc.message, icon=":material/lock:")
+        st.stop()
+
+
 def _account(db: store.Database, s: WorkspaceSettings) -> Account:
     """The signed-in person's account, made or updated once per browser session; the role follows the settings."""
     claims = st.user.to_dict()
@@ -127,10 +139,10 @@ def workspace() -> Workspace | None:
     db, blobs = _database(url), _blob_store(data, s.storage)
     _keep_worker(s)
     if not s.sign_in:
-        return Workspace(db, blobs, store.local_user(db), s)
+        return Workspace(db, blobs, store.local_user(db), s, limits=_limits())
     if not st.user.is_logged_in:
         return None
-    return Workspace(db, blobs, _account(db, s), s)
+    return Workspace(db, blobs, _account(db, s), s, limits=_limits())
 
 
 def _invite_code(value: object) -> str | None:
@@ -322,9 +334,11 @@ def open_page_with(
 # --- uploads and their jobs ----------------------------------------------------------
 
 
-def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto") -> UploadView | None:
-    """Save the clip and queue its analysis as ``exercise``; this session then waits for it (its scorecard
-    opens when done). The same clip again is not stored twice: the page says so and lists the earlier one.
+def submit_upload(ws: Workspace, name: str, data: bytes | BinaryIO, exercise: str = "auto") -> UploadView | None:
+    """Save the clip (the bytes, or the uploaded file itself: read in chunks, not copied in memory) and queue
+    its analysis as ``exercise``; this session then waits for it (its scorecard opens when done). The same
+    clip again is not stored twice: the page says so and lists the earlier one. Over the account's limits,
+    the message says which and when it frees up.
 
     None (and a message) on refusal.
     """
@@ -347,8 +361,10 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
             st.progress(line.progress, text=line.text)
         elif line.kind == "failed":
             st.error(line.text)
-            if u.owner_id == ws.me.id and st.button(
-                "Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:"
+            if (
+                u.owner_id == ws.me.id
+                and u.clip_kept
+                and st.button("Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:")
             ):
                 try:
                     ws.retry_upload(u.upload_id)

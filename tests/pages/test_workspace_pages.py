@@ -232,7 +232,7 @@ def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, e
     assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
 
 
-def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
+def test_a_refused_clip_names_the_users_file_and_offers_no_retry_of_a_deleted_clip(data, engine):
     at = _app()
     at.file_uploader[0].set_value(("notes.mp4", b"my shopping list, not a video\n" * 40, "video/mp4"))
     at.run()
@@ -241,6 +241,20 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine):
     _ok(at)
     message = at.error[0].value
     assert "“notes.mp4”" in message and "not a video" in message and "What to do" in _texts(at)
+    # trying the same file again cannot help: its clip was deleted, and no "Try again" is offered
+    assert not [b for b in at.button if b.label == "Try again"]
+    assert not store.list_uploads(data.db, store.local_user(data.db))[0].clip_kept
+
+
+def test_a_job_that_failed_on_the_server_can_be_tried_again(data, engine, clip):
+    engine.raises = RuntimeError("the model crashed")
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert "not something you did" in at.error[0].value
     # when trying again, then the job is queued again
     _button(at, "Try again").click().run()
     _ok(at)
