@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -137,3 +138,28 @@ def test_given_a_worker_seen_dead_when_its_jobs_are_requeued_then_they_wait_rest
     assert job_status(db, ann, second if dead.upload_id == first else first).status == "running"
     # a job cut off as often as allowed is failed with the reason instead
     assert queue.requeue_worker(db, "alive", max_attempts=3) == {other.job_id: "failed"}
+
+
+def test_given_a_dead_workers_lock_when_the_app_starts_a_worker_then_its_job_is_queued_again_and_the_url_stays_hidden(
+    db, blobs, tmp_path
+):
+    from jobs.supervisor import WORKER_LOCK, ensure_worker
+
+    # given a worker that died while running a job: its token is in the free lock, its job still "running"
+    data = tmp_path / "data"
+    data.mkdir()
+    upload(db, blobs, person(db, "Ann"))
+    dead = queue.claim_next(db, "host:4242:deadbeef")
+    (data / WORKER_LOCK).write_text("4242 host:4242:deadbeef\n")
+    # when the app starts a worker for this data folder
+    handle = ensure_worker(db.url, data_dir=data, extra_args=["--no-preload", "--poll-s", "5"], idle_exit_s=30)
+    try:
+        # then the dead worker's job went back to the queue before the new worker started
+        assert handle.started and handle.requeued == {dead.job_id: "queued"}
+        # and the database URL is in the new worker's environment, not on its command line
+        argv = (Path(f"/proc/{handle.pid}/cmdline").read_bytes()).split(b"\0")
+        environ = Path(f"/proc/{handle.pid}/environ").read_bytes().split(b"\0")
+        assert db.url.encode() not in b" ".join(argv) and b"--database-url" not in argv
+        assert f"HINGE_REVIEW_DATABASE_URL={db.url}".encode() in environ
+    finally:
+        handle.stop()
