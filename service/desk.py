@@ -69,6 +69,10 @@ class Desk:
     def open_analysis(self, analysis_id: int) -> AnalysisView:
         return store.open_analysis(self.db, self.me, analysis_id)
 
+    def review_from_link(self, link: str) -> int:
+        """The analysis id a ``?review=`` link names (checked; ``NotFound`` for anything else)."""
+        return store.review_from_link(self.db, self.me, link)
+
     def comments_on(self, analysis_ids: Iterable[int]) -> list[CommentView]:
         return store.comments_on(self.db, self.me, analysis_ids)
 

@@ -16,6 +16,7 @@ from store.reviews import (
     mark_reviewed,
     open_analysis,
     override_grade,
+    review_from_link,
     reviews_for,
     save_regraded,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "record_analysis",
     "redeem_invite",
     "retry_upload",
+    "review_from_link",
     "reviews_for",
     "save_regraded",
     "save_upload",

@@ -63,20 +63,20 @@ def spooled(source: Source) -> Iterator[Spooled]:
 
 
 def declared_duration_s(path: str | os.PathLike[str]) -> float | None:
-    """The clip's length in seconds as its container declares it; None when it cannot be read as a video
-    (the analysis then says what is wrong with it)."""
+    """The video's length in seconds as its container declares it (the video stream's, else the container's);
+    None when it has no video stream or cannot be read (the analysis then says what is wrong with it)."""
     import av
 
     try:
         with av.open(str(path), mode="r", metadata_errors="ignore") as container:
-            if container.duration:
-                return container.duration / 1e6
-            streams = container.streams.video
-            if streams and streams[0].duration and streams[0].time_base:
-                return float(streams[0].duration * streams[0].time_base)
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            if stream.duration and stream.time_base:
+                return float(stream.duration * stream.time_base)
+            return container.duration / 1e6 if container.duration else None
     except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
         return None
-    return None
 
 
 def too_long(name: str, duration_s: float | None, limit_s: float = MAX_DURATION_S) -> str | None:

@@ -7,6 +7,7 @@ Deleting an upload deletes its jobs, its analysis and the analysis' comments
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -35,6 +36,17 @@ RESTARTING = "restarting"  # a queued job's stage once its worker was cut off: i
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+TOKEN_CHARS = 22  # secrets.token_urlsafe(16): 128 random bits
+
+
+def new_token() -> str:
+    """A review's address in links: random, so it tells nothing of how many reviews exist or which."""
+    return secrets.token_urlsafe(16)
+
+
+NEVER_REUSE = {"sqlite_autoincrement": True}  # SQLite: a deleted row's id is never given again (PostgreSQL never does)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -121,7 +133,7 @@ class Upload(Base):
     """One clip a user uploaded; the file itself is a blob under ``blob_key``."""
 
     __tablename__ = "uploads"
-    __table_args__ = (UniqueConstraint("owner_id", "sha256"),)
+    __table_args__ = (UniqueConstraint("owner_id", "sha256"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -143,8 +155,10 @@ class Analysis(Base):
     """The analysis of one upload: the whole ``AnalysisResult`` as JSON plus the fields an inbox sorts on."""
 
     __tablename__ = "analyses"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token)  # its address in links
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), unique=True)
     result_json: Mapped[str] = mapped_column(Text)
     lift_id: Mapped[str] = mapped_column(String(64), default="", index=True)
@@ -179,6 +193,7 @@ class Job(Base):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
         Index("ix_jobs_status_created_at", "status", "created_at"),
+        NEVER_REUSE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -228,6 +243,7 @@ class Comment(Base):
     """A note on an analysis, pinned to a rep and a moment in the clip."""
 
     __tablename__ = "comments"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)

@@ -84,6 +84,7 @@ class InboxRow:
     file_name: str
     client_replied: bool = False  # the latest comment is the client's: it waits for the coach
     verdict: str = "not_graded"  # clean / faulty / borderline (worth a coach's look) / not_graded
+    token: str = ""  # the review's address in links (?review=TOKEN): random, unlike the id
 
 
 @dataclass(frozen=True)

@@ -249,12 +249,13 @@ def by_analysis(points: Iterable[HistoryPoint]) -> dict[int, HistoryPoint]:
     return {p.analysis_id: p for p in points}
 
 
-def review_link(page_url: str, analysis_id: int, page_path: str = "review") -> str:
-    """The address that opens one review (``?review=ID``); the store lets only its owner and their coaches in."""
+def review_link(page_url: str, token: str, page_path: str = "review") -> str:
+    """The address that opens one review (``?review=TOKEN``: random, so it tells nothing of other reviews);
+    the store lets only its owner and their coaches in."""
     base = page_url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     if base.endswith("/" + page_path):
         base = base[: -len(page_path) - 1]
-    return f"{base}/{page_path}?review={analysis_id}"
+    return f"{base}/{page_path}?review={token}"
 
 
 def review_choices(rows: Iterable[InboxRow], me_id: int) -> dict[int, str]:

@@ -211,7 +211,7 @@ def account_box(ws: Workspace) -> None:
 
 def follow_links(ws: Workspace, page) -> None:
     """Act on ``?invite=CODE`` or an invite kept through signing in (link this client to the coach) and
-    ``?review=ID`` (open that review, checked)."""
+    ``?review=TOKEN`` (open that review, checked)."""
     code = st.query_params.get("invite")
     kept = _invite_code(st.context.cookies.get(INVITE_COOKIE)) if ws.settings.sign_in else None
     if kept:  # used once: forgotten (on every run of a session that brought it, until the browser drops it)
@@ -292,6 +292,13 @@ def delete_upload(ws: Workspace, upload_id: int, analysis_id: int | None) -> Non
     ws.delete_upload(upload_id)
     if analysis_id is not None:
         session.store().discard(f"{REVIEW_KEY_PREFIX}{analysis_id}")
+
+
+def asked_review(ws: Workspace) -> int | None:
+    """The review the address asks for (``?review=TOKEN``, checked by the store: ``NotFound`` otherwise),
+    else the one on screen, else None."""
+    link = st.query_params.get("review")
+    return ws.review_from_link(link) if link else current_review_id()
 
 
 def current_review_id() -> int | None:
