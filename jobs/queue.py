@@ -58,6 +58,7 @@ class ClaimedJob:
     attempts: int  # including this run
     worker: str
     exercise: str = "auto"  # the lift to grade it as (AnalysisConfig.exercise)
+    owner_id: int = 0  # whose upload it is (the fair order's account)
 
 
 def _fair_order(session: Session) -> list[int]:
@@ -94,8 +95,10 @@ def claim_next(db: Database, worker: str) -> ClaimedJob | None:
             if job is None:
                 continue  # others took every candidate between the read and the update: look again
             taken = s.get(Job, job)
-            key = s.scalar(select(Upload.blob_key).where(Upload.id == taken.upload_id))
-            return ClaimedJob(taken.id, taken.upload_id, key or "", taken.attempts, worker, taken.exercise or "auto")
+            key, owner = s.execute(select(Upload.blob_key, Upload.owner_id).where(Upload.id == taken.upload_id)).one()
+            return ClaimedJob(
+                taken.id, taken.upload_id, key or "", taken.attempts, worker, taken.exercise or "auto", owner
+            )
 
 
 def _take(session: Session, dialect: str, job_id: int, worker: str) -> bool:

@@ -67,6 +67,7 @@ def run_pending_once(
     token = worker or queue.worker_token()
     out: dict[int, str] = {}
     while (job := queue.claim_next(db, token)) is not None:
+        log.info("job %s of account %s claimed (attempt %d)", job.job_id, job.owner_id, job.attempts)
         out[job.job_id] = run_job(
             db, blobs, job, estimator, config, heartbeat_s=heartbeat_s, analyzer=analyzer, time_limit=time_limit
         )
