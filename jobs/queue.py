@@ -1,8 +1,12 @@
-"""The job queue in the database: claim atomically, report progress, finish in one transaction, recover stale jobs.
+"""The job queue in the database: claim fairly and atomically, report progress, finish in one transaction,
+recover jobs whose worker died.
 
-Claiming: PostgreSQL locks the oldest queued row with ``FOR UPDATE SKIP LOCKED``
-(workers never wait on each other); SQLite and others use a guarded
-``UPDATE ... WHERE status = 'queued'`` and retry when another worker won.
+Fair order: the next job is the oldest queued job of the account that had the fewest
+jobs started in the last ``FAIR_WINDOW_S`` (ties: the account whose oldest job waits
+longest), so one account's ten uploads take turns with another's one.
+Claiming: PostgreSQL locks the chosen row with ``FOR UPDATE SKIP LOCKED``
+(workers never wait on each other); every database then uses a guarded
+``UPDATE ... WHERE status = 'queued'`` and tries the next candidate when another worker won.
 Every write after the claim is guarded by the worker's token, so a worker whose
 job was taken away (recovered as stale, or its upload deleted) cannot save over it.
 """
@@ -15,16 +19,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from pipeline.types import AnalysisResult
+from store.cleanup import remove_clip
 from store.db import Database
-from store.models import Job, Upload, utcnow
+from store.models import RESTARTING, Job, Upload, utcnow
 from store.summary import record_analysis
 from store.thumbnails import put_thumbnail
 
 STALE_AFTER_S = 120.0  # no heartbeat for this long: the worker is gone
 MAX_ATTEMPTS = 3
+FAIR_WINDOW_S = 3600.0  # jobs started this recently count against their account's turn
 
 
 def gave_up_reason(attempts: int) -> str:
@@ -52,40 +59,75 @@ class ClaimedJob:
     attempts: int  # including this run
     worker: str
     exercise: str = "auto"  # the lift to grade it as (AnalysisConfig.exercise)
+    owner_id: int = 0  # whose upload it is (the fair order's account)
+
+
+def _fair_order(session: Session) -> list[int]:
+    """Queued job ids to try, best first: each account's oldest queued job, the account with the fewest
+    jobs started in the last ``FAIR_WINDOW_S`` first (ties: the older job)."""
+    heads = session.execute(
+        select(Upload.owner_id, func.min(Job.id))
+        .join(Upload, Job.upload_id == Upload.id)
+        .where(Job.status == "queued")
+        .group_by(Upload.owner_id)
+    ).all()
+    if not heads:
+        return []
+    since = utcnow() - timedelta(seconds=FAIR_WINDOW_S)
+    recent = dict(
+        session.execute(
+            select(Upload.owner_id, func.count(Job.id))
+            .join(Upload, Job.upload_id == Upload.id)
+            .where(Upload.owner_id.in_([owner for owner, _ in heads]), Job.started_at >= since)
+            .group_by(Upload.owner_id)
+        ).all()
+    )
+    return [job_id for _, job_id in sorted(heads, key=lambda h: (recent.get(h[0], 0), h[1]))]
 
 
 def claim_next(db: Database, worker: str) -> ClaimedJob | None:
-    """Take the oldest queued job for ``worker`` (status running, attempts + 1); None when the queue is empty."""
-    while True:  # a lost race means another worker took a job: the queue is shorter, so this ends
+    """Take the next job in fair order for ``worker`` (status running, attempts + 1); None when none is queued."""
+    while True:  # every lost race means another worker took a job: the queue is shorter, so this ends
         with db.transaction() as s:
-            pick = select(Job.id).where(Job.status == "queued").order_by(Job.created_at, Job.id).limit(1)
-            if db.dialect == "postgresql":
-                pick = pick.with_for_update(skip_locked=True)
-            job_id = s.scalar(pick)
-            if job_id is None:
+            candidates = _fair_order(s)
+            if not candidates:
                 return None
-            now = utcnow()
-            won = s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == "queued")
-                .values(
-                    status="running",
-                    worker=worker,
-                    stage="queued",
-                    progress=0.0,
-                    error=None,
-                    started_at=now,
-                    heartbeat_at=now,
-                    finished_at=None,
-                    attempts=Job.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if won != 1:
-                continue  # another worker took it between the read and the update
-            job = s.get(Job, job_id)
-            key = s.scalar(select(Upload.blob_key).where(Upload.id == job.upload_id))
-            return ClaimedJob(job.id, job.upload_id, key or "", job.attempts, worker, job.exercise or "auto")
+            job = next((j for j in candidates if _take(s, db.dialect, j, worker)), None)
+            if job is None:
+                continue  # others took every candidate between the read and the update: look again
+            taken = s.get(Job, job)
+            key, owner = s.execute(select(Upload.blob_key, Upload.owner_id).where(Upload.id == taken.upload_id)).one()
+            return ClaimedJob(
+                taken.id, taken.upload_id, key or "", taken.attempts, worker, taken.exercise or "auto", owner
+            )
+
+
+def _take(session: Session, dialect: str, job_id: int, worker: str) -> bool:
+    """Mark ``job_id`` running for ``worker`` if it is still queued (and, on PostgreSQL, not being taken)."""
+    if dialect == "postgresql":
+        lock = select(Job.id).where(Job.id == job_id, Job.status == "queued").with_for_update(skip_locked=True)
+        if session.scalar(lock) is None:
+            return False
+    now = utcnow()
+    return (
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(
+                status="running",
+                worker=worker,
+                stage="queued",
+                progress=0.0,
+                error=None,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                attempts=Job.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def _mine(job: ClaimedJob):
@@ -128,10 +170,12 @@ def finish(db: Database, job: ClaimedJob, result: AnalysisResult, thumbnail: byt
         return analysis.id
 
 
-def fail(db: Database, job: ClaimedJob, reason: str) -> bool:
-    """Mark the job failed with a plain reason (the upload stays)."""
+def fail(db: Database, job: ClaimedJob, reason: str, *, drop_clip: bool = False) -> bool:
+    """Mark the job failed with a plain reason. The upload stays; with ``drop_clip`` (trying again cannot
+    help: the clip itself was refused) its clip is recorded for deletion in the same transaction
+    (``store.cleanup``; the caller then purges it). Otherwise the clip is kept for a retry."""
     with db.transaction() as s:
-        return (
+        failed = (
             s.execute(
                 update(Job)
                 .where(_mine(job))
@@ -140,6 +184,10 @@ def fail(db: Database, job: ClaimedJob, reason: str) -> bool:
             ).rowcount
             == 1
         )
+        upload = s.get(Upload, job.upload_id) if failed and drop_clip else None
+        if upload is not None:
+            remove_clip(s, upload)
+        return failed
 
 
 def release(db: Database, job: ClaimedJob) -> bool:
@@ -154,6 +202,33 @@ def release(db: Database, job: ClaimedJob) -> bool:
             ).rowcount
             == 1
         )
+
+
+def _requeue_values(attempts: int, max_attempts: int) -> dict:
+    """A cut-off job's new state: queued again with its card saying it restarts, or failed after ``max_attempts``."""
+    if attempts >= max_attempts:
+        return {"status": "failed", "finished_at": utcnow(), "error": gave_up_reason(attempts)}
+    return {"status": "queued", "stage": RESTARTING, "progress": 0.0}
+
+
+def requeue_worker(db: Database, worker: str, *, max_attempts: int = MAX_ATTEMPTS) -> dict[int, str]:
+    """The jobs ``worker`` was running when it was seen dead: queued again at once (failed after
+    ``max_attempts`` runs). Returns {job id: new status}."""
+    with db.session() as s:
+        running = s.execute(select(Job.id, Job.attempts).where(Job.worker == worker, Job.status == "running")).all()
+    out: dict[int, str] = {}
+    for job_id, attempts in running:
+        values = _requeue_values(attempts, max_attempts)
+        with db.transaction() as s:
+            changed = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.worker == worker, Job.status == "running", Job.attempts == attempts)
+                .values(worker=None, **values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if changed == 1:
+            out[job_id] = values["status"]
+    return out
 
 
 def recover_stale(
@@ -171,10 +246,7 @@ def recover_stale(
         candidates = s.execute(select(Job.id, Job.attempts).where(still_stale)).all()
     out: dict[int, str] = {}
     for job_id, attempts in candidates:
-        if attempts >= max_attempts:
-            values = {"status": "failed", "finished_at": utcnow(), "error": gave_up_reason(attempts)}
-        else:
-            values = {"status": "queued", "stage": "", "progress": 0.0}
+        values = _requeue_values(attempts, max_attempts)
         with db.transaction() as s:
             changed = s.execute(
                 update(Job)

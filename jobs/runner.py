@@ -1,4 +1,11 @@
-"""Run one claimed job: fetch the clip, analyse it with progress and heartbeats, save or fail it."""
+"""Run one claimed job: fetch the clip, analyse it with progress and heartbeats, save or fail it.
+
+A job has a time limit (``JOB_TIME_LIMIT_S``, the worker's ``--job-time-limit-s``): past it the
+analysis is stopped at its next progress report and the job failed with a plain reason (its clip
+is kept, so "Try again" can run it). An analysis that reports no progress for that long is caught
+by the heartbeat thread ``OVERRUN_GRACE_S`` later: it fails the job and calls ``on_overrun`` (the
+serving worker exits there; the app starts a new one).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,8 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +25,16 @@ from pipeline.errors import InputError
 from pipeline.run import Progress, analyze
 from pipeline.types import AnalysisConfig, AnalysisResult
 from store.blobs import BlobNotFound, BlobStore
+from store.cleanup import purge_blobs
 from store.db import Database
 
 log = logging.getLogger("hinge_review.jobs")
 
 HEARTBEAT_S = 5.0
 PROGRESS_EVERY_S = 0.5  # at most this often a progress write
+JOB_TIME_LIMIT_S = 900.0  # a 10-minute clip takes about 5 minutes on 2 cores; three times that is stuck
+JOB_TIME_LIMIT_ENV = "HINGE_REVIEW_JOB_TIME_LIMIT_S"
+OVERRUN_GRACE_S = 15.0  # past the limit, this long for the analysis to stop itself before the watchdog does
 UNEXPECTED = (
     "Something went wrong while analysing this video, and it is not something you did. Try again, or try another clip."
 )
@@ -30,6 +42,35 @@ UNEXPECTED = (
 
 class JobLost(Exception):
     """The job is no longer this worker's (its upload was deleted, or it was recovered as stale)."""
+
+
+class JobOverrun(Exception):
+    """The analysis ran past the job's time limit."""
+
+
+def overrun_reason(limit_s: float) -> str:
+    """The plain reason given when a job ran past its time limit of ``limit_s`` seconds."""
+    limit = f"{limit_s / 60:g} minutes" if limit_s >= 60 else f"{limit_s:g} seconds"
+    return (
+        f"The analysis took longer than the {limit} a job may run here and was stopped. The server may "
+        "have been busy: press Try again, or upload a shorter clip."
+    )
+
+
+def time_limit_from(environ: Mapping[str, str]) -> float | None:
+    """The job time limit in seconds: ``JOB_TIME_LIMIT_ENV`` or ``JOB_TIME_LIMIT_S``; None (no limit) for off."""
+    raw = (environ.get(JOB_TIME_LIMIT_ENV) or "").strip().lower()
+    if not raw:
+        return JOB_TIME_LIMIT_S
+    if raw in ("off", "never", "none"):
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ValueError(f"{JOB_TIME_LIMIT_ENV} is {raw!r}: give a number of seconds above 0, or off.")
+    return seconds
 
 
 class LazyEstimator:
@@ -62,20 +103,53 @@ class LazyEstimator:
         return getattr(self.get(), name)
 
 
-class _Heartbeat:
-    """Writes the job's heartbeat every ``every_s`` seconds from a thread while the analysis runs."""
+@dataclass(frozen=True)
+class TimeLimit:
+    """How long a job may run (None: no limit) and what to do when an analysis does not stop by itself."""
 
-    def __init__(self, db: Database, job: ClaimedJob, every_s: float):
-        self.db, self.job, self.every_s = db, job, every_s
+    limit_s: float | None = JOB_TIME_LIMIT_S
+    grace_s: float = OVERRUN_GRACE_S
+    on_overrun: Callable[[], None] | None = None  # the serving worker: exit (the app starts a new one)
+
+
+class _Heartbeat:
+    """Writes the job's heartbeat every ``every_s`` seconds from a thread while the analysis runs, and
+    fails the job (then calls ``on_overrun``) once it is ``grace_s`` past its time limit."""
+
+    def __init__(self, db: Database, job: ClaimedJob, every_s: float, limit: TimeLimit):
+        self.db, self.job, self.every_s, self.limit = db, job, every_s, limit
+        self.started = time.monotonic()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"heartbeat-{job.job_id}", daemon=True)
 
     def _run(self) -> None:
-        while not self.stop.wait(self.every_s):
+        while not self.stop.wait(self._next_wait_s()):
+            if self._overran():
+                self._stop_overrun()
+                return
             try:
                 queue.report(self.db, self.job)
             except Exception:  # a busy database for a moment must not kill the analysis
                 log.warning("heartbeat of job %s failed", self.job.job_id, exc_info=True)
+
+    def _deadline_s(self) -> float | None:
+        return None if self.limit.limit_s is None else self.limit.limit_s + self.limit.grace_s
+
+    def _next_wait_s(self) -> float:
+        deadline = self._deadline_s()
+        if deadline is None:
+            return self.every_s
+        return max(0.0, min(self.every_s, deadline - (time.monotonic() - self.started)))
+
+    def _overran(self) -> bool:
+        deadline = self._deadline_s()
+        return deadline is not None and time.monotonic() - self.started >= deadline
+
+    def _stop_overrun(self) -> None:
+        assert self.limit.limit_s is not None
+        log.error("job %s ran past its %.0f s limit without stopping", self.job.job_id, self.limit.limit_s)
+        if queue.fail(self.db, self.job, overrun_reason(self.limit.limit_s)) and self.limit.on_overrun:
+            self.limit.on_overrun()
 
     def __enter__(self) -> _Heartbeat:
         self.thread.start()
@@ -110,14 +184,20 @@ def run_job(
     *,
     heartbeat_s: float = HEARTBEAT_S,
     analyzer: Analyzer | None = None,
+    time_limit: TimeLimit = TimeLimit(),
 ) -> str:
     """Analyse one claimed job; returns its final status ("done", "failed", or "lost" when taken away).
 
-    The analysis runs here with ``estimator``, or wherever ``analyzer`` runs it (a Ray actor)."""
+    The analysis runs here with ``estimator``, or wherever ``analyzer`` runs it (a Ray actor), within
+    ``time_limit``. A clip the analysis refuses (not a video, too long...) is failed and its clip deleted,
+    since trying again cannot help; other failures keep the clip for "Try again"."""
     last_write = [0.0]
+    started = time.monotonic()
 
     def on_progress(p: Progress) -> None:
         now = time.monotonic()
+        if time_limit.limit_s is not None and now - started > time_limit.limit_s:
+            raise JobOverrun(job.job_id)
         if now - last_write[0] >= PROGRESS_EVERY_S or p.stage == "done":
             last_write[0] = now
             if not queue.report(db, job, stage=p.stage, progress=p.fraction):
@@ -125,7 +205,7 @@ def run_job(
 
     config = dataclasses.replace(config, exercise=job.exercise or config.exercise)
     try:
-        with _Heartbeat(db, job, heartbeat_s), blobs.local_path(job.blob_key) as path:
+        with _Heartbeat(db, job, heartbeat_s, time_limit), blobs.local_path(job.blob_key) as path:
             if analyzer is not None:
                 result = analyzer(path, config, on_progress)
             else:
@@ -133,10 +213,15 @@ def run_job(
             thumbnail = make_thumbnail(result, path)
     except JobLost:
         return "lost"
+    except JobOverrun:
+        assert time_limit.limit_s is not None
+        return "failed" if queue.fail(db, job, overrun_reason(time_limit.limit_s)) else "lost"
     except BlobNotFound:
-        return "failed" if queue.fail(db, job, queue.LOST_UPLOAD) else "lost"
+        return "failed" if queue.fail(db, job, queue.LOST_UPLOAD, drop_clip=True) else "lost"
     except InputError as exc:
-        return "failed" if queue.fail(db, job, exc.message) else "lost"
+        failed = queue.fail(db, job, exc.message, drop_clip=True)
+        purge_blobs(db, blobs, [job.blob_key])
+        return "failed" if failed else "lost"
     except Exception:
         log.exception("job %s failed unexpectedly", job.job_id)
         return "failed" if queue.fail(db, job, UNEXPECTED) else "lost"

@@ -8,11 +8,19 @@ A worker started here exits after ``IDLE_EXIT_S`` without a job (the app reads
 ``HINGE_REVIEW_WORKER_IDLE_EXIT_S`` through ``idle_exit_from``; ``off``: never), which
 gives its model's memory back; the app calls ``ensure_worker`` again whenever a page
 runs and while it follows a queued job, so the next job starts a new worker.
+
+A worker that died (killed, out of memory) is seen here: its lock is free while its
+token is still written in it. The job it was running goes back to the queue at once,
+its card saying it restarts (``jobs.queue.requeue_worker``), before the new worker
+starts; the stale-heartbeat recovery remains for workers this app did not start.
+The database URL reaches the worker in its environment, never on its command line
+(where every user of the machine could read the password).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import signal
 import subprocess
@@ -24,6 +32,8 @@ from pathlib import Path
 
 from store import settings
 from store.blobs import settings_env
+
+log = logging.getLogger("hinge_review.jobs")
 
 WORKER_LOCK = "worker.lock"
 SUPERVISOR_LOCK = "worker.start.lock"
@@ -52,6 +62,38 @@ def _pid_in(path: Path) -> int | None:
         return None
 
 
+def _token_in(path: Path) -> str | None:
+    """The worker token the last worker wrote in its lock (``pid token``); None when there is none."""
+    try:
+        parts = path.read_text().split()
+    except OSError:
+        return None
+    return parts[1] if len(parts) > 1 else None
+
+
+def requeue_dead_worker(database_url: str, lock_path: Path) -> dict[int, str]:
+    """The jobs of the worker whose lock is free but whose token is in it (it died): queued again now.
+    Called with the start lock held and no worker alive; a failure is logged (stale recovery remains)."""
+    token = _token_in(lock_path)
+    if token is None:
+        return {}
+    from jobs.queue import requeue_worker
+    from store.db import open_database
+
+    try:
+        db = open_database(database_url, migrate=False)
+        try:
+            changed = requeue_worker(db, token)
+        finally:
+            db.dispose()
+    except Exception:
+        log.warning("could not queue again the jobs of dead worker %s", token, exc_info=True)
+        return {}
+    for job_id, status in changed.items():
+        log.warning("job %s of dead worker %s: %s", job_id, token, status)
+    return changed
+
+
 @dataclass
 class WorkerHandle:
     """The worker process for one data folder."""
@@ -61,6 +103,7 @@ class WorkerHandle:
     lock_path: Path
     log_path: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
+    requeued: dict[int, str] = field(default_factory=dict)  # jobs of a dead worker queued again on this start
 
     def alive(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
@@ -118,9 +161,10 @@ def ensure_worker(
     """Start ``python -m jobs.worker`` for this data folder unless one is alive; returns its handle.
 
     ``blob_settings`` (bucket settings, e.g. from ``st.secrets``) reach the
-    worker as ``HINGE_REVIEW_S3_*`` environment variables. The worker stops
-    between jobs once the process that started it has gone, and after ``idle_exit_s``
-    seconds without a job (None: never).
+    worker as ``HINGE_REVIEW_S3_*`` environment variables, and the database URL as
+    ``HINGE_REVIEW_DATABASE_URL``. The worker stops between jobs once the process that
+    started it has gone, and after ``idle_exit_s`` seconds without a job (None: never).
+    A dead worker's running jobs are queued again first (``requeue_dead_worker``).
     """
     idle_args = () if idle_exit_s is None else ("--exit-after-idle-s", str(idle_exit_s))
     data = settings.data_dir(data_dir)
@@ -130,18 +174,18 @@ def ensure_worker(
         fcntl.flock(guard, fcntl.LOCK_EX)
         if _lock_is_held(lock_path):
             return WorkerHandle(_pid_in(lock_path) or -1, False, lock_path, log_path)
+        requeued = requeue_dead_worker(url, lock_path)
         env = {
             **os.environ,
             **settings_env(blob_settings),
             settings.DATA_ENV: str(data),
+            settings.DATABASE_URL_ENV: url,
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p),
         }
         cmd = [
             python,
             "-m",
             "jobs.worker",
-            "--database-url",
-            url,
             "--data-dir",
             str(data),
             "--lock-file",
@@ -169,4 +213,4 @@ def ensure_worker(
                 tail = log_path.read_text(errors="replace")[-800:]
                 raise RuntimeError(f"The analysis worker did not start (exit {proc.returncode}): {tail}")
             time.sleep(0.05)
-        return WorkerHandle(proc.pid, True, lock_path, log_path, proc)
+        return WorkerHandle(proc.pid, True, lock_path, log_path, proc, requeued)

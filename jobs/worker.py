@@ -1,7 +1,11 @@
 """The analysis worker: a process of its own that takes queued jobs from the database and runs them.
 
-    python -m jobs.worker --database-url URL [--data-dir DIR] [--exit-when-idle | --exit-after-idle-s S] [--ray ADDRESS]
+    HINGE_REVIEW_DATABASE_URL=URL python -m jobs.worker [--data-dir DIR] [--exit-when-idle | --exit-after-idle-s S]
 
+The database URL comes from the environment (``--database-url`` exists for a local
+file, but a URL with a password on the command line is visible to every user of the
+machine). Jobs run in fair order across accounts, each within a time limit
+(``--job-time-limit-s``: past it the job is failed plainly and can be tried again).
 On start it recovers jobs a dead worker left running (no heartbeat for
 ``--stale-after-s``): queued again, or failed after ``--max-attempts`` runs.
 The pose model is loaded once, on the first job that needs it. With
@@ -31,9 +35,10 @@ from typing import Any
 
 from jobs import queue
 from jobs.remote import RAY_ENV
-from jobs.runner import HEARTBEAT_S, Analyzer, LazyEstimator, run_job
+from jobs.runner import HEARTBEAT_S, Analyzer, LazyEstimator, TimeLimit, run_job, time_limit_from
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.types import AnalysisConfig
+from store import cleanup
 from store.blobs import BlobStore, open_blob_store
 from store.db import Database, open_database
 
@@ -41,6 +46,7 @@ log = logging.getLogger("hinge_review.jobs")
 
 POLL_S = 0.25  # an idle worker asks the queue this often (one indexed query)
 LOCK_HELD_EXIT = 3  # exit status when another worker holds the lock
+OVERRUN_EXIT = 4  # exit status when a job ran past its time limit without stopping
 
 
 def run_pending_once(
@@ -52,14 +58,19 @@ def run_pending_once(
     worker: str | None = None,
     heartbeat_s: float = HEARTBEAT_S,
     analyzer: Analyzer | None = None,
+    time_limit: TimeLimit = TimeLimit(),
 ) -> dict[int, str]:
-    """Run every job queued now, in this process (or through ``analyzer``); returns {job id: final status}."""
+    """Run every job queued now, in this process (or through ``analyzer``), in fair order, each within
+    ``time_limit``; returns {job id: final status}."""
     if estimator is None and analyzer is None:
         estimator = LazyEstimator(config)
     token = worker or queue.worker_token()
     out: dict[int, str] = {}
     while (job := queue.claim_next(db, token)) is not None:
-        out[job.job_id] = run_job(db, blobs, job, estimator, config, heartbeat_s=heartbeat_s, analyzer=analyzer)
+        log.info("job %s of account %s claimed (attempt %d)", job.job_id, job.owner_id, job.attempts)
+        out[job.job_id] = run_job(
+            db, blobs, job, estimator, config, heartbeat_s=heartbeat_s, analyzer=analyzer, time_limit=time_limit
+        )
     return out
 
 
@@ -71,6 +82,7 @@ def run_pending_on(
     config: AnalysisConfig = AnalysisConfig(),
     worker: str | None = None,
     heartbeat_s: float = HEARTBEAT_S,
+    time_limit: TimeLimit = TimeLimit(),
 ) -> dict[int, str]:
     """Run every job queued now through ``analyzer`` (a ``jobs.remote.RayAnalyzer``), as many at
     once as it has slots; returns {job id: final status}."""
@@ -78,7 +90,13 @@ def run_pending_on(
 
     def drain() -> dict[int, str]:
         return run_pending_once(
-            db, blobs, config=config, worker=token, heartbeat_s=heartbeat_s, analyzer=analyzer.analyze
+            db,
+            blobs,
+            config=config,
+            worker=token,
+            heartbeat_s=heartbeat_s,
+            analyzer=analyzer.analyze,
+            time_limit=time_limit,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, analyzer.slots), thread_name_prefix="ray-job") as pool:
@@ -101,12 +119,17 @@ def serve(
     preload: bool = False,
     ray_address: str | None = None,
     ray_workers: int | None = None,
+    time_limit: TimeLimit = TimeLimit(),
+    worker: str | None = None,
 ) -> None:
     """Recover stale jobs, then run queued jobs until ``should_stop()`` (checked between jobs) or, with
     ``exit_when_idle``, until none are left, or with ``idle_exit_s``, until none came for that many
     seconds (a process's PyTorch and OpenVINO memory is only given back when it exits). ``preload`` loads and warms the model on a background
     thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits).
-    ``ray_address``: run the analyses on that Ray cluster (``auto``: the local one) instead."""
+    ``ray_address``: run the analyses on that Ray cluster (``auto``: the local one) instead. Each job runs
+    within ``time_limit``; ``worker`` names this worker in the jobs it claims (default: a fresh token).
+    Between jobs it also sweeps clips (``store.cleanup.sweep``)."""
+    token = worker or queue.worker_token()
     if ray_address:
         from jobs.remote import RayAnalyzer
 
@@ -117,12 +140,15 @@ def serve(
             _serve_loop(
                 db,
                 blobs,
-                lambda token: run_pending_on(db, blobs, analyzer, config=config, worker=token, heartbeat_s=heartbeat_s),
+                lambda token: run_pending_on(
+                    db, blobs, analyzer, config=config, worker=token, heartbeat_s=heartbeat_s, time_limit=time_limit
+                ),
                 poll_s,
                 stale_after_s,
                 max_attempts,
                 _Idle(exit_when_idle, idle_exit_s),
                 should_stop,
+                token,
             )
         return
     estimator = LazyEstimator(config)
@@ -131,12 +157,15 @@ def serve(
     _serve_loop(
         db,
         blobs,
-        lambda token: run_pending_once(db, blobs, estimator, config=config, worker=token, heartbeat_s=heartbeat_s),
+        lambda token: run_pending_once(
+            db, blobs, estimator, config=config, worker=token, heartbeat_s=heartbeat_s, time_limit=time_limit
+        ),
         poll_s,
         stale_after_s,
         max_attempts,
         _Idle(exit_when_idle, idle_exit_s),
         should_stop,
+        token,
     )
 
 
@@ -163,8 +192,8 @@ def _serve_loop(
     max_attempts: int,
     idle: _Idle,
     should_stop: Callable[[], bool],
+    token: str,
 ) -> None:
-    token = queue.worker_token()
     log.info("worker %s on %s", token, db.url.split("@")[-1])
     last_recovery = 0.0
     while True:
@@ -173,6 +202,7 @@ def _serve_loop(
                 db, stale_after_s=stale_after_s, max_attempts=max_attempts
             ).items():
                 log.warning("job %s had no heartbeat for %.0f s: %s", job_id, stale_after_s, status)
+            _sweep(db, blobs)
             last_recovery = time.monotonic()
         ran = run_pending(token)
         for job_id, status in ran.items():
@@ -189,6 +219,17 @@ def _serve_loop(
             time.sleep(poll_s)
 
 
+def _sweep(db: Database, blobs: BlobStore) -> None:
+    """Old failed clips and pending deletions (``store.cleanup``); a failure waits for the next round."""
+    try:
+        expired, deleted = cleanup.sweep(db, blobs)
+    except Exception:
+        log.warning("sweeping clips failed; trying again later", exc_info=True)
+        return
+    if expired or deleted:
+        log.info("clips: %d failed ones expired, %d deleted", expired, deleted)
+
+
 def _warm(estimator: LazyEstimator) -> None:
     """Load the model (PoseEstimator runs it once on a blank frame: the first inference pays for set-up)."""
     try:
@@ -199,8 +240,10 @@ def _warm(estimator: LazyEstimator) -> None:
         log.exception("preloading the pose model failed")
 
 
-def _hold_lock(path: Path):
-    """Hold an exclusive lock on ``path`` for the life of this process; None if another process holds it."""
+def _hold_lock(path: Path, token: str):
+    """Hold an exclusive lock on ``path`` for the life of this process, with this process's pid and worker
+    ``token`` written in it (``jobs.supervisor`` reads them once the process is gone); None if another
+    process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "a+")
     try:
@@ -210,9 +253,15 @@ def _hold_lock(path: Path):
         return None
     fh.seek(0)
     fh.truncate()
-    fh.write(f"{os.getpid()}\n")
+    fh.write(f"{os.getpid()} {token}\n")
     fh.flush()
     return fh
+
+
+def _exit_overrun() -> None:
+    """A job ran past its limit and its analysis did not stop: end the process (its memory with it)."""
+    logging.shutdown()
+    os._exit(OVERRUN_EXIT)
 
 
 def _stop(signum: int, _frame: Any) -> None:
@@ -224,13 +273,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--database-url",
         default=None,
-        help="SQLAlchemy URL (default: HINGE_REVIEW_DATABASE_URL or SQLite in the data folder)",
+        help="SQLAlchemy URL (default: HINGE_REVIEW_DATABASE_URL, the way to pass a password, or SQLite in the "
+        "data folder)",
     )
     p.add_argument("--data-dir", default=None, help="data folder (default: HINGE_REVIEW_DATA or ./data)")
     p.add_argument("--poll-s", type=float, default=POLL_S)
     p.add_argument("--stale-after-s", type=float, default=queue.STALE_AFTER_S)
     p.add_argument("--max-attempts", type=int, default=queue.MAX_ATTEMPTS)
     p.add_argument("--heartbeat-s", type=float, default=HEARTBEAT_S)
+    p.add_argument(
+        "--job-time-limit-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop and fail a job that runs longer (default: HINGE_REVIEW_JOB_TIME_LIMIT_S, else 900; 0: none)",
+    )
     p.add_argument("--exit-when-idle", action="store_true", help="stop once the queue is empty")
     p.add_argument(
         "--exit-after-idle-s",
@@ -267,9 +324,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    limit_s = time_limit_from(os.environ) if args.job_time_limit_s is None else (args.job_time_limit_s or None)
+    token = queue.worker_token()
     lock = None
     if args.lock_file is not None:
-        lock = _hold_lock(args.lock_file)
+        lock = _hold_lock(args.lock_file, token)
         if lock is None:
             log.info("another worker holds %s; exiting", args.lock_file)
             return LOCK_HELD_EXIT
@@ -293,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             preload=not (args.no_preload or args.exit_when_idle),
             ray_address=args.ray,
             ray_workers=args.ray_workers,
+            time_limit=TimeLimit(limit_s, on_overrun=_exit_overrun),
+            worker=token,
         )
     except KeyboardInterrupt:
         return 130

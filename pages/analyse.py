@@ -41,7 +41,7 @@ with left:
         help="The analysis runs on the server: you can close this tab and come back.",
     )
     if uploaded is not None:
-        up = ui.submit_upload(ws, uploaded.name, uploaded.getvalue(), exercise)
+        up = ui.submit_upload(ws, uploaded.name, uploaded, exercise)
         if up is not None:
             st.session_state["ws_uploader_turn"] = turn + 1  # a fresh uploader when this page shows again
             ui.after_upload(ws, up)

@@ -71,7 +71,7 @@ shown, page, pages = inbox.page_of(rows, st.session_state.get("ws_f_page", 1))
 filters = InboxFilters(**{**vars(chosen), "page": page})
 ui.keep_inbox_filters(filters)
 
-waiting = inbox.next_in_line(rows, None)
+waiting = inbox.row_of(rows, inbox.next_in_line(rows, None))
 if waiting is not None and st.button("Open the next set waiting", icon=":material/skip_next:", type="primary"):
     ui.open_review(waiting, filters)
 
@@ -104,4 +104,4 @@ st.caption(
 picked = event.selection.rows if event else []
 if picked:
     st.session_state["ws_inbox_turn"] = turn + 1  # a fresh table on return, not the old selection
-    ui.open_review(shown[picked[0]].analysis_id, filters)
+    ui.open_review(shown[picked[0]], filters)

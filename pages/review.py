@@ -1,6 +1,6 @@
 """Review: one stored analysis with its coach's grade, comments pinned to reps, and the coach's actions.
 
-Opened from the inbox, from My space, or by URL (``?review=ID``); the store
+Opened from the inbox, from My space, or by URL (``?review=TOKEN``); the store
 checks that the review is the user's own or a linked client's.
 """
 
@@ -10,19 +10,16 @@ import store
 from workspace import figures, present, session, ui
 
 ws = ui.require_workspace()
-asked = st.query_params.get("review") or ui.current_review_id()
-if not asked:
-    st.info("Open a review from **My space** or, for coaches, the **Inbox**.")
-    st.stop()
 try:
-    view = ui.load_review(ws, int(asked))
-except ValueError:
-    st.error("That review link is not valid: check the address.")
-    st.stop()
+    asked = ui.asked_review(ws)
+    view = ui.load_review(ws, asked) if asked is not None else None
 except store.WorkspaceError as exc:
     st.error(exc.message)
     st.stop()
-st.query_params["review"] = str(view.row.analysis_id)
+if view is None:
+    st.info("Open a review from **My space** or, for coaches, the **Inbox**.")
+    st.stop()
+st.query_params["review"] = view.row.token
 row, result = view.row, view.result
 
 st.title(f"Review · {present.plain(row.file_name)}")
@@ -48,7 +45,7 @@ links[2].page_link(session.CHARTS_PAGE, label="Charts", icon=":material/show_cha
 
 if ws.me.is_coach and row.client_id != ws.me.id:
     with st.expander(f"Share with {present.plain(row.client_name)}"):
-        st.code(present.review_link(st.context.url or "", row.analysis_id), language=None)
+        st.code(present.review_link(st.context.url or "", row.token), language=None)
         st.caption(
             f"This link opens the review for {present.plain(row.client_name)} once signed in, and for you; anyone "
             "else who opens it is told it is not theirs. To hand over a document instead, download "

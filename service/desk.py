@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ from pipeline.judge.lifts import LiftChoice
 from pipeline.types import AnalysisResult
 from service.regrade import regrade_analysis
 from service.thumbnails import inbox_thumbnails
+from store.clips import Source
+from store.limits import Limits
 from store.views import (
     Account,
     AnalysisView,
@@ -29,17 +30,22 @@ from store.views import (
 
 @dataclass(frozen=True)
 class Desk:
-    """What a page may do for ``me``; every call is checked by the store for who may see what."""
+    """What a page may do for ``me``; every call is checked by the store for who may see what, and
+    uploads against the account's ``limits``."""
 
     db: store.Database
     blobs: store.BlobStore
     me: Account
+    limits: Limits = field(default_factory=Limits, kw_only=True)
 
     # uploads and jobs
     def save_upload(
-        self, source: str | os.PathLike[str] | bytes, original_name: str = "", *, exercise: str | LiftChoice = "auto"
+        self, source: Source, original_name: str = "", *, exercise: str | LiftChoice = "auto"
     ) -> UploadView:
-        return store.save_upload(self.db, self.blobs, self.me, source, original_name, exercise=exercise)
+        """Store a clip (a path, the bytes or a file object, read in chunks) and queue its analysis."""
+        return store.save_upload(
+            self.db, self.blobs, self.me, source, original_name, exercise=exercise, limits=self.limits
+        )
 
     def list_uploads(self, owner_id: int | None = None) -> list[UploadView]:
         return store.list_uploads(self.db, self.me, owner_id)
@@ -71,6 +77,10 @@ class Desk:
 
     def open_analysis(self, analysis_id: int) -> AnalysisView:
         return store.open_analysis(self.db, self.me, analysis_id)
+
+    def review_from_link(self, link: str) -> int:
+        """The analysis id a ``?review=`` link names (checked; ``NotFound`` for anything else)."""
+        return store.review_from_link(self.db, self.me, link)
 
     def comments_on(self, analysis_ids: Iterable[int]) -> list[CommentView]:
         return store.comments_on(self.db, self.me, analysis_ids)

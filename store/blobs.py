@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -74,23 +74,25 @@ class LocalBlobStore:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put_file(self, path: str | os.PathLike[str], original_name: str = "") -> str:
-        key = new_key(original_name or str(path))
+    def _write(self, key: str, write: Callable[[Path], object]) -> str:
+        """Write the blob beside its place and move it there: never a half-written blob under a real key,
+        and no ``.part`` file left when the write fails (a full disk)."""
         dest = self._path(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_suffix(dest.suffix + ".part")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, dest)  # never a half-written blob under a real key
+        try:
+            write(tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return key
 
+    def put_file(self, path: str | os.PathLike[str], original_name: str = "") -> str:
+        return self._write(new_key(original_name or str(path)), lambda tmp: shutil.copyfile(path, tmp))
+
     def put_bytes(self, data: bytes, original_name: str = "") -> str:
-        key = new_key(original_name)
-        dest = self._path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_suffix(dest.suffix + ".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
-        return key
+        return self._write(new_key(original_name), lambda tmp: tmp.write_bytes(data))
 
     def get_bytes(self, key: str) -> bytes:
         try:

@@ -75,12 +75,21 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     yield
 
 
+def _sqlite_foreign_keys(conn, on: bool) -> None:
+    """SQLite's foreign keys on or off for this connection: off while migrations rebuild tables (dropping
+    the old copy of a table would otherwise cascade into the rows that refer to it)."""
+    conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    conn.commit()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (default: the newest)."""
     with _migration_lock(engine), engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK_ID})
             conn.commit()
+        if conn.dialect.name == "sqlite":
+            _sqlite_foreign_keys(conn, on=False)
         try:
             command.upgrade(alembic_config(conn), revision)
             conn.commit()
@@ -88,6 +97,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK_ID})
                 conn.commit()
+            if conn.dialect.name == "sqlite":
+                _sqlite_foreign_keys(conn, on=True)
 
 
 @dataclass

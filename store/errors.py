@@ -19,3 +19,7 @@ class NotFound(WorkspaceError):
 
 class InvalidRequest(WorkspaceError):
     """The request itself is wrong (an empty comment, an expired invite...)."""
+
+
+class StorageUnavailable(WorkspaceError):
+    """The clip store could not keep or give back a clip (full disk, unreachable bucket)."""

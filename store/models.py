@@ -7,6 +7,7 @@ Deleting an upload deletes its jobs, its analysis and the analysis' comments
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -31,10 +32,22 @@ Role = Literal["coach", "client"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 ROLES: tuple[str, ...] = ("coach", "client")
 JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
+RESTARTING = "restarting"  # a queued job's stage once its worker was cut off: it runs again
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+TOKEN_CHARS = 22  # secrets.token_urlsafe(16): 128 random bits
+
+
+def new_token() -> str:
+    """A review's address in links: random, so it tells nothing of how many reviews exist or which."""
+    return secrets.token_urlsafe(16)
+
+
+NEVER_REUSE = {"sqlite_autoincrement": True}  # SQLite: a deleted row's id is never given again (PostgreSQL never does)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -121,7 +134,7 @@ class Upload(Base):
     """One clip a user uploaded; the file itself is a blob under ``blob_key``."""
 
     __tablename__ = "uploads"
-    __table_args__ = (UniqueConstraint("owner_id", "sha256"),)
+    __table_args__ = (UniqueConstraint("owner_id", "sha256"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -130,6 +143,8 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when the clip itself was removed after its analysis failed (the row keeps the reason)
+    clip_removed_at: Mapped[datetime | None]
 
     jobs: Mapped[list[Job]] = relationship(back_populates="upload", cascade="all, delete-orphan", passive_deletes=True)
     analysis: Mapped[Analysis | None] = relationship(
@@ -141,8 +156,10 @@ class Analysis(Base):
     """The analysis of one upload: the whole ``AnalysisResult`` as JSON plus the fields an inbox sorts on."""
 
     __tablename__ = "analyses"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token)  # its address in links
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), unique=True)
     result_json: Mapped[str] = mapped_column(Text)
     lift_id: Mapped[str] = mapped_column(String(64), default="", index=True)
@@ -188,6 +205,7 @@ class Job(Base):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
         Index("ix_jobs_status_created_at", "status", "created_at"),
+        NEVER_REUSE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -208,10 +226,36 @@ class Job(Base):
     upload: Mapped[Upload] = relationship(back_populates="jobs")
 
 
+class UploadLog(Base):
+    """One clip stored for an account: what the uploads-a-day limit counts (kept when the upload is deleted)."""
+
+    __tablename__ = "upload_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_upload_log_owner_id_created_at", "owner_id", "created_at"),)
+
+
+class BlobDeletion(Base):
+    """A stored clip to delete, written in the transaction that made it unneeded and removed once the
+    store has deleted it: a bucket that fails for a moment leaves a row to retry, never an orphan."""
+
+    __tablename__ = "blob_deletions"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class Comment(Base):
     """A note on an analysis, pinned to a rep and a moment in the clip."""
 
     __tablename__ = "comments"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)

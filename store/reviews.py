@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
 
 from sqlalchemy import func, select
@@ -10,9 +11,9 @@ from sqlalchemy.orm import Session
 from pipeline.document.serialize import from_jsonable
 from pipeline.judge.grading import GRADE_BANDS
 from pipeline.types import AnalysisResult, Verdict
-from store.access import acting_user, require_coach, visible_analysis, visible_owner_clause
+from store.access import NOT_YOURS, acting_user, require_coach, visible_analysis, visible_owner_clause
 from store.db import Database
-from store.errors import InvalidRequest
+from store.errors import InvalidRequest, NotFound
 from store.models import Analysis, Comment, Job, Upload, User, utcnow
 from store.summary import load_json, write_result
 from store.views import Account, AnalysisView, CommentView, InboxRow
@@ -22,6 +23,34 @@ MAX_COMMENT_CHARS = 4000
 InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline"]
 SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline")
 VERDICTS: tuple[str, ...] = get_args(Verdict)  # pipeline.types.Verdict: clean, faulty, borderline, not_graded
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,43}")  # what models.new_token makes
+_OLD_ID = re.compile(r"[0-9]{1,19}")  # a link from before tokens: ?review=<analysis id>
+BAD_LINK = NOT_YOURS  # one message for a link that names nothing and one that is not yours
+
+
+def review_from_link(db: Database, user: Account, link: str) -> int:
+    """The analysis a review link (``?review=TOKEN``) names, when this account may open it.
+
+    A link from before tokens (``?review=<id>``) still opens for the review's owner, who is then shown
+    the token's address; to anyone else it is not found, as are a mistyped token and any other text,
+    so a number tells nobody whether a review exists."""
+    link = (link or "").strip()
+    with db.session() as s:
+        me = acting_user(s, user)
+        if _OLD_ID.fullmatch(link):
+            row = s.execute(
+                select(Analysis.id, Upload.owner_id)
+                .join(Upload, Analysis.upload_id == Upload.id)
+                .where(Analysis.id == int(link))
+            ).first()
+            if row is None or row.owner_id != me.id:
+                raise NotFound(BAD_LINK)
+            return row.id
+        found = s.scalar(select(Analysis.id).where(Analysis.token == link)) if _TOKEN.fullmatch(link) else None
+        if found is None:
+            raise NotFound(BAD_LINK)
+        visible_analysis(s, me, found)
+        return found
 
 
 def _effective_grade():
@@ -70,6 +99,7 @@ def _row(
         file_name=upload.original_name,
         client_replied=last_author is not None and last_author == upload.owner_id,
         verdict=analysis.verdict or "not_graded",
+        token=analysis.token,
     )
 
 

@@ -59,6 +59,7 @@ class UploadView:
     job: JobView | None
     analysis_id: int | None
     deduplicated: bool = False  # True when save_upload found the same file already uploaded
+    clip_kept: bool = True  # False once the clip was removed after a failed analysis (no retry here)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class InboxRow:
     file_name: str
     client_replied: bool = False  # the latest comment is the client's: it waits for the coach
     verdict: str = "not_graded"  # clean / faulty / borderline (worth a coach's look) / not_graded
+    token: str = ""  # the review's address in links (?review=TOKEN): random, unlike the id
 
 
 @dataclass(frozen=True)

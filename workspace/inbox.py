@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -164,6 +164,11 @@ def page_of(rows: list[InboxRow], page: int, size: int = PAGE_ROWS) -> tuple[lis
 
 
 # --- next -----------------------------------------------------------------------------------------
+
+
+def row_of(rows: Sequence[InboxRow], analysis_id: int | None) -> InboxRow | None:
+    """The row of ``analysis_id`` among ``rows`` (None for None or a set not among them)."""
+    return next((r for r in rows if r.analysis_id == analysis_id), None) if analysis_id is not None else None
 
 
 def next_in_line(rows: Iterable[InboxRow], current_id: int | None) -> int | None:

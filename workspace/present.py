@@ -16,6 +16,7 @@ from drawing.scorecard import CoachComment, CoachReview, GradeView, grade_view
 from pipeline.judge.rules import FAULT_BY_CODE
 from pipeline.stages import STAGE_LABELS
 from pipeline.types import AnalysisResult
+from store.models import RESTARTING
 from store.views import AnalysisView, CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 
 PENDING = ("queued", "running")
@@ -88,6 +89,8 @@ def job_line(upload: UploadView) -> JobLine:
         return JobLine("done", "Analysed", 1.0)
     if job is None:
         return JobLine("none", "Not analysed")
+    if job.status == "queued" and job.stage == RESTARTING:
+        return JobLine("queued", f"Restarting: the analysis was cut off and starts again (attempt {job.attempts + 1})…")
     if job.status == "queued":
         again = f" (attempt {job.attempts + 1})" if job.attempts else ""
         return JobLine("queued", STAGE_LABELS["queued"] + again + "…", 0.0)
@@ -268,12 +271,13 @@ def by_analysis(points: Iterable[HistoryPoint]) -> dict[int, HistoryPoint]:
     return {p.analysis_id: p for p in points}
 
 
-def review_link(page_url: str, analysis_id: int, page_path: str = "review") -> str:
-    """The address that opens one review (``?review=ID``); the store lets only its owner and their coaches in."""
+def review_link(page_url: str, token: str, page_path: str = "review") -> str:
+    """The address that opens one review (``?review=TOKEN``: random, so it tells nothing of other reviews);
+    the store lets only its owner and their coaches in."""
     base = page_url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     if base.endswith("/" + page_path):
         base = base[: -len(page_path) - 1]
-    return f"{base}/{page_path}?review={analysis_id}"
+    return f"{base}/{page_path}?review={token}"
 
 
 def review_choices(rows: Iterable[InboxRow], me_id: int) -> dict[int, str]:

@@ -22,17 +22,19 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import streamlit as st
 
 import store
 from service import Desk
 from store import settings as store_settings
-from store.views import Account, AnalysisView, CommentView, HistoryPoint, ProgressionSignal, UploadView
+from store.limits import Limits, LimitSettingError, read_limits
+from store.views import Account, AnalysisView, CommentView, HistoryPoint, InboxRow, ProgressionSignal, UploadView
 from workspace import filekind, present, session
 from workspace import inbox as inbox_view
 from workspace.inbox import InboxFilters
-from workspace.settings import Decision, SettingsError, WorkspaceSettings, decide, role_for
+from workspace.settings import Decision, SettingsError, WorkspaceSettings, decide, load_secrets, role_for
 
 log = logging.getLogger("hinge_review.app")
 
@@ -112,6 +114,16 @@ def _start_worker(url: str, data: str, storage: tuple[tuple[str, str], ...], ray
         log.exception("the analysis worker could not be started")
 
 
+def _limits() -> Limits:
+    """The per-account upload limits (``[limits]`` in the secrets, ``HINGE_REVIEW_LIMIT_*``); a bad one
+    stops the app with its name."""
+    try:
+        return read_limits(load_secrets(st.secrets.to_dict).get("limits"), os.environ)
+    except (LimitSettingError, SettingsError) as exc:
+        st.error(exc.message, icon=":material/lock:")
+        st.stop()
+
+
 def _account(db: store.Database, s: WorkspaceSettings) -> Account:
     """The signed-in person's account, made or updated once per browser session; the role follows the settings."""
     claims = st.user.to_dict()
@@ -135,10 +147,10 @@ def workspace(decision: Decision) -> Workspace | None:
     db, blobs = _database(url), _blob_store(data, s.storage)
     _keep_worker(s)
     if decision.mode == "local":
-        return Workspace(db, blobs, store.local_user(db), s)
+        return Workspace(db, blobs, store.local_user(db), s, limits=_limits())
     if not st.user.is_logged_in:
         return None
-    return Workspace(db, blobs, _account(db, s), s)
+    return Workspace(db, blobs, _account(db, s), s, limits=_limits())
 
 
 def _invite_code(value: object) -> str | None:
@@ -233,7 +245,7 @@ def account_box(ws: Workspace) -> None:
 
 def follow_links(ws: Workspace, page) -> None:
     """Act on ``?invite=CODE`` or an invite kept through signing in (My space asks the client whether to
-    join that coach) and ``?review=ID`` (open that review, checked)."""
+    join that coach) and ``?review=TOKEN`` (open that review, checked)."""
     code = st.query_params.get("invite")
     kept = _invite_code(st.context.cookies.get(INVITE_COOKIE)) if ws.settings.sign_in else None
     if kept:  # used once: forgotten (on every run of a session that brought it, until the browser drops it)
@@ -311,26 +323,27 @@ def filter_params() -> dict[str, str]:
     return {k: st.query_params[k] for k in inbox_view.QUERY_KEYS if k in st.query_params}
 
 
-def open_review(analysis_id: int, f: InboxFilters | None = None) -> None:
-    """Switch to the Review page on ``analysis_id``, the inbox's filters travelling in its address."""
-    st.switch_page(REVIEW_PAGE, query_params={"review": str(analysis_id), **(f or inbox_filters()).to_query()})
+def open_review(row: InboxRow, f: InboxFilters | None = None) -> None:
+    """Switch to the Review page on the inbox ``row`` (addressed by its token), the inbox's filters travelling
+    in its address."""
+    st.switch_page(REVIEW_PAGE, query_params={"review": row.token, **(f or inbox_filters()).to_query()})
 
 
-def next_review_id(ws: Workspace, current_id: int | None, f: InboxFilters | None = None) -> int | None:
+def next_review(ws: Workspace, current_id: int | None, f: InboxFilters | None = None) -> InboxRow | None:
     """The set after ``current_id`` that waits for the coach, in the inbox's order and filters (a "reviewed"
     status filter aside: the next one is never a reviewed set)."""
     f = f or inbox_filters()
     if f.status == "reviewed":
         f = replace(f, status="all")
     rows = inbox_view.keep_status(ws.inbox(**f.store_args()), f.status, ws.me.id)
-    return inbox_view.next_in_line(rows, current_id)
+    return inbox_view.row_of(rows, inbox_view.next_in_line(rows, current_id))
 
 
 def mark_reviewed_and_open_next(ws: Workspace, analysis_id: int) -> None:
     """Mark the set reviewed and open the next one waiting (the inbox, when none waits)."""
     try:
         ws.mark_reviewed(analysis_id)
-        following = next_review_id(ws, analysis_id)
+        following = next_review(ws, analysis_id)
     except store.WorkspaceError as exc:
         notice("error", exc.message)
         return
@@ -348,7 +361,10 @@ def review_actions(ws: Workspace, page) -> None:
     if path != "review" and not (path in SHOWS_A_SET and current_review_id() is not None):
         return
     asked = st.query_params.get("review", "") if path == "review" else ""
-    analysis_id = int(asked) if asked.isdigit() and len(asked) < 19 else current_review_id()
+    try:
+        analysis_id = ws.review_from_link(asked) if asked else current_review_id()
+    except store.WorkspaceError:  # the page itself says why it cannot open
+        analysis_id = None
     if ws.me.is_coach and analysis_id is not None:
         if st.button("Mark reviewed and open the next", key="ws_next", icon=":material/skip_next:", type="primary"):
             mark_reviewed_and_open_next(ws, analysis_id)
@@ -502,6 +518,13 @@ def delete_upload(ws: Workspace, upload_id: int, analysis_id: int | None) -> Non
         session.store().discard(f"{REVIEW_KEY_PREFIX}{analysis_id}")
 
 
+def asked_review(ws: Workspace) -> int | None:
+    """The review the address asks for (``?review=TOKEN``, checked by the store: ``NotFound`` otherwise),
+    else the one on screen, else None."""
+    link = st.query_params.get("review")
+    return ws.review_from_link(link) if link else current_review_id()
+
+
 def current_review_id() -> int | None:
     """The analysis id of the review on screen, when the analysis on screen is a stored one."""
     entry = session.current()
@@ -542,14 +565,16 @@ def open_page_with(
 # --- uploads and their jobs ----------------------------------------------------------
 
 
-def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto") -> UploadView | None:
-    """Save the clip and queue its analysis as ``exercise``; this session then waits for it (its scorecard
-    opens when done). A file that is plainly not a video (a photo, a PDF, text) is refused here, saying
-    what it is. The same clip again is not stored twice: ``after_upload`` opens the earlier analysis.
+def submit_upload(ws: Workspace, name: str, data: bytes | BinaryIO, exercise: str = "auto") -> UploadView | None:
+    """Save the clip (the bytes, or the uploaded file itself: read in chunks, not copied in memory) and queue
+    its analysis as ``exercise``; this session then waits for it (its scorecard opens when done). A file that
+    is plainly not a video (a photo, a PDF, text) is refused here, saying what it is. The same clip again is
+    not stored twice: ``after_upload`` opens the earlier analysis. Over the account's limits, the message
+    says which and when it frees up.
 
     None (and a message) on refusal.
     """
-    kind = filekind.not_a_video(data[: filekind.SNIFF_BYTES])
+    kind = filekind.not_a_video(_head(data, filekind.SNIFF_BYTES))
     if kind is not None:
         st.error(filekind.refusal(name, kind, session.VIDEO_KINDS))
         return None
@@ -563,6 +588,16 @@ def submit_upload(ws: Workspace, name: str, data: bytes, exercise: str = "auto")
     if not up.deduplicated or present.job_line(up).kind in present.PENDING:
         st.session_state[WAITING_KEY] = up.upload_id  # its scorecard opens when the analysis is done
     return up
+
+
+def _head(data: bytes | BinaryIO, n: int) -> bytes:
+    """The first ``n`` bytes of an upload, leaving a file where it was."""
+    if isinstance(data, bytes):
+        return data[:n]
+    at = data.tell()
+    head = data.read(n)
+    data.seek(at)
+    return head
 
 
 def after_upload(ws: Workspace, up: UploadView) -> None:
@@ -580,8 +615,10 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
             st.progress(line.progress, text=line.text)
         elif line.kind == "failed":
             st.error(present.plain(line.text))  # names the user's file
-            if u.owner_id == ws.me.id and st.button(
-                "Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:"
+            if (
+                u.owner_id == ws.me.id
+                and u.clip_kept
+                and st.button("Try again", key=f"ws_retry_{u.upload_id}", icon=":material/refresh:")
             ):
                 try:
                     ws.retry_upload(u.upload_id)

@@ -334,8 +334,8 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     again.close()
 
     # --- ... yet he cannot open the first client's review, by URL or by any widget
-    analysis_id = review_url.split("review=")[1].split("&")[0]
-    for url in (f"{app_url}/?review={analysis_id}", f"{app_url}/review?review={analysis_id}"):
+    token = review_url.split("review=")[1].split("&")[0]
+    for url in (f"{app_url}/?review={token}", f"{app_url}/review?review={token}"):
         bob.goto(url)
         expect(bob.get_by_text(NOT_YOURS)).to_be_visible(timeout=60_000)
         _assert_no_traceback(bob)

@@ -26,6 +26,7 @@ from jobs.runner import LazyEstimator, run_job
 from jobs.supervisor import IDLE_EXIT_ENV, IDLE_EXIT_S, ensure_worker, idle_exit_from
 from jobs.worker import run_pending_once, serve
 from store import (
+    InvalidRequest,
     LocalBlobStore,
     delete_upload,
     job_status,
@@ -168,7 +169,7 @@ def test_given_a_chosen_lift_when_the_job_runs_and_is_retried_then_it_is_graded_
 
 
 # ------------------------------------------------------------------ failures with a plain reason
-def test_given_a_file_that_is_not_a_video_when_its_job_runs_then_failed_plainly_and_the_upload_kept(tmp_path):
+def test_given_a_file_that_is_not_a_video_when_its_job_runs_then_failed_plainly_and_only_the_clip_goes(tmp_path):
     db = open_database(data_dir=tmp_path / "data")
     blobs = LocalBlobStore(tmp_path / "data" / "blobs")
     ann = client(db)
@@ -179,9 +180,13 @@ def test_given_a_file_that_is_not_a_video_when_its_job_runs_then_failed_plainly_
     assert status.status == "failed" and status.error and "Traceback" not in status.error
     assert "video" in status.error.lower() and status.analysis_id is None
     assert not model.loaded  # refused before the pose model was needed
-    assert [u.upload_id for u in list_uploads(db, ann)] == [up.upload_id]
+    # the upload stays with its reason; its clip is deleted, since trying again cannot help
+    (kept,) = list_uploads(db, ann)
+    assert kept.upload_id == up.upload_id and not kept.clip_kept
     with db.session() as s:
-        assert blobs.exists(s.get(Upload, up.upload_id).blob_key)
+        assert not blobs.exists(s.get(Upload, up.upload_id).blob_key)
+    with pytest.raises(InvalidRequest, match="Upload it again"):
+        retry_upload(db, ann, up.upload_id)
     db.dispose()
 
 

@@ -18,6 +18,7 @@ from tests.pages.test_workspace_pages import (  # noqa: F401  (clip, data, engin
     _analysed,
     _app,
     _button,
+    _link,
     _ok,
     _person,
     _texts,
@@ -102,9 +103,9 @@ def test_the_coach_opens_the_next_set_waiting_and_the_review_offers_the_next_and
     _ok(at)
     # then the first one not reviewed opens, the inbox's filters travelling in its address
     assert shown(at.title[0].value) == "Review · monday.mp4"
-    assert dict(at.query_params) == {"review": str(monday.analysis_id), "verdict": "not_graded"}
+    assert dict(at.query_params) == {"review": _link(data, monday.analysis_id), "verdict": "not_graded"}
     # and a review opened by its address offers "mark reviewed and open the next" and the way back
-    review = _app(secrets=AUTH, user=_person(*CORA), query={"review": str(monday.analysis_id), "sort": "score"})
+    review = _app(secrets=AUTH, user=_person(*CORA), query={"review": _link(data, monday.analysis_id), "sort": "score"})
     _ok(review)
     assert "Mark reviewed and open the next" in [b.label for b in review.sidebar.button]
     (back,) = [p for p in review.sidebar.get("page_link") if p.proto.label == "Back to the Inbox"]
@@ -149,7 +150,7 @@ def test_a_client_opening_the_scorecard_in_a_new_tab_sees_her_latest_saved_set(d
 
 def test_someone_elses_review_and_a_missing_one_are_refused_alike_with_a_way_back(data, engine, clip):
     _, _, (up,) = _team(data, clip, sets=1)
-    bob = _app(secrets=AUTH, user=_person(*BOB), query={"review": str(up.analysis_id)})
+    bob = _app(secrets=AUTH, user=_person(*BOB), query={"review": _link(data, up.analysis_id)})
     missing = _app(secrets=AUTH, user=_person(*BOB), query={"review": "987654"})
     for at in (bob, missing):
         _ok(at)

@@ -112,6 +112,14 @@ def _scorecard_after_upload(data, clip) -> AppTest:
     return at.run()
 
 
+def _link(data, analysis_id: int) -> str:
+    """A review's token, as the app's links carry it (``?review=TOKEN``)."""
+    from store.models import Analysis
+
+    with data.db.session() as s:
+        return s.get(Analysis, analysis_id).token
+
+
 def _ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert "Traceback" not in _texts(at)
@@ -239,7 +247,7 @@ def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, e
     assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
 
 
-def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine, clip):
+def test_a_clip_the_reader_cannot_finish_names_the_users_file_and_offers_no_retry_of_a_deleted_clip(data, engine, clip):
     # given the first 20 kB of a real clip: a video the reader cannot finish
     at = _app()
     at.file_uploader[0].set_value(("cut.mp4", clip.read_bytes()[:20_000], "video/mp4"))
@@ -249,6 +257,20 @@ def test_a_failed_job_names_the_users_file_and_can_be_tried_again(data, engine, 
     _ok(at)
     message = shown(at.error[0].value)
     assert "“cut.mp4”" in message and "What to do" in _texts(at)
+    # trying the same file again cannot help: its clip was deleted, and no "Try again" is offered
+    assert not [b for b in at.button if b.label == "Try again"]
+    assert not store.list_uploads(data.db, store.local_user(data.db))[0].clip_kept
+
+
+def test_a_job_that_failed_on_the_server_can_be_tried_again(data, engine, clip):
+    engine.raises = RuntimeError("the model crashed")
+    at = _app()
+    at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    run_jobs(data)
+    at.run()
+    _ok(at)
+    assert "not something you did" in shown(at.error[0].value)
     # when trying again, then the job is queued again
     _button(at, "Try again").click().run()
     _ok(at)
@@ -364,7 +386,7 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     up = _analysed(data, store.local_user(data.db), clip)
     result = factories.synthetic_result()
     # given the review opened by its URL
-    at = _app(query={"review": str(up.analysis_id)})
+    at = _app(query={"review": _link(data, up.analysis_id)})
     _ok(at)
     assert shown(at.title[0].value) == "Review · set.mp4"
     # when rep 3 is picked, then the time is rep 3's bottom
@@ -402,7 +424,7 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
 
 def test_an_override_without_a_reason_is_refused_plainly(data, engine, clip):
     up = _analysed(data, store.local_user(data.db), clip)
-    at = _app(query={"review": str(up.analysis_id)})
+    at = _app(query={"review": _link(data, up.analysis_id)})
     next(s for s in at.selectbox if s.label == "Grade").set_value("A").run()
     _button(at, "Save the grade").click().run()
     _ok(at)
@@ -410,13 +432,29 @@ def test_an_override_without_a_reason_is_refused_plainly(data, engine, clip):
     assert store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row.grade_override is None
 
 
-def test_a_review_link_that_does_not_exist_or_is_not_a_number_gets_a_plain_message(data):
-    at = _app(query={"review": "999"})
-    _ok(at)
-    assert at.error[0].value == NOT_YOURS
-    at = _app(query={"review": "abc"})
-    _ok(at)
-    assert "not valid" in at.error[0].value
+def test_a_review_link_that_names_nothing_gets_a_plain_message(data):
+    for link in ("999", "abc", "A" * 22):
+        at = _app(query={"review": link})
+        _ok(at)
+        assert shown(at.error[0].value) == NOT_YOURS
+
+
+def test_an_old_numeric_review_link_opens_for_its_owner_at_the_token_address_and_for_nobody_else(data, engine, clip):
+    cora = store.user_from_claims(
+        data.db, _person("cora@example.test", "Cora") | {"email_verified": True}, role_if_new="coach"
+    )
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    # when the owner opens the old link, then the review opens and the address carries its token
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": str(up.analysis_id)})
+    _ok(ann_at)
+    assert shown(ann_at.title[0].value) == "Review · set.mp4"
+    assert ann_at.query_params["review"] == _link(data, up.analysis_id)
+    # when her coach opens it, then it is refused as a number with no review behind it is
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    _ok(cora_at)
+    assert shown(cora_at.error[0].value) == NOT_YOURS and not cora_at.metric
 
 
 def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(
@@ -490,7 +528,7 @@ def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_st
 def test_my_space_lists_uploads_and_deletes_one_after_confirmation(data, engine, clip):
     me = store.local_user(data.db)
     up = _analysed(data, me, clip, "monday.mp4")
-    at = _app(query={"review": str(up.analysis_id)})  # given its review was opened in this session
+    at = _app(query={"review": _link(data, up.analysis_id)})  # given its review was opened in this session
     at.switch_page(ui.MY_SPACE_PAGE).run()
     _ok(at)
     assert "**monday.mp4**" in _texts(at) and "Kettlebell deadlift · 3 reps · grade B" in _texts(at)
@@ -629,7 +667,9 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     coach_at.run()
     assert coach_at.dataframe[0].value.iloc[0][["Client", "Status"]].tolist() == ["Ann", "New"]
     # and on the review, the client's history on that lift with the progression signal
-    review_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    review_at = _app(
+        secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": _link(data, up.analysis_id)}
+    )
     _ok(review_at)
     assert "Ann's history on Kettlebell deadlift" in [h.value for h in review_at.subheader]
     assert review_at.get("plotly_chart")
@@ -661,7 +701,7 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     assert "Reply to your coach" in [h.value for h in ann_at.subheader]
     assert "Coach's decision" not in [h.value for h in ann_at.subheader]  # the coach's actions stay the coach's
     # (the review's address, as the browser now shows it)
-    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": str(up.analysis_id)})
+    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": _link(data, up.analysis_id)})
     ann_at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
     ann_at.text_area(key="ws_c_text").input("Should I go lighter?")
     _button(ann_at, "Send reply").click().run()
@@ -737,7 +777,7 @@ def test_what_people_typed_is_shown_as_typed_never_as_markdown(data, engine, cli
     # when each opens the pages that show them
     ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann <b>A</b>"))
     ann_at.switch_page(ui.MY_SPACE_PAGE).run()
-    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", name), query={"review": str(up.analysis_id)})
+    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", name), query={"review": _link(data, up.analysis_id)})
     for at in (ann_at, cora_at):
         _ok(at)
         # then the comment is plain text, and every Markdown element escapes what was typed in it
@@ -752,7 +792,7 @@ def test_what_people_typed_is_shown_as_typed_never_as_markdown(data, engine, cli
 def test_a_client_cannot_open_another_clients_review_by_url(data, engine, clip):
     ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
     up = _analysed(data, ann, clip)
-    bob_at = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"), query={"review": str(up.analysis_id)})
+    bob_at = _app(secrets=AUTH, user=_person("bob@example.test", "Bob"), query={"review": _link(data, up.analysis_id)})
     _ok(bob_at)
     assert bob_at.error[0].value == NOT_YOURS  # the same words as for a review that does not exist
     assert not bob_at.session_state[session.STORE_KEY].entries()
@@ -804,7 +844,9 @@ def test_a_client_leaves_a_coach_and_a_coach_removes_a_client_after_confirming(d
     _ok(ann_at)
     assert store.coaches_of(data.db, ann) == [] and "You left Cora's coaching." in _texts(ann_at)
     # then Cora's inbox no longer has Ann's set, and its review link is refused
-    cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": str(up.analysis_id)})
+    cora_at = _app(
+        secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": _link(data, up.analysis_id)}
+    )
     assert shown(cora_at.error[0].value) == store.access.NOT_YOURS
     assert [r.client_name for r in store.inbox(data.db, cora)] == []
     # when Cora removes Bob from the client list on her Inbox (after confirming)
@@ -877,10 +919,12 @@ def test_a_coach_gets_a_share_link_that_only_the_client_can_open(data, engine, c
     store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
     up = _analysed(data, ann, clip)
     # when Cora opens the review
-    at = _app(user=_person("cora@example.test", "Cora Coach"), secrets=AUTH, query={"review": str(up.analysis_id)})
+    at = _app(
+        user=_person("cora@example.test", "Cora Coach"), secrets=AUTH, query={"review": _link(data, up.analysis_id)}
+    )
     at.switch_page("pages/review.py").run()
     _ok(at)
     # then a share link to that review is offered, naming Ann as the one who can open it
     link = next(c.value for c in at.code if "review=" in c.value)
-    assert link.endswith(f"/review?review={up.analysis_id}")
+    assert link.endswith(f"/review?review={_link(data, up.analysis_id)}")
     assert "opens the review for Ann Client once signed in" in _texts(at)
