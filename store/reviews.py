@@ -19,6 +19,7 @@ from store.views import Account, AnalysisView, CommentView, InboxRow
 
 GRADES: tuple[str, ...] = tuple(g for _, g in GRADE_BANDS)  # A..F, as the automatic grading uses
 MAX_COMMENT_CHARS = 4000
+CLIP_END_SLACK_S = 1.0  # a comment's time may pass the clip's measured end by this much (the form allows it)
 InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline"]
 SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline")
 VERDICTS: tuple[str, ...] = get_args(Verdict)  # pipeline.types.Verdict: clean, faulty, borderline, not_graded
@@ -194,6 +195,19 @@ def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView
         )
 
 
+def _check_place(doc: dict, rep_index: int | None, time_s: float | None) -> None:
+    """A comment's rep must be one of the clip's and its time inside the clip."""
+    if rep_index is not None:
+        count = len(doc.get("segmentation", {}).get("reps", []))
+        if not 1 <= rep_index <= count:
+            raise InvalidRequest(f"There is no rep {rep_index} in this clip (it has {count}).")
+    duration = doc.get("video", {}).get("duration_s")
+    if time_s is not None and duration is not None and time_s > float(duration) + CLIP_END_SLACK_S:
+        raise InvalidRequest(
+            f"The clip is {float(duration):.1f} s long: choose a time between 0 and {float(duration):.1f} s."
+        )
+
+
 def add_comment(
     db: Database,
     user: Account,
@@ -203,7 +217,8 @@ def add_comment(
     rep_index: int | None = None,
     time_s: float | None = None,
 ) -> CommentView:
-    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds).
+    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds, at
+    most the clip's length).
 
     The coach's notes and the client's replies alike; a client's comment on their own set
     puts the review back among the coach's new ones."""
@@ -217,10 +232,8 @@ def add_comment(
     with db.transaction() as s:
         me = acting_user(s, user)
         analysis, upload = visible_analysis(s, me, analysis_id)
-        if rep_index is not None:
-            count = len(load_json(analysis).get("segmentation", {}).get("reps", []))
-            if not 1 <= rep_index <= count:
-                raise InvalidRequest(f"There is no rep {rep_index} in this clip (it has {count}).")
+        if rep_index is not None or time_s is not None:
+            _check_place(load_json(analysis), rep_index, time_s)
         comment = Comment(analysis_id=analysis.id, author_id=me.id, rep_index=rep_index, time_s=time_s, text=text)
         s.add(comment)
         if upload.owner_id == me.id and me.role != "coach":

@@ -362,11 +362,11 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Grade from your coach"], metrics["Measured grade"], metrics["Status"]) == ("C", "B", "reviewed")
     assert "C from your coach · B measured" in _texts(at) and "Rep 3 rounds more than the camera shows." in _texts(at)
-    # and the comment's button opens the Frames page at that moment
-    _button(at, f"Open at {c.time_s:.1f} s").click().run()
+    # and the comment's button plays the video from that moment, on the Review page itself
+    _button(at, f"Play at {c.time_s:.1f} s").click().run()
     _ok(at)
-    assert at.title[0].value == "Frames" and at.slider[0].value == pytest.approx(c.time_s, abs=0.01)
-    assert at.get("button_group")[0].value == "Rep 3"
+    assert at.title[0].value == "Review · set.mp4" and at.slider(key="rv_t").value == pytest.approx(c.time_s, abs=0.01)
+    assert at.get("video")[0].proto.start_time == int(c.time_s)
 
 
 def test_an_override_without_a_reason_is_refused_plainly(data, engine, clip):
@@ -579,13 +579,13 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     _ok(ann_at)
     assert "Reply to your coach" in [h.value for h in ann_at.subheader]
     assert "Coach's decision" not in [h.value for h in ann_at.subheader]  # the coach's actions stay the coach's
-    # (the review's address, as the browser now shows it)
-    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": str(up.analysis_id)})
-    ann_at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
+    # then the reply starts at the note's rep and moment (not the whole set)
+    assert (ann_at.selectbox(key="ws_c_rep").value, ann_at.number_input(key="ws_c_time").value) == ("Rep 2", 5.2)
+    assert "Replying to Cora · Rep 2 · 5.2 s" in _texts(ann_at)
     ann_at.text_area(key="ws_c_text").input("Should I go lighter?")
-    _button(ann_at, "Send reply").click().run()
+    _button(ann_at, "Send reply").click().run()  # (AppTest's next run is My space again, where at.switch_page left it)
     _ok(ann_at)
-    assert "Reply sent to your coach." in _texts(ann_at) and "Should I go lighter?" in _texts(ann_at)
+    assert "Reply sent to your coach." in _texts(ann_at)
     # then Cora's inbox shows the set as new again, with the client's reply waiting
     cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
     cora_at.switch_page(ui.INBOX_PAGE).run()
@@ -593,7 +593,7 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     first = cora_at.dataframe[0].value.iloc[0]
     assert first[["Client", "Status", "Comments", "Client replied"]].tolist() == ["Ann", "new", 2, True]
     (reply,) = [c for c in store.open_analysis(data.db, cora, up.analysis_id).comments if c.author_name == "Ann"]
-    assert reply.rep_index == 2
+    assert (reply.rep_index, reply.time_s) == (2, 5.2)
 
 
 def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_everywhere(data, engine, clip):
