@@ -146,28 +146,30 @@ def comments_on(db: Database, user: Account, analysis_ids) -> list[CommentView]:
     with db.session() as s:
         me = acting_user(s, user)
         rows = s.execute(
-            select(Comment, User.name)
+            select(Comment, User.name, User.role)
             .join(User, Comment.author_id == User.id)
             .join(Analysis, Comment.analysis_id == Analysis.id)
             .join(Upload, Analysis.upload_id == Upload.id)
             .where(Comment.analysis_id.in_(ids), visible_owner_clause(me, Upload.owner_id))
             .order_by(Comment.created_at, Comment.id)
         )
-        return [_comment_view(c, name) for c, name in rows]
+        return [_comment_view(c, name, role) for c, name, role in rows]
 
 
-def _comment_view(c: Comment, author_name: str) -> CommentView:
-    return CommentView(c.id, c.analysis_id, c.author_id, author_name, c.rep_index, c.time_s, c.text, c.created_at)
+def _comment_view(c: Comment, author_name: str, author_role: str) -> CommentView:
+    return CommentView(
+        c.id, c.analysis_id, c.author_id, author_name, c.rep_index, c.time_s, c.text, c.created_at, author_role
+    )
 
 
 def _comments(session: Session, analysis_id: int) -> tuple[CommentView, ...]:
     rows = session.execute(
-        select(Comment, User.name)
+        select(Comment, User.name, User.role)
         .join(User, Comment.author_id == User.id)
         .where(Comment.analysis_id == analysis_id)
         .order_by(Comment.created_at, Comment.id)
     )
-    return tuple(_comment_view(c, name) for c, name in rows)
+    return tuple(_comment_view(c, name, role) for c, name, role in rows)
 
 
 def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView:
@@ -239,7 +241,7 @@ def add_comment(
         if upload.owner_id == me.id and me.role != "coach":
             analysis.reviewed = False  # the client's question or reply: back in the coach's new reviews
         s.flush()
-        return _comment_view(comment, me.name)
+        return _comment_view(comment, me.name, me.role)
 
 
 def mark_reviewed(db: Database, coach: Account, analysis_id: int, reviewed: bool = True) -> None:

@@ -125,7 +125,7 @@ def coach_review(view: AnalysisView) -> CoachReview:
                 c.text,
                 rep=c.rep_index,
                 t_s=c.time_s,
-                from_client=c.author_id == view.row.client_id,
+                from_client=c.author_id == view.row.client_id and c.author_role != "coach",
             )
             for c in view.comments
         ),

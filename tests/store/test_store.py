@@ -472,12 +472,13 @@ def test_given_comments_at_moments_when_read_back_then_each_keeps_its_time_colum
     add_comment(db, carol, review, "Hips back here.", rep_index=2, time_s=5.17)
     add_comment(db, carol, review, "Reset between reps.", time_s=3.7)
     add_comment(db, ann, review, "The last frame?", time_s=10.0)
-    # then each comes back with its own moment and rep, to the hundredth, on either database
-    assert [(c.rep_index, c.time_s) for c in open_analysis(db, ann, review).comments] == [
-        (2, pytest.approx(5.17, abs=1e-9)),
-        (None, pytest.approx(3.7, abs=1e-9)),
-        (None, pytest.approx(10.0, abs=1e-9)),
+    # then each comes back with its own moment and rep, to the hundredth, and its author's role, on either database
+    assert [(c.rep_index, c.time_s, c.author_role) for c in open_analysis(db, ann, review).comments] == [
+        (2, pytest.approx(5.17, abs=1e-9), "coach"),
+        (None, pytest.approx(3.7, abs=1e-9), "coach"),
+        (None, pytest.approx(10.0, abs=1e-9), "client"),
     ]
+    assert [c.author_role for c in comments_on(db, carol, [review])] == ["coach", "coach", "client"]
     with db.session() as s:
         assert s.scalars(select(Comment.time_s).where(Comment.time_s > 5).order_by(Comment.time_s)).all() == [
             pytest.approx(5.17),

@@ -262,6 +262,9 @@ def test_given_a_client_reply_when_worded_then_it_is_marked_as_the_clients():
         ("Cora", False, 2, 5.2),
         ("Ann", True, None, None),
     ]
+    # and without sign-in, the one local user is the coach of their own sets: their notes are the coach's
+    own = CommentView(3, 9, 7, "Me", 1, 2.0, "Brace.", T, author_role="coach")
+    assert not present.coach_review(replace(view, comments=(own,))).comments[0].from_client
 
 
 def test_the_comment_forms_rep_choice_for_a_rep_number_is_one_of_the_pickers():
