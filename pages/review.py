@@ -91,8 +91,9 @@ def _reply_to(c: store.CommentView) -> None:
     st.session_state[REP_KEY] = present.rep_label(c.rep_index)
     st.session_state[TIME_KEY] = c.time_s
     st.session_state[REPLY_NOTE_KEY] = f"Replying to {c.author_name} · {present.comment_where(c)}"
-    if c.time_s is not None:
-        _seek(c.time_s)
+    at_s = c.time_s if c.time_s is not None else choices[st.session_state[REP_KEY]][1]  # else the rep's bottom
+    if at_s is not None:
+        _seek(at_s)
 
 
 def _rep_changed() -> None:

@@ -831,6 +831,13 @@ def test_the_client_sees_the_same_review_read_only_and_replies_at_the_coachs_mom
     # and her reply is a marker of its own on the timeline
     (chart,) = [p for p in at.get("plotly_chart") if "Like this?" in p.proto.spec]
     assert "Client's replies" in chart.proto.spec
+    # when she replies to a note pinned to rep 3 alone, then her reply is rep 3's too and the video at its bottom
+    rep_only = store.add_comment(data.db, cora, up.analysis_id, "Rep 3 rounds.", rep_index=3)
+    at.run()
+    next(b for b in at.button if b.key == f"rv_reply_{rep_only.comment_id}").click().run()
+    _ok(at)
+    assert (at.selectbox(key="ws_c_rep").value, at.number_input(key="ws_c_time").value) == ("Rep 3", None)
+    assert _video_start(at) == 8
 
 
 def test_the_scorecard_and_frames_of_a_saved_set_link_to_its_review(data, engine, clip):
