@@ -105,7 +105,9 @@ def timeline_figure(
     fig = go.Figure()
     for r in result.reps:
         colour = grade_colour(grades.get(r.index))
-        fig.add_vrect(x0=r.start_s, x1=r.end_s, fillcolor=colour, opacity=0.18, line_width=0, layer="below")
+        fig.add_vrect(
+            x0=r.start_s, x1=r.end_s, fillcolor=colour, opacity=0.25, line=dict(width=1, color="white"), layer="below"
+        )
         fig.add_annotation(x=(r.start_s + r.end_s) / 2, y=1.0, yanchor="bottom", text=f"Rep {r.index}", showarrow=False)
     fig.add_trace(_comment_trace(result, comments, from_client=False))
     fig.add_trace(_comment_trace(result, comments, from_client=True))

@@ -158,16 +158,14 @@ with watch:
     with st.container(key=f"rv_player_{st.session_state[NONCE_KEY]}"):
         panels.player(entry, int(st.session_state[SEEK_KEY]))
     stops = timeline.rep_strip(result)
-    if stops:
-        for col, stop in zip(st.columns(len(stops)), stops):
-            col.button(
+    with st.container(horizontal=True, gap="small"):  # the rep strip: as many on a line as fit
+        for stop in stops:
+            st.button(
                 stop.label,
                 key=f"rv_rep_{stop.rep}",
                 on_click=_seek,
                 args=(stop.bottom_s,),
-                icon=":material/play_arrow:",
                 help=f"Play from just before rep {stop.rep}'s bottom ({stop.bottom_s:.1f} s)",
-                width="stretch",
             )
     st.plotly_chart(
         timeline.timeline_figure(result, coach.comments, st.session_state[T_KEY]),
@@ -230,21 +228,21 @@ with watch:
     for c, said in zip(view.comments, coach.comments):
         at_s = timeline.comment_time(result, said)
         with st.container(border=True):
-            text, buttons = st.columns([4, 1])
-            text.markdown(f"**{c.author_name}** · {said.where} · {said.when}")
-            text.write(c.text)
-            if at_s is not None:
-                buttons.button(
-                    f"Play at {at_s:.1f} s",
-                    key=f"ws_comment_{c.comment_id}",
-                    on_click=_seek,
-                    args=(at_s,),
-                    icon=":material/play_circle:",
-                )
-            if may_comment:
-                buttons.button(
-                    "Reply", key=f"rv_reply_{c.comment_id}", on_click=_reply_to, args=(c,), icon=":material/reply:"
-                )
+            st.markdown(f"**{c.author_name}** · {said.where} · {said.when}")
+            st.write(c.text)
+            with st.container(horizontal=True, gap="small"):
+                if at_s is not None:
+                    st.button(
+                        f"Play at {at_s:.1f} s",
+                        key=f"ws_comment_{c.comment_id}",
+                        on_click=_seek,
+                        args=(at_s,),
+                        icon=":material/play_circle:",
+                    )
+                if may_comment:
+                    st.button(
+                        "Reply", key=f"rv_reply_{c.comment_id}", on_click=_reply_to, args=(c,), icon=":material/reply:"
+                    )
 
 # --- beside it: the coach's decision, the key frames, what the video shows --------------------------------
 with beside:

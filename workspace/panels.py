@@ -88,9 +88,9 @@ def faults(view: ScorecardView, *, key: str, moment_help: str) -> float | None:
                 st.markdown(f"*Cue:* {fault.cue}")
             if fault.drill:
                 st.markdown(f"*Drill:* {fault.drill}")
-            for i in range(0, len(fault.moments), 6):
-                for col, m in zip(st.columns(6), fault.moments[i : i + 6]):
-                    if col.button(
+            with st.container(horizontal=True, gap="small"):  # as many on a line as fit, the rest wrap
+                for m in fault.moments:
+                    if st.button(
                         f"Rep {m.rep} · {m.t_s:.1f} s",
                         key=f"{key}_{g}_{m.rep}",
                         icon=":material/play_circle:",
