@@ -87,6 +87,9 @@ class CoachComment:
     where: str  # e.g. "Rep 3 · 4.2 s" or "Whole set"
     when: str  # e.g. "2 Dec 2026, 00:41 UTC"
     text: str
+    rep: int | None = None  # the rep it is pinned to (None: the whole set)
+    t_s: float | None = None  # the moment of the clip it is pinned to
+    from_client: bool = False  # the client's reply (else the coach's note)
 
     @property
     def heading(self) -> str:

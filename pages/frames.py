@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from drawing import frames as render
-from workspace import session
+from workspace import panels, session, ui
 
 entry = session.require_current()
 result = entry.result
@@ -34,51 +34,23 @@ def _jumped() -> None:
 
 
 st.title("Frames")
+ui.review_page_link(ui.require_workspace())
 jump = st.segmented_control("Jump to", labels, key="frames_jump", on_change=_jumped)
 chosen = next((r for r in reps if f"Rep {r.index}" == jump), None)
 start_s = st.session_state["frames_video_start"]
 
-video = None
-if entry.annotated is None and entry.video_path:
-    bar = st.progress(0.0, text="Drawing the skeleton on the video…")
-    try:
-        video = session.annotated_video(entry, lambda f: bar.progress(f, text="Drawing the skeleton on the video…"))
-    except Exception:
-        session.log.exception("annotated video failed for %s", entry.filename)
-        st.warning("The annotated video could not be made; the key frames below still work.")
-    bar.empty()
-else:
-    video = entry.annotated
-
-portrait = result.video.height > result.video.width
 left, right = st.columns(2, gap="large")
 with left:
-    if video is not None:
-        st.video(
-            str(video.path),
-            format=video.mime,
-            start_time=int(math.floor(start_s)),
-            width=400 if portrait else "stretch",
-        )
-    elif not entry.video_path:
-        st.info("The original video is not available for this stored analysis: frames show the skeleton only.")
+    panels.player(entry, int(math.floor(start_s)))
 with right:
     step = round(1.0 / max(result.config.analysis_fps, 1.0), 2)
     t = st.slider("Any moment (s)", 0.0, float(round(duration, 2)), step=step, key="frames_t")
     frame = session.frames_at(entry.key, entry.video_path, (float(t),), result)[0]
+    portrait = result.video.height > result.video.width
     st.image(frame, caption=render.frame_title(result, float(t)), width=400 if portrait else "stretch")
 
 if reps:
     st.subheader("Key frames")
-    rep = chosen or render.rep_at(reps, st.session_state["frames_t"])[0] or reps[0]
-    moments = render.key_frames(result)
-    picked = [k for k in moments if k.rep == rep.index]
-    images = session.frames_at(entry.key, entry.video_path, tuple(k.t_s for k in picked), result)
-    kin = result.kinematics
-    cols = st.columns(len(picked))
-    for col, k, img in zip(cols, picked, images):
-        p = render.pose_at(result, k.t_s)
-        angles = f"hip {p.angles.hip_flexion_deg:.0f}°, knee {p.angles.knee_flexion_deg:.0f}°" if p else ""
-        col.image(img, caption=f"Rep {k.rep} · {k.moment} · {k.t_s:.2f} s · {angles}", width="stretch")
+    panels.key_frames(entry, chosen or render.rep_at(reps, st.session_state["frames_t"])[0] or reps[0])
 else:
     st.info("No reps were found, so there are no key frames to show.")

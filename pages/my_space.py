@@ -79,6 +79,7 @@ for point, c in notes:
         ):
             ui.open_page_with(ws, point.analysis_id, session.FRAMES_PAGE, at_s=c.time_s)
         if button.button("Reply", key=f"ws_reply_{c.comment_id}", icon=":material/reply:"):
+            st.session_state[ui.REPLY_KEY] = c.comment_id  # the reply starts at this comment's rep and time
             st.switch_page(ui.REVIEW_PAGE, query_params={"review": str(point.analysis_id)})
 
 st.subheader("My history")

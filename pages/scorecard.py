@@ -9,7 +9,7 @@ from drawing import figures
 from drawing.filming import filming_diagram_svg
 from drawing.scorecard import scorecard_view
 from pipeline.document import serialize
-from workspace import present, session, ui
+from workspace import panels, present, session, ui
 
 entry = session.require_current()
 result = entry.result
@@ -26,6 +26,7 @@ st.caption(
 st.subheader((view.lift if sc else "Hinge") + (" (detected)" if view.lift_assumed else ""))
 ui.show_notice()
 review_id = ui.current_review_id()
+ui.review_page_link(ui.require_workspace())
 if review_id is not None:  # a saved analysis: its lift can be corrected in place
     if sc and sc.exercise_assumed:
         st.caption(
@@ -47,16 +48,7 @@ if review_id is not None:  # a saved analysis: its lift can be corrected in plac
             st.rerun()
         st.caption("The reps and measures already taken are kept: nothing is analysed again.")
 
-figures_row = [
-    *view.grade.metrics,
-    ("Score", view.score),
-    ("Reps", view.rep_count),
-    ("Partial reps", view.partial_count),
-]
-for col, (label, value) in zip(st.columns(len(figures_row)), figures_row):
-    col.metric(label, value)
-if view.grade.coach:
-    st.info(f"**{view.grade.text}**  \n{present.plain(view.grade.note)}", icon=":material/sports:")
+panels.grade_row(view.grade, [("Score", view.score), ("Reps", view.rep_count), ("Partial reps", view.partial_count)])
 if view.explanation.steps:
     with st.expander("How the grade is made", icon=":material/help:"):
         for step in view.explanation.steps:
@@ -99,32 +91,10 @@ if rows:
 
 if sc:
     st.subheader("What the video shows")
-    if not view.faults:
-        st.success("No faults found on any rep.")
-    for g, fault in enumerate(view.faults):
-        with st.container(border=True):
-            icon = ":red[●]" if fault.severity == "fault" else ":orange[●]"
-            st.markdown(f"{icon} **{fault.label}** — {fault.severity} on {fault.where}")
-            st.write(fault.message)
-            if fault.trust:
-                st.caption(fault.trust)
-            if fault.cue:
-                st.markdown(f"*Cue:* {fault.cue}")
-            if fault.drill:
-                st.markdown(f"*Drill:* {fault.drill}")
-            for col, m in (
-                (col, m)
-                for i in range(0, len(fault.moments), 6)
-                for col, m in zip(st.columns(6), fault.moments[i : i + 6])
-            ):
-                if col.button(
-                    f"Rep {m.rep} · {m.t_s:.1f} s",
-                    key=f"evidence_{g}_{m.rep}",
-                    icon=":material/play_circle:",
-                    help="Open this moment on the Frames page",
-                ):
-                    st.session_state[session.FOCUS_KEY] = m.t_s
-                    st.switch_page(session.FRAMES_PAGE)
+    moment = panels.faults(view, key="evidence", moment_help="Open this moment on the Frames page")
+    if moment is not None:
+        st.session_state[session.FOCUS_KEY] = moment
+        st.switch_page(session.FRAMES_PAGE)
     if view.skipped:
         st.caption("Not checked in this clip (not visible or not measurable): " + "; ".join(view.skipped) + ".")
     if view.check_notes:

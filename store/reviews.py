@@ -20,6 +20,7 @@ from store.views import Account, AnalysisView, CommentView, InboxRow
 
 GRADES: tuple[str, ...] = tuple(g for _, g in GRADE_BANDS)  # A..F, as the automatic grading uses
 MAX_COMMENT_CHARS = 4000
+CLIP_END_SLACK_S = 1.0  # a comment's time may pass the clip's measured end by this much (the form allows it)
 InboxSort = Literal["newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline"]
 SORTS: tuple[str, ...] = ("newest", "oldest", "client", "lift", "grade", "score", "unreviewed", "borderline")
 VERDICTS: tuple[str, ...] = get_args(Verdict)  # pipeline.types.Verdict: clean, faulty, borderline, not_graded
@@ -190,28 +191,30 @@ def comments_on(db: Database, user: Account, analysis_ids) -> list[CommentView]:
     with db.session() as s:
         me = acting_user(s, user)
         rows = s.execute(
-            select(Comment, User.name)
+            select(Comment, User.name, User.role)
             .join(User, Comment.author_id == User.id)
             .join(Analysis, Comment.analysis_id == Analysis.id)
             .join(Upload, Analysis.upload_id == Upload.id)
             .where(Comment.analysis_id.in_(ids), visible_owner_clause(me, Upload.owner_id))
             .order_by(Comment.created_at, Comment.id)
         )
-        return [_comment_view(c, name) for c, name in rows]
+        return [_comment_view(c, name, role) for c, name, role in rows]
 
 
-def _comment_view(c: Comment, author_name: str) -> CommentView:
-    return CommentView(c.id, c.analysis_id, c.author_id, author_name, c.rep_index, c.time_s, c.text, c.created_at)
+def _comment_view(c: Comment, author_name: str, author_role: str) -> CommentView:
+    return CommentView(
+        c.id, c.analysis_id, c.author_id, author_name, c.rep_index, c.time_s, c.text, c.created_at, author_role
+    )
 
 
 def _comments(session: Session, analysis_id: int) -> tuple[CommentView, ...]:
     rows = session.execute(
-        select(Comment, User.name)
+        select(Comment, User.name, User.role)
         .join(User, Comment.author_id == User.id)
         .where(Comment.analysis_id == analysis_id)
         .order_by(Comment.created_at, Comment.id)
     )
-    return tuple(_comment_view(c, name) for c, name in rows)
+    return tuple(_comment_view(c, name, role) for c, name, role in rows)
 
 
 def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView:
@@ -239,6 +242,19 @@ def open_analysis(db: Database, user: Account, analysis_id: int) -> AnalysisView
         )
 
 
+def _check_place(doc: dict, rep_index: int | None, time_s: float | None) -> None:
+    """A comment's rep must be one of the clip's and its time inside the clip."""
+    if rep_index is not None:
+        count = len(doc.get("segmentation", {}).get("reps", []))
+        if not 1 <= rep_index <= count:
+            raise InvalidRequest(f"There is no rep {rep_index} in this clip (it has {count}).")
+    duration = doc.get("video", {}).get("duration_s")
+    if time_s is not None and duration is not None and time_s > float(duration) + CLIP_END_SLACK_S:
+        raise InvalidRequest(
+            f"The clip is {float(duration):.1f} s long: choose a time between 0 and {float(duration):.1f} s."
+        )
+
+
 def add_comment(
     db: Database,
     user: Account,
@@ -248,7 +264,8 @@ def add_comment(
     rep_index: int | None = None,
     time_s: float | None = None,
 ) -> CommentView:
-    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds).
+    """A comment on an analysis, optionally pinned to a rep (1-based) and a time in the clip (seconds, at
+    most the clip's length).
 
     The coach's notes and the client's replies alike; a client's comment on their own set
     puts the review back among the coach's new ones."""
@@ -262,16 +279,14 @@ def add_comment(
     with db.transaction() as s:
         me = acting_user(s, user)
         analysis, upload = visible_analysis(s, me, analysis_id)
-        if rep_index is not None:
-            count = len(load_json(analysis).get("segmentation", {}).get("reps", []))
-            if not 1 <= rep_index <= count:
-                raise InvalidRequest(f"There is no rep {rep_index} in this clip (it has {count}).")
+        if rep_index is not None or time_s is not None:
+            _check_place(load_json(analysis), rep_index, time_s)
         comment = Comment(analysis_id=analysis.id, author_id=me.id, rep_index=rep_index, time_s=time_s, text=text)
         s.add(comment)
         if upload.owner_id == me.id and me.role != "coach":
             analysis.reviewed = False  # the client's question or reply: back in the coach's new reviews
         s.flush()
-        return _comment_view(comment, me.name)
+        return _comment_view(comment, me.name, me.role)
 
 
 def mark_reviewed(db: Database, coach: Account, analysis_id: int, reviewed: bool = True) -> None:

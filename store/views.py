@@ -97,6 +97,7 @@ class CommentView:
     time_s: float | None
     text: str
     created_at: datetime
+    author_role: str = "client"  # the author's role ("coach" or "client") when the comment is read
 
 
 @dataclass(frozen=True)

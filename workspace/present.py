@@ -133,7 +133,16 @@ def coach_review(view: AnalysisView) -> CoachReview:
         by=view.override_by_name or "",
         when=when(view.override_at) if view.override_at else "",
         comments=tuple(
-            CoachComment(c.author_name, comment_where(c), when(c.created_at), c.text) for c in view.comments
+            CoachComment(
+                c.author_name,
+                comment_where(c),
+                when(c.created_at),
+                c.text,
+                rep=c.rep_index,
+                t_s=c.time_s,
+                from_client=c.author_id == view.row.client_id and c.author_role != "coach",
+            )
+            for c in view.comments
         ),
     )
 
@@ -199,6 +208,11 @@ def rep_choices(result: AnalysisResult) -> dict[str, tuple[int | None, float | N
     for r in result.reps:
         choices[f"Rep {r.index}"] = (r.index, round(float(r.bottom_s), 2))
     return choices
+
+
+def rep_label(rep_index: int | None) -> str:
+    """The comment form's rep choice (``rep_choices``) for a rep number: ``Rep 3``, or ``Whole set`` for none."""
+    return f"Rep {rep_index}" if rep_index is not None else "Whole set"
 
 
 def progression_text(signal: ProgressionSignal) -> tuple[str, str]:

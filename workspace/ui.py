@@ -44,6 +44,7 @@ REVIEW_PAGE = "pages/review.py"
 ACCOUNT_KEY = "ws_account"  # (issuer, subject, Account) of this browser session
 WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its scorecard opens when done
 NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
+REPLY_KEY = "ws_reply_to"  # a comment id: the Review page opens with a reply at that comment's rep and time
 POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
 REVIEW_KEY_PREFIX = "review:"
 INVITE_COOKIE = "hinge_review_invite"  # an invite opened signed out, kept through the sign-in redirect
@@ -546,6 +547,20 @@ def regrade_current(ws: Workspace, lift: str) -> None:
         return
     session.store().put(replace(entry, result=result, annotated=None))  # the annotated video shows rep grades
     notice("success", present.regrade_notice(result))
+
+
+def review_page_link(ws: Workspace) -> None:
+    """A link to the Review page of the stored analysis on screen (nothing for an unsaved one): the video,
+    the coach's comments at their moments and the coach's grade in one place."""
+    analysis_id = current_review_id()
+    if analysis_id is None:
+        return
+    st.page_link(
+        REVIEW_PAGE,
+        label="Review and comment" if ws.me.is_coach else "Review with your coach",
+        icon=":material/rate_review:",
+        query_params={"review": str(analysis_id)},
+    )
 
 
 def open_page_with(

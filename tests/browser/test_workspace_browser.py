@@ -7,8 +7,8 @@ login form takes the subject; the users' e-mails and names are predefined) and
 (started by the app with ``jobs.ensure_worker``, running the real pose model).
 Then, as people would: a coach invites a client; the client signs in, joins,
 uploads the fixture clip, closes the tab mid-analysis, comes back and finds the
-scorecard; the coach finds it in the inbox, comments on rep 3 and marks it
-reviewed; the client reads the comment; a second client cannot open the review
+scorecard; the coach finds it in the inbox, watches it on the review, comments at rep 3's moment and
+marks it reviewed; the client reads the comment and replies at that moment; a second client cannot open the review
 by URL or by any widget. Screenshots of each step go to ``test-artifacts/``.
 """
 
@@ -30,7 +30,6 @@ from tests.browser.test_browser import (
     FIXTURES,
     GOOD_CLIP,
     _assert_no_traceback,
-    _choose,
     _metric,
     _shot,
     _upload,
@@ -183,14 +182,6 @@ def _expected_reps() -> int:
         return int(next(r for r in csv.DictReader(fh) if r["file"] == GOOD_CLIP.name)["reps"])
 
 
-def _pick(page: Page, label: str, option: str) -> None:
-    _choose(
-        page,
-        page.locator('[data-testid="stSelectbox"]').filter(has_text=label),
-        page.get_by_role("option", name=option, exact=True),
-    )
-
-
 def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     start = time.perf_counter()
     steps: dict[str, float] = {}
@@ -260,7 +251,15 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     )
     review_url = coach.url
     assert "review=" in review_url
-    _pick(coach, "Rep", "Rep 3")
+    # the lift is on the review: the annotated video, the rep strip and the comments' timeline
+    expect(coach.locator('[data-testid="stVideo"]')).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
+    expect(coach.locator(".st-key-rv_timeline")).to_be_visible(timeout=30_000)
+    # rep 3's button sets the moment; "Comment at this moment" pins the comment there, with its rep
+    rep_3 = coach.locator(".st-key-rv_rep_3 button:visible")  # (a button with help keeps a hidden twin)
+    expect(rep_3).to_have_count(1, timeout=60_000)
+    rep_3.click()
+    expect(coach.get_by_text("Key frames · Rep 3")).to_be_visible(timeout=60_000)
+    coach.get_by_role("button", name="Comment at this moment").click()
     time_box = coach.get_by_role("spinbutton", name="Time in the clip (s)")
     expect(time_box).not_to_have_value("", timeout=10_000)
     at_s = float(time_box.input_value())
@@ -269,7 +268,8 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     comment.press("Control+Enter")
     coach.get_by_role("button", name="Add comment").click()
     expect(coach.get_by_text("Comment added.")).to_be_visible(timeout=30_000)
-    expect(coach.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()
+    expect(coach.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()  # the rep the moment falls in
+    expect(coach.get_by_role("button", name=f"Play at {at_s:.1f} s")).to_be_visible()
     coach.get_by_role("button", name="Mark reviewed").click()
     expect(coach.get_by_role("button", name="Mark as new again")).to_be_visible(timeout=30_000)
     status = coach.locator('[data-testid="stMetric"]').filter(has_text="Status")
@@ -294,6 +294,9 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     ann.get_by_role("button", name="Reply", exact=True).click(timeout=30_000)
     expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
     assert ann.get_by_role("button", name="Mark reviewed").count() == 0
+    # the reply starts at the coach's rep and moment, beside the same video
+    expect(ann.get_by_role("spinbutton", name="Time in the clip (s)")).to_have_value(f"{at_s:.1f}", timeout=30_000)
+    expect(ann.locator('[data-testid="stVideo"]')).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
     reply = ann.get_by_role("textbox", name="Comment")
     reply.fill("Should I go lighter until the brace feels natural?")
     reply.press("Control+Enter")

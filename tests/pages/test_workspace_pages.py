@@ -413,13 +413,13 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     row = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).row
     assert row.reviewed and (row.grade_override, row.auto_grade) == ("C", "B")
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Grade from your coach"], metrics["Measured grade"], metrics["Status"]) == ("C", "B", "reviewed")
+    assert (metrics["Grade from your coach"], metrics["Measured grade"], metrics["Status"]) == ("C", "B", "Reviewed")
     assert "C from your coach · B measured" in _texts(at) and "Rep 3 rounds more than the camera shows." in _texts(at)
-    # and the comment's button opens the Frames page at that moment
-    _button(at, f"Open at {c.time_s:.1f} s").click().run()
+    # and the comment's button plays the video from that moment, on the Review page itself
+    _button(at, f"Play at {c.time_s:.1f} s").click().run()
     _ok(at)
-    assert at.title[0].value == "Frames" and at.slider[0].value == pytest.approx(c.time_s, abs=0.01)
-    assert at.get("button_group")[0].value == "Rep 3"
+    assert shown(at.title[0].value) == "Review · set.mp4" and at.slider(key="rv_t").value == pytest.approx(c.time_s, abs=0.01)
+    assert at.get("video")[0].proto.start_time == int(c.time_s)
 
 
 def test_an_override_without_a_reason_is_refused_plainly(data, engine, clip):
@@ -700,13 +700,13 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     _ok(ann_at)
     assert "Reply to your coach" in [h.value for h in ann_at.subheader]
     assert "Coach's decision" not in [h.value for h in ann_at.subheader]  # the coach's actions stay the coach's
-    # (the review's address, as the browser now shows it)
-    ann_at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": _link(data, up.analysis_id)})
-    ann_at.selectbox(key="ws_c_rep").set_value("Rep 2").run()
+    # then the reply starts at the note's rep and moment (not the whole set)
+    assert (ann_at.selectbox(key="ws_c_rep").value, ann_at.number_input(key="ws_c_time").value) == ("Rep 2", 5.2)
+    assert "Replying to Cora · Rep 2 · 5.2 s" in _texts(ann_at)
     ann_at.text_area(key="ws_c_text").input("Should I go lighter?")
-    _button(ann_at, "Send reply").click().run()
+    _button(ann_at, "Send reply").click().run()  # (AppTest's next run is My space again, where at.switch_page left it)
     _ok(ann_at)
-    assert "Reply sent to your coach." in _texts(ann_at) and "Should I go lighter?" in _texts(ann_at)
+    assert "Reply sent to your coach." in _texts(ann_at)
     # then Cora's inbox shows the set as new again, with the client's reply waiting
     cora_at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"))
     cora_at.switch_page(ui.INBOX_PAGE).run()
@@ -714,7 +714,7 @@ def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiti
     first = cora_at.dataframe[0].value.iloc[0]
     assert first[["Client", "Status"]].tolist() == ["Ann", "Client replied"]
     (reply,) = [c for c in store.open_analysis(data.db, cora, up.analysis_id).comments if c.author_name == "Ann"]
-    assert reply.rep_index == 2
+    assert (reply.rep_index, reply.time_s) == (2, 5.2)
 
 
 def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_everywhere(data, engine, clip):
@@ -928,3 +928,122 @@ def test_a_coach_gets_a_share_link_that_only_the_client_can_open(data, engine, c
     link = next(c.value for c in at.code if "review=" in c.value)
     assert link.endswith(f"/review?review={_link(data, up.analysis_id)}")
     assert "opens the review for Ann Client once signed in" in _texts(at)
+
+
+# --- the Review page: the lift, comments at a moment, for coach and client --------------------------------
+
+
+def _video_start(at: AppTest) -> int:
+    (video,) = at.get("video")
+    return video.proto.start_time
+
+
+def _subheaders(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader]
+
+
+def test_the_coach_sees_the_lift_on_the_review_and_comments_at_the_moment_picked(data, engine, clip):
+    up = _analysed(data, store.local_user(data.db), clip)
+    result = factories.synthetic_result()
+    # given the review opened by its URL
+    at = _app(query={"review": str(up.analysis_id)})
+    _ok(at)
+    # then the lift is there: the annotated video, one button per rep, the timeline, rep 1's key frames
+    assert _video_start(at) == 0 and at.get("video")[0].proto.url.endswith(".mp4")
+    assert [b.label for b in at.button if b.key and b.key.startswith("rv_rep_")] == [
+        "Rep 1 · A",
+        "Rep 2 · B",
+        "Rep 3 · C",
+    ]
+    (timeline,) = at.get("plotly_chart")  # the coach's own set: no client history under it
+    assert '"text":"Rep 3"' in timeline.proto.spec and "rv_timeline" in timeline.proto.id
+    assert {"Key frames · Rep 1", "What the video shows", "Coach's decision", "Add a comment"} <= set(_subheaders(at))
+    assert [im.proto.imgs[0].caption.split(" · ")[:2] for im in at.image] == [
+        ["Rep 1", m] for m in ("start", "bottom", "lockout")
+    ]
+    # when rep 2's button is pressed, then the player starts just before rep 2's bottom, which is the moment picked
+    nonce = at.session_state["rv_nonce"]
+    _button(at, "Rep 2 · B").click().run()
+    _ok(at)
+    assert _video_start(at) == 5 and at.slider(key="rv_t").value == pytest.approx(result.reps[1].bottom_s, abs=0.01)
+    assert at.session_state["rv_nonce"] == nonce + 1  # a fresh player, so pressing it again seeks again
+    assert "Key frames · Rep 2" in _subheaders(at)
+    # when the coach moves to 5.5 s and comments at this moment, then the form has that time and its rep
+    at.slider(key="rv_t").set_value(5.5).run()
+    assert _video_start(at) == 5
+    _button(at, "Comment at this moment").click().run()
+    assert (at.selectbox(key="ws_c_rep").value, at.number_input(key="ws_c_time").value) == ("Rep 2", 5.5)
+    at.text_area(key="ws_c_text").input("Hips back before the knees bend.")
+    _button(at, "Add comment").click().run()
+    _ok(at)
+    (c,) = store.open_analysis(data.db, store.local_user(data.db), up.analysis_id).comments
+    assert (c.rep_index, c.time_s) == (2, 5.5)
+    # and it is a marker on the timeline and an entry of the list that plays its moment
+    (chart,) = [p for p in at.get("plotly_chart") if "Hips back before the knees bend." in p.proto.spec]
+    assert '"x":[5.5]' in chart.proto.spec.replace(" ", "")
+    assert "Rep 2 · 5.5 s" in _texts(at)
+    # when a moment between reps is picked, then the comment is for that time and no rep
+    at.slider(key="rv_t").set_value(3.7).run()
+    _button(at, "Comment at this moment").click().run()
+    assert (at.selectbox(key="ws_c_rep").value, at.number_input(key="ws_c_time").value) == ("Whole set", 3.7)
+    # when a fault's evidence button is pressed, then the player goes to that rep's moment
+    t = result.reps[2].bottom_s
+    _button(at, f"Rep 3 · {t:.1f} s").click().run()
+    _ok(at)
+    assert shown(at.title[0].value) == "Review · set.mp4" and _video_start(at) == 8
+    assert at.slider(key="rv_t").value == pytest.approx(t, abs=0.01) and "Key frames · Rep 3" in _subheaders(at)
+
+
+def test_the_client_sees_the_same_review_read_only_and_replies_at_the_coachs_moment(data, engine, clip):
+    # given Ann, linked to coach Cora, whose note is pinned to rep 1 at 2.2 s
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    note = store.add_comment(data.db, cora, up.analysis_id, "Hips back first.", rep_index=1, time_s=2.2)
+    # when Ann opens the review
+    at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"), query={"review": str(up.analysis_id)})
+    _ok(at)
+    # then she sees the same lift: video, rep strip, timeline with the note, key frames and faults
+    assert len(at.get("video")) == 1 and _button(at, "Rep 1 · A") and _button(at, "Play at 2.2 s")
+    assert any("Hips back first." in p.proto.spec for p in at.get("plotly_chart"))
+    assert {"Key frames · Rep 1", "What the video shows", "Reply to your coach", "Comments"} <= set(_subheaders(at))
+    # but none of the coach's actions
+    assert "Coach's decision" not in _subheaders(at)
+    assert not [b for b in at.button if b.label in ("Mark reviewed", "Save the grade", "Add comment")]
+    assert not [s for s in at.selectbox if s.label == "Grade"] and not at.text_input
+    # when she presses Reply under the note, then her reply is at the note's rep and moment, and the video there
+    next(b for b in at.button if b.key == f"rv_reply_{note.comment_id}").click().run()
+    _ok(at)
+    assert (at.selectbox(key="ws_c_rep").value, at.number_input(key="ws_c_time").value) == ("Rep 1", 2.2)
+    assert _video_start(at) == 2 and "Replying to Cora · Rep 1 · 2.2 s" in _texts(at)
+    at.text_area(key="ws_c_text").input("Like this?")
+    _button(at, "Send reply").click().run()
+    _ok(at)
+    assert "Reply sent to your coach." in _texts(at) and "Like this?" in _texts(at)
+    reply = store.open_analysis(data.db, ann, up.analysis_id).comments[-1]
+    assert (reply.author_name, reply.rep_index, reply.time_s) == ("Ann", 1, 2.2)
+    # and her reply is a marker of its own on the timeline
+    (chart,) = [p for p in at.get("plotly_chart") if "Like this?" in p.proto.spec]
+    assert "Client's replies" in chart.proto.spec
+    # when she replies to a note pinned to rep 3 alone, then her reply is rep 3's too and the video at its bottom
+    rep_only = store.add_comment(data.db, cora, up.analysis_id, "Rep 3 rounds.", rep_index=3)
+    at.run()
+    next(b for b in at.button if b.key == f"rv_reply_{rep_only.comment_id}").click().run()
+    _ok(at)
+    assert (at.selectbox(key="ws_c_rep").value, at.number_input(key="ws_c_time").value) == ("Rep 3", None)
+    assert _video_start(at) == 8
+
+
+def test_the_scorecard_and_frames_of_a_saved_set_link_to_its_review(data, engine, clip):
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    up = _analysed(data, ann, clip)
+    at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    at.switch_page(ui.MY_SPACE_PAGE).run()
+    next(b for b in at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    _ok(at)
+    for page in (session.SCORECARD_PAGE, session.FRAMES_PAGE):
+        at.switch_page(page).run()
+        _ok(at)
+        links = [p.proto for p in at.get("page_link") if p.proto.label == "Review with your coach"]
+        assert len(links) == 1 and links[0].query_string == f"review={up.analysis_id}", page

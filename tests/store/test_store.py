@@ -17,7 +17,7 @@ import boto3
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Float, func, inspect, select, text, update
 
 from pipeline.run import regrade
 from service import regrade_analysis
@@ -528,6 +528,37 @@ def test_given_a_bad_comment_when_added_then_refused_plainly(db, team):
         add_comment(db, team["carol"], team["ann_review"], "   ")
     with pytest.raises(InvalidRequest, match="zero or more"):
         add_comment(db, team["carol"], team["ann_review"], "Before the start?", time_s=-1.0)
+
+
+def test_given_comments_at_moments_when_read_back_then_each_keeps_its_time_column_and_rep(db, team):
+    # given the comments table's time column (seconds in the clip, a float, empty for the whole set)
+    with db.engine.connect() as conn:
+        columns = {c["name"]: c for c in inspect(conn).get_columns("comments")}
+    assert isinstance(columns["time_s"]["type"], Float) and columns["time_s"]["nullable"]
+    carol, ann, review = team["carol"], team["ann"], team["ann_review"]
+    # when the coach comments at a moment inside rep 2, at a moment with no rep, and at the clip's very end
+    add_comment(db, carol, review, "Hips back here.", rep_index=2, time_s=5.17)
+    add_comment(db, carol, review, "Reset between reps.", time_s=3.7)
+    add_comment(db, ann, review, "The last frame?", time_s=10.0)
+    # then each comes back with its own moment and rep, to the hundredth, and its author's role, on either database
+    assert [(c.rep_index, c.time_s, c.author_role) for c in open_analysis(db, ann, review).comments] == [
+        (2, pytest.approx(5.17, abs=1e-9), "coach"),
+        (None, pytest.approx(3.7, abs=1e-9), "coach"),
+        (None, pytest.approx(10.0, abs=1e-9), "client"),
+    ]
+    assert [c.author_role for c in comments_on(db, carol, [review])] == ["coach", "coach", "client"]
+    with db.session() as s:
+        assert s.scalars(select(Comment.time_s).where(Comment.time_s > 5).order_by(Comment.time_s)).all() == [
+            pytest.approx(5.17),
+            pytest.approx(10.0),
+        ]
+
+
+def test_given_a_time_past_the_clips_end_when_commenting_then_refused_with_the_clips_length(db, team):
+    # given the 10 s synthetic clip
+    with pytest.raises(InvalidRequest, match=r"The clip is 10.0 s long: choose a time between 0 and 10.0 s."):
+        add_comment(db, team["carol"], team["ann_review"], "After the set?", time_s=30.0)
+    assert open_analysis(db, team["carol"], team["ann_review"]).comments == ()
 
 
 def test_given_a_grade_override_when_set_and_cleared_then_kept_beside_the_automatic_grade(db, team):

@@ -277,6 +277,8 @@ def test_given_an_opened_review_when_worded_then_the_coachs_grade_reason_who_whe
     )
     (c,) = coach.comments
     assert (c.author, c.where, c.when, c.text) == ("Cora", "Rep 3 · 8.2 s", "2 Dec 2026, 00:41 UTC", "Brace <first>.")
+    # and its place on the clip, for the Review page's timeline: rep, time, and that the coach wrote it
+    assert (c.rep, c.t_s, c.from_client) == (3, 8.2, False)
     assert present.review_grade(view).text == "D from your coach · B measured"
     # and the sidebar line names the coach's grade for the set on screen
     assert present.set_line(result, coach) == "3 reps · D (coach) · B measured"
@@ -292,6 +294,32 @@ def test_comment_places_and_the_rep_picker_use_each_reps_bottom():
     choices = present.rep_choices(result)
     assert list(choices) == ["Whole set", "Rep 1", "Rep 2", "Rep 3"]
     assert choices["Rep 3"] == (3, round(result.reps[2].bottom_s, 2))
+
+
+def test_given_a_client_reply_when_worded_then_it_is_marked_as_the_clients():
+    # given the review of client 7 with Cora's note and the client's reply
+    view = AnalysisView(
+        _row("B", None),
+        factories.synthetic_result(),
+        (CommentView(1, 9, 2, "Cora", 2, 5.2, "Hips back.", T), CommentView(2, 9, 7, "Ann", None, None, "Ok!", T)),
+        None,
+        None,
+        "blob",
+    )
+    # then the reply is the client's, with no place on the clip
+    assert [(c.author, c.from_client, c.rep, c.t_s) for c in present.coach_review(view).comments] == [
+        ("Cora", False, 2, 5.2),
+        ("Ann", True, None, None),
+    ]
+    # and without sign-in, the one local user is the coach of their own sets: their notes are the coach's
+    own = CommentView(3, 9, 7, "Me", 1, 2.0, "Brace.", T, author_role="coach")
+    assert not present.coach_review(replace(view, comments=(own,))).comments[0].from_client
+
+
+def test_the_comment_forms_rep_choice_for_a_rep_number_is_one_of_the_pickers():
+    choices = present.rep_choices(factories.synthetic_result())
+    assert [present.rep_label(r) for r in (None, 1, 3)] == ["Whole set", "Rep 1", "Rep 3"]
+    assert all(present.rep_label(r) in choices for r in (None, 1, 2, 3))
 
 
 def test_the_invite_link_is_the_apps_address_with_the_code():
