@@ -5,6 +5,7 @@
     python bench/accuracy.py --refresh       # ignore the pose cache
     python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
     python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
+    python bench/accuracy.py --keep-bars     # the model sees whole frames, black bars and all
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
     python bench/accuracy.py --variants      # also: the verdict on mirrored, portrait, half-size, darker copies
 
@@ -240,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--letterbox", default="square", choices=("square", "frame"))
     ap.add_argument("--imgsz", type=int, default=AnalysisConfig().imgsz, help="the model's input size (px)")
     ap.add_argument(
+        "--keep-bars", action="store_true", help="give the model whole frames, black bars and all (crop_bars off)"
+    )
+    ap.add_argument(
         "--stability",
         action="store_true",
         help="also score every clip on the other letterbox's pose and list what changes",
@@ -255,7 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     if not clips:
         print("no labelled clips found (../shared/fixtures)")
         return 1
-    config = AnalysisConfig(device=args.device, backend=args.backend, letterbox=args.letterbox, imgsz=args.imgsz)
+    config = AnalysisConfig(
+        device=args.device,
+        backend=args.backend,
+        letterbox=args.letterbox,
+        imgsz=args.imgsz,
+        crop_bars=not args.keep_bars,
+    )
     from pipeline.capture.pose import PoseEstimator
 
     t0 = time.perf_counter()

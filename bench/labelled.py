@@ -101,8 +101,20 @@ def content_hash(path: Path) -> str:
     return models.sha256_of(Path(path))
 
 
+def _bars(path: Path, config: AnalysisConfig) -> list[int] | None:
+    """The clip's picture box when the pose is taken inside its black bars (None: no bars, or not cut)."""
+    from pipeline.capture.posetrack import picture_box
+    from pipeline.capture.video import VideoLimits, probe
+
+    try:
+        box = picture_box(probe(path, VideoLimits.of(config)), config)
+    except InputError:
+        return None
+    return None if box is None else [box.x0, box.y0, box.x1, box.y1]
+
+
 def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str) -> str:
-    parts = dict(
+    parts: dict[str, object] = dict(
         clip=content_hash(path),
         model=model_name,
         backend=backend,
@@ -112,6 +124,9 @@ def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str)
         min_s=config.min_duration_s,
         v=POSE_CACHE_VERSION,
     )
+    bars = _bars(path, config)
+    if bars is not None:  # a clip without bars has the same pose either way: its cached pose stays valid
+        parts["bars"] = bars
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 

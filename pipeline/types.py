@@ -257,6 +257,9 @@ class RepMetrics:
     back_hump_ratio: float | None = None  # silhouette's bulge over the pelvis-to-neck chord / chord length
     back_curve_error_deg: float | None = None  # 1-sigma error of back_curve_deg, from its frames' spread
     back_hump_error: float | None = None  # the same for back_hump_ratio
+    back_line_error_deg: float | None = (
+        None  # of back_line_deviation_deg: the angle error, or its samples' spread if larger
+    )
 
 
 @dataclass(frozen=True)
@@ -362,6 +365,7 @@ class AnalysisConfig:
     keypoint_conf: float = 0.3
     backend: str = "auto"  # auto | torch | onnx | openvino
     letterbox: str = "square"  # square | frame (pad only to the stride: faster; see pipeline.capture.pose)
+    crop_bars: bool = True  # the model sees the picture inside a clip's black bars (pipeline.capture.bars)
 
 
 @dataclass(frozen=True)

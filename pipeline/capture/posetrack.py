@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.capture.bars import ContentBox, content_box
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.capture.shots import find_cuts, frame_signature, shot_bounds
 from pipeline.capture.tracking import TrackSummary, select_lifter
@@ -90,20 +91,42 @@ def _stop_decoder(worker: threading.Thread, frames_q: queue.Queue[_Item], stop: 
         worker.join(0.01)
 
 
+def _cut_in_decoded(
+    box: ContentBox, scale: np.ndarray, size: tuple[int, ...]
+) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The picture's rows and columns in a decoded frame (``scale``: clip pixels per decoded pixel), and its corner."""
+    x0, x1 = int(box.x0 / scale[0]), min(size[1], int(np.ceil(box.x1 / scale[0])))
+    y0, y1 = int(box.y0 / scale[1]), min(size[0], int(np.ceil(box.y1 / scale[1])))
+    return (slice(y0, y1), slice(x0, x1)), np.array([x0, y0], float)
+
+
+def decode_side(meta: VideoMeta, imgsz: int, box: ContentBox | None) -> int:
+    """Long side frames are decoded at: ``max(DECODE_MIN_SIDE, imgsz)``, for the picture inside the bars
+    when there are bars (so cutting them off leaves the model as many pixels of the lifter as without)."""
+    side = max(DECODE_MIN_SIDE, int(imgsz))
+    if box is None:
+        return side
+    grow = max(meta.width, meta.height) / max(box.width, box.height)
+    return min(max(meta.width, meta.height), int(np.ceil(side * grow)))
+
+
 def _detect_all(
     meta: VideoMeta,
     estimator: PoseEstimatorLike,
     frames_q: queue.Queue[_Item],
     on_frames: Callable[[float], None] | None,
+    box: ContentBox | None = None,
 ) -> tuple[list[Detections], list[float], list[int], list[np.ndarray]]:
-    """Consume decoded frames in batches: each frame's detections (scaled back to the clip's
-    pixels), time, index and signature (for finding cuts)."""
+    """Consume decoded frames in batches: each frame's detections (the model sees the picture inside
+    ``box``, the bars cut off; scaled back to the clip's pixels), time, index and signature (for cuts)."""
     detections: list[Detections] = []
     t_s: list[float] = []
     frame_index: list[int] = []
     signatures: list[np.ndarray] = []
     batch: list[Frame] = []
     scale, size = np.ones(2), None
+    origin = np.zeros(2)  # the picture's corner inside the decoded frame (bars cut off), decoded pixels
+    cut: tuple[slice, slice] = (slice(None), slice(None))
     done = False
     while not done:
         item = frames_q.get()
@@ -115,11 +138,18 @@ def _detect_all(
             if size is None:
                 size = item.image.shape[:2]
                 scale = np.array([meta.width / size[1], meta.height / size[0]]) if min(size) else np.ones(2)
+                if box is not None:
+                    cut, origin = _cut_in_decoded(box, scale, size)
             batch.append(item)
         if batch and (done or len(batch) >= estimator.batch_size):
-            for frame, det in zip(batch, estimator.detect([f.image for f in batch])):
-                if np.any(scale != 1.0):
-                    det = type(det)(det.boxes_xyxy * np.tile(scale, 2), det.box_conf, det.xy * scale, det.kp_conf)
+            for frame, det in zip(batch, estimator.detect([f.image[cut] for f in batch])):
+                if np.any(scale != 1.0) or np.any(origin != 0):
+                    det = type(det)(
+                        (det.boxes_xyxy + np.tile(origin, 2)) * np.tile(scale, 2),
+                        det.box_conf,
+                        (det.xy + origin) * scale,
+                        det.kp_conf,
+                    )
                 detections.append(det)
                 signatures.append(frame_signature(frame.image))
                 t_s.append(frame.t_s)
@@ -152,6 +182,11 @@ def _stitch(
     return pose, [s for _, summaries in pieces for s in summaries]
 
 
+def picture_box(meta: VideoMeta, config: AnalysisConfig) -> ContentBox | None:
+    """The picture inside the clip's black bars when ``config.crop_bars`` (None: no bars, or not cutting them)."""
+    return content_box(meta.path, meta.duration_s, meta.width, meta.height) if config.crop_bars else None
+
+
 def estimate_pose(
     meta: VideoMeta,
     estimator: PoseEstimatorLike,
@@ -161,12 +196,13 @@ def estimate_pose(
     """Run the model over the clip and return the chosen lifter's keypoints."""
     every_s = 1.0 / config.analysis_fps if config.analysis_fps and config.analysis_fps < meta.fps else None
     frames_q = _FrameQueue(lambda: getattr(estimator, "loaded", True))  # asking a LazyEstimator does not load it
-    max_side = max(DECODE_MIN_SIDE, int(config.imgsz))
+    box = picture_box(meta, config)
+    max_side = decode_side(meta, config.imgsz, box)
     stop = threading.Event()
     worker = threading.Thread(target=_decode_thread, args=(meta.path, every_s, max_side, frames_q, stop), daemon=True)
     worker.start()
     try:
-        detections, t_s, frame_index, signatures = _detect_all(meta, estimator, frames_q, on_frames)
+        detections, t_s, frame_index, signatures = _detect_all(meta, estimator, frames_q, on_frames, box)
     finally:
         _stop_decoder(worker, frames_q, stop)
 

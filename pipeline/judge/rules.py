@@ -166,8 +166,10 @@ RULES: tuple[Rule, ...] = (
     # The same outline along hip -> shoulder: how far it bulges over the pelvis-to-neck chord.
     Rule("rounded_back.back_hump", "rounded_back", "back_hump_ratio", "above", 0.12, 0.15, "ratio", "bottom",
          margin_abs=0.01, margin_k=1.0, side_only=True, error="back_hump_error"),
+    # Its five samples at the bottom can disagree by far more than the keypoints' usual error (a turning
+    # head, hair): the margin is that spread when it is the larger (metrics.rep_metrics).
     Rule("rounded_back.back_line", "rounded_back", "back_line_deviation_deg", "above", 8.0, 12.0, "deg", "bottom",
-         margin_k=1.0, side_only=True),
+         margin_k=1.0, side_only=True, error="back_line_error_deg"),
     # Squatting: knees bend far past the lift's range, shins tip forward,
     # hips go down instead of back, torso stays upright.
     Rule("squatting.knee", "squatting", "knee_flexion_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
@@ -254,9 +256,9 @@ def applies(rule: Rule, exercise: Exercise) -> bool:
 
 def margin_for(rule: Rule, uncertainty_deg: float, own_error: float | None = None) -> float:
     """How far past the fail level a value must be: ``margin_abs`` plus ``margin_k`` times the reading's own
-    error for a row that has one (``Rule.error``; none measured: none added), else times the angle error."""
-    if rule.error is not None:
-        err = own_error if own_error is not None and math.isfinite(own_error) else 0.0
+    error for a row that has one (``Rule.error``), else (or when none was measured) the rep's angle error."""
+    if rule.error is not None and own_error is not None and math.isfinite(own_error):
+        err = own_error
     else:
         err = uncertainty_deg if rule.unit == "deg" and math.isfinite(uncertainty_deg) else 0.0
     return rule.margin_abs + rule.margin_k * max(err, 0.0)

@@ -37,6 +37,7 @@ LOCKOUT_WINDOW_S = 1.0
 BOTTOM_SAMPLES_EACH_SIDE = 2  # postures at the bottom: the median of five samples (as the back outline's five frames)
 VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 2.5, "front": 3.0, "unknown": 2.5}
 BASE_ANGLE_ERROR_DEG = 2.5  # 2-D keypoints on a good side view
+SE_MEDIAN = 1.2533  # standard error of a median = this x the samples' SD / sqrt(n)
 
 
 def _nan(x: float | None) -> float | None:
@@ -56,6 +57,15 @@ def _around(a: np.ndarray | None, i: int, lo: int, hi: int, each_side: int = BOT
     seg = a[max(lo, i - each_side) : min(hi, i + each_side) + 1]
     seg = seg[np.isfinite(seg)]
     return float(np.median(seg)) if seg.size else float("nan")
+
+
+def _around_error(a: np.ndarray | None, i: int, lo: int, hi: int, each_side: int = BOTTOM_SAMPLES_EACH_SIDE) -> float:
+    """1-sigma error of ``_around``'s median from the spread of its samples (NaN with fewer than two)."""
+    if a is None:
+        return float("nan")
+    seg = a[max(lo, i - each_side) : min(hi, i + each_side) + 1]
+    seg = seg[np.isfinite(seg)]
+    return SE_MEDIAN * float(np.std(seg, ddof=1)) / float(np.sqrt(seg.size)) if seg.size > 1 else float("nan")
 
 
 def _span(a: np.ndarray | None, lo: int, hi: int) -> np.ndarray:
@@ -171,6 +181,8 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
     hip_back, hip_drop, hips_back_ratio = _hips_back(kin, top_index(kin, rep), b)
     stand = standing_torso_length(kin) if standing_torso_leg is None else standing_torso_leg
     lock_hip, lean_back = _lockout(kin, rep)
+    unc = float(angle_uncertainty(kin, lo, hi))
+    line_spread = _around_error(kin.neck_angle_deg, b, lo, hi)
     return RepMetrics(
         index=rep.index,
         partial=rep.partial,
@@ -199,9 +211,10 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         wrist_forward_bottom_leg=_nan(_at(kin.wrist_x_leg, b)),
         wrist_peak_height_leg=_nan(_nanmax(_span(kin.wrist_y_leg, b, rep.end_i))),
         peak_hip_extension_speed_deg_s=_peak_extension_speed(kin, b, hi),
-        angle_uncertainty_deg=float(angle_uncertainty(kin, lo, hi)),
+        angle_uncertainty_deg=unc,
         bottom_s=float(kin.t_s[b]),
         lockout_s=float(rep.lockout_s),
+        back_line_error_deg=max(unc, line_spread) if np.isfinite(line_spread) else unc,
     )
 
 

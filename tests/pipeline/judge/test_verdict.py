@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from pipeline.judge.coaching import load_catalogue
@@ -92,7 +93,8 @@ BACK_CURVE_RULE = next(r for r in RULES if r.row_id == "rounded_back.back_curve"
     [
         (23.0, 2.0, "fail"),  # 3 past the 20 deg level: more than its frames' 2 deg error
         (23.0, 4.0, "warn"),  # the same reading, but its frames disagree by more: a watch item
-        (21.0, None, "fail"),  # no error measured: nothing added to the level
+        (22.9, None, "warn"),  # no error of its own measured: the rep's 3 deg angle error stands in
+        (23.1, None, "fail"),
     ],
 )
 def test_an_outline_reading_fails_only_past_its_own_frames_error(curve_deg, error_deg, status):
@@ -100,10 +102,40 @@ def test_an_outline_reading_fails_only_past_its_own_frames_error(curve_deg, erro
     reps = [make_rep(i, back_curve_deg=curve_deg, back_curve_error_deg=error_deg) for i in range(1, 11)]
     # when the set is graded
     card = grade_reps(reps)
-    # then the back curve fails only beyond 20 + its own error, never by the keypoints' angle error
-    assert margin_for(BACK_CURVE_RULE, UNCERTAINTY_DEG, error_deg) == (error_deg or 0.0)
+    # then the back curve fails only beyond 20 + its own error (or the angle error when it has none)
+    assert margin_for(BACK_CURVE_RULE, UNCERTAINTY_DEG, error_deg) == (error_deg or UNCERTAINTY_DEG)
     assert crit(card.reps[0], "rounded_back").status == status
     assert card.verdict == ("faulty" if status == "fail" else "borderline")
+
+
+def test_the_head_back_line_margin_is_its_samples_spread_when_that_is_larger():
+    from pipeline.measure.metrics import deepest_index, rep_metrics
+    from pipeline.measure.reps import segment_reps
+    from pipeline.measure.signals import kinematics
+    from tests.support import synth
+
+    kin = kinematics(synth.make_set(1, pattern=synth.HINGE, bottom_s=0.6).pose)
+    rep = segment_reps(kin).reps[0]
+    b = deepest_index(kin, rep)
+
+    def hinge_kinematics_with_neck(line_deg: list[float]):
+        neck = kin.neck_angle_deg.copy()
+        neck[b - 2 : b + 3] = line_deg
+        return dataclasses.replace(kin, neck_angle_deg=neck), rep
+
+    # given the same rep twice, its ear-shoulder-hip line reading 18 deg at the bottom: steady over the five
+    # samples there, or wobbling +-14 deg between them (a turning head)
+    steady_kin, rep = hinge_kinematics_with_neck([18.0, 18.0, 18.0, 18.0, 18.0])
+    wobbly_kin, _ = hinge_kinematics_with_neck([4.0, 32.0, 18.0, 4.0, 32.0])
+    steady, wobbly = rep_metrics(steady_kin, rep), rep_metrics(wobbly_kin, rep)
+    # then both read 18, the steady one with the angle error, the wobbly one with its spread's error
+    assert steady.back_line_deviation_deg == wobbly.back_line_deviation_deg == 18.0
+    assert steady.back_line_error_deg == steady.angle_uncertainty_deg
+    spread = 1.2533 * float(np.std([4.0, 32.0, 18.0, 4.0, 32.0], ddof=1)) / np.sqrt(5)
+    assert wobbly.back_line_error_deg == pytest.approx(max(spread, wobbly.angle_uncertainty_deg))
+    # and graded, 18 fails the 12 deg level when steady and is a watch item when wobbling
+    assert crit(grade_reps([steady] * 10).reps[0], "rounded_back").status == "fail"
+    assert crit(grade_reps([wobbly] * 10).reps[0], "rounded_back").status == "warn"
 
 
 def test_an_unread_set_has_no_verdict():

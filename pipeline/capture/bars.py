@@ -1,0 +1,90 @@
+"""The picture inside a clip's black bars: a landscape video posted as a portrait one (or the other way
+round) carries bars the pose model would otherwise spend most of its input on.
+
+``content_box`` looks at a few frames spread over the clip: a row or column is a bar when it stays
+near black in every one of them; a pair of such runs at both ends of a side (the picture centred
+in its frame) is cut off when it is wide enough to matter. The pose model then sees the lifter as large as the
+picture itself allows, whatever frame it was posted in (``bench/accuracy.py --variants``: portrait).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.capture.video import iter_frames_at
+
+BAR_SAMPLES = 5  # frames looked at, spread evenly over the clip
+BAR_LEVEL = 24  # 0-255 grey: a bar pixel is darker than this in every frame looked at (encoders add a little noise)
+BAR_DARK_SHARE = 0.995  # ... for this share of its row or column at least (a logo or a caption may sit on a bar)
+MIN_BAR_SHARE = 0.04  # bars together narrower than this share of the side are left alone
+BAR_LOOK_SIDE = 640  # frames are looked at this size (long side)
+MIN_CONTENT_SHARE = 0.2  # a "picture" narrower than this share is a dark clip, not bars
+
+
+@dataclass(frozen=True)
+class ContentBox:
+    """The picture's rectangle in the clip's (display) pixels: x0 <= x < x1, y0 <= y < y1."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+def _runs(dark: np.ndarray) -> tuple[int, int]:
+    """(leading, trailing) counts of True in a 1-D mask."""
+    n = len(dark)
+    lead = n if dark.all() else int(np.argmin(dark))
+    trail = n if dark.all() else int(np.argmin(dark[::-1]))
+    return lead, trail
+
+
+def _cut(dark_share: np.ndarray) -> tuple[int, int]:
+    """Where the picture starts and ends along one side, given each line's share of dark pixels. Bars
+    come in pairs (the picture is centred in its frame): the narrower of the two dark edges is cut
+    from both ends, so a dark ceiling above the lifter is never taken for a bar."""
+    n = len(dark_share)
+    lead, trail = _runs(dark_share >= BAR_DARK_SHARE)
+    bar = min(lead, trail)
+    if 2 * bar < MIN_BAR_SHARE * n or n - 2 * bar < MIN_CONTENT_SHARE * n:
+        return 0, n
+    return bar, n - bar
+
+
+def box_of(frames: list[np.ndarray]) -> ContentBox | None:
+    """The picture inside the bars shared by ``frames`` (BGR or grey, same size); None without bars."""
+    if not frames:
+        return None
+    grey = np.stack([f.max(axis=2) if f.ndim == 3 else f for f in frames])  # brightest channel: colour is not a bar
+    dark = (grey < BAR_LEVEL).all(axis=0)  # (H, W): dark in every frame
+    y0, y1 = _cut(dark.mean(axis=1))
+    x0, x1 = _cut(dark.mean(axis=0))
+    h, w = dark.shape
+    if (x0, y0, x1, y1) == (0, 0, w, h):
+        return None
+    return ContentBox(x0, y0, x1, y1)
+
+
+def content_box(path: str | Path, duration_s: float, width: int, height: int) -> ContentBox | None:
+    """The clip's picture inside its black bars, in the clip's pixels; None when it has none."""
+    times = list(np.linspace(0.05 * duration_s, 0.95 * duration_s, BAR_SAMPLES)) if duration_s > 0 else [0.0]
+    frames = [f.image for _, f in iter_frames_at(path, times, max_side=BAR_LOOK_SIDE)]
+    box = box_of(frames)
+    if box is None or not frames:
+        return None
+    fh, fw = frames[0].shape[:2]
+    sx, sy = width / fw, height / fh  # rounded outward: a sliver of bar is harmless, a cut-off heel is not
+    return ContentBox(
+        int(np.floor(box.x0 * sx)), int(np.floor(box.y0 * sy)), int(np.ceil(box.x1 * sx)), int(np.ceil(box.y1 * sy))
+    )
