@@ -418,7 +418,9 @@ def test_the_coach_comments_on_rep_3_at_its_time_marks_reviewed_and_overrides_th
     # and the comment's button plays the video from that moment, on the Review page itself
     _button(at, f"Play at {c.time_s:.1f} s").click().run()
     _ok(at)
-    assert shown(at.title[0].value) == "Review · set.mp4" and at.slider(key="rv_t").value == pytest.approx(c.time_s, abs=0.01)
+    assert shown(at.title[0].value) == "Review · set.mp4" and at.slider(key="rv_t").value == pytest.approx(
+        c.time_s, abs=0.01
+    )
     assert at.get("video")[0].proto.start_time == int(c.time_s)
 
 
