@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs import queue
+from jobs.durations import seconds_from
 from jobs.queue import ClaimedJob
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.errors import InputError
@@ -59,18 +60,7 @@ def overrun_reason(limit_s: float) -> str:
 
 def time_limit_from(environ: Mapping[str, str]) -> float | None:
     """The job time limit in seconds: ``JOB_TIME_LIMIT_ENV`` or ``JOB_TIME_LIMIT_S``; None (no limit) for off."""
-    raw = (environ.get(JOB_TIME_LIMIT_ENV) or "").strip().lower()
-    if not raw:
-        return JOB_TIME_LIMIT_S
-    if raw in ("off", "never", "none"):
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ValueError(f"{JOB_TIME_LIMIT_ENV} is {raw!r}: give a number of seconds above 0, or off.")
-    return seconds
+    return seconds_from(environ, JOB_TIME_LIMIT_ENV, JOB_TIME_LIMIT_S)
 
 
 class LazyEstimator:

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobs.durations import seconds_from
 from store import settings
 from store.blobs import settings_env
 
@@ -134,18 +135,7 @@ class WorkerHandle:
 def idle_exit_from(environ: Mapping[str, str]) -> float | None:
     """Seconds without a job after which a started worker exits: ``IDLE_EXIT_ENV`` or ``IDLE_EXIT_S``;
     None (never) for ``off``."""
-    raw = (environ.get(IDLE_EXIT_ENV) or "").strip().lower()
-    if not raw:
-        return IDLE_EXIT_S
-    if raw in ("off", "never", "none"):
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ValueError(f"{IDLE_EXIT_ENV} is {raw!r}: give a number of seconds above 0, or off.")
-    return seconds
+    return seconds_from(environ, IDLE_EXIT_ENV, IDLE_EXIT_S)
 
 
 def ensure_worker(
