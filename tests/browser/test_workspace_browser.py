@@ -270,11 +270,11 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(coach.get_by_text("Comment added.")).to_be_visible(timeout=30_000)
     expect(coach.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()  # the rep the moment falls in
     expect(coach.get_by_role("button", name=f"Play at {at_s:.1f} s")).to_be_visible()
-    coach.get_by_role("button", name="Mark reviewed").click()
+    coach.get_by_role("button", name="Mark reviewed", exact=True).click()
     expect(coach.get_by_role("button", name="Mark as new again")).to_be_visible(timeout=30_000)
     status = coach.locator('[data-testid="stMetric"]').filter(has_text="Status")
     expect(status).to_have_count(1, timeout=30_000)  # (a rerun briefly keeps the old element beside the new)
-    expect(status).to_contain_text("reviewed")
+    expect(status).to_contain_text("Reviewed")
     _shot(coach, "ws_08_coach_review.png")
     _assert_no_traceback(coach)
 
@@ -293,7 +293,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     _nav(ann, "My space")
     ann.get_by_role("button", name="Reply", exact=True).click(timeout=30_000)
     expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
-    assert ann.get_by_role("button", name="Mark reviewed").count() == 0
+    assert ann.get_by_role("button", name="Mark reviewed", exact=True).count() == 0
     # the reply starts at the coach's rep and moment, beside the same video
     expect(ann.get_by_role("spinbutton", name="Time in the clip (s)")).to_have_value(f"{at_s:.1f}", timeout=30_000)
     expect(ann.locator('[data-testid="stVideo"]')).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
@@ -304,7 +304,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(ann.get_by_text("Reply sent to your coach.")).to_be_visible(timeout=30_000)
     _shot(ann, "ws_09b_client_replies.png")
     _assert_no_traceback(ann)
-    coach.goto(f"{app_url}/inbox")  # a fresh load of the inbox (not a reload racing the page switch)
+    coach.goto(f"{app_url}/")  # a fresh load of the inbox, a coach's landing page (not a reload racing the page switch)
     grid = coach.locator('[data-testid="stDataFrame"]')
     expect(grid).to_contain_text("Client replied", timeout=60_000)
     expect(grid).not_to_contain_text("Reviewed")
