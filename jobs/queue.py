@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.types import AnalysisResult
@@ -214,21 +214,7 @@ def _requeue_values(attempts: int, max_attempts: int) -> dict:
 def requeue_worker(db: Database, worker: str, *, max_attempts: int = MAX_ATTEMPTS) -> dict[int, str]:
     """The jobs ``worker`` was running when it was seen dead: queued again at once (failed after
     ``max_attempts`` runs). Returns {job id: new status}."""
-    with db.session() as s:
-        running = s.execute(select(Job.id, Job.attempts).where(Job.worker == worker, Job.status == "running")).all()
-    out: dict[int, str] = {}
-    for job_id, attempts in running:
-        values = _requeue_values(attempts, max_attempts)
-        with db.transaction() as s:
-            changed = s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.worker == worker, Job.status == "running", Job.attempts == attempts)
-                .values(worker=None, **values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        if changed == 1:
-            out[job_id] = values["status"]
-    return out
+    return _requeue_where((Job.worker == worker) & (Job.status == "running"), db, max_attempts)
 
 
 def recover_stale(
@@ -241,16 +227,21 @@ def recover_stale(
     {job id: new status}.
     """
     cutoff = utcnow() - timedelta(seconds=stale_after_s)
-    still_stale = (Job.status == "running") & (Job.heartbeat_at <= cutoff)
+    return _requeue_where((Job.status == "running") & (Job.heartbeat_at <= cutoff), db, max_attempts)
+
+
+def _requeue_where(guard: ColumnElement[bool], db: Database, max_attempts: int) -> dict[int, str]:
+    """Each job matching ``guard``, queued again (or failed after ``max_attempts``) by a guarded UPDATE: the
+    guard and the attempt count are checked again, so a job someone else moved meanwhile is left alone."""
     with db.session() as s:
-        candidates = s.execute(select(Job.id, Job.attempts).where(still_stale)).all()
+        candidates = s.execute(select(Job.id, Job.attempts).where(guard)).all()
     out: dict[int, str] = {}
     for job_id, attempts in candidates:
         values = _requeue_values(attempts, max_attempts)
         with db.transaction() as s:
             changed = s.execute(
                 update(Job)
-                .where(still_stale, Job.id == job_id, Job.attempts == attempts)
+                .where(guard, Job.id == job_id, Job.attempts == attempts)
                 .values(worker=None, **values)
                 .execution_options(synchronize_session=False)
             ).rowcount
