@@ -10,7 +10,8 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.access import acting_user, require_coach
@@ -36,14 +37,16 @@ def create_invite(db: Database, coach: Account, *, valid_for_s: float = INVITE_V
         return InviteView(invite.code, invite.coach_id, invite.expires_at)
 
 
-def _usable_invite(s: Session, user: User, code: str, *, lock: bool) -> Invite:
+USED = "That invite has already been used; ask your coach for a new one."
+
+
+def _usable_invite(s: Session, user: User, code: str) -> Invite:
     """The invite ``code`` names, when this user may accept it; otherwise a plain reason."""
-    query = select(Invite).where(Invite.code == code.strip())
-    invite = s.scalars(query.with_for_update() if lock else query).first()
+    invite = s.scalars(select(Invite).where(Invite.code == code.strip())).first()
     if invite is None:
         raise InvalidRequest("That invite code is not valid; check it or ask your coach for a new one.")
     if invite.used_by_id is not None and invite.used_by_id != user.id:
-        raise InvalidRequest("That invite has already been used; ask your coach for a new one.")
+        raise InvalidRequest(USED)
     if invite.expires_at < utcnow():
         raise InvalidRequest("That invite has expired; ask your coach for a new one.")
     if invite.coach_id == user.id:
@@ -57,18 +60,49 @@ def invite_from(db: Database, client: Account, code: str) -> Account:
     """The coach who made ``code``, when this client may accept it (nothing is linked yet: the client is
     asked first); otherwise the same plain reason ``redeem_invite`` would give."""
     with db.session() as s:
-        invite = _usable_invite(s, acting_user(s, client), code, lock=False)
+        invite = _usable_invite(s, acting_user(s, client), code)
         return account_of(s.get(User, invite.coach_id))
 
 
+def _claim(s: Session, invite: Invite, user: User) -> bool:
+    """Mark ``invite`` used by ``user`` unless someone else used it first: one guarded UPDATE whose row count
+    decides, on every database. Two redemptions at once cannot both pass it: PostgreSQL makes the second
+    UPDATE wait for the first and test its condition again; SQLite runs one write transaction at a time,
+    and the UPDATE is this transaction's first write, so it sees what the other committed."""
+    now = utcnow()
+    claimed = s.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite.id,
+            or_(Invite.used_by_id.is_(None), Invite.used_by_id == user.id),
+            Invite.expires_at >= now,
+        )
+        .values(used_by_id=user.id, used_at=func.coalesce(Invite.used_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
+def _link(s: Session, coach_id: int, client_id: int) -> None:
+    """The coach-client link, made once: a link already there (the same client joining twice at once, or
+    through another invite from the same coach) is kept as it is."""
+    inserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = inserts.get(s.get_bind().dialect.name)
+    if insert is not None:
+        s.execute(insert(CoachClient).values(coach_id=coach_id, client_id=client_id).on_conflict_do_nothing())
+    elif s.get(CoachClient, (coach_id, client_id)) is None:  # another database: its key still allows one link
+        s.add(CoachClient(coach_id=coach_id, client_id=client_id))
+
+
 def redeem_invite(db: Database, client: Account, code: str) -> Account:
-    """Link this client to the coach who made ``code``; returns the coach."""
+    """Link this client to the coach who made ``code``; returns the coach. A single-use invite links one
+    client however many redeem it at the same moment: the others are told it has been used."""
     with db.transaction() as s:
         user = acting_user(s, client)
-        invite = _usable_invite(s, user, code, lock=True)
-        if s.get(CoachClient, (invite.coach_id, user.id)) is None:
-            s.add(CoachClient(coach_id=invite.coach_id, client_id=user.id))
-        invite.used_by_id, invite.used_at = user.id, invite.used_at or utcnow()
+        invite = _usable_invite(s, user, code)
+        if not _claim(s, invite, user):
+            raise InvalidRequest(USED)
+        _link(s, invite.coach_id, user.id)
         return account_of(s.get(User, invite.coach_id))
 
 
