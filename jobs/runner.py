@@ -67,11 +67,15 @@ class LazyEstimator:
     """The pose model, loaded on first use and then kept for every later job.
 
     A clip that is not a video fails while it is probed, before the model
-    would be needed, so it never pays for loading it.
+    would be needed, so it never pays for loading it. The worker lives long, so
+    on the CPU the model runs on the OpenVINO runtime alone: PyTorch is never
+    imported here once the OpenVINO export exists, and a missing export is made
+    by a child process (``PoseEstimator(long_lived=True)``).
     """
 
-    def __init__(self, config: AnalysisConfig = AnalysisConfig()):
+    def __init__(self, config: AnalysisConfig = AnalysisConfig(), *, long_lived: bool = True):
         self.config = config
+        self.long_lived = long_lived
         self._estimator: Any = None
         self._lock = threading.Lock()
 
@@ -80,7 +84,7 @@ class LazyEstimator:
             if self._estimator is None:
                 from pipeline.capture.pose import PoseEstimator
 
-                self._estimator = PoseEstimator.from_config(self.config)
+                self._estimator = PoseEstimator.from_config(self.config, long_lived=self.long_lived)
             return self._estimator
 
     @property

@@ -15,7 +15,13 @@ On the CPU the OpenVINO export runs through ``pipeline.capture.openvino_pose`` (
 runtime alone, the same answers as Ultralytics' predictor): once the export is
 cached and measured fastest, loading imports neither PyTorch nor Ultralytics;
 the first load on a machine makes the exports in a child process, so the
-loading process stays without them then too.
+loading process stays without them then too. A long-lived process (the job
+worker: ``long_lived=True``) goes further: on the CPU with ``auto`` it runs the
+OpenVINO export whenever it is there and loads, whichever backend was timed
+fastest, and when it is missing has a child make that export alone. Any other
+backend goes through Ultralytics, which holds PyTorch (about 0.8 GB) for the
+life of the process; PyTorch is loaded there only when the OpenVINO export
+cannot be made or does not run.
 """
 
 from __future__ import annotations
@@ -168,10 +174,13 @@ class PoseEstimator:
         det_conf: float = 0.25,
         keypoint_conf: float = 0.3,
         letterbox: str = "square",
+        *,
+        long_lived: bool = False,
     ) -> None:
         if letterbox not in LETTERBOXES:
             raise ModelError(f"Unknown letterbox “{letterbox}”: choose {' or '.join(LETTERBOXES)}.")
         self.letterbox = letterbox
+        self.long_lived = long_lived
         self.weights = resolve_weights(model)
         self.device = resolve_device(device)
         self.imgsz = int(imgsz)
@@ -199,8 +208,9 @@ class PoseEstimator:
             self._warm_up()
 
     @classmethod
-    def from_config(cls, config: AnalysisConfig) -> PoseEstimator:
-        """The model with an ``AnalysisConfig``'s settings (weights, device, size, backend, keypoint confidence)."""
+    def from_config(cls, config: AnalysisConfig, *, long_lived: bool = False) -> PoseEstimator:
+        """The model with an ``AnalysisConfig``'s settings (weights, device, size, backend, keypoint confidence);
+        ``long_lived``: for a process that stays up (see the module's notes)."""
         return cls(
             config.model,
             config.device,
@@ -208,6 +218,7 @@ class PoseEstimator:
             config.backend,
             keypoint_conf=config.keypoint_conf,
             letterbox=config.letterbox,
+            long_lived=long_lived,
         )
 
     def _warm_up(self) -> None:
@@ -260,9 +271,10 @@ class PoseEstimator:
         if backend not in ("auto", *BACKENDS):
             raise ModelError(f"Unknown backend “{backend}”: choose auto, {', '.join(BACKENDS)}.")
         if self.device == "cpu" and self.weights.suffix == ".pt" and backend in ("auto", "openvino"):
-            runner = self._cached_openvino(backend)
-            if runner is None and self._not_prepared(backend) and self._prepare_in_child(backend):
-                runner = self._cached_openvino(backend)
+            runtime_alone = "openvino" if self.long_lived else backend  # a long-lived process: never PyTorch's
+            runner = self._cached_openvino(runtime_alone)
+            if runner is None and self._not_prepared(runtime_alone) and self._prepare_in_child(runtime_alone):
+                runner = self._cached_openvino(runtime_alone)
             if runner is not None:
                 return "openvino", runner
             # the fastest is ONNX or PyTorch here, the export is damaged, or the child failed: load it below
