@@ -157,6 +157,46 @@ def resolve_weights(explicit: str | None = None) -> Path:
         raise ModelError(str(exc)) from exc
 
 
+_CHILD_CODE = """
+import sys
+from pipeline.capture.pose import PoseEstimator
+from pipeline.errors import ModelError
+try:
+    PoseEstimator(sys.argv[1] or None, "cpu", int(sys.argv[2]), sys.argv[3], letterbox="square")
+except ModelError as exc:
+    sys.stderr.write(exc.message)
+    sys.exit(2)
+"""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a child process that fetched the weights and made the exports answered."""
+
+    done: bool
+    reason: str = ""  # why not, in words, when it could say (no weights to be had)
+
+
+def _prepare_in_child(model: str | None, imgsz: int, backend: str) -> Prepared:
+    """Fetch the weights ``model`` names (when not on this machine) and make their exports and timing record in
+    a child process, so that this (long-lived) process never imports PyTorch or Ultralytics for them; not done
+    when the child could not (this process then does it), or when this is that child."""
+    if os.environ.get(_EXPORT_CHILD_ENV):
+        return Prepared(False)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD_CODE, model or "", str(imgsz), backend],
+            cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, _EXPORT_CHILD_ENV: "1"},
+            capture_output=True,
+            text=True,
+            timeout=EXPORT_TIMEOUT_S,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return Prepared(False)
+    return Prepared(done.returncode == 0, done.stderr.strip() if done.returncode == 2 else "")
+
+
 def _xml_in(export_dir: Path) -> Path:
     """The model file of an OpenVINO export folder."""
     return next(Path(export_dir).glob("*.xml"))
@@ -181,9 +221,9 @@ class PoseEstimator:
             raise ModelError(f"Unknown letterbox “{letterbox}”: choose {' or '.join(LETTERBOXES)}.")
         self.letterbox = letterbox
         self.long_lived = long_lived
-        self.weights = resolve_weights(model)
         self.device = resolve_device(device)
         self.imgsz = int(imgsz)
+        self.weights = self._resolve_weights(model)
         self.det_conf = det_conf
         self.keypoint_conf = keypoint_conf
         self.half = self.device.startswith("cuda")
@@ -244,26 +284,24 @@ class PoseEstimator:
         except Exception as exc:
             raise ModelError(f"The pose weights at {self.weights} could not be loaded ({exc}).") from exc
 
-    def _prepare_in_child(self, backend: str) -> bool:
-        """Make the exports and the timing record in a child process, so that this (long-lived) process
-        never imports PyTorch for them; False when the child could not (this process then does it)."""
-        if os.environ.get(_EXPORT_CHILD_ENV):
-            return False
-        code = (
-            "import sys; from pipeline.capture.pose import PoseEstimator; "
-            "PoseEstimator(sys.argv[1], 'cpu', int(sys.argv[2]), sys.argv[3], letterbox='square')"
-        )
+    def _resolve_weights(self, model: str | None) -> Path:
+        """``resolve_weights``; but a long-lived process on the CPU has weights that are not on this machine
+        fetched by a child process (Ultralytics' download imports PyTorch), which makes their exports too."""
+        if not (self.long_lived and self.device == "cpu"):
+            return resolve_weights(model)
         try:
-            done = subprocess.run(
-                [sys.executable, "-c", code, str(self.weights), str(self.imgsz), backend],
-                cwd=Path(__file__).resolve().parents[2],
-                env={**os.environ, _EXPORT_CHILD_ENV: "1"},
-                capture_output=True,
-                timeout=EXPORT_TIMEOUT_S,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
+            local = models.find_local(model)
+        except models.WeightsNotFound as exc:
+            raise ModelError(str(exc)) from exc
+        if local is not None:
+            return local
+        prepared = _prepare_in_child(model, self.imgsz, "openvino")
+        local = models.find_local(model)
+        if local is not None:  # fetched (an export that failed is tried again while loading)
+            return local
+        if prepared.reason:  # no weights to be had: the child said why
+            raise ModelError(prepared.reason)
+        return resolve_weights(model)
 
     def _load(self, backend: str) -> tuple[str, PoseModel]:
         """(backend, model): the one asked for, or on the CPU with ``auto`` the fastest measured."""
@@ -273,7 +311,7 @@ class PoseEstimator:
         if self.device == "cpu" and self.weights.suffix == ".pt" and backend in ("auto", "openvino"):
             runtime_alone = "openvino" if self.long_lived else backend  # a long-lived process: never PyTorch's
             runner = self._cached_openvino(runtime_alone)
-            if runner is None and self._not_prepared(runtime_alone) and self._prepare_in_child(runtime_alone):
+            if runner is None and self._not_prepared(runtime_alone) and self._prepared_in_child(runtime_alone):
                 runner = self._cached_openvino(runtime_alone)
             if runner is not None:
                 return "openvino", runner
@@ -304,6 +342,9 @@ class PoseEstimator:
             except Exception:
                 pass
         return choice, candidates[choice]
+
+    def _prepared_in_child(self, backend: str) -> bool:
+        return _prepare_in_child(str(self.weights), self.imgsz, backend).done
 
     def _cached_openvino(self, backend: str) -> OpenVinoPose | None:
         """The cached OpenVINO export on the runtime alone, when it is the one to use (asked for, or timed

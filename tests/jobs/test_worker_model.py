@@ -112,3 +112,33 @@ def test_given_no_export_yet_when_the_worker_loads_the_model_then_a_child_makes_
     assert (weights_alone.parent / f"{STEM}-416_openvino_model").is_dir()
     assert loaded == Loaded(backend="openvino", keypoints_seen=loaded.keypoints_seen, torch=False, ultralytics=False)
     assert loaded.keypoints_seen >= 12
+
+
+def test_given_weights_not_on_this_machine_when_the_worker_loads_the_model_then_a_child_fetches_them_not_it():
+    # given a pose model named that is not in models/ and cannot be downloaded here (offline)
+    absent = next(name for name in models.KNOWN_POSE_MODELS if not (models.MODELS_DIR / name).exists())
+    code = (
+        "import sys\n"
+        "from jobs.runner import LazyEstimator\n"
+        "from pipeline.errors import ModelError\n"
+        "from pipeline.types import AnalysisConfig\n"
+        "try:\n"
+        f"    LazyEstimator(AnalysisConfig(device='cpu', model={absent!r})).get()\n"
+        "except ModelError as exc:\n"
+        "    print(exc.message)\n"
+        "print('torch' in sys.modules, 'ultralytics' in sys.modules)\n"
+    )
+    # when a fresh process loads the model the worker's way
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env={**os.environ, "YOLO_OFFLINE": "1", "HINGE_REVIEW_WORKER": "off"},
+    )
+    # then it says plainly that the weights could not be had, and the download was tried by a child, not by it
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reason, imported = proc.stdout.strip().splitlines()[-2:]
+    assert absent in reason and "could not be downloaded" in reason
+    assert imported == "False False"
