@@ -59,7 +59,10 @@ def _analysis_id(session: Session, upload_id: int) -> int | None:
 
 
 def _view(session: Session, upload: Upload, deduplicated: bool = False) -> UploadView:
-    analysis_id = _analysis_id(session, upload.id)
+    analysed = session.execute(
+        select(Analysis.id, Analysis.grade, Analysis.grade_override).where(Analysis.upload_id == upload.id)
+    ).first()
+    analysis_id, grade, override = analysed if analysed is not None else (None, None, None)
     job = _latest_job(session, upload.id)
     return UploadView(
         upload.id,
@@ -72,6 +75,8 @@ def _view(session: Session, upload: Upload, deduplicated: bool = False) -> Uploa
         analysis_id,
         deduplicated,
         upload.clip_removed_at is None,
+        grade,
+        override,
     )
 
 

@@ -60,6 +60,8 @@ class UploadView:
     analysis_id: int | None
     deduplicated: bool = False  # True when save_upload found the same file already uploaded
     clip_kept: bool = True  # False once the clip was removed after a failed analysis (no retry here)
+    grade: str | None = None  # the analysis's automatic grade, once analysed (None: not graded, or not yet)
+    grade_override: str | None = None  # the coach's grade beside it
 
 
 @dataclass(frozen=True)

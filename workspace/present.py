@@ -8,7 +8,7 @@ in words. The pages only place these on screen.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -100,8 +100,21 @@ def job_line(upload: UploadView) -> JobLine:
     return JobLine("failed", plain_reason(job.error, upload.original_name))
 
 
+def analysed_line(upload: UploadView) -> str:
+    """An analysed upload's card: ``Analysed: grade C`` (the coach's grade first when they set one)."""
+    if upload.analysis_id is None:
+        return job_line(upload).text
+    return f"Analysed: {grade_view(upload.grade, upload.grade_override).words}"
+
+
 def is_pending(uploads: Iterable[UploadView]) -> bool:
     return any(job_line(u).kind in PENDING for u in uploads)
+
+
+def on_the_panel(uploads: Sequence[UploadView], followed: Collection[int], newest: int) -> list[UploadView]:
+    """The uploads a job panel shows, newest first: the ``newest`` few, and every one of ``followed`` (the
+    uploads this browser tab made) however many there are and whatever was uploaded since."""
+    return [u for i, u in enumerate(uploads) if i < newest or u.upload_id in followed]
 
 
 def any_failed(uploads: Iterable[UploadView]) -> bool:

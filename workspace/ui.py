@@ -43,6 +43,7 @@ MY_SPACE_PAGE = "pages/my_space.py"
 REVIEW_PAGE = "pages/review.py"
 ACCOUNT_KEY = "ws_account"  # (issuer, subject, Account) of this browser session
 WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its scorecard opens when done
+FOLLOWED_KEY = "ws_followed"  # ids of every upload this session made or tried again: the job panel shows each
 NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
 REPLY_KEY = "ws_reply_to"  # a comment id: the Review page opens with a reply at that comment's rep and time
 POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
@@ -598,11 +599,19 @@ def submit_upload(ws: Workspace, name: str, data: bytes | BinaryIO, exercise: st
     except store.WorkspaceError as exc:
         st.error(exc.message)
         return None
+    follow(up.upload_id)
     if up.deduplicated:
         notice("success", present.duplicate_notice(up, exercise))
     if not up.deduplicated or present.job_line(up).kind in present.PENDING:
         st.session_state[WAITING_KEY] = up.upload_id  # its scorecard opens when the analysis is done
     return up
+
+
+def follow(upload_id: int) -> None:
+    """This session follows ``upload_id`` on its job panel until the session ends (see ``job_panel``)."""
+    followed = st.session_state.setdefault(FOLLOWED_KEY, [])
+    if upload_id not in followed:
+        followed.append(upload_id)
 
 
 def _head(data: bytes | BinaryIO, n: int) -> bytes:
@@ -637,28 +646,35 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
             ):
                 try:
                     ws.retry_upload(u.upload_id)
+                    follow(u.upload_id)
                     st.session_state[WAITING_KEY] = u.upload_id
                 except store.WorkspaceError as exc:
                     notice("error", exc.message)
                 st.rerun(scope="app")
         elif line.kind == "done" and u.analysis_id is not None:
             left, right = st.columns([3, 2])
-            left.success(line.text)
+            left.success(present.analysed_line(u))
             if right.button("Open the scorecard", key=f"ws_open_{u.upload_id}", icon=":material/grading:"):
                 open_page_with(ws, u.analysis_id)
 
 
+def _on_the_panel(ws: Workspace, limit: int) -> list[UploadView]:
+    return present.on_the_panel(ws.list_uploads(), st.session_state.get(FOLLOWED_KEY, ()), limit)
+
+
 def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> list[UploadView]:
-    """My latest uploads with their analysis status, refreshed every ``POLL_S`` while any is queued or running.
+    """My ``limit`` latest uploads and every upload this session made, however many and whatever came since,
+    with their analysis status (the grade once analysed), refreshed every ``POLL_S`` while any of them is
+    queued or running.
 
     When the upload this session is waiting for is analysed, its scorecard opens.
     """
-    first = ws.list_uploads()[:limit]
+    first = _on_the_panel(ws, limit)
     polling = present.is_pending(first)
 
     @st.fragment(run_every=POLL_S if polling else None)
     def _panel() -> None:
-        uploads = ws.list_uploads()[:limit]
+        uploads = _on_the_panel(ws, limit)
         if present.is_pending(uploads):
             _keep_worker(ws.settings)  # one that exited idle as this job was queued is started again
         waiting = st.session_state.get(WAITING_KEY)

@@ -241,7 +241,7 @@ def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, e
     at = _app()
     _ok(at)
     # then the upload is listed as analysed, and its scorecard opens from there
-    assert "Analysed" in [s.value for s in at.success]
+    assert [s.value for s in at.success if s.value.startswith("Analysed")] == ["Analysed: grade B"]
     _button(at, "Open the scorecard").click().run()
     _ok(at)
     assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"

@@ -22,8 +22,8 @@ def _job(status: str, stage: str = "", progress: float = 0.0, error: str | None 
     return JobView(1, 1, status, stage, progress, error, attempts, T, None, None, None, None)
 
 
-def _upload(job: JobView | None, analysis_id: int | None = None, name: str = "set.mp4") -> UploadView:
-    return UploadView(1, 7, name, 100, "ab", T, job, analysis_id)
+def _upload(job: JobView | None, analysis_id: int | None = None, name: str = "set.mp4", **more: object) -> UploadView:
+    return replace(UploadView(1, 7, name, 100, "ab", T, job, analysis_id), **more)
 
 
 def _point(i: int, score: float | None, grade: str | None, lift: str = "kettlebell_deadlift") -> HistoryPoint:
@@ -196,6 +196,27 @@ def test_each_job_state_reads_plainly():
     )
     assert present.job_line(_upload(_job("done", "done", 1.0), analysis_id=3)).kind == "done"
     assert present.job_line(_upload(None)).kind == "none"
+
+
+def test_an_analysed_upload_reads_with_its_grade_the_coachs_first():
+    # given analysed uploads: graded, with a coach's grade beside, and not gradable
+    done = _job("done", "done", 1.0)
+    graded = _upload(done, analysis_id=3, grade="C")
+    overridden = _upload(done, analysis_id=4, grade="C", grade_override="D")
+    ungraded = _upload(done, analysis_id=5)
+    # when their cards' lines are read, then each says its grade in words
+    assert present.analysed_line(graded) == "Analysed: grade C"
+    assert present.analysed_line(overridden) == "Analysed: D from your coach · C measured"
+    assert present.analysed_line(ungraded) == "Analysed: not graded"
+
+
+def test_the_panel_shows_the_newest_uploads_and_every_one_this_tab_followed():
+    # given eight uploads, newest first, of which this tab made the 4th, 6th and 8th
+    uploads = [_upload(_job("queued"), upload_id=i) for i in range(8, 0, -1)]
+    # when the panel picks what to show with room for the newest three
+    shown_ids = [u.upload_id for u in present.on_the_panel(uploads, {5, 3, 1}, newest=3)]
+    # then the newest three and the tab's own, newest first
+    assert shown_ids == [8, 7, 6, 5, 3, 1]
 
 
 def test_a_failure_names_the_users_file_not_the_stored_one():
