@@ -68,7 +68,8 @@ def _claim(s: Session, invite: Invite, user: User) -> bool:
     """Mark ``invite`` used by ``user`` unless someone else used it first: one guarded UPDATE whose row count
     decides, on every database. Two redemptions at once cannot both pass it: PostgreSQL makes the second
     UPDATE wait for the first and test its condition again; SQLite runs one write transaction at a time,
-    and the UPDATE is this transaction's first write, so it sees what the other committed."""
+    and the UPDATE is this transaction's first write, so it sees what the other committed (had the
+    transaction read from an older snapshot, SQLite would refuse the write as busy, never let it through)."""
     now = utcnow()
     claimed = s.execute(
         update(Invite)
