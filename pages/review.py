@@ -53,7 +53,9 @@ panels.grade_row(
 links = st.columns(3)
 links[0].page_link(session.SCORECARD_PAGE, label="Scorecard and report", icon=":material/grading:")
 links[1].page_link(session.FRAMES_PAGE, label="Frames", icon=":material/movie:")
-links[2].page_link(session.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
+links[2].page_link(
+    session.CHARTS_PAGE, label="Charts", icon=":material/show_chart:", query_params=panels.chart_address(result)
+)
 if ws.me.is_coach and row.client_id != ws.me.id:
     with st.expander(f"Share with {present.plain(row.client_name)}"):
         st.code(present.review_link(st.context.url or "", row.token), language=None)

@@ -963,6 +963,9 @@ def test_the_coach_sees_the_lift_on_the_review_and_comments_at_the_moment_picked
     (timeline,) = at.get("plotly_chart")  # the coach's own set: no client history under it
     assert '"text":"Rep 3"' in timeline.proto.spec and "rv_timeline" in timeline.proto.id
     assert {"Key frames · Rep 1", "What the video shows", "Coach's decision", "Add a comment"} <= set(_subheaders(at))
+    # and its Charts link opens on the measure behind the set's main fault (a rounded back on the head-back line)
+    (charts,) = [p.proto for p in at.get("page_link") if p.proto.label == "Charts"]
+    assert charts.query_string == "measure=back_line_deviation_deg"
     assert [im.proto.imgs[0].caption.split(" · ")[:2] for im in at.image] == [
         ["Rep 1", m] for m in ("start", "bottom", "lockout")
     ]
