@@ -181,14 +181,15 @@ with beside:
             st.button(label, type="secondary" if row.reviewed else "primary", icon=icon, on_click=desk.toggle_reviewed)
         with grading:
             options = desk.grade_options()
-            new = st.selectbox(
+            st.selectbox(
                 "Grade",
                 options,
                 index=options.index(desk.grade_now()),
+                key=desk.grade_key,
                 help="Your grade is shown beside the automatic one, with your reason.",
             )
-        reason = st.text_input("Why", value=view.override_reason or "")
-        st.button("Save the grade", icon=":material/save:", on_click=desk.save_grade, args=(new, reason))
+        st.text_input("Why", value=view.override_reason or "", key=desk.reason_key)
+        st.button("Save the grade", icon=":material/save:", on_click=desk.save_grade)
 
     rep = desk.rep_on_screen()
     if rep is not None:

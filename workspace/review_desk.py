@@ -175,8 +175,20 @@ class ReviewDesk:
     def grade_now(self) -> str:
         return self.view.row.grade_override or AUTOMATIC
 
-    def save_grade(self, grade: str, reason: str) -> None:
-        """The coach's grade (``AUTOMATIC``: none) and why; the sidebar and the Scorecard show it at once."""
+    @property
+    def grade_key(self) -> str:
+        """The grade picker's key, per review (a fresh picker, at the saved grade, on another review)."""
+        return f"rv_grade_{self.analysis_id}"
+
+    @property
+    def reason_key(self) -> str:
+        return f"rv_why_{self.analysis_id}"
+
+    def save_grade(self) -> None:
+        """The coach's grade (``AUTOMATIC``: none) and why, as the picker and the reason box hold them when
+        the button is pressed; the sidebar and the Scorecard show it at once."""
+        grade = st.session_state.get(self.grade_key, self.grade_now())
+        reason = st.session_state.get(self.reason_key, self.view.override_reason or "")
         try:
             self.ws.override_grade(self.analysis_id, None if grade == AUTOMATIC else grade, reason)
             ui.load_review(self.ws, self.analysis_id)
