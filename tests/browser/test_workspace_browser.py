@@ -287,8 +287,12 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     _shot(ann, "ws_09_client_sees_comment.png")
     ann.get_by_role("button", name=f"Open at {at_s:.1f} s").click()
     expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
-    moment = ann.locator('[data-testid="stSlider"] [role="slider"]').first  # the Review page's "Moment (s)"
-    expect(moment).to_have_attribute("aria-valuenow", f"{at_s:g}", timeout=30_000)
+    ann.wait_for_function(  # the moment picked is the comment's (the slider is a range input)
+        "(t) => [...document.querySelectorAll('input[type=range][aria-label=\"Moment (s)\"]')].some("
+        "i => Math.abs(parseFloat(i.value) - t) < 0.06)",
+        arg=at_s,
+        timeout=30_000,
+    )
     _assert_no_traceback(ann)
 
     # --- the client replies from My space, and the set is back in the coach's new reviews
