@@ -564,18 +564,15 @@ def review_page_link(ws: Workspace) -> None:
     )
 
 
-def open_page_with(
-    ws: Workspace, analysis_id: int, page: str = session.SCORECARD_PAGE, at_s: float | None = None
-) -> None:
-    """Load a review into the session and switch to ``page`` (the Frames page opens at ``at_s``)."""
+def open_page_with(ws: Workspace, analysis_id: int) -> None:
+    """Load a review into the session and switch to its Scorecard (a moment of it opens on the Review page:
+    ``review_desk.open_review_at``)."""
     try:
         load_review(ws, analysis_id)
     except store.WorkspaceError as exc:
         refuse(ws, exc.message)
         return
-    if at_s is not None:
-        st.session_state[session.FOCUS_KEY] = float(at_s)
-    st.switch_page(page)
+    st.switch_page(session.SCORECARD_PAGE)
 
 
 # --- uploads and their jobs ----------------------------------------------------------
