@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from pipeline.measure.glossary import measure
+from pipeline.measure.glossary import MEASURES, measure
 from pipeline.types import AnalysisResult, Criterion, RepGrade, RepMetrics
 
 SERIES: dict[str, tuple[str, str]] = {
@@ -198,7 +198,7 @@ def hand_path_figure(result: AnalysisResult) -> go.Figure:
 
 def rep_bars_figure(result: AnalysisResult, measure: str = "hip_flexion_bottom_deg") -> go.Figure:
     """One bar per rep for ``measure`` (a RepMetrics field), coloured by the rep's grade."""
-    label = BAR_MEASURES.get(measure, measure)
+    label = MEASURES[measure].heading if measure in MEASURES else measure
     grades = {rg.index: rg.grade for rg in (result.scorecard.reps if result.scorecard else ())}
     metrics = [m for m in result.metrics]
     xs = [f"Rep {m.index}" for m in metrics]
@@ -246,6 +246,7 @@ class FaultGroup:
     unit: str
     threshold: float | None
     seen: tuple[FaultSeen, ...]
+    metric: str = ""  # the measure that decided it on the worst rep (a glossary field)
 
 
 _SEVERITY = {"fail": 2, "warn": 1}
@@ -272,10 +273,43 @@ def fault_groups(result: AnalysisResult) -> list[FaultGroup]:
                 unit=worst.unit,
                 threshold=worst.threshold,
                 seen=tuple(FaultSeen(rep, c.status, c.evidence_s, c.value, c.metric) for rep, c in hits),
+                metric=worst.metric or "",
             )
         )
     groups.sort(key=lambda g: (-_SEVERITY[g.status], -len(g.seen), g.label))
     return groups
+
+
+def fault_measure(result: AnalysisResult, rule: str | None = None) -> str | None:
+    """The glossary field of the measure that decided fault ``rule`` on its worst rep (by default the set's
+    main fault, the scorecard's first); None when the set shows no such fault."""
+    sc = result.scorecard
+    if rule is None:
+        rule = sc.faults[0] if sc is not None and sc.gradable and sc.faults else None
+    group = next((g for g in fault_groups(result) if g.rule == rule), None)
+    return (group.metric or None) if group is not None else None
+
+
+def chart_measures(result: AnalysisResult) -> dict[str, str]:
+    """The per-rep measures the bar chart offers for this set: the usual ones, then any other measure that
+    decided one of its faults; field -> its heading in the glossary."""
+    rep_fields = {f.name for f in dataclasses.fields(RepMetrics)}
+    extra = {
+        g.metric: measure(g.metric).heading
+        for g in fault_groups(result)
+        if g.metric in rep_fields and g.metric in MEASURES and g.metric not in BAR_MEASURES
+    }
+    return {**BAR_MEASURES, **extra}
+
+
+def opening_measure(result: AnalysisResult, asked: str | None = None) -> str:
+    """The measure the Charts page opens on: the one ``asked`` for (a fault's link), else the measure behind
+    the set's main fault, else the first on offer."""
+    offered = chart_measures(result)
+    for field in (asked, fault_measure(result)):
+        if field in offered:
+            return str(field)
+    return next(iter(offered))
 
 
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = tuple(

@@ -22,6 +22,7 @@ import av
 import cv2
 import numpy as np
 
+from drawing.crop import cut, lifter_box
 from pipeline.measure.backcurve import BackCurve
 from pipeline.measure.glossary import MEASURES
 from pipeline.types import KP, AnalysisResult, Rep
@@ -377,10 +378,12 @@ def _ascii(text: str) -> str:
     return text.replace("°/s", " deg/s").replace("°", " deg").replace("·", "-")
 
 
-def draw_evidence(image: np.ndarray, p: PoseAt | None, mark: EvidenceMark, scale_xy: np.ndarray) -> np.ndarray:
+def draw_evidence(
+    image: np.ndarray, p: PoseAt | None, mark: EvidenceMark, scale_xy: np.ndarray, *, label: bool = True
+) -> np.ndarray:
     """The deciding measurement on its frame: its lines where the keypoints ``p`` show them (the head-back
-    line's two segments; the back's outline and hands' path are drawn anyway), and its name and value
-    (drawn even where the pose is missing at that moment)."""
+    line's two segments; the back's outline and hands' path are drawn anyway), and (``label``) its name and
+    value (drawn even where the pose is missing at that moment)."""
     out = np.ascontiguousarray(image)
     s = _scale(out)
     colour = MARK_COLOURS.get(mark.status, (255, 255, 255))
@@ -396,16 +399,37 @@ def draw_evidence(image: np.ndarray, p: PoseAt | None, mark: EvidenceMark, scale
                     max(2, int(round(3 * s))),
                     cv2.LINE_AA,
                 )
-    _label(out, _ascii(mark.text), (int(8 * s), out.shape[0] - int(12 * s)), colour, s)
+    return evidence_label(out, mark) if label else out
+
+
+def evidence_label(image: np.ndarray, mark: EvidenceMark) -> np.ndarray:
+    """The deciding measurement's name and value, at the frame's bottom left."""
+    out = np.ascontiguousarray(image)
+    s = _scale(out)
+    _label(out, _ascii(mark.text), (int(8 * s), out.shape[0] - int(12 * s)), MARK_COLOURS.get(mark.status, BONE), s)
     return out
 
 
+def _title(image: np.ndarray, text: str) -> np.ndarray:
+    s = _scale(image)
+    _label(image, text, (int(8 * s), int(24 * s)), (255, 255, 255), s)
+    return image
+
+
 def annotate_at(
-    result: AnalysisResult, image: np.ndarray, t_s: float, *, title: bool = True, mark: EvidenceMark | None = None
+    result: AnalysisResult,
+    image: np.ndarray,
+    t_s: float,
+    *,
+    title: bool = True,
+    mark: EvidenceMark | None = None,
+    crop: bool = False,
 ) -> np.ndarray:
     """``annotate`` with the pose interpolated to ``t_s``, scaled to ``image``'s size; the traced
     back is drawn on the rep bottoms where it was measured, and ``mark`` (a fault's deciding
-    measurement) on top."""
+    measurement) on top. ``crop``: cut to the lifter (``crop.lifter_box``: their keypoints' box, padded),
+    the title and the measurement's words then written on the cut; the whole frame where no lifter is
+    found."""
     p = pose_at(result, t_s)
     label = frame_title(result, t_s) if title else ""
     if p is None:
@@ -414,14 +438,21 @@ def annotate_at(
     sx = image.shape[1] / max(1, p.image_size[0])
     sy = image.shape[0] / max(1, p.image_size[1])
     xy = p.xy * np.array([sx, sy])
+    min_conf = result.config.keypoint_conf
+    box = lifter_box(xy, p.conf, (image.shape[1], image.shape[0]), min_conf=min_conf) if crop else None
     out = draw_hand_path(np.ascontiguousarray(image.copy()), result, t_s, np.array([sx, sy]))
-    out = annotate(out, xy, p.conf, p.angles, side=p.side, min_conf=result.config.keypoint_conf, title=label)
+    out = annotate(out, xy, p.conf, p.angles, side=p.side, min_conf=min_conf, title="" if box else label)
     near = [c for c in result.back_curves if abs(c.t_s - t_s) <= BACK_MATCH_S]
     if near:
         out = draw_back(out, min(near, key=lambda c: abs(c.t_s - t_s)), np.array([sx, sy]))
     if mark is not None:
-        out = draw_evidence(out, p, mark, np.array([sx, sy]))
-    return out
+        out = draw_evidence(out, p, mark, np.array([sx, sy]), label=box is None)
+    if box is None:
+        return out
+    out = cut(out, box)
+    if label:
+        out = _title(out, label)
+    return out if mark is None else evidence_label(out, mark)
 
 
 def blank_canvas(result: AnalysisResult, max_side: int = 720) -> np.ndarray:
@@ -452,18 +483,20 @@ def render_frames(
     *,
     max_side: int = 720,
     marks: Sequence[EvidenceMark | None] | None = None,
+    crop: bool = False,
 ) -> list[np.ndarray]:
-    """Annotated RGB images at ``times_s`` (each with its ``marks`` entry drawn); on a blank canvas
-    when the clip is missing."""
+    """Annotated RGB images at ``times_s`` (each with its ``marks`` entry drawn; ``crop``: each cut to the
+    lifter); on a blank canvas when the clip is missing."""
     from pipeline.capture.video import read_frames_at
 
     path = Path(video_path) if video_path else None
     marks = list(marks) if marks is not None else [None] * len(times_s)
     if path is not None and path.is_file():
         frames = read_frames_at(path, list(times_s), max_side=max_side)
-        images = [annotate_at(result, f.image, t, mark=m) for f, t, m in zip(frames, times_s, marks)]
+        images = [annotate_at(result, f.image, t, mark=m, crop=crop) for f, t, m in zip(frames, times_s, marks)]
     else:
-        images = [annotate_at(result, blank_canvas(result, max_side), t, mark=m) for t, m in zip(times_s, marks)]
+        canvas = blank_canvas(result, max_side)
+        images = [annotate_at(result, canvas, t, mark=m, crop=crop) for t, m in zip(times_s, marks)]
     return [cv2.cvtColor(im, cv2.COLOR_BGR2RGB) for im in images]
 
 

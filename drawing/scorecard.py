@@ -53,6 +53,7 @@ class FaultView:
     cue: str
     drill: str  # exercise name
     moments: tuple[Moment, ...]  # every rep with evidence, in rep order
+    metric: str = ""  # the measure that decided it on the worst rep (a glossary field; "" if none)
 
 
 @dataclass(frozen=True)
@@ -349,6 +350,7 @@ def scorecard_view(result: AnalysisResult, coach: CoachReview | None = None) -> 
             cue=g.cue,
             drill=exercise_name(g.drill) if g.drill else "",
             moments=_moments(g),
+            metric=g.metric,
         )
         for g in (figures.fault_groups(result) if gradable else [])
     )

@@ -1,9 +1,10 @@
-"""Charts: joint angles over time, the hands' path and per-rep measures."""
+"""Charts: joint angles over time, the hands' path and per-rep measures (opening on the measure a fault's
+link asks for, else the one behind the set's main fault)."""
 
 import streamlit as st
 
 from drawing import figures
-from workspace import session
+from workspace import panels, session
 
 entry = session.require_current()
 result = entry.result
@@ -23,5 +24,9 @@ with left:
         st.info("No reps found, so there is no hand path to show.")
 with right:
     if result.metrics:
-        measure = st.selectbox("Per-rep measure", list(figures.BAR_MEASURES), format_func=figures.BAR_MEASURES.get)
+        measures = figures.chart_measures(result)
+        opening = figures.opening_measure(result, st.query_params.get(panels.CHART_MEASURE_PARAM))
+        measure = st.selectbox(
+            "Per-rep measure", list(measures), index=list(measures).index(opening), format_func=measures.get
+        )
         st.plotly_chart(figures.rep_bars_figure(result, measure), width="stretch", key="bars_chart")

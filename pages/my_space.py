@@ -4,7 +4,7 @@ and my history per lift with the progression signal."""
 import streamlit as st
 
 import store
-from workspace import figures, present, session, ui
+from workspace import figures, present, review_desk, session, ui
 
 ws = ui.require_workspace()
 st.title("My space")
@@ -77,10 +77,9 @@ for point, c in notes:
         if c.time_s is not None and button.button(
             f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}", icon=":material/play_circle:"
         ):
-            ui.open_page_with(ws, point.analysis_id, session.FRAMES_PAGE, at_s=c.time_s)
+            review_desk.open_review_at(ws, point.analysis_id, at_s=c.time_s)
         if button.button("Reply", key=f"ws_reply_{c.comment_id}", icon=":material/reply:"):
-            st.session_state[ui.REPLY_KEY] = c.comment_id  # the reply starts at this comment's rep and time
-            st.switch_page(ui.REVIEW_PAGE, query_params={"review": str(point.analysis_id)})
+            review_desk.open_review_at(ws, point.analysis_id, reply_to=c.comment_id)  # at the comment's rep and time
 
 st.subheader("My history")
 lifts = present.lifts(history)

@@ -14,7 +14,7 @@ import store
 from drawing import frames as render
 from drawing import review as timeline
 from drawing.scorecard import scorecard_view
-from workspace import figures, inbox, panels, present, session, ui
+from workspace import figures, inbox, panels, present, review_desk, session, ui
 
 ws = ui.require_workspace()
 try:
@@ -31,92 +31,10 @@ row, result = view.row, view.result
 entry = session.current()
 if entry is None:  # load_review has just put it on screen
     st.stop()
+desk = review_desk.desk_for(ws, view)
 coach = present.coach_review(view)
 card = scorecard_view(result, coach)
-duration = max(float(result.video.duration_s), 0.1)
-mine = row.client_id == ws.me.id and not ws.me.is_coach
-may_comment = ws.me.is_coach or mine
-choices = present.rep_choices(result)
-
-# --- the moment picked, the player's start and the comment form, kept per review -----------------------
-T_KEY, SEEK_KEY, NONCE_KEY, PENDING_KEY = "rv_t", "rv_seek", "rv_nonce", "rv_pending"
-REP_KEY, TIME_KEY, TEXT_KEY, REPLY_NOTE_KEY = "ws_c_rep", "ws_c_time", "ws_c_text", "ws_c_reply_note"
-if st.session_state.get("rv_for") != row.analysis_id:  # another review: a fresh player and form
-    first = float(result.reps[0].bottom_s) if result.reps else 0.0
-    st.session_state.update(
-        {
-            "rv_for": row.analysis_id,
-            T_KEY: round(min(first, duration), 2),
-            SEEK_KEY: 0,
-            NONCE_KEY: 0,
-            REP_KEY: "Whole set",
-            TIME_KEY: None,
-            TEXT_KEY: "",
-            REPLY_NOTE_KEY: "",
-        }
-    )
-
-
-def _seek(t_s: float) -> None:
-    """Pick the moment ``t_s`` and start the player there (a new player, so the same moment seeks again)."""
-    t_s = min(max(float(t_s), 0.0), duration)
-    st.session_state[T_KEY] = round(t_s, 2)
-    st.session_state[SEEK_KEY] = timeline.seek_s(t_s, duration)
-    st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
-
-
-def _slider_moved() -> None:
-    _seek(st.session_state[T_KEY])
-
-
-def _timeline_clicked() -> None:
-    points = st.session_state["rv_timeline"]["selection"]["points"]
-    if points:
-        _seek(points[0]["x"])
-
-
-def _comment_here() -> None:
-    """The form's place from the moment picked: its time, and the rep it falls in."""
-    t_s = float(st.session_state[T_KEY])
-    st.session_state[TIME_KEY] = round(t_s, 2)
-    st.session_state[REP_KEY] = present.rep_label(timeline.rep_of(result, t_s))
-    st.session_state[REPLY_NOTE_KEY] = ""
-
-
-def _reply_to(c: store.CommentView) -> None:
-    """A reply keeps the comment's rep and time; the player goes to that moment."""
-    st.session_state[REP_KEY] = present.rep_label(c.rep_index)
-    st.session_state[TIME_KEY] = c.time_s
-    st.session_state[REPLY_NOTE_KEY] = f"Replying to {present.plain(c.author_name)} · {present.comment_where(c)}"
-    at_s = c.time_s if c.time_s is not None else choices[st.session_state[REP_KEY]][1]  # else the rep's bottom
-    if at_s is not None:
-        _seek(at_s)
-
-
-def _rep_changed() -> None:
-    st.session_state[TIME_KEY] = choices[st.session_state[REP_KEY]][1]
-
-
-def _send() -> None:
-    rep, _ = choices[st.session_state[REP_KEY]]
-    try:
-        ws.add_comment(
-            row.analysis_id, st.session_state.get(TEXT_KEY, ""), rep_index=rep, time_s=st.session_state.get(TIME_KEY)
-        )
-        st.session_state[TEXT_KEY] = ""
-        st.session_state[REPLY_NOTE_KEY] = ""
-        ui.notice("success", "Reply sent to your coach." if mine else "Comment added.")
-    except store.WorkspaceError as exc:
-        ui.notice("error", exc.message)
-
-
-replying = st.session_state.pop(ui.REPLY_KEY, None)  # My space's Reply under a comment
-for c in view.comments:
-    if c.comment_id == replying:
-        _reply_to(c)
-pending = st.session_state.pop(PENDING_KEY, None)  # an evidence button of the faults, pressed last run
-if pending is not None:
-    _seek(pending)
+duration = desk.duration_s
 
 # --- header ------------------------------------------------------------------------------------------------
 st.title(f"Review · {present.plain(row.file_name)}")
@@ -135,7 +53,9 @@ panels.grade_row(
 links = st.columns(3)
 links[0].page_link(session.SCORECARD_PAGE, label="Scorecard and report", icon=":material/grading:")
 links[1].page_link(session.FRAMES_PAGE, label="Frames", icon=":material/movie:")
-links[2].page_link(session.CHARTS_PAGE, label="Charts", icon=":material/show_chart:")
+links[2].page_link(
+    session.CHARTS_PAGE, label="Charts", icon=":material/show_chart:", query_params=panels.chart_address(result)
+)
 if ws.me.is_coach and row.client_id != ws.me.id:
     with st.expander(f"Share with {present.plain(row.client_name)}"):
         st.code(present.review_link(st.context.url or "", row.token), language=None)
@@ -154,55 +74,53 @@ watch, beside = st.columns([3, 2], gap="large")
 
 # --- the lift: player, rep strip, timeline of comments, the moment ---------------------------------------
 with watch:
-    with st.container(key=f"rv_player_{st.session_state[NONCE_KEY]}"):
-        panels.player(entry, int(st.session_state[SEEK_KEY]))
-    stops = timeline.rep_strip(result)
+    with st.container(key=f"rv_player_{desk.player_nonce}"):
+        panels.player(entry, desk.player_start_s)
     with st.container(horizontal=True, gap="small"):  # the rep strip: as many on a line as fit
-        for stop in stops:
+        for stop in timeline.rep_strip(result):
             st.button(
                 stop.label,
                 key=f"rv_rep_{stop.rep}",
-                on_click=_seek,
+                on_click=desk.seek,
                 args=(stop.bottom_s,),
                 help=f"Play from just before rep {stop.rep}'s bottom ({stop.bottom_s:.1f} s)",
             )
     st.plotly_chart(
-        timeline.timeline_figure(result, coach.comments, st.session_state[T_KEY]),
-        key="rv_timeline",
-        on_select=_timeline_clicked,
+        timeline.timeline_figure(result, coach.comments, desk.moment_s),
+        key=review_desk.TIMELINE_KEY,
+        on_select=desk.timeline_clicked,
         selection_mode="points",
         config={"displayModeBar": False},
     )
-    step = round(1.0 / max(result.config.analysis_fps, 1.0), 2)
     st.slider(
         "Moment (s)",
         0.0,
         float(round(duration, 2)),
-        step=step,
-        key=T_KEY,
-        on_change=_slider_moved,
+        step=round(1.0 / max(result.config.analysis_fps, 1.0), 2),
+        key=review_desk.T_KEY,
+        on_change=desk.slider_moved,
         help="The moment to comment on; the rep buttons and the timeline's markers set it too.",
     )
-    st.caption(render.frame_title(result, float(st.session_state[T_KEY])))
+    st.caption(render.frame_title(result, desk.moment_s))
 
-    if may_comment:
-        st.subheader("Reply to your coach" if mine else "Add a comment")
-        if mine:
+    if desk.may_comment:
+        st.subheader("Reply to your coach" if desk.mine else "Add a comment")
+        if desk.mine:
             st.caption("Ask about a rep or say how the set felt; your coach sees it in their inbox.")
         st.button(
             "Comment at this moment",
-            on_click=_comment_here,
+            on_click=desk.comment_here,
             icon=":material/add_comment:",
             help="Pins the comment to the moment picked above and the rep it falls in.",
         )
-        if st.session_state.get(REPLY_NOTE_KEY):
-            st.caption(st.session_state[REPLY_NOTE_KEY])
+        if st.session_state.get(review_desk.REPLY_NOTE_KEY):
+            st.caption(st.session_state[review_desk.REPLY_NOTE_KEY])
         left, right = st.columns(2)
         left.selectbox(
             "Rep",
-            list(choices),
-            key=REP_KEY,
-            on_change=_rep_changed,
+            list(desk.choices),
+            key=review_desk.REP_KEY,
+            on_change=desk.rep_changed,
             help="Choosing a rep sets the time to its bottom; change the time if you mean another moment.",
         )
         right.number_input(
@@ -212,14 +130,18 @@ with watch:
             value=None,
             step=0.1,
             format="%.1f",
-            key=TIME_KEY,
+            key=review_desk.TIME_KEY,
         )
         st.text_area(
             "Comment",
-            key=TEXT_KEY,
-            placeholder="A question or note for your coach" if mine else "What should they feel or change on this rep?",
+            key=review_desk.TEXT_KEY,
+            placeholder="A question or note for your coach"
+            if desk.mine
+            else "What should they feel or change on this rep?",
         )
-        st.button("Send reply" if mine else "Add comment", type="primary", on_click=_send, icon=":material/send:")
+        st.button(
+            "Send reply" if desk.mine else "Add comment", type="primary", on_click=desk.send, icon=":material/send:"
+        )
 
     st.subheader("Comments")
     if not view.comments:
@@ -234,13 +156,17 @@ with watch:
                     st.button(
                         f"Play at {at_s:.1f} s",
                         key=f"ws_comment_{c.comment_id}",
-                        on_click=_seek,
+                        on_click=desk.seek,
                         args=(at_s,),
                         icon=":material/play_circle:",
                     )
-                if may_comment:
+                if desk.may_comment:
                     st.button(
-                        "Reply", key=f"rv_reply_{c.comment_id}", on_click=_reply_to, args=(c,), icon=":material/reply:"
+                        "Reply",
+                        key=f"rv_reply_{c.comment_id}",
+                        on_click=desk.reply_to,
+                        args=(c,),
+                        icon=":material/reply:",
                     )
 
 # --- beside it: the coach's decision, the key frames, what the video shows --------------------------------
@@ -252,32 +178,21 @@ with beside:
             label, icon = (
                 ("Mark as new again", ":material/undo:") if row.reviewed else ("Mark reviewed", ":material/done_all:")
             )
-            if st.button(label, type="secondary" if row.reviewed else "primary", icon=icon):
-                try:
-                    ws.mark_reviewed(row.analysis_id, not row.reviewed)
-                except store.WorkspaceError as exc:
-                    ui.notice("error", exc.message)
-                st.rerun()
+            st.button(label, type="secondary" if row.reviewed else "primary", icon=icon, on_click=desk.toggle_reviewed)
         with grading:
-            options = ["Automatic"] + list(store.reviews.GRADES)
-            new = st.selectbox(
+            options = desk.grade_options()
+            st.selectbox(
                 "Grade",
                 options,
-                index=options.index(row.grade_override or "Automatic"),
+                index=options.index(desk.grade_now()),
+                key=desk.grade_key,
                 help="Your grade is shown beside the automatic one, with your reason.",
             )
-        reason = st.text_input("Why", value=view.override_reason or "")
-        if st.button("Save the grade", icon=":material/save:"):
-            try:
-                ws.override_grade(row.analysis_id, None if new == "Automatic" else new, reason)
-                ui.load_review(ws, row.analysis_id)  # the sidebar and the Scorecard show the new grade at once
-                ui.notice("success", "Grade saved.")
-            except store.WorkspaceError as exc:
-                ui.notice("error", exc.message)
-            st.rerun()
+        st.text_input("Why", value=view.override_reason or "", key=desk.reason_key)
+        st.button("Save the grade", icon=":material/save:", on_click=desk.save_grade)
 
-    if result.reps:
-        rep = render.rep_at(result.reps, float(st.session_state[T_KEY]))[0] or result.reps[0]
+    rep = desk.rep_on_screen()
+    if rep is not None:
         st.subheader(f"Key frames · Rep {rep.index}")
         panels.key_frames(entry, rep, angles=False)
     if result.scorecard is not None:
@@ -286,8 +201,7 @@ with beside:
             st.warning(card.not_graded_reason)
         moment = panels.faults(card, key="rv_evidence", moment_help="Play this moment")
         if moment is not None:
-            st.session_state[PENDING_KEY] = moment
-            st.rerun()
+            desk.seek_next_run(moment)
 
 if ws.me.is_coach and row.client_id != ws.me.id and row.lift_id:
     st.subheader(f"{present.plain(row.client_name)}'s history on {row.lift_name}")

@@ -32,7 +32,8 @@ from drawing.scorecard import (
 from pipeline.types import AnalysisResult
 
 MAX_FRAMES_PER_FAULT = 3
-FRAME_MAX_SIDE_PX = 480
+FRAME_MAX_SIDE_PX = 480  # a key frame's longer side in the report
+FRAME_READ_SIDE_PX = 960  # frames are read this large, then cut to the lifter, so the cut keeps its detail
 DISCLAIMER = "Hinge Review checks form from video; it does not replace a coach who can see you lift."
 
 
@@ -109,17 +110,29 @@ def _jpeg(rgb: np.ndarray) -> bytes:
 Moments = list[tuple[float, str, EvidenceMark | None]]  # (time, caption, the measurement to draw)
 
 
+def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """``rgb`` shrunk (never grown) so that its longer side is at most ``max_side``."""
+    scale = max_side / max(rgb.shape[:2])
+    if scale >= 1.0:
+        return rgb
+    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
 def key_frame_images(result: AnalysisResult, moments: Moments, video_path: str | Path | None) -> tuple[FrameImage, ...]:
-    """Annotated frames at ``moments``, each with its deciding measurement, from the clip or a blank canvas."""
+    """Annotated frames at ``moments``, each with its deciding measurement, from the clip or a blank canvas,
+    cut to the lifter (the whole frame leaves them too small to read the angles on paper)."""
     if not moments:
         return ()
     images = render.render_frames(
         result,
         [t for t, _, _ in moments],
         video_path,
-        max_side=FRAME_MAX_SIDE_PX,
+        max_side=FRAME_READ_SIDE_PX,
         marks=[mark for _, _, mark in moments],
+        crop=True,
     )
+    images = [_fit(im, FRAME_MAX_SIDE_PX) for im in images]
     return tuple(
         FrameImage(caption, float(t), _jpeg(im), im.shape[1], im.shape[0])
         for (t, caption, _), im in zip(moments, images)

@@ -1,5 +1,6 @@
 """Streamlit pieces that more than one page shows (not a page): the annotated player, a rep's key frames,
-the grade's row of figures, and the faults the video shows with their moments.
+the grade's row of figures, and the faults the video shows with their moments and a link to the measure
+behind each on Charts.
 
 The Scorecard, Frames and Review pages call these rather than each drawing its own copy; what they show
 comes from ``drawing`` (``ScorecardView``, key frames) and the session's result store.
@@ -11,12 +12,15 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from drawing import figures
 from drawing import frames as render
 from drawing.scorecard import GradeView, ScorecardView
-from pipeline.types import Rep
+from pipeline.measure.glossary import MEASURES
+from pipeline.types import AnalysisResult, Rep
 from workspace import present, session
 
 DRAWING_TEXT = "Drawing the skeleton on the video…"
+CHART_MEASURE_PARAM = "measure"  # the Charts page's address names the measure it opens on (a glossary field)
 
 
 def annotated_video(entry: session.StoredAnalysis) -> render.EncodedVideo | None:
@@ -73,6 +77,12 @@ def grade_row(grade: GradeView, extra: Sequence[tuple[str, object]]) -> None:
         )  # the coach's typed reason
 
 
+def chart_address(result: AnalysisResult) -> dict[str, str]:
+    """The Charts page's address for this set: opening on the measure behind its main fault (none: empty)."""
+    field = figures.fault_measure(result)
+    return {CHART_MEASURE_PARAM: field} if field else {}
+
+
 def faults(view: ScorecardView, *, key: str, moment_help: str) -> float | None:
     """What the video shows: each fault with its cue, drill and the check's record, and a button per
     rep that shows it. Returns the moment (s) whose button was pressed, else None."""
@@ -91,6 +101,13 @@ def faults(view: ScorecardView, *, key: str, moment_help: str) -> float | None:
             if fault.drill:
                 st.markdown(f"*Drill:* {fault.drill}")
             with st.container(horizontal=True, gap="small"):  # as many on a line as fit, the rest wrap
+                if fault.metric in MEASURES:  # its measure over the reps, on Charts
+                    st.page_link(
+                        session.CHARTS_PAGE,
+                        label=f"{MEASURES[fault.metric].name} on Charts",
+                        icon=":material/show_chart:",
+                        query_params={CHART_MEASURE_PARAM: fault.metric},
+                    )
                 for m in fault.moments:
                     if st.button(
                         f"Rep {m.rep} · {m.t_s:.1f} s",

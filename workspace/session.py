@@ -65,6 +65,7 @@ class StoredAnalysis:
     seconds: float = 0.0  # wall time of the analysis
     annotated: render.EncodedVideo | None = None
     coach: CoachReview | None = None  # a saved review's coach's grade and comments, as of its last opening
+    token: str | None = None  # a saved review's link token (its Review page's ``?review=``)
 
 
 def _remove_dirs(dirs: list[str]) -> None:

@@ -507,7 +507,7 @@ def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> A
         entry = session.StoredAnalysis(
             key=key, filename=view.row.file_name, result=view.result, video_path=video_path, workdir=workdir
         )
-    session.store().put(replace(entry, coach=present.coach_review(view)))  # the coach's word as of now
+    session.store().put(replace(entry, coach=present.coach_review(view), token=view.row.token))  # as of now
     if on_screen or session.current() is None:
         session.set_current(key)
     return view
@@ -551,31 +551,29 @@ def regrade_current(ws: Workspace, lift: str) -> None:
 
 
 def review_page_link(ws: Workspace) -> None:
-    """A link to the Review page of the stored analysis on screen (nothing for an unsaved one): the video,
-    the coach's comments at their moments and the coach's grade in one place."""
-    analysis_id = current_review_id()
-    if analysis_id is None:
+    """A link to the Review page of the stored analysis on screen (nothing for an unsaved one), addressed
+    by its token as every review link is: the video, the coach's comments at their moments and the coach's
+    grade in one place."""
+    entry = session.current()
+    if current_review_id() is None or entry is None or not entry.token:
         return
     st.page_link(
         REVIEW_PAGE,
         label="Review and comment" if ws.me.is_coach else "Review with your coach",
         icon=":material/rate_review:",
-        query_params={"review": str(analysis_id)},
+        query_params={"review": entry.token},
     )
 
 
-def open_page_with(
-    ws: Workspace, analysis_id: int, page: str = session.SCORECARD_PAGE, at_s: float | None = None
-) -> None:
-    """Load a review into the session and switch to ``page`` (the Frames page opens at ``at_s``)."""
+def open_page_with(ws: Workspace, analysis_id: int) -> None:
+    """Load a review into the session and switch to its Scorecard (a moment of it opens on the Review page:
+    ``review_desk.open_review_at``)."""
     try:
         load_review(ws, analysis_id)
     except store.WorkspaceError as exc:
         refuse(ws, exc.message)
         return
-    if at_s is not None:
-        st.session_state[session.FOCUS_KEY] = float(at_s)
-    st.switch_page(page)
+    st.switch_page(session.SCORECARD_PAGE)
 
 
 # --- uploads and their jobs ----------------------------------------------------------

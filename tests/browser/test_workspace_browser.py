@@ -278,7 +278,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     _shot(coach, "ws_08_coach_review.png")
     _assert_no_traceback(coach)
 
-    # --- the client sees the comment, and its button opens the frames at that moment
+    # --- the client sees the comment, and its button opens the review at that moment
     _nav(ann, "My space")
     expect(ann.get_by_text(COMMENT)).to_be_visible(timeout=30_000)
     # (as typed: the Markdown in it made no link and no image)
@@ -286,7 +286,13 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(ann.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()
     _shot(ann, "ws_09_client_sees_comment.png")
     ann.get_by_role("button", name=f"Open at {at_s:.1f} s").click()
-    expect(ann.get_by_role("heading", name="Frames")).to_be_visible(timeout=60_000)
+    expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
+    ann.wait_for_function(  # the moment picked is the comment's (the slider is a range input)
+        "(t) => [...document.querySelectorAll('input[type=range][aria-label=\"Moment (s)\"]')].some("
+        "i => Math.abs(parseFloat(i.value) - t) < 0.06)",
+        arg=at_s,
+        timeout=30_000,
+    )
     _assert_no_traceback(ann)
 
     # --- the client replies from My space, and the set is back in the coach's new reviews

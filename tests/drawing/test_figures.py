@@ -129,3 +129,41 @@ def test_skipped_checks_name_what_no_rep_could_measure(result):
     # then that check, and only it, is listed as skipped, in plain words
     assert figures.skipped_checks(changed) == [head.message.rstrip(".")]
     assert figures.skipped_checks(result) == []
+
+
+def test_the_chart_opens_on_the_measure_that_decided_the_main_fault(result):
+    # given the synthetic set: rounded back, decided on the head-back line, its main fault
+    assert result.scorecard.faults[0] == "rounded_back"
+    # then that measure is the main fault's, and the chart opens on it unless a link asks for another
+    assert figures.fault_measure(result) == "back_line_deviation_deg"
+    assert figures.opening_measure(result) == "back_line_deviation_deg"
+    assert figures.opening_measure(result, "rep_duration_s") == "rep_duration_s"
+    assert figures.opening_measure(result, "no_such_measure") == "back_line_deviation_deg"
+
+
+def test_a_fault_decided_on_a_measure_the_chart_does_not_usually_offer_is_offered_by_its_glossary_name(result):
+    # given a set whose rounded back was decided on the shin tilt (a measure the bar chart does not list)
+    from dataclasses import replace
+
+    from pipeline.measure.glossary import measure
+
+    sc = result.scorecard
+    reps = tuple(
+        replace(rg, criteria=tuple(replace(c, metric="shin_angle_bottom_deg") for c in rg.criteria)) for rg in sc.reps
+    )
+    shin = replace(result, scorecard=replace(sc, reps=reps))
+    # then the chart offers it, by the glossary's heading, and opens on it
+    assert figures.chart_measures(shin)["shin_angle_bottom_deg"] == measure("shin_angle_bottom_deg").heading
+    assert figures.opening_measure(shin) == "shin_angle_bottom_deg"
+    assert (
+        measure("shin_angle_bottom_deg").heading
+        in figures.rep_bars_figure(shin, "shin_angle_bottom_deg").layout.title.text
+    )
+
+
+def test_a_clean_set_opens_the_chart_on_the_first_measure(result):
+    from dataclasses import replace
+
+    clean = replace(result, scorecard=replace(result.scorecard, faults=()))
+    assert figures.fault_measure(clean) is None
+    assert figures.opening_measure(clean) == next(iter(figures.BAR_MEASURES))

@@ -8,12 +8,14 @@ tested in ``tests/pages/test_workspace_pages.py``.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline.document import serialize
+from pipeline.measure.glossary import measure
 from pipeline.types import AnalysisResult
 from tests.support import factories
 from tests.support.paths import CLIPS_DIR, REPO
@@ -178,6 +180,27 @@ def test_charts_show_three_plotly_figures_with_data(result, clip):
     assert '"Hip flexion"' in charts[0].proto.spec and '"Rep 1"' in charts[1].proto.spec
     at.selectbox[-1].set_value("rep_duration_s").run()
     assert "Rep time" in at.get("plotly_chart")[2].proto.spec
+
+
+def test_charts_open_on_the_measure_behind_the_main_fault_from_the_scorecards_fault(result, clip):
+    # given a set whose main fault is a rounded back, failed on the head-back line
+    head_back = measure("back_line_deviation_deg")
+    at = _with(result, str(clip))
+    at.switch_page(session.SCORECARD_PAGE).run()
+    _no_traceback(at)
+    # then its fault links to that measure on Charts, by the glossary's one name
+    (link,) = [p.proto for p in at.get("page_link") if p.proto.label.endswith("on Charts")]
+    assert link.label == f"{head_back.name} on Charts" and link.query_string == "measure=back_line_deviation_deg"
+    # when Charts is opened, then the per-rep measure is the head-back line, named as the glossary names it
+    at.switch_page(session.CHARTS_PAGE).run()
+    _no_traceback(at)
+    picked = at.selectbox[-1]
+    assert picked.value == "back_line_deviation_deg" and picked.format_func(picked.value) == head_back.heading
+    assert json.loads(at.get("plotly_chart")[2].proto.spec)["layout"]["title"]["text"] == f"{head_back.heading} per rep"
+    # and a link that names another measure opens on that one
+    at.query_params["measure"] = "knee_flexion_bottom_deg"
+    at.run()
+    assert at.selectbox[-1].value == "knee_flexion_bottom_deg"
 
 
 def test_not_gradable_result_explains_why_and_how_to_refilm(clip):

@@ -682,9 +682,12 @@ def test_a_client_joins_a_coach_by_link_and_the_coach_sees_their_review(data, en
     ann_at.run()
     _ok(ann_at)
     assert "Hips back first." in _texts(ann_at) and "Rep 2 · 5.2 s" in _texts(ann_at)
+    # when she opens it, then the Review page shows the set at that moment: the moment picked, the video there
     _button(ann_at, "Open at 5.2 s").click().run()
     _ok(ann_at)
-    assert at_title(ann_at) == "Frames" and ann_at.slider[0].value == pytest.approx(5.2, abs=0.01)
+    assert shown(at_title(ann_at)) == "Review · set.mp4"
+    assert ann_at.slider(key="rv_t").value == pytest.approx(5.2, abs=0.01) and _video_start(ann_at) == 5
+    assert ann_at.query_params["review"] == _link(data, up.analysis_id)  # the review's own address
 
 
 def test_a_client_replies_to_the_coach_from_my_space_and_the_coach_sees_it_waiting(data, engine, clip):
@@ -960,6 +963,9 @@ def test_the_coach_sees_the_lift_on_the_review_and_comments_at_the_moment_picked
     (timeline,) = at.get("plotly_chart")  # the coach's own set: no client history under it
     assert '"text":"Rep 3"' in timeline.proto.spec and "rv_timeline" in timeline.proto.id
     assert {"Key frames · Rep 1", "What the video shows", "Coach's decision", "Add a comment"} <= set(_subheaders(at))
+    # and its Charts link opens on the measure behind the set's main fault (a rounded back on the head-back line)
+    (charts,) = [p.proto for p in at.get("page_link") if p.proto.label == "Charts"]
+    assert charts.query_string == "measure=back_line_deviation_deg"
     assert [im.proto.imgs[0].caption.split(" · ")[:2] for im in at.image] == [
         ["Rep 1", m] for m in ("start", "bottom", "lockout")
     ]
@@ -1048,4 +1054,24 @@ def test_the_scorecard_and_frames_of_a_saved_set_link_to_its_review(data, engine
         at.switch_page(page).run()
         _ok(at)
         links = [p.proto for p in at.get("page_link") if p.proto.label == "Review with your coach"]
-        assert len(links) == 1 and links[0].query_string == f"review={up.analysis_id}", page
+        assert len(links) == 1 and links[0].query_string == f"review={_link(data, up.analysis_id)}", page
+
+
+def test_a_coach_on_a_clients_scorecard_links_to_its_review_by_its_token(data, engine, clip):
+    # given Ann, linked to coach Cora, with an analysed set that Cora has opened for review
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    token = _link(data, up.analysis_id)
+    at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": token})
+    _ok(at)
+    # when Cora goes to its Scorecard (the navigation leaves the review's address behind)
+    at.query_params.clear()
+    at.switch_page(session.SCORECARD_PAGE).run()
+    _ok(at)
+    # then its link back to the review carries the review's token (a bare id opens for its owner only)
+    (link,) = [p.proto for p in at.get("page_link") if p.proto.label == "Review and comment"]
+    assert link.query_string == f"review={token}"
+    with pytest.raises(store.WorkspaceError):
+        store.review_from_link(data.db, cora, str(up.analysis_id))

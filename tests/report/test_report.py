@@ -287,3 +287,25 @@ def test_the_next_step_headline_names_where_to_go_and_never_steps_back_to_the_sa
     # when worded for the page, then it says where to go next
     assert headline(s, "kettlebell_deadlift", strong="**") == expected
     assert headline(s, "kettlebell_deadlift") == expected.replace("**", "")
+
+
+def test_the_reports_key_frames_are_cut_to_the_lifter(result, clip):
+    # given the synthetic set's report made from its clip
+    from drawing import crop
+    from drawing import frames as render
+    from report.content import report_content
+
+    content = report_content(result, video_path=clip, filename="monday_set.mp4", created=DAY)
+    frames = [f for section in content.faults for f in section.frames]
+    assert frames
+    for f in frames:
+        # then each key frame is the lifter's padded keypoint box at its moment, not the whole frame
+        p = render.pose_at(result, f.t_s)
+        box = crop.lifter_box(p.xy, p.conf, (factories.WIDTH, factories.HEIGHT), min_conf=result.config.keypoint_conf)
+        assert (f.width_px, f.height_px) == (box.width, box.height), f.caption
+        assert f.width_px < factories.WIDTH and f.height_px <= factories.HEIGHT
+        assert f.width_px * f.height_px < 0.8 * factories.WIDTH * factories.HEIGHT
+    # and the PDF places those cut frames
+    reader = PdfReader(io.BytesIO(report.build_pdf(result, video_path=clip, filename="monday_set.mp4", created=DAY)))
+    sizes = {im.image.size for page in reader.pages for im in page.images}
+    assert {(f.width_px, f.height_px) for f in frames} <= sizes
