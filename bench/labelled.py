@@ -32,6 +32,7 @@ from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
 BACK_CACHE_VERSION = 27  # bump to 28+ when the back tracing changes (numbers up to 26 were used by experiments)
 POSE_CACHE_VERSION = 27  # bump to 28+ when decoding, sampling, tracking, the lifter choice or the model input change (22-24, 26 used by experiments; 27: OpenVINO pinned to float32)
+FRAMING_VERSION = 1  # bump when pipeline.capture.framing changes the box the model is shown
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,11 @@ def content_hash(path: Path) -> str:
 
 def _bars(path: Path, config: AnalysisConfig) -> list[int] | None:
     """The clip's picture box when the pose is taken inside its black bars (None: no bars, or not cut)."""
-    from pipeline.capture.posetrack import picture_box
+    from pipeline.capture.posetrack import framing_for
     from pipeline.capture.video import VideoLimits, probe
 
     try:
-        box = picture_box(probe(path, VideoLimits.of(config)), config)
+        box = framing_for(probe(path, VideoLimits.of(config)), replace(config, frame_people=False), None).picture
     except InputError:
         return None
     return None if box is None else [box.x0, box.y0, box.x1, box.y1]
@@ -127,6 +128,8 @@ def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str)
     bars = _bars(path, config)
     if bars is not None:  # a clip without bars has the same pose either way: its cached pose stays valid
         parts["bars"] = bars
+    if config.frame_people:  # the box around the people comes from the model: keyed by the setting
+        parts["people"] = FRAMING_VERSION
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -170,7 +173,7 @@ def cached_pose(clip: Path, config: AnalysisConfig, estimator, cache_dir: Path =
 def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
     """``assess``'s back reader for one clip, caching each traced back by content hash and time."""
     from pipeline.measure.backcurve import BackCurve
-    from pipeline.run import trace_backs
+    from pipeline.run import back_windows, trace_backs
 
     digest = content_hash(clip)[:24]
 
@@ -182,8 +185,8 @@ def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
                     digest,
                     points,
                     kin.side,
-                    [r.bottom_i for r in reps],
-                    [float(t) for t in kin.t_s[[r.bottom_i for r in reps]]],
+                    back_windows(kin, reps),  # the samples traced, and their times
+                    [float(kin.t_s[i]) for w in back_windows(kin, reps) for i in w],
                     POSE_CACHE_VERSION,
                     BACK_CACHE_VERSION,
                 ]

@@ -73,6 +73,11 @@ def bottom_window(b: int, lo: int, hi: int, each_side: int = BACK_FRAMES_EACH_SI
     return list(range(start, start + n)) if n > 0 else [b]
 
 
+def back_windows(kin: KinematicSeries, reps: tuple[Rep, ...]) -> list[list[int]]:
+    """The samples each rep's back is traced on (``bottom_window`` around its bottom)."""
+    return [bottom_window(deepest_index(kin, r), r.start_i, r.lockout_i) for r in reps]
+
+
 def trace_backs(
     path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]
 ) -> tuple[BackCurve, ...]:
@@ -81,7 +86,7 @@ def trace_backs(
     is not, and a back that fewer than three frames could trace is left unread."""
     if not reps:
         return ()
-    wanted = [bottom_window(deepest_index(kin, r), r.start_i, r.lockout_i) for r in reps]
+    wanted = back_windows(kin, reps)
 
     def cropped(i: int, image: np.ndarray) -> _Crop:
         """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), the side's

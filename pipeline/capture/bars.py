@@ -76,10 +76,14 @@ def box_of(frames: list[np.ndarray]) -> ContentBox | None:
     return ContentBox(x0, y0, x1, y1)
 
 
+def sample_times(duration_s: float) -> list[float]:
+    """The ``BAR_SAMPLES`` moments looked at, spread over the clip."""
+    return list(np.linspace(0.05 * duration_s, 0.95 * duration_s, BAR_SAMPLES)) if duration_s > 0 else [0.0]
+
+
 def content_box(path: str | Path, duration_s: float, width: int, height: int) -> ContentBox | None:
     """The clip's picture inside its black bars, in the clip's pixels; None when it has none."""
-    times = list(np.linspace(0.05 * duration_s, 0.95 * duration_s, BAR_SAMPLES)) if duration_s > 0 else [0.0]
-    frames = [f.image for _, f in iter_frames_at(path, times, max_side=BAR_LOOK_SIDE)]
+    frames = [f.image for _, f in iter_frames_at(path, sample_times(duration_s), max_side=BAR_LOOK_SIDE)]
     box = box_of(frames)
     if box is None or not frames:
         return None

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.capture.bars import ContentBox, content_box
+from pipeline.capture.bars import ContentBox
 from pipeline.capture.estimator import PoseEstimatorLike
+from pipeline.capture.framing import MAX_EDGE_SHARE, Framing, find_framing, touches_edge
 from pipeline.capture.shots import find_cuts, frame_signature, shot_bounds
 from pipeline.capture.tracking import TrackSummary, select_lifter
 from pipeline.capture.video import Frame, iter_frames
@@ -182,21 +183,31 @@ def _stitch(
     return pose, [s for _, summaries in pieces for s in summaries]
 
 
-def picture_box(meta: VideoMeta, config: AnalysisConfig) -> ContentBox | None:
-    """The picture inside the clip's black bars when ``config.crop_bars`` (None: no bars, or not cutting them)."""
-    return content_box(meta.path, meta.duration_s, meta.width, meta.height) if config.crop_bars else None
+def framing_for(meta: VideoMeta, config: AnalysisConfig, estimator: PoseEstimatorLike | None) -> Framing:
+    """What the model is shown of this clip (``pipeline.capture.framing``): the picture inside its black
+    bars when ``config.crop_bars``, narrowed to the people in it when ``config.frame_people``."""
+    if not (config.crop_bars or config.frame_people):
+        return Framing(None, None)
+    return find_framing(
+        meta.path,
+        meta.duration_s,
+        meta.width,
+        meta.height,
+        crop_bars=config.crop_bars,
+        estimator=estimator if config.frame_people else None,
+    )
 
 
-def estimate_pose(
+def _pose_within(
     meta: VideoMeta,
     estimator: PoseEstimatorLike,
     config: AnalysisConfig,
-    on_frames: Callable[[float], None] | None = None,
+    box: ContentBox | None,
+    on_frames: Callable[[float], None] | None,
 ) -> tuple[PoseSeries, list[TrackSummary]]:
-    """Run the model over the clip and return the chosen lifter's keypoints."""
+    """The model over the clip, shown the part of each frame inside ``box``; the chosen lifter's keypoints."""
     every_s = 1.0 / config.analysis_fps if config.analysis_fps and config.analysis_fps < meta.fps else None
     frames_q = _FrameQueue(lambda: getattr(estimator, "loaded", True))  # asking a LazyEstimator does not load it
-    box = picture_box(meta, config)
     max_side = decode_side(meta, config.imgsz, box)
     stop = threading.Event()
     worker = threading.Thread(target=_decode_thread, args=(meta.path, every_s, max_side, frames_q, stop), daemon=True)
@@ -220,3 +231,23 @@ def estimate_pose(
         for a, b in shot_bounds(t, cuts)
     ]
     return _stitch(pieces, cuts) if len(pieces) > 1 else pieces[0]
+
+
+def estimate_pose(
+    meta: VideoMeta,
+    estimator: PoseEstimatorLike,
+    config: AnalysisConfig,
+    on_frames: Callable[[float], None] | None = None,
+) -> tuple[PoseSeries, list[TrackSummary]]:
+    """Run the model over the clip and return the chosen lifter's keypoints. Shown a box around the people,
+    a lifter who reaches its edge (``MAX_EDGE_SHARE`` of the frames) has the clip analysed again on the
+    whole picture: what lies beyond the box was never seen."""
+    framing = framing_for(meta, config, estimator if config.frame_people else None)
+    if framing.narrowed and framing.box is not None:
+        try:
+            pose, summaries = _pose_within(meta, estimator, config, framing.box, on_frames)
+        except NoPersonError:
+            pose = None
+        if pose is not None and touches_edge(pose.xy, framing.box, meta.width, meta.height) <= MAX_EDGE_SHARE:
+            return pose, summaries
+    return _pose_within(meta, estimator, config, framing.picture, on_frames)
