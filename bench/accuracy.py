@@ -6,6 +6,7 @@
     python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
     python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
     python bench/accuracy.py --keep-bars     # the model sees whole frames, black bars and all
+    python bench/accuracy.py --whole-picture # the model sees the whole picture, not a box around the people
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
     python bench/accuracy.py --variants      # also: the verdict on mirrored, portrait, half-size, darker copies
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from labelled import cached_pose, load_clips
-from scoring import Outcome, score_clip
+from scoring import Outcome, assess_clip, outcome_of, reading_noise, score_clip
 
 from pipeline.judge.calibration import load_calibration
 from pipeline.types import AnalysisConfig
@@ -130,18 +131,24 @@ def print_rows(outcomes: list[Outcome]) -> None:
         )
 
 
-def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibration) -> dict:
+def stability(clips, config: AnalysisConfig, calibration) -> dict:
     """The same clips on the other letterbox: the keypoints move by about 2 px (at 416 px) and
-    nothing else changes, so a verdict that flips sits within the measurement's own noise."""
+    nothing else changes, so a verdict that flips sits within the measurement's own noise, and how
+    far each reading moves is that measure's noise (no label needed)."""
     from dataclasses import replace
 
     from pipeline.capture.pose import PoseEstimator
 
     other = replace(config, letterbox="frame" if config.letterbox == "square" else "square")
-    estimator = PoseEstimator.from_config(other)
-    moved = [
-        (a, score_clip(c, cached_pose(c.path, other, estimator), other, calibration)) for c, a in zip(clips, outcomes)
+    estimators = (PoseEstimator.from_config(config), PoseEstimator.from_config(other))
+    pairs = [
+        tuple(
+            assess_clip(c, cached_pose(c.path, cfg, est), cfg, calibration)
+            for cfg, est in zip((config, other), estimators)
+        )
+        for c in clips
     ]
+    moved = [(outcome_of(c, a), outcome_of(c, b)) for c, (a, b) in zip(clips, pairs)]
     flips = [(a, b) for a, b in moved if (a.verdict_found, a.reps_found) != (b.verdict_found, b.reps_found)]
     print(f"\n== stability: the pose on the {other.letterbox} letterbox instead ({config.letterbox})")
     for a, b in flips:
@@ -151,7 +158,12 @@ def stability(clips, outcomes: list[Outcome], config: AnalysisConfig, calibratio
         )
     same = len(moved) - len(flips)
     print(f"verdict and rep count unchanged:  {_pct(same, len(moved))}")
-    return {"unchanged": same, "clips": len(moved), "changed": [a.clip for a, _ in flips]}
+    noise = reading_noise(pairs)
+    print("how far each reading moves (reps read on both inputs; |difference|):")
+    print(f"  {'measure':28s} {'reps':>5s} {'p50':>8s} {'p75':>8s} {'p90':>8s} {'read on one only':>17s}")
+    for m, n in noise.items():
+        print(f"  {m:28s} {n['reps']:5d} {n['p50']:8.3f} {n['p75']:8.3f} {n['p90']:8.3f} {n['one_only']:17d}")
+    return {"unchanged": same, "clips": len(moved), "changed": [a.clip for a, _ in flips], "reading_noise": noise}
 
 
 def held_out_calibrations(sources: set[str], config: AnalysisConfig, estimator) -> dict:
@@ -244,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-bars", action="store_true", help="give the model whole frames, black bars and all (crop_bars off)"
     )
     ap.add_argument(
+        "--whole-picture",
+        action="store_true",
+        help="give the model the whole picture, not a box around the people in it (frame_people off)",
+    )
+    ap.add_argument(
         "--stability",
         action="store_true",
         help="also score every clip on the other letterbox's pose and list what changes",
@@ -265,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         letterbox=args.letterbox,
         imgsz=args.imgsz,
         crop_bars=not args.keep_bars,
+        frame_people=not args.whole_picture,
     )
     from pipeline.capture.pose import PoseEstimator
 
@@ -294,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         cv = [score_clip(c, records[c.name], config, fitted[c.source]) for c in clips]
         report["held_out"] = summarise(cv, "held out by source (thresholds fitted without the clip's source)")
     if args.stability:
-        report["stability"] = stability(clips, outcomes, config, calibration)
+        report["stability"] = stability(clips, config, calibration)
     if args.variants:
         report["variants"] = variant_bench(clips, outcomes, cv, config, estimator, calibration, fitted)
     print(f"\nscoring took {time.perf_counter() - t1:.1f} s")

@@ -9,6 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
 from labelled import LabelledClip, PoseRecord, cached_back_reader
 
 from pipeline.errors import InputError
@@ -63,10 +64,25 @@ def refusal_kind(scorecard, movement: str) -> str:
     return "capture"
 
 
-def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, calibration: Calibration) -> Outcome:
-    """The verdict on one clip from its (cached) pose."""
+def assess_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, calibration: Calibration):
+    """``pipeline.run.assess`` on one clip's (cached) pose: the Assessment, or the refusal's message."""
     from pipeline.run import assess
 
+    if record.pose is None:
+        return record.refused
+    try:
+        return assess(record.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path))
+    except InputError as exc:
+        return exc.message
+
+
+def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, calibration: Calibration) -> Outcome:
+    """The verdict on one clip from its (cached) pose."""
+    return outcome_of(clip, assess_clip(clip, record, config, calibration))
+
+
+def outcome_of(clip: LabelledClip, a) -> Outcome:
+    """The verdict on one clip from its Assessment (or the message it was refused with)."""
     base = dict(
         clip=clip.name,
         subset=clip.subset,
@@ -77,23 +93,20 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
         reps_label=clip.reps_text,
         reps_exact=clip.reps_exact,
     )
-    refused_input = dict(
-        reps_found=None,
-        movement="",
-        view_found="",
-        exercise="",
-        grade=None,
-        score=None,
-        faults_found=(),
-        refusal_kind="input",
-        verdict="not_graded",
-    )
-    if record.pose is None:
-        return Outcome(**base, **refused_input, refused=record.refused)
-    try:
-        a = assess(record.pose, config, calibration=calibration, back_reader=cached_back_reader(clip.path))
-    except InputError as exc:
-        return Outcome(**base, **refused_input, refused=exc.message)
+    if isinstance(a, str):
+        return Outcome(
+            **base,
+            reps_found=None,
+            movement="",
+            view_found="",
+            exercise="",
+            grade=None,
+            score=None,
+            faults_found=(),
+            refusal_kind="input",
+            verdict="not_graded",
+            refused=a,
+        )
     sc = a.scorecard
     reps = sum(1 for r in a.segmentation.reps if not r.partial)
     graded = sc is not None and sc.gradable
@@ -110,3 +123,51 @@ def score_clip(clip: LabelledClip, record: PoseRecord, config: AnalysisConfig, c
         refusal_kind="" if graded else refusal_kind(sc, a.segmentation.movement),
         verdict=sc.verdict if sc else "not_graded",
     )
+
+
+# The readings ``--stability`` compares between the two model inputs (RepMetrics fields).
+NOISE_MEASURES = (
+    "back_curve_deg",
+    "back_hump_ratio",
+    "back_line_deviation_deg",
+    "knee_flexion_bottom_deg",
+    "hip_flexion_bottom_deg",
+    "shin_angle_bottom_deg",
+    "torso_angle_bottom_deg",
+    "hinge_ratio",
+    "hips_back_ratio",
+    "hip_shoulder_rise_ratio",
+    "neck_angle_bottom_deg",
+    "lockout_lean_back_deg",
+    "lockout_hip_flexion_deg",
+    "wrist_drift_max_leg",
+)
+
+
+def reading_noise(pairs) -> dict[str, dict[str, float]]:
+    """Per measure, over every rep of the clips analysed on both inputs with the same reps (``pairs``: their
+    Assessments or refusals): |difference| median, 75th and 90th percentile, and reps read on one only."""
+    diffs: dict[str, list[float]] = {m: [] for m in NOISE_MEASURES}
+    one_only = dict.fromkeys(NOISE_MEASURES, 0)
+    for a, b in pairs:
+        if isinstance(a, str) or isinstance(b, str) or len(a.metrics) != len(b.metrics):
+            continue
+        for ma, mb in zip(a.metrics, b.metrics):
+            for m in NOISE_MEASURES:
+                va, vb = getattr(ma, m), getattr(mb, m)
+                fa, fb = va is not None and np.isfinite(va), vb is not None and np.isfinite(vb)
+                if fa and fb:
+                    diffs[m].append(abs(vb - va))
+                elif fa != fb:
+                    one_only[m] += 1
+    return {
+        m: {
+            "reps": len(d),
+            "p50": float(np.median(d)),
+            "p75": float(np.percentile(d, 75)),
+            "p90": float(np.percentile(d, 90)),
+            "one_only": one_only[m],
+        }
+        for m, d in diffs.items()
+        if d
+    }
