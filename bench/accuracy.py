@@ -6,7 +6,7 @@
     python bench/accuracy.py --json out.json # the per-clip outcomes as JSON too
     python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
     python bench/accuracy.py --keep-bars     # the model sees whole frames, black bars and all
-    python bench/accuracy.py --whole-picture # the model sees the whole picture, not a box around the people
+    python bench/accuracy.py --frame-people  # the model sees a box around the people, not the whole picture
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
     python bench/accuracy.py --variants      # also: the verdict on mirrored, portrait, half-size, darker copies
 
@@ -256,9 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-bars", action="store_true", help="give the model whole frames, black bars and all (crop_bars off)"
     )
     ap.add_argument(
-        "--whole-picture",
+        "--frame-people",
         action="store_true",
-        help="give the model the whole picture, not a box around the people in it (frame_people off)",
+        help="give the model a box around the people in the picture (frame_people on; docs/accuracy.md)",
     )
     ap.add_argument(
         "--stability",
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         letterbox=args.letterbox,
         imgsz=args.imgsz,
         crop_bars=not args.keep_bars,
-        frame_people=not args.whole_picture,
+        frame_people=args.frame_people,
     )
     from pipeline.capture.pose import PoseEstimator
 

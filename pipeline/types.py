@@ -366,7 +366,7 @@ class AnalysisConfig:
     backend: str = "auto"  # auto | torch | onnx | openvino
     letterbox: str = "square"  # square | frame (pad only to the stride: faster; see pipeline.capture.pose)
     crop_bars: bool = True  # the model sees the picture inside a clip's black bars (pipeline.capture.bars)
-    frame_people: bool = True  # ... narrowed to the people in it (pipeline.capture.framing)
+    frame_people: bool = False  # ... narrowed to the people in it (pipeline.capture.framing; measured, not adopted)
 
 
 @dataclass(frozen=True)

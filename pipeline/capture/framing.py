@@ -6,6 +6,9 @@ place, so the people seen on a few frames spread over the clip, with a wide marg
 lifter goes: the model is given that box (decoded so it keeps its pixels), the lifter up to twice as
 large. The box is kept only where it gains enough; a lifter found at its edge afterwards (a step, a walk
 in) has the clip analysed again on the whole picture (``pipeline.capture.posetrack``).
+
+Off by default (``AnalysisConfig.frame_people``): measured on the labelled clips it did not make the
+readings steadier where it counts (docs/accuracy.md, third session); ``bench/accuracy.py --frame-people``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from pipeline.types import AnalysisConfig
 
 W, H = 640, 360
 BODY = (280, 120, 340, 300)  # x0, y0, x1, y1 of the "person" in clip pixels
+PEOPLE = AnalysisConfig(analysis_fps=10, frame_people=True)
 REACH_X = 420  # how far the person's arm reaches out, past the margin the box leaves
 
 
@@ -97,17 +98,17 @@ def test_the_model_sees_the_people_larger_and_points_come_back_in_clip_pixels(tm
     # given a clip of a person in the middle third of a wide picture
     meta = probe(write_person_clip(tmp_path / "person.mp4"))
     fake = BrightBlobEstimator()
-    framing = framing_for(meta, AnalysisConfig(analysis_fps=10), fake)
+    framing = framing_for(meta, PEOPLE, fake)
     assert framing.narrowed and framing.box is not None
     gain = W / max(framing.box.width, framing.box.height)
     assert gain >= MIN_GAIN
     # when the clip runs through decode + detect
-    pose, _ = estimate_pose(meta, BrightBlobEstimator(), AnalysisConfig(analysis_fps=10))
+    pose, _ = estimate_pose(meta, BrightBlobEstimator(), PEOPLE)
     # then the points are the person's own edges in the clip's pixels (within a decoded pixel)
     assert np.allclose(pose.xy[:, 0, 0], BODY[0], atol=2.0) and np.allclose(pose.xy[:, 16, 0], BODY[2], atol=2.0)
     # and the model was shown the box, not the frame: narrower than the whole picture's shape
     whole = BrightBlobEstimator()
-    estimate_pose(meta, whole, AnalysisConfig(analysis_fps=10, frame_people=False))
+    estimate_pose(meta, whole, AnalysisConfig(analysis_fps=10))
     ((w_whole, h_whole),) = whole.sizes
     assert w_whole / h_whole == pytest.approx(W / H, rel=0.02)
 
@@ -117,9 +118,9 @@ def test_a_lifter_reaching_past_the_box_gets_the_whole_picture(tmp_path):
     # chosen on (so the box leaves the arm out)
     meta = probe(write_person_clip(tmp_path / "reach.mp4", reach_at=(12, 13)))
     fake = BrightBlobEstimator()
-    framing = framing_for(meta, AnalysisConfig(analysis_fps=10), fake)
+    framing = framing_for(meta, PEOPLE, fake)
     assert framing.narrowed and framing.box is not None and framing.box.x1 < REACH_X
     # when the clip is analysed
-    pose, _ = estimate_pose(meta, BrightBlobEstimator(), AnalysisConfig(analysis_fps=10))
+    pose, _ = estimate_pose(meta, BrightBlobEstimator(), PEOPLE)
     # then the reach is seen to its end: the clip was analysed again on the whole picture
     assert np.nanmax(pose.xy[..., 0]) >= REACH_X - 2
