@@ -1,4 +1,4 @@
-"""The two same-lifter kettlebell-deadlift clips, analysed once per test process.
+"""Real fixture clips analysed once per test process (the two same-lifter kettlebell-deadlift clips by name).
 
 ``analysed(name, estimator)`` runs the real pipeline on a fixture clip the first
 time it is asked for and keeps the ``AnalysisResult`` for the rest of the run
