@@ -1,4 +1,4 @@
-"""Shared fixtures: the loaded pose model (once per session) and the real clips folder."""
+"""Shared fixtures: the loaded pose model and the CLI's runs on real clips (once per session), the real clips folder."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli_runs import CliRuns
 from tests.support.paths import CLIPS_DIR
 from tests.support.servers import db, db_url, moto_endpoint, postgres_server, ray_cluster  # noqa: F401  (PostgreSQL, S3, Ray)
 
@@ -24,6 +25,12 @@ def estimator():
     from pipeline.capture.pose import PoseEstimator
 
     return PoseEstimator()
+
+
+@pytest.fixture(scope="session")
+def cli_runs(tmp_path_factory) -> CliRuns:
+    """``hinge-review analyze CLIP --json OUT --quiet`` as a program, run once per clip for the whole session."""
+    return CliRuns(tmp_path_factory.mktemp("cli-runs"))
 
 
 @pytest.fixture(scope="session")

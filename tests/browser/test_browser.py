@@ -1,7 +1,8 @@
 """The running app in headless Chromium: upload, scorecard, frames, charts, bad files.
 
-Starts ``streamlit run app.py`` on a free localhost port and drives Debian's
-``/usr/bin/chromium`` with Playwright's sync API. Screenshots go to
+Runs against ``streamlit run app.py`` on a free localhost port and drives Debian's
+``/usr/bin/chromium`` with Playwright's sync API (both started once per session and
+shared by the browser tests: ``running_app.py``). Screenshots go to
 ``test-artifacts/``. Skips with a reason when Chromium, Playwright, the
 fixture clips or the engine/weights are missing.
 """
@@ -10,29 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.paths import FIXTURES, REPO
-from tests.support.servers import free_port, stop_process, streamlit_command, wait_for_http
+from tests.browser.running_app import ARTIFACTS, CHROMIUM
+from tests.support.paths import FIXTURES
 
 pytestmark = pytest.mark.browser
 
 GOOD_CLIP = FIXTURES / "clips" / "tby66_kb-deadlift_correct_side.mp4"
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ANALYSIS_TIMEOUT_MS = 600_000
 
 
@@ -63,7 +52,7 @@ def _why_no_engine() -> str | None:
 if _why_no_browser():
     pytest.skip(_why_no_browser(), allow_module_level=True)
 
-from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Locator, Page, expect  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 
@@ -84,46 +73,6 @@ def _choose(page: Page, box: Locator, wanted: Locator, tries: int = 4) -> None:
 def _expected_reps(name: str) -> int:
     with open(FIXTURES / "labels.csv", newline="") as fh:
         return int(next(r for r in csv.DictReader(fh) if r["file"] == name)["reps"])
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    ARTIFACTS.mkdir(exist_ok=True)
-    data = tmp_path_factory.mktemp("browser-data")  # the app's database, clips and worker (local mode)
-    port = free_port()
-    log = open(ARTIFACTS / "streamlit_server.log", "w")
-    proc = subprocess.Popen(
-        streamlit_command(port),
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/_stcore/health", proc, "streamlit", ARTIFACTS / "streamlit_server.log", body=b"ok")
-        yield url
-    finally:
-        stop_process(proc)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.goto(app_url)
-    expect(pg.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=60_000)
-    yield pg
-    context.close()
 
 
 def _upload(page: Page, path: Path) -> None:

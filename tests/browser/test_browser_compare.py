@@ -1,8 +1,8 @@
 """Compare and report in headless Chromium: two real sets, two reps in step, the PDF download.
 
-Uses the running-app fixtures of ``tests/browser/test_browser.py`` (Streamlit on a free
-port, Debian's Chromium driven by Playwright); screenshots go to
-``test-artifacts/``.
+Uses the session's running app and browser (``tests/browser/running_app.py``: Streamlit
+on a free port, Debian's Chromium driven by Playwright), so the clean set may already be
+saved by ``test_browser.py`` and open at once; screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.browser.test_browser import (  # noqa: F401  (fixtures: app_url, browser, page)
+from tests.browser.test_browser import (
     ANALYSIS_TIMEOUT_MS,
     ARTIFACTS,
     FIXTURES,
@@ -24,9 +24,6 @@ from tests.browser.test_browser import (  # noqa: F401  (fixtures: app_url, brow
     _shot,
     _upload,
     _why_no_engine,
-    app_url,
-    browser,
-    page,
 )
 
 pytestmark = pytest.mark.browser

@@ -35,7 +35,6 @@ from tests.browser.test_browser import (
     _upload,
     _why_no_browser,
     _why_no_engine,
-    browser,  # noqa: F401  (the shared headless Chromium fixture, requested by name)
 )
 from tests.support.paths import REPO
 from tests.support.servers import free_port, stop_process, streamlit_command, wait_for_http

@@ -190,22 +190,16 @@ def test_bad_file_in_a_subprocess_has_no_traceback(tmp_path):
 # --------------------------------------------------------------------------- real clip and the model
 
 
-def test_smoke_real_clip_table_and_json(tmp_path, clips_dir):
+def test_smoke_real_clip_table_and_json(clips_dir, cli_runs):
     if _local_weights() is None:
         pytest.skip("pose weights not found: run python -m models fetch")
     clip = clips_dir / SMOKE_CLIP
     if not clip.is_file():
         pytest.skip(f"{SMOKE_CLIP} not found in {clips_dir}")
-    out = tmp_path / "result.json"
     # given a real side-on kettlebell deadlift clip
-    # when the CLI analyses it with --json
-    proc = subprocess.run(
-        [sys.executable, "-m", "cli.main", "analyze", str(clip), "--json", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
+    # when the CLI analyses it with --json, run as a program (the session's one run of it: ``cli_runs``)
+    proc = cli_runs.analyze(clip)
+    out = proc.json_path
     # then it exits 0, with no traceback
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr

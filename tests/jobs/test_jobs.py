@@ -42,6 +42,7 @@ from tests.support.factories import synthetic_result
 from tests.support.paths import REPO
 
 CLIP = "tby66_kb-deadlift_correct_side.mp4"
+SHORT_CLIP = "bichraix_bad010_squatting-deadlift_side.mp4"  # 2.8 s: where the clip's length is not the point
 PROJECT = REPO
 WAIT_FOR_ANALYSIS_S = 240
 
@@ -243,16 +244,27 @@ def test_given_an_upload_deleted_after_its_job_was_claimed_when_the_job_runs_the
 
 
 # ------------------------------------------------------------------ the worker process on a real clip
-@pytest.fixture
-def real_clip(clips_dir) -> Path:
+def _real(clips_dir: Path, name: str) -> Path:
     import models
 
     if models.find_local() is None:
         pytest.skip("pose weights not found: run python -m models fetch")
-    path = clips_dir / CLIP
+    path = clips_dir / name
     if not path.is_file():
-        pytest.skip(f"{CLIP} not in {clips_dir}")
+        pytest.skip(f"{name} not in {clips_dir}")
     return path
+
+
+@pytest.fixture
+def real_clip(clips_dir) -> Path:
+    """The ten-rep kettlebell set (21 s)."""
+    return _real(clips_dir, CLIP)
+
+
+@pytest.fixture
+def short_real_clip(clips_dir) -> Path:
+    """The shortest real set (one rep)."""
+    return _real(clips_dir, SHORT_CLIP)
 
 
 def wait_for(predicate, timeout_s: float, what: str, poll_s: float = 0.05):
@@ -320,7 +332,7 @@ def test_given_a_real_clip_when_the_worker_process_runs_then_the_review_is_saved
 
 @pytest.mark.e2e
 def test_given_an_idle_worker_when_its_idle_limit_passes_then_it_exits_and_the_next_upload_starts_one(
-    tmp_path, real_clip
+    tmp_path, short_real_clip
 ):
     # given the worker the app starts, with a 3 s idle limit, on an empty queue
     data = tmp_path / "data"
@@ -335,7 +347,7 @@ def test_given_an_idle_worker_when_its_idle_limit_passes_then_it_exits_and_the_n
         assert "no job for 3 s: exiting" in first.log_path.read_text()
         # when an upload is queued and the app asks for a worker again, then a new one starts and analyses it
         ann = client(db)
-        up = save_upload(db, blobs, ann, real_clip, real_clip.name)
+        up = save_upload(db, blobs, ann, short_real_clip, short_real_clip.name)
         second = ensure_worker(db.url, data_dir=data, extra_args=args, idle_exit_s=3.0)
         assert second.started and second.pid != first.pid
         status = wait_for(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from jobs.worker import run_pending_on
 from store import LocalBlobStore, job_status, open_analysis, open_database, save_upload, user_from_claims
 from store.models import Job
+from tests.support import real_clips
 from tests.support.paths import REPO
 
 PROJECT = REPO
@@ -71,8 +71,6 @@ def ray_analyzer(ray_cluster):
 def test_given_a_ray_cluster_when_the_worker_runs_the_queue_then_two_jobs_run_at_once_there_and_match_a_local_run(
     tmp_path, clips_dir, estimator, ray_analyzer
 ):
-    from pipeline.run import analyze
-
     # given two real clips and a file that is not a video, queued by a client
     data = tmp_path / "data"
     db = open_database(data_dir=data)
@@ -96,7 +94,7 @@ def test_given_a_ray_cluster_when_the_worker_runs_the_queue_then_two_jobs_run_at
         status = job_status(db, ann, up.upload_id)
         assert status.status == "done" and status.progress == 1.0
         saved = open_analysis(db, ann, status.analysis_id).result
-        local = analyze(Path(clips_dir / name), estimator=estimator)
+        local = real_clips.analysed(name, estimator, clips_dir)  # this machine's analysis (once per session)
         assert saved.rep_count == local.rep_count
         assert saved.scorecard.overall_grade == local.scorecard.overall_grade
         assert saved.scorecard.faults == local.scorecard.faults

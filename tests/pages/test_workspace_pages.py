@@ -21,7 +21,7 @@ import store
 from jobs import queue, run_pending_once, runner
 from jobs.runner import LazyEstimator
 from pipeline.types import AnalysisConfig
-from tests.support import factories
+from tests.support import factories, real_clips
 from tests.support.markdown import shown
 from tests.support.paths import REPO
 from workspace import present, session, ui
@@ -873,11 +873,15 @@ def at_title(at: AppTest) -> str:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("clip_name", ["tby66_kb-deadlift_correct_side.mp4", "neg_formfit_back-squat_side.mp4"])
-def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(data, estimator, clips_dir, clip_name):
-    # given a real clip uploaded on Analyse and analysed with the real pose model
+def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(
+    data, estimator, clips_dir, clip_name, monkeypatch
+):
+    # given a real clip uploaded on Analyse and analysed with the real pose model (each clip's analysis runs
+    # the model once per session: another test's analysis of the same bytes and config is reused)
     path = clips_dir / clip_name
     if not path.is_file():
         pytest.skip(f"{clip_name} not in {clips_dir}")
+    monkeypatch.setattr(runner, "analyze", real_clips.analyze_once)
     at = _app()
     at.file_uploader[0].set_value((path.name, path.read_bytes(), "video/mp4"))
     at.run()

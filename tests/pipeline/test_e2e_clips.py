@@ -1,16 +1,14 @@
 """End to end: the real model on the real clips in ../shared/fixtures, through the CLI.
 
 Each clip is analysed once per session by ``hinge-review analyze CLIP --json``
-in a subprocess, exactly as a user would run it; the tests then read the JSON.
+in a subprocess, exactly as a user would run it (``cli_runs``, shared with the
+CLI's smoke test and the backends' agreement test); the tests then read the JSON.
 Expected values come from ``labels.csv`` (counted by eye, frame by frame).
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import subprocess
-import sys
 
 import pytest
 
@@ -47,25 +45,17 @@ def _skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def cli_results(tmp_path_factory) -> dict[str, dict]:
-    """Run the CLI once on every labelled clip; JSON documents by file name."""
+def cli_results(cli_runs) -> dict[str, dict]:
+    """The CLI run once on every labelled clip (shared with the other tests that read its runs); JSON by file name."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    out_dir = tmp_path_factory.mktemp("cli")
     docs = {}
     for row in ROWS:
-        clip = FIXTURES / "clips" / row["file"]
-        out = out_dir / (row["file"] + ".json")
-        proc = subprocess.run(
-            [sys.executable, "-m", "cli.main", "analyze", str(clip), "--json", str(out), "--quiet"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert proc.returncode == 0, f"{row['file']}: exit {proc.returncode}: {proc.stderr}"
-        assert "Traceback" not in proc.stderr
-        docs[row["file"]] = json.loads(out.read_text())
+        run = cli_runs.analyze(FIXTURES / "clips" / row["file"])
+        assert run.returncode == 0, f"{row['file']}: exit {run.returncode}: {run.stderr}"
+        assert "Traceback" not in run.stderr
+        docs[row["file"]] = run.doc
     return docs
 
 

@@ -4,6 +4,8 @@ The same weights run through PyTorch, ONNX Runtime and OpenVINO on the CPU
 (and CUDA half precision where a GPU is present) on every labelled fixture
 clip. Keypoints differ in the last pixel between backends; the rep count,
 the movement, whether the clip is graded and whether it is judged faulty must not.
+The backend the CLI picks by itself is read from the CLI's runs on the same clips
+(``cli_runs``, shared with the end-to-end tests); the others run in-process here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import csv
 import pytest
 
 import models
+from cli.main import EXIT_BAD_INPUT
 from pipeline.errors import InputError
 from pipeline.types import AnalysisConfig
 from tests.support.paths import FIXTURES, REPO
@@ -37,8 +40,34 @@ def _verdict(result) -> tuple:
     return result.rep_count, result.segmentation.movement, graded, faulty
 
 
+def _verdict_in_json(doc: dict) -> tuple:
+    """``_verdict`` read from the CLI's JSON document of the same analysis."""
+    sc = doc["scorecard"]
+    graded = bool(sc and sc["gradable"])
+    faulty = graded and (bool(sc["faults"]) or sc["overall_grade"] in ("C", "D", "F"))
+    return doc["rep_count"], doc["movement"], graded, faulty
+
+
+def _cli_verdicts(cli_runs, rows) -> tuple[tuple[str, str], dict[str, tuple]]:
+    """The backend the CLI picked by itself (``--backend auto``) and its verdict on each clip. The end-to-end
+    tests run the CLI on these clips anyway (``cli_runs``, once per session), so that backend's verdicts are
+    read from those runs rather than analysed a second time."""
+    found, backends = {}, set()
+    for row in rows:
+        run = cli_runs.analyze(FIXTURES / "clips" / row["file"])
+        if run.returncode == EXIT_BAD_INPUT:
+            found[row["file"]] = ("refused", run.stderr.strip().removeprefix("hinge-review: "))
+            continue
+        assert run.returncode == 0, f"{row['file']}: exit {run.returncode}: {run.stderr[-2000:]}"
+        assert run.device_and_backend is not None, run.stdout
+        backends.add(run.device_and_backend)
+        found[row["file"]] = _verdict_in_json(run.doc)
+    assert len(backends) == 1, f"the CLI picked different backends from clip to clip: {backends}"
+    return backends.pop(), found
+
+
 @pytest.fixture(scope="module")
-def verdicts_by_backend() -> dict[tuple[str, str], dict[str, tuple]]:
+def verdicts_by_backend(cli_runs) -> dict[tuple[str, str], dict[str, tuple]]:
     rows = _rows()
     if not rows:
         pytest.skip(f"real clips not found at {FIXTURES}")
@@ -47,9 +76,12 @@ def verdicts_by_backend() -> dict[tuple[str, str], dict[str, tuple]]:
     from pipeline.capture.pose import PoseEstimator, cuda_available
     from pipeline.run import analyze
 
+    auto, by_cli = _cli_verdicts(cli_runs, rows)
+    out: dict[tuple[str, str], dict[str, tuple]] = {auto: by_cli}
     backends = BACKENDS + ([("cuda", "torch")] if cuda_available() else [])
-    out: dict[tuple[str, str], dict[str, tuple]] = {}
     for device, backend in backends:
+        if (device, backend) == auto:
+            continue  # the CLI's runs above are this backend's analyses
         config = AnalysisConfig(device=device, backend=backend)
         estimator = PoseEstimator(None, device, config.imgsz, backend, keypoint_conf=config.keypoint_conf)
         found = {}
@@ -59,6 +91,7 @@ def verdicts_by_backend() -> dict[tuple[str, str], dict[str, tuple]]:
             except InputError as exc:
                 found[row["file"]] = ("refused", exc.message)
         out[(device, backend)] = found
+    assert set(out) >= set(backends), f"not every backend ran: {sorted(out)}"
     return out
 
 
