@@ -21,9 +21,6 @@ from tests.browser.test_browser import (
     _shot,
     _upload,
     _why_no_engine,
-    app_url,  # noqa: F401  (the local-mode app, requested by name)
-    browser,  # noqa: F401  (the shared headless Chromium fixture)
-    page,  # noqa: F401  (a fresh tab on the app's Analyse page)
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))]
