@@ -10,31 +10,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.capture.bars import ContentBox
+
 PAD = 0.25  # of the keypoints box's longer side, on every side: room for the head and the angle labels
 MIN_POINTS = 4  # fewer confident keypoints than this: the lifter is not found, the whole frame is kept
 
 
 @dataclass(frozen=True)
-class Box:
+class Box(ContentBox):
     """A rectangle of an image in whole pixels: columns ``x0`` to ``x1`` and rows ``y0`` to ``y1`` (ends
-    excluded)."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
+    excluded), never empty."""
 
     def __post_init__(self) -> None:
         if not (0 <= self.x0 < self.x1 and 0 <= self.y0 < self.y1):
             raise ValueError(f"an empty or negative box: {self}")
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
 
     def contains(self, x: float, y: float) -> bool:
         return self.x0 <= x < self.x1 and self.y0 <= y < self.y1
