@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from pipeline.measure.filters import median_error
+
 WORK_SIDE_PX = 256  # the crop is segmented at this size (long side)
 CROP_PAD = 0.25  # of the skeleton's extent, around it
 GRABCUT_ITERATIONS = 4
@@ -43,7 +45,6 @@ HUMP_END_POINTS = 3  # chord ends: median of this many contour points at each en
 # them gave one: a reading from one or two frames moves by 10-40 deg when the pose moves by 2 px
 # (bench/accuracy.py --stability), so fewer frames leave the back unread rather than guessed.
 BACK_QUORUM = 3
-SE_MEDIAN = 1.2533  # standard error of a median = this x the readings' SD / sqrt(n) (normal readings)
 RNG_SEED = 20261122
 JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
 
@@ -228,12 +229,6 @@ def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> Bac
     )
 
 
-def reading_error(values: list[float]) -> float:
-    """1-sigma error of the median of ``values`` (readings of one rep on neighbouring frames): their
-    spread, shrunk by the square root of their number."""
-    return SE_MEDIAN * float(np.std(values, ddof=1)) / float(np.sqrt(len(values))) if len(values) > 1 else float("nan")
-
-
 def median_curve(curves: list[BackCurve]) -> BackCurve:
     """The rep's back from the frames around its bottom: the frame with the median curve (drawn as the
     evidence), the median hump, and each reading's error from the frames' spread. A reading given by
@@ -242,7 +237,7 @@ def median_curve(curves: list[BackCurve]) -> BackCurve:
     humps = [c.back_hump_ratio for c in curves if np.isfinite(c.back_hump_ratio)]
     enough_humps = len(humps) >= BACK_QUORUM
     hump = float(np.median(humps)) if enough_humps else float("nan")
-    hump_error = reading_error(humps) if enough_humps else float("nan")
+    hump_error = median_error(humps) if enough_humps else float("nan")
     if len(finite) < BACK_QUORUM:
         base = curves[len(curves) // 2]
         return replace(
@@ -258,7 +253,7 @@ def median_curve(curves: list[BackCurve]) -> BackCurve:
     return replace(
         ordered[(len(ordered) - 1) // 2],
         back_hump_ratio=hump,
-        back_curve_error_deg=reading_error([c.back_curve_deg for c in finite]),
+        back_curve_error_deg=median_error([c.back_curve_deg for c in finite]),
         back_hump_error=hump_error,
         frames_read=len(finite),
     )

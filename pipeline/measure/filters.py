@@ -9,6 +9,15 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import butter, sosfiltfilt
 
+SE_MEDIAN = 1.2533  # standard error of a median = this x the values' SD / sqrt(n) (normal values)
+
+
+def median_error(values: np.ndarray | list[float]) -> float:
+    """1-sigma error of the median of ``values`` (finite readings of one thing on neighbouring frames):
+    their spread, shrunk by the square root of their number; NaN with fewer than two."""
+    v = np.asarray(values, dtype=float)
+    return SE_MEDIAN * float(np.std(v, ddof=1)) / float(np.sqrt(v.size)) if v.size > 1 else float("nan")
+
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of True in ``mask``."""

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from pipeline.measure.filters import median_error
 from pipeline.measure.reps import rep_hinge_ratio
 from pipeline.types import KinematicSeries, Rep, RepMetrics, SetMetrics
 
@@ -37,7 +38,6 @@ LOCKOUT_WINDOW_S = 1.0
 BOTTOM_SAMPLES_EACH_SIDE = 2  # postures at the bottom: the median of five samples (as the back outline's five frames)
 VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 2.5, "front": 3.0, "unknown": 2.5}
 BASE_ANGLE_ERROR_DEG = 2.5  # 2-D keypoints on a good side view
-SE_MEDIAN = 1.2533  # standard error of a median = this x the samples' SD / sqrt(n)
 
 
 def _nan(x: float | None) -> float | None:
@@ -64,8 +64,7 @@ def _around_error(a: np.ndarray | None, i: int, lo: int, hi: int, each_side: int
     if a is None:
         return float("nan")
     seg = a[max(lo, i - each_side) : min(hi, i + each_side) + 1]
-    seg = seg[np.isfinite(seg)]
-    return SE_MEDIAN * float(np.std(seg, ddof=1)) / float(np.sqrt(seg.size)) if seg.size > 1 else float("nan")
+    return median_error(seg[np.isfinite(seg)])
 
 
 def _span(a: np.ndarray | None, lo: int, hi: int) -> np.ndarray:

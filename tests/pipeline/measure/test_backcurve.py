@@ -168,7 +168,8 @@ def test_a_back_read_on_fewer_than_three_frames_is_no_reading():
 
 
 def test_the_reading_error_is_the_standard_error_of_its_frames_median():
-    from pipeline.measure.backcurve import SE_MEDIAN, BackCurve, median_curve
+    from pipeline.measure.backcurve import BackCurve, median_curve
+    from pipeline.measure.filters import SE_MEDIAN
 
     def c(deg, hump):
         return BackCurve(0.0, np.zeros((0, 2)), np.zeros((2, 2)), np.zeros((2, 2)), deg, back_hump_ratio=hump)
