@@ -179,14 +179,15 @@ def cached_back_reader(clip: Path, cache_dir: Path = CACHE_DIR):
 
     def read(pose, kin, reps):
         points = hashlib.sha256(np.ascontiguousarray(pose.xy).tobytes()).hexdigest()[:16]  # another pose, another trace
+        windows = back_windows(kin, reps)
         key = hashlib.sha256(
             json.dumps(
                 [
                     digest,
                     points,
                     kin.side,
-                    back_windows(kin, reps),  # the samples traced, and their times
-                    [float(kin.t_s[i]) for w in back_windows(kin, reps) for i in w],
+                    windows,  # the samples traced, and their times
+                    [float(kin.t_s[i]) for w in windows for i in w],
                     POSE_CACHE_VERSION,
                     BACK_CACHE_VERSION,
                 ]

@@ -1,20 +1,18 @@
 """The picture inside a clip's black bars: a landscape video posted as a portrait one (or the other way
 round) carries bars the pose model would otherwise spend most of its input on.
 
-``content_box`` looks at a few frames spread over the clip: a row or column is a bar when it stays
-near black in every one of them; a pair of such runs at both ends of a side (the picture centred
-in its frame) is cut off when it is wide enough to matter. The pose model then sees the lifter as large as the
+``box_of`` looks at a few frames spread over the clip (``sample_times``; ``pipeline.capture.framing``
+decodes them and scales the box to the clip's pixels): a row or column is a bar when it stays near
+black in every one of them; a pair of such runs at both ends of a side (the picture centred in its
+frame) is cut off when it is wide enough to matter. The pose model then sees the lifter as large as the
 picture itself allows, whatever frame it was posted in (``bench/accuracy.py --variants``: portrait).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-
-from pipeline.capture.video import iter_frames_at
 
 BAR_SAMPLES = 5  # frames looked at, spread evenly over the clip
 BAR_LEVEL = 24  # 0-255 grey: a bar pixel is darker than this in every frame looked at (encoders add a little noise)
@@ -79,16 +77,3 @@ def box_of(frames: list[np.ndarray]) -> ContentBox | None:
 def sample_times(duration_s: float) -> list[float]:
     """The ``BAR_SAMPLES`` moments looked at, spread over the clip."""
     return list(np.linspace(0.05 * duration_s, 0.95 * duration_s, BAR_SAMPLES)) if duration_s > 0 else [0.0]
-
-
-def content_box(path: str | Path, duration_s: float, width: int, height: int) -> ContentBox | None:
-    """The clip's picture inside its black bars, in the clip's pixels; None when it has none."""
-    frames = [f.image for _, f in iter_frames_at(path, sample_times(duration_s), max_side=BAR_LOOK_SIDE)]
-    box = box_of(frames)
-    if box is None or not frames:
-        return None
-    fh, fw = frames[0].shape[:2]
-    sx, sy = width / fw, height / fh  # rounded outward: a sliver of bar is harmless, a cut-off heel is not
-    return ContentBox(
-        int(np.floor(box.x0 * sx)), int(np.floor(box.y0 * sy)), int(np.ceil(box.x1 * sx)), int(np.ceil(box.y1 * sy))
-    )

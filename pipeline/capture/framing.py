@@ -43,7 +43,8 @@ class Framing:
 
 
 def _scaled(box: ContentBox, sx: float, sy: float, width: int, height: int) -> ContentBox:
-    """``box`` times (sx, sy), rounded outward and kept inside the frame."""
+    """``box`` times (sx, sy), rounded outward (a sliver of bar is harmless, a cut-off heel is not) and kept
+    inside the frame."""
     return ContentBox(
         max(0, int(np.floor(box.x0 * sx))),
         max(0, int(np.floor(box.y0 * sy))),

@@ -242,7 +242,7 @@ def estimate_pose(
     """Run the model over the clip and return the chosen lifter's keypoints. Shown a box around the people,
     a lifter who reaches its edge (``MAX_EDGE_SHARE`` of the frames) has the clip analysed again on the
     whole picture: what lies beyond the box was never seen."""
-    framing = framing_for(meta, config, estimator if config.frame_people else None)
+    framing = framing_for(meta, config, estimator)
     if framing.narrowed and framing.box is not None:
         try:
             pose, summaries = _pose_within(meta, estimator, config, framing.box, on_frames)

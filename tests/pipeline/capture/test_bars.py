@@ -9,7 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from pipeline.capture.bars import ContentBox, box_of, content_box
+from pipeline.capture.bars import ContentBox, box_of
+from pipeline.capture.framing import find_framing
 from pipeline.capture.posetrack import decode_side, estimate_pose
 from pipeline.capture.video import probe
 from pipeline.types import AnalysisConfig
@@ -100,7 +101,7 @@ def write_barred_clip(path: Path, width: int = 640, height: int = 360, picture: 
 def test_the_model_sees_the_picture_and_points_come_back_in_clip_pixels(tmp_path):
     # given a landscape clip whose picture is the middle 200 columns
     meta = probe(write_barred_clip(tmp_path / "barred.mp4"))
-    box = content_box(meta.path, meta.duration_s, meta.width, meta.height)
+    box = find_framing(meta.path, meta.duration_s, meta.width, meta.height, crop_bars=True, estimator=None).picture
     assert box is not None and abs(box.x0 - 220) <= 4 and abs(box.x1 - 420) <= 4 and (box.y0, box.y1) == (0, 360)
     fake = FrameSpanningEstimator()
     # when the clip runs through decode + detect
