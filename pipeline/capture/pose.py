@@ -47,6 +47,7 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run t
 os.environ.setdefault("YOLO_VERBOSE", "False")
 
 import models
+from pipeline.capture.mirror import flip_image, mirror_average
 from pipeline.capture.openvino_pose import OpenVinoPose, RawPose
 from pipeline.errors import ModelError
 from pipeline.types import NUM_KEYPOINTS
@@ -216,11 +217,13 @@ class PoseEstimator:
         letterbox: str = "square",
         *,
         long_lived: bool = False,
+        mirror_average: bool = False,
     ) -> None:
         if letterbox not in LETTERBOXES:
             raise ModelError(f"Unknown letterbox “{letterbox}”: choose {' or '.join(LETTERBOXES)}.")
         self.letterbox = letterbox
         self.long_lived = long_lived
+        self.mirror_average = mirror_average
         self.device = resolve_device(device)
         self.imgsz = int(imgsz)
         self.weights = self._resolve_weights(model)
@@ -259,6 +262,7 @@ class PoseEstimator:
             keypoint_conf=config.keypoint_conf,
             letterbox=config.letterbox,
             long_lived=long_lived,
+            mirror_average=config.mirror_average,
         )
 
     def _warm_up(self) -> None:
@@ -462,17 +466,27 @@ class PoseEstimator:
             return self._shaped[shape]
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
-        """Every person in each frame (all of one size), low-confidence keypoints set to NaN."""
+        """Every person in each frame (all of one size), low-confidence keypoints set to NaN; with
+        ``mirror_average`` each frame's answer averaged with its mirror image's (``pipeline.capture.mirror``)."""
         if not len(images):
             return []
-        out: list[Detections] = []
+        raws = self._raw(images)
+        if self.mirror_average:
+            width = images[0].shape[1]
+            flipped = self._raw([flip_image(image) for image in images])
+            raws = [mirror_average(a, b, width) for a, b in zip(raws, flipped)]
+        return [self._from_raw(raw) for raw in raws]
+
+    def _raw(self, images: Sequence[np.ndarray]) -> list[RawPose]:
+        """The model's answer for each frame (all of one size), before the keypoint threshold."""
         precision: dict[str, Any] = (
             {"quantize": 16} if self.half else {}
         )  # fp16 on CUDA ('half' is deprecated in Ultralytics 8.4)
         height, width = images[0].shape[:2]
         model, shape = self._model_for(letterbox_shape(height, width, self.imgsz, self.letterbox))
         if isinstance(model, OpenVinoPose):
-            return [self._from_raw(model(image)) for image in images]
+            return [model(image) for image in images]
+        out: list[RawPose] = []
         for i in range(0, len(images), self.batch_size):
             chunk = list(images[i : i + self.batch_size])
             results = model.predict(
@@ -486,18 +500,18 @@ class PoseEstimator:
                 rect=False,  # exactly ``shape``, as the fixed-shape ONNX/OpenVINO exports take: one answer everywhere
                 **precision,
             )
-            out.extend(self._to_detections(r) for r in results)
+            out.extend(self._to_raw(r) for r in results)
         return out
 
-    def _to_detections(self, result: Any) -> Detections:
-        """One Ultralytics result (a ``Results``) as ``Detections``."""
+    def _to_raw(self, result: Any) -> RawPose:
+        """One Ultralytics result (a ``Results``) as a ``RawPose``."""
         boxes = result.boxes
         kps = result.keypoints
         if boxes is None or kps is None or len(boxes) == 0:
-            return empty_detections()
+            return RawPose(np.zeros((0, 4)), np.zeros(0), np.zeros((0, NUM_KEYPOINTS, 2)), np.zeros((0, NUM_KEYPOINTS)))
         xy = kps.xy.cpu().numpy()
         kconf = kps.conf.cpu().numpy() if kps.conf is not None else np.ones(xy.shape[:2])
-        return self._detections(boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), xy, kconf)
+        return RawPose(boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), xy, kconf)
 
     def _from_raw(self, raw: RawPose) -> Detections:
         """One OpenVINO runtime answer as ``Detections``."""
