@@ -736,8 +736,12 @@ def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_ev
     _ok(ann_at)
     # then her upload names the coach's grade first, the measured one beside it
     assert "Kettlebell deadlift · 3 reps · D from your coach · B measured" in _texts(ann_at)
-    # when she opens its scorecard
+    # when she opens it (its Review page) and goes to its Scorecard
     next(b for b in ann_at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    _ok(ann_at)
+    assert shown(at_title(ann_at)) == "Review · set.mp4"
+    ann_at.query_params.clear()
+    ann_at.switch_page(session.SCORECARD_PAGE).run()
     _ok(ann_at)
     assert at_title(ann_at) == "Scorecard"
     # then the headline is the coach's grade, labelled, with the measured grade beside it, and who, why and when
@@ -1079,3 +1083,30 @@ def test_a_coach_on_a_clients_scorecard_links_to_its_review_by_its_token(data, e
     assert link.query_string == f"review={token}"
     with pytest.raises(store.WorkspaceError):
         store.review_from_link(data.db, cora, str(up.analysis_id))
+
+
+# --- a saved set opens on its Review page: from My space's list, and at a fault's evidence -------------------
+
+
+def test_my_spaces_open_opens_the_review_of_that_set_not_its_scorecard(
+    data: SimpleNamespace, engine: SimpleNamespace, clip: Path, tmp_path: Path
+) -> None:
+    # given Ann, signed in, with two analysed sets (two different clips)
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    _analysed(data, ann, clip, "first.mp4")
+    other = factories.write_synthetic_clip(tmp_path / "other.mp4", duration_s=10.0, fps=25)
+    second = _analysed(data, ann, other, "second.mp4")
+    assert second.analysis_id is not None
+    at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    at.switch_page(ui.MY_SPACE_PAGE).run()
+    _ok(at)
+    # when she presses Open on the second set
+    next(b for b in at.button if b.key == f"ws_mine_open_{second.upload_id}").click().run()
+    _ok(at)
+    # then that set's Review page opens (the Scorecard did before), at its token's address, on rep 1's bottom
+    assert shown(at_title(at)) == "Review · second.mp4"
+    assert at.query_params["review"] == _link(data, second.analysis_id)
+    rep_1 = factories.synthetic_result().reps[0].bottom_s
+    assert at.slider(key="rv_t").value == pytest.approx(rep_1, abs=0.01) and "Key frames · Rep 1" in _subheaders(at)
+    # and, her own set, she may reply there but not grade it
+    assert "Reply to your coach" in _subheaders(at) and "Coach's decision" not in _subheaders(at)
