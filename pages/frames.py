@@ -10,7 +10,7 @@ from workspace import panels, session, ui
 entry = session.require_current()
 result = entry.result
 reps = result.reps
-focus = st.session_state.pop(session.FOCUS_KEY, None)  # set by the Scorecard's evidence buttons
+focus = st.session_state.pop(session.FOCUS_KEY, None)  # set by the evidence buttons of an unsaved set's Scorecard
 duration = max(result.video.duration_s, 0.1)
 labels = ["Start"] + [f"Rep {r.index}" for r in reps]
 starts = {"Start": 0.0} | {f"Rep {r.index}": r.start_s for r in reps}

@@ -39,9 +39,12 @@ for rec in present.upload_records(uploads, sessions, statuses):
         )
         upload_id, analysis_id = rec["upload_id"], rec["analysis_id"]
         if analysis_id is not None and actions.button(
-            "Open", key=f"ws_mine_open_{upload_id}", icon=":material/grading:"
+            "Open",
+            key=f"ws_mine_open_{upload_id}",
+            icon=":material/rate_review:",
+            help="Its review: the video, the scorecard and the comments on one page",
         ):
-            ui.open_page_with(ws, analysis_id)
+            review_desk.open_review_at(ws, analysis_id)
         if st.session_state.get("ws_confirm_delete") == upload_id:
             st.warning(
                 f"Delete **{present.plain(rec['File'])}**, its analysis and every comment on it? This cannot be undone."

@@ -9,7 +9,7 @@ from drawing import figures
 from drawing.filming import filming_diagram_svg
 from drawing.scorecard import scorecard_view
 from pipeline.document import serialize
-from workspace import panels, present, session, ui
+from workspace import panels, present, review_desk, session, ui
 
 entry = session.require_current()
 result = entry.result
@@ -91,10 +91,9 @@ if rows:
 
 if sc:
     st.subheader("What the video shows")
-    moment = panels.faults(view, key="evidence", moment_help="Open this moment on the Frames page")
+    moment = panels.faults(view, key="evidence", moment_help=review_desk.evidence_help(review_id))
     if moment is not None:
-        st.session_state[session.FOCUS_KEY] = moment
-        st.switch_page(session.FRAMES_PAGE)
+        review_desk.open_evidence(ui.require_workspace(), review_id, moment)
     if view.skipped:
         st.caption("Not checked in this clip (not visible or not measurable): " + "; ".join(view.skipped) + ".")
     if view.check_notes:

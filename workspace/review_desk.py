@@ -1,6 +1,6 @@
 """What the Review page's buttons do (not a page): the moment picked and the player's start, the comment
 form (at this moment, a reply at a comment's rep and time, a rep chosen) and sending it, the coach's
-grade and the reviewed mark, and opening a review at a moment from another page.
+grade and the reviewed mark, and opening a review (at a moment) from another page.
 
 ``pages/review.py`` only lays out widgets and hands them a ``ReviewDesk``'s methods as callbacks; every
 session key the page's widgets use is named here. Errors from the store become a notice on the next run
@@ -18,7 +18,7 @@ from drawing import frames as render
 from drawing import review as timeline
 from pipeline.types import AnalysisResult, Rep
 from store.views import AnalysisView, CommentView
-from workspace import present, ui
+from workspace import present, session, ui
 
 # the moment picked, the player's start (whole seconds) and its nonce (a new player seeks again), a moment
 # to seek to on the next run (a fault's evidence, another page's "open at"), the review these are for
@@ -220,3 +220,19 @@ def open_review_at(
     if reply_to is not None:
         st.session_state[ui.REPLY_KEY] = reply_to
     st.switch_page(ui.REVIEW_PAGE, query_params={"review": view.row.token})
+
+
+def evidence_help(analysis_id: int | None) -> str:
+    """What a fault's evidence button does (``open_evidence``), as its tooltip says it."""
+    if analysis_id is None:
+        return "Open this moment on the Frames page"
+    return "Play this moment on the Review page, beside the comments"
+
+
+def open_evidence(ws: ui.Workspace, analysis_id: int | None, at_s: float) -> None:
+    """A fault's evidence at ``at_s`` (the moment its rep was judged at): the saved set ``analysis_id``'s
+    Review page there, where video, scorecard and comments meet; for a set not saved (None), the Frames page."""
+    if analysis_id is None:
+        st.session_state[session.FOCUS_KEY] = float(at_s)
+        st.switch_page(session.FRAMES_PAGE)
+    open_review_at(ws, analysis_id, at_s)

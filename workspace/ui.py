@@ -566,7 +566,8 @@ def review_page_link(ws: Workspace) -> None:
 
 
 def open_page_with(ws: Workspace, analysis_id: int) -> None:
-    """Load a review into the session and switch to its Scorecard (a moment of it opens on the Review page:
+    """Load a review into the session and switch to its Scorecard: a set just analysed, or its upload's
+    "Open the scorecard" (a set opened from a list, or at a moment, opens on the Review page:
     ``review_desk.open_review_at``)."""
     try:
         load_review(ws, analysis_id)

@@ -1,16 +1,18 @@
 """The Review page in headless Chromium: a comment's entry in the list and its marker on the timeline seek
-the video to the comment's moment.
+the video to the comment's moment; a fault's evidence button on the Scorecard opens the review at its moment.
 
 The app runs as in ``test_browser.py`` (``streamlit run app.py`` in local mode on a free localhost port,
 its own analysis worker with the real pose model, Debian's Chromium through Playwright). The fixture clip
 is uploaded, the Review page opened from its Scorecard, a comment added at a moment of the clip; then the
-player is moved elsewhere and brought back by the comment's "Play at" button and by a click on its marker.
+player is moved elsewhere and brought back by the comment's "Play at" button and by a click on its marker;
+last, back on the Scorecard, a fault's first evidence button opens the Review page at that rep and moment.
 Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -18,6 +20,7 @@ from tests.browser.test_browser import (
     ANALYSIS_TIMEOUT_MS,
     GOOD_CLIP,
     _assert_no_traceback,
+    _goto,
     _shot,
     _upload,
     _why_no_engine,
@@ -62,7 +65,24 @@ def _rep_1(page: Page) -> None:
     button.click()
 
 
-def test_a_comments_list_entry_and_timeline_marker_seek_the_video_to_its_moment(page: Page):
+def _near(page: Page, t_s: float, timeout_ms: int = 120_000) -> None:
+    """Wait until the moment picked is within a label's rounding (0.05 s) of ``t_s``, and the player at the
+    whole second at or before it."""
+    page.wait_for_function(
+        "(t) => [...document.querySelectorAll('input[type=range][aria-label=\"Moment (s)\"]')].some("
+        "i => Math.abs(parseFloat(i.value) - t) < 0.06)",
+        arg=t_s,
+        timeout=timeout_ms,
+    )
+    page.wait_for_function(
+        "(ss) => [...document.querySelectorAll('video')].some("
+        "v => v.readyState >= 1 && ss.some(s => Math.abs(v.currentTime - s) < 0.25))",
+        arg=[math.floor(t_s - 0.05), math.floor(t_s + 0.05)],
+        timeout=timeout_ms,
+    )
+
+
+def test_a_comments_list_entry_and_timeline_marker_seek_the_video_to_its_moment(page: Page) -> None:
     # given the fixture clip analysed and its review open
     _upload(page, GOOD_CLIP)
     expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
@@ -114,4 +134,18 @@ def test_a_comments_list_entry_and_timeline_marker_seek_the_video_to_its_moment(
     _moment_at(page, at_s)
     _player_at(page, at_s)
     _shot(page, "review_03_marker_seeks.png")
+    _assert_no_traceback(page)
+
+    # when, on the Scorecard, the first fault's first evidence button ("Rep N · T s") is pressed
+    _goto(page, "Scorecard")
+    evidence = page.locator('[class*="st-key-evidence_"] button:visible').first
+    expect(evidence).to_be_visible(timeout=60_000)
+    found = re.search(r"Rep (\d+) · (\d+\.\d) s", evidence.inner_text())
+    assert found, evidence.inner_text()
+    rep, t_s = int(found[1]), float(found[2])
+    evidence.click()
+    # then the Review page opens on that rep at that moment, its key frames beside the video
+    expect(page.get_by_role("heading", name=f"Key frames · Rep {rep}")).to_be_visible(timeout=60_000)
+    _near(page, t_s)
+    _shot(page, "review_04_fault_evidence_opens_review.png")
     _assert_no_traceback(page)

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
 
 import store
 from jobs import queue, run_pending_once, runner
@@ -736,8 +737,12 @@ def test_after_the_coach_overrides_the_grade_the_client_sees_the_coachs_grade_ev
     _ok(ann_at)
     # then her upload names the coach's grade first, the measured one beside it
     assert "Kettlebell deadlift · 3 reps · D from your coach · B measured" in _texts(ann_at)
-    # when she opens its scorecard
+    # when she opens it (its Review page) and goes to its Scorecard
     next(b for b in ann_at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    _ok(ann_at)
+    assert shown(at_title(ann_at)) == "Review · set.mp4"
+    ann_at.query_params.clear()
+    ann_at.switch_page(session.SCORECARD_PAGE).run()
     _ok(ann_at)
     assert at_title(ann_at) == "Scorecard"
     # then the headline is the coach's grade, labelled, with the measured grade beside it, and who, why and when
@@ -1079,3 +1084,84 @@ def test_a_coach_on_a_clients_scorecard_links_to_its_review_by_its_token(data, e
     assert link.query_string == f"review={token}"
     with pytest.raises(store.WorkspaceError):
         store.review_from_link(data.db, cora, str(up.analysis_id))
+
+
+# --- a saved set opens on its Review page: from My space's list, and at a fault's evidence -------------------
+
+
+def _evidence_button(at: AppTest, rep: int, t_s: float) -> Button:
+    """A fault's evidence button on the Scorecard (``panels.faults``: ``evidence_<fault>_<rep>``)."""
+    return next(
+        b for b in at.button if b.key and b.key.startswith("evidence_") and b.label == f"Rep {rep} · {t_s:.1f} s"
+    )
+
+
+def test_my_spaces_open_opens_the_review_of_that_set_not_its_scorecard(
+    data: SimpleNamespace, engine: SimpleNamespace, clip: Path, tmp_path: Path
+) -> None:
+    # given Ann, signed in, with two analysed sets (two different clips)
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    _analysed(data, ann, clip, "first.mp4")
+    other = factories.write_synthetic_clip(tmp_path / "other.mp4", duration_s=10.0, fps=25)
+    second = _analysed(data, ann, other, "second.mp4")
+    assert second.analysis_id is not None
+    at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    at.switch_page(ui.MY_SPACE_PAGE).run()
+    _ok(at)
+    # when she presses Open on the second set
+    next(b for b in at.button if b.key == f"ws_mine_open_{second.upload_id}").click().run()
+    _ok(at)
+    # then that set's Review page opens (the Scorecard did before), at its token's address, on rep 1's bottom
+    assert shown(at_title(at)) == "Review · second.mp4"
+    assert at.query_params["review"] == _link(data, second.analysis_id)
+    rep_1 = factories.synthetic_result().reps[0].bottom_s
+    assert at.slider(key="rv_t").value == pytest.approx(rep_1, abs=0.01) and "Key frames · Rep 1" in _subheaders(at)
+    # and, her own set, she may reply there but not grade it
+    assert "Reply to your coach" in _subheaders(at) and "Coach's decision" not in _subheaders(at)
+
+
+def test_a_faults_evidence_on_a_saved_sets_scorecard_opens_its_review_at_that_rep_and_moment(
+    data: SimpleNamespace, engine: SimpleNamespace, clip: Path
+) -> None:
+    # given a set uploaded in local mode and analysed, its Scorecard on screen
+    at = _scorecard_after_upload(data, clip)
+    _ok(at)
+    assert at_title(at) == "Scorecard"
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    assert up.analysis_id is not None
+    # when rep 3's evidence button (its bottom) is pressed
+    t = factories.synthetic_result().reps[2].bottom_s
+    button = _evidence_button(at, 3, t)
+    assert button.help == "Play this moment on the Review page, beside the comments"
+    button.click().run()
+    _ok(at)
+    # then the set's Review page opens (Frames did before) with the moment on rep 3's bottom, the video from
+    # there and rep 3's key frames beside it
+    assert shown(at_title(at)) == "Review · set.mp4"
+    assert at.query_params["review"] == _link(data, up.analysis_id)
+    assert at.slider(key="rv_t").value == pytest.approx(t, abs=0.01) and _video_start(at) == 8
+    assert "Key frames · Rep 3" in _subheaders(at)
+
+
+def test_a_coachs_evidence_click_on_a_clients_scorecard_opens_the_review_at_that_moment_to_grade(
+    data: SimpleNamespace, engine: SimpleNamespace, clip: Path
+) -> None:
+    # given Ann, Cora's client, with an analysed set whose Scorecard Cora has open
+    cora = store.user_from_claims(data.db, _person("cora@example.test", "Cora"), role_if_new="coach")
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    store.redeem_invite(data.db, ann, store.create_invite(data.db, cora).code)
+    up = _analysed(data, ann, clip)
+    assert up.analysis_id is not None
+    token = _link(data, up.analysis_id)
+    at = _app(secrets=AUTH, user=_person("cora@example.test", "Cora"), query={"review": token})
+    at.query_params.clear()
+    at.switch_page(session.SCORECARD_PAGE).run()
+    _ok(at)
+    # when she presses rep 2's evidence button
+    t = factories.synthetic_result().reps[1].bottom_s
+    _evidence_button(at, 2, t).click().run()
+    _ok(at)
+    # then Ann's set opens on the Review page at rep 2's bottom, with the coach's decision beside it
+    assert shown(at_title(at)) == "Review · set.mp4" and at.query_params["review"] == token
+    assert at.slider(key="rv_t").value == pytest.approx(t, abs=0.01) and _video_start(at) == 5
+    assert {"Key frames · Rep 2", "Coach's decision"} <= set(_subheaders(at))
