@@ -129,7 +129,7 @@ def cache_key(path: Path, config: AnalysisConfig, model_name: str, backend: str)
     if bars is not None:  # a clip without bars has the same pose either way: its cached pose stays valid
         parts["bars"] = bars
     if config.mirror_average:  # the model run on each frame and its mirror image
-        parts["mirror"] = 1
+        parts["mirror"] = 2  # 2: a person found in one image only and overlapping another is that person
     if config.frame_people:  # the box around the people comes from the model: keyed by the setting
         parts["people"] = FRAMING_VERSION
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]

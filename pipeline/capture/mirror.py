@@ -26,6 +26,7 @@ from pipeline.capture.openvino_pose import RawPose
 MIRRORED = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15])
 PAIRS = tuple((left, left + 1) for left in range(1, 17, 2))
 MATCH_IOU = 0.5  # a person seen in both images: boxes overlapping this much after flipping back
+SAME_PERSON_IOU = 0.3  # a person found in one image only, overlapping someone kept this much, is that person
 
 
 def flip_image(image: np.ndarray) -> np.ndarray:
@@ -97,8 +98,8 @@ def _average_person(
 
 def mirror_average(original: RawPose, mirrored: RawPose, width: int) -> RawPose:
     """The people of a frame from its own answer and its mirror image's (still mirrored: flipped back
-    here). A person found in only one of the two is kept as found; the result does not depend on which
-    of the two images was the original, up to the order of the people."""
+    here). A person found in only one of the two is kept as found where no one kept overlaps them; the
+    result does not depend on which of the two images was the original, up to the order of the people."""
     back = flip_back(mirrored, width)
     a = RawPose(
         original.boxes_xyxy.astype(np.float64),
@@ -120,13 +121,21 @@ def mirror_average(original: RawPose, mirrored: RawPose, width: int) -> RawPose:
         box_conf.append((a.box_conf[i] + back.box_conf[j]) / 2.0)
         xy.append(p_xy)
         kconf.append(p_conf)
-    for raw, used in ((a, {i for i, _ in pairs}), (back, {j for _, j in pairs})):
-        for k in range(len(raw.box_conf)):
-            if k not in used:
-                boxes.append(raw.boxes_xyxy[k])
-                box_conf.append(raw.box_conf[k])
-                xy.append(raw.keypoints_xy[k])
-                kconf.append(raw.keypoint_conf[k])
+    # found in one image only: kept, most confident first, unless it overlaps someone kept (the same
+    # person boxed differently in the two images would else come twice)
+    alone = [
+        (raw, k)
+        for raw, used in ((a, {i for i, _ in pairs}), (back, {j for _, j in pairs}))
+        for k in range(len(raw.box_conf))
+        if k not in used
+    ]
+    for raw, k in sorted(alone, key=lambda rk: -float(rk[0].box_conf[rk[1]])):
+        if boxes and _iou(raw.boxes_xyxy[k : k + 1], np.array(boxes)).max() >= SAME_PERSON_IOU:
+            continue
+        boxes.append(raw.boxes_xyxy[k])
+        box_conf.append(raw.box_conf[k])
+        xy.append(raw.keypoints_xy[k])
+        kconf.append(raw.keypoint_conf[k])
     if not boxes:
         return RawPose(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 17, 2)), np.zeros((0, 17)))
     return RawPose(np.array(boxes), np.array(box_conf), np.array(xy), np.array(kconf))

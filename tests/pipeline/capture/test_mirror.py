@@ -113,3 +113,16 @@ def test_a_person_found_in_one_image_only_is_kept_as_found() -> None:
 def test_no_people_in_either_image_gives_no_people() -> None:
     out = mirror_average(_raw(), _raw(), WIDTH)
     assert out.keypoints_xy.shape == (0, 17, 2)
+
+
+def test_the_same_person_boxed_apart_in_the_two_images_comes_once() -> None:
+    # given the lifter matched in both images, and the mirror image also giving a second, looser box on
+    # the same lifter (overlapping 0.4: too little to pair, too much to be someone else)
+    rng = np.random.default_rng(4)
+    xy, box, conf = _person(100, 50, rng)
+    loose = box + np.array([0.0, 0.0, 0.0, box[3] - box[1]]) * 1.5  # the box run on below the feet
+    original = _raw((xy, box, conf))
+    mirrored = _raw((xy, box, conf), (xy + 5.0, loose, conf * 0.6))
+    # when averaged, then one person comes out
+    out = mirror_average(original, _mirror_of(mirrored), WIDTH)
+    assert len(out.box_conf) == 1
