@@ -47,6 +47,7 @@ class PoseEstimatorLike(Protocol):
         """How many frames ``detect`` is best given at once."""
         ...
 
-    def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
-        """Every person in each frame (all of one size), in the frames' pixels."""
+    def detect(self, images: Sequence[np.ndarray], *, mirror_average: bool = False) -> list[Detections]:
+        """Every person in each frame (all of one size), in the frames' pixels; ``mirror_average``: each
+        frame's answer averaged with its mirror image's (``pipeline.capture.mirror``)."""
         ...

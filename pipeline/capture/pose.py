@@ -47,7 +47,7 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run t
 os.environ.setdefault("YOLO_VERBOSE", "False")
 
 import models
-from pipeline.capture.mirror import flip_image, mirror_average
+from pipeline.capture import mirror
 from pipeline.capture.openvino_pose import OpenVinoPose, RawPose
 from pipeline.errors import ModelError
 from pipeline.types import NUM_KEYPOINTS
@@ -217,13 +217,11 @@ class PoseEstimator:
         letterbox: str = "square",
         *,
         long_lived: bool = False,
-        mirror_average: bool = False,
     ) -> None:
         if letterbox not in LETTERBOXES:
             raise ModelError(f"Unknown letterbox “{letterbox}”: choose {' or '.join(LETTERBOXES)}.")
         self.letterbox = letterbox
         self.long_lived = long_lived
-        self.mirror_average = mirror_average
         self.device = resolve_device(device)
         self.imgsz = int(imgsz)
         self.weights = self._resolve_weights(model)
@@ -262,7 +260,6 @@ class PoseEstimator:
             keypoint_conf=config.keypoint_conf,
             letterbox=config.letterbox,
             long_lived=long_lived,
-            mirror_average=config.mirror_average,
         )
 
     def _warm_up(self) -> None:
@@ -465,16 +462,16 @@ class PoseEstimator:
                 self._shaped[shape] = (model, taken)
             return self._shaped[shape]
 
-    def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
+    def detect(self, images: Sequence[np.ndarray], *, mirror_average: bool = False) -> list[Detections]:
         """Every person in each frame (all of one size), low-confidence keypoints set to NaN; with
         ``mirror_average`` each frame's answer averaged with its mirror image's (``pipeline.capture.mirror``)."""
         if not len(images):
             return []
         raws = self._raw(images)
-        if self.mirror_average:
+        if mirror_average:
             width = images[0].shape[1]
-            flipped = self._raw([flip_image(image) for image in images])
-            raws = [mirror_average(a, b, width) for a, b in zip(raws, flipped)]
+            flipped = self._raw([mirror.flip_image(image) for image in images])
+            raws = [mirror.mirror_average(a, b, width) for a, b in zip(raws, flipped)]
         return [self._from_raw(raw) for raw in raws]
 
     def _raw(self, images: Sequence[np.ndarray]) -> list[RawPose]:

@@ -117,9 +117,11 @@ def _detect_all(
     frames_q: queue.Queue[_Item],
     on_frames: Callable[[float], None] | None,
     box: ContentBox | None = None,
+    mirror_average: bool = False,
 ) -> tuple[list[Detections], list[float], list[int], list[np.ndarray]]:
     """Consume decoded frames in batches: each frame's detections (the model sees the picture inside
-    ``box``, the bars cut off; scaled back to the clip's pixels), time, index and signature (for cuts)."""
+    ``box``, the bars cut off; scaled back to the clip's pixels; ``mirror_average``: averaged with the
+    mirror image's), time, index and signature (for cuts)."""
     detections: list[Detections] = []
     t_s: list[float] = []
     frame_index: list[int] = []
@@ -143,7 +145,9 @@ def _detect_all(
                     cut, origin = _cut_in_decoded(box, scale, size)
             batch.append(item)
         if batch and (done or len(batch) >= estimator.batch_size):
-            for frame, det in zip(batch, estimator.detect([f.image[cut] for f in batch])):
+            for frame, det in zip(
+                batch, estimator.detect([f.image[cut] for f in batch], mirror_average=mirror_average)
+            ):
                 if np.any(scale != 1.0) or np.any(origin != 0):
                     det = type(det)(
                         (det.boxes_xyxy + np.tile(origin, 2)) * np.tile(scale, 2),
@@ -213,7 +217,9 @@ def _pose_within(
     worker = threading.Thread(target=_decode_thread, args=(meta.path, every_s, max_side, frames_q, stop), daemon=True)
     worker.start()
     try:
-        detections, t_s, frame_index, signatures = _detect_all(meta, estimator, frames_q, on_frames, box)
+        detections, t_s, frame_index, signatures = _detect_all(
+            meta, estimator, frames_q, on_frames, box, config.mirror_average
+        )
     finally:
         _stop_decoder(worker, frames_q, stop)
 

@@ -32,7 +32,7 @@ class BrightBlobEstimator:
     def __init__(self) -> None:
         self.sizes: set[tuple[int, int]] = set()
 
-    def detect(self, images):
+    def detect(self, images, *, mirror_average=False):
         out = []
         for image in images:
             h, w = image.shape[:2]

@@ -29,9 +29,11 @@ class FrameSpanningEstimator:
         self.calls = 0
         self.fail_after_calls = fail_after_calls
         self.sizes: set[tuple[int, int]] = set()
+        self.mirrored: set[bool] = set()
 
-    def detect(self, images):
+    def detect(self, images, *, mirror_average=False):
         self.calls += 1
+        self.mirrored.add(mirror_average)
         if self.fail_after_calls is not None and self.calls > self.fail_after_calls:
             raise RuntimeError("model failed mid-clip")
         out = []
@@ -57,6 +59,17 @@ def test_detections_are_scaled_back_to_clip_pixels_on_each_axis(tmp_path):
     ((w, h),) = fake.sizes
     assert w < meta.width and abs(meta.width / w - meta.height / h) > 1e-3
     assert np.allclose(pose.xy[..., 0], meta.width) and np.allclose(pose.xy[..., 1], meta.height)
+
+
+@pytest.mark.parametrize("mirror_average", [False, True])
+def test_the_setting_for_the_mirror_average_reaches_the_model(tmp_path, mirror_average):
+    # given a short clip and the setting on or off
+    meta = probe(write_clip(tmp_path / "clip.mp4", width=320, height=240, seconds=1.0, fps=10))
+    fake = FrameSpanningEstimator()
+    # when its pose is taken
+    estimate_pose(meta, fake, AnalysisConfig(analysis_fps=10, mirror_average=mirror_average))
+    # then every call to the model asked for it (or not) as set
+    assert fake.mirrored == {mirror_average}
 
 
 def test_a_failing_model_stops_the_decode_thread(tmp_path):
