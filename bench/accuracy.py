@@ -7,7 +7,7 @@
     python bench/accuracy.py --letterbox frame  # pose on the frame-shaped letterbox (pipeline.capture.pose)
     python bench/accuracy.py --keep-bars     # the model sees whole frames, black bars and all
     python bench/accuracy.py --frame-people  # the model sees a box around the people, not the whole picture
-    python bench/accuracy.py --mirror-average  # the model run on each frame and its mirror image, averaged
+    python bench/accuracy.py --no-mirror-average  # the model run on each frame only, not also on its mirror image
     python bench/accuracy.py --stability     # also: which verdicts move when the pose moves ~2 px
     python bench/accuracy.py --variants      # also: the verdict on mirrored, portrait, half-size, darker copies
 
@@ -262,9 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         help="give the model a box around the people in the picture (frame_people on; docs/accuracy.md)",
     )
     ap.add_argument(
-        "--mirror-average",
+        "--no-mirror-average",
         action="store_true",
-        help="run the model on each frame and its mirror image, keypoints averaged (pipeline.capture.mirror)",
+        help="run the model on each frame only, not also on its mirror image (pipeline.capture.mirror)",
     )
     ap.add_argument(
         "--stability",
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         imgsz=args.imgsz,
         crop_bars=not args.keep_bars,
         frame_people=args.frame_people,
-        mirror_average=args.mirror_average,
+        mirror_average=not args.no_mirror_average,
     )
     from pipeline.capture.pose import PoseEstimator
 

@@ -367,7 +367,7 @@ class AnalysisConfig:
     letterbox: str = "square"  # square | frame (pad only to the stride: faster; see pipeline.capture.pose)
     crop_bars: bool = True  # the model sees the picture inside a clip's black bars (pipeline.capture.bars)
     frame_people: bool = False  # ... narrowed to the people in it (pipeline.capture.framing; measured, not adopted)
-    mirror_average: bool = False  # each frame's pose averaged with its mirror image's (pipeline.capture.mirror)
+    mirror_average: bool = True  # each frame's pose averaged with its mirror image's (pipeline.capture.mirror)
 
 
 @dataclass(frozen=True)

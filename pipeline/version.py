@@ -16,7 +16,7 @@ _DATA = ("calibration.toml", "exercises.toml")
 
 @lru_cache(maxsize=1)
 def analysis_version() -> str:
-    """E.g. ``"0.1.0+3f9a1c2b7d10"``: release, then a digest of the rule data files."""
+    """E.g. ``"0.2.0+3f9a1c2b7d10"``: release, then a digest of the rule data files."""
     try:
         release = metadata.version("hinge-review")
     except metadata.PackageNotFoundError:

@@ -14,11 +14,16 @@ float32 on every processor (see ``COMPILE_CONFIG``).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    import openvino as ov
 
 PAD_VALUE = 114
 IOU_THRESHOLD = 0.7  # Ultralytics' predict default
@@ -109,6 +114,7 @@ def decode(output: np.ndarray, box: Letterbox, det_conf: float) -> RawPose:
 # OpenVINO runs in bfloat16 on processors that have it (AVX512-BF16, AMX) and float32 elsewhere; the two
 # disagree on a few verdicts (docs/accuracy.md), so every processor runs float32, as ONNX Runtime and PyTorch do.
 COMPILE_CONFIG = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
+REQUESTS = 2  # inference requests taking turns in run_all
 
 
 class OpenVinoPose:
@@ -125,14 +131,37 @@ class OpenVinoPose:
         self.input_hw = (int(shape[2].get_length()), int(shape[3].get_length()))
         self.det_conf = det_conf
         self._compiled = core.compile_model(model, "CPU", COMPILE_CONFIG)
-        self._request = self._compiled.create_infer_request()
-        self._lock = threading.Lock()  # one infer request: callers on other threads take turns
+        self._requests = [self._compiled.create_infer_request() for _ in range(REQUESTS)]
+        self._lock = threading.Lock()  # callers on other threads take turns
 
     def __call__(self, image_bgr: np.ndarray) -> RawPose:
         """The people in one BGR frame of any size."""
+        return self.run_all([image_bgr])[0]
+
+    def _tensor(self, image_bgr: np.ndarray) -> tuple[Letterbox, np.ndarray]:
+        """The frame letterboxed into the model's input: RGB, NCHW, float32 in [0, 1]."""
         box = Letterbox.of(image_bgr.shape[:2], self.input_hw)
         tensor = box.apply(image_bgr)[:, :, ::-1].transpose(2, 0, 1)[None]
-        tensor = np.ascontiguousarray(tensor).astype(np.float32) / np.float32(255)
+        return box, np.ascontiguousarray(tensor).astype(np.float32) / np.float32(255)
+
+    def run_all(self, images_bgr: Sequence[np.ndarray]) -> list[RawPose]:
+        """The people in each of several frames, in order. Two inference requests take turns, so one
+        frame is letterboxed and the last one's answer decoded while the model runs (about a fifth
+        faster per frame than one at a time on 2 cores; the same answers)."""
+        out: list[RawPose] = []
         with self._lock:
-            output = next(iter(self._request.infer({0: tensor}).values()))[0].copy()
-        return decode(output, box, self.det_conf)
+            in_flight: list[tuple[Letterbox, np.ndarray, ov.InferRequest]] = []
+            for k, image in enumerate(images_bgr):
+                box, tensor = self._tensor(image)
+                if len(in_flight) == len(self._requests):
+                    out.append(self._answer(*in_flight.pop(0)))
+                request = self._requests[k % len(self._requests)]
+                request.start_async({0: tensor})
+                in_flight.append((box, tensor, request))  # the tensor stays alive until its answer is read
+            out.extend(self._answer(*job) for job in in_flight)
+        return out
+
+    def _answer(self, box: Letterbox, tensor: np.ndarray, request: ov.InferRequest) -> RawPose:
+        """Wait for ``request`` and decode its answer (``tensor`` is what it was given)."""
+        request.wait()
+        return decode(request.get_output_tensor(0).data[0].copy(), box, self.det_conf)

@@ -467,11 +467,11 @@ class PoseEstimator:
         ``mirror_average`` each frame's answer averaged with its mirror image's (``pipeline.capture.mirror``)."""
         if not len(images):
             return []
-        raws = self._raw(images)
-        if mirror_average:
-            width = images[0].shape[1]
-            flipped = self._raw([mirror.flip_image(image) for image in images])
-            raws = [mirror.mirror_average(a, b, width) for a, b in zip(raws, flipped)]
+        if not mirror_average:
+            return [self._from_raw(raw) for raw in self._raw(images)]
+        both = self._raw([*images, *(mirror.flip_image(image) for image in images)])  # one pass: both in flight
+        width, n = images[0].shape[1], len(images)
+        raws = [mirror.mirror_average(a, b, width) for a, b in zip(both[:n], both[n:])]
         return [self._from_raw(raw) for raw in raws]
 
     def _raw(self, images: Sequence[np.ndarray]) -> list[RawPose]:
@@ -482,7 +482,7 @@ class PoseEstimator:
         height, width = images[0].shape[:2]
         model, shape = self._model_for(letterbox_shape(height, width, self.imgsz, self.letterbox))
         if isinstance(model, OpenVinoPose):
-            return [model(image) for image in images]
+            return model.run_all(images)
         out: list[RawPose] = []
         for i in range(0, len(images), self.batch_size):
             chunk = list(images[i : i + self.batch_size])

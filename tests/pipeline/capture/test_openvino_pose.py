@@ -193,6 +193,29 @@ def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
 
 
 @pytest.mark.e2e
+def test_frames_run_together_get_the_answers_they_get_one_at_a_time(estimator):
+    # given one runner and real frames of a clip
+    from pipeline.capture.openvino_pose import OpenVinoPose
+    from pipeline.capture.video import iter_frames
+
+    clips = sorted(CLIPS.glob("*.mp4"))[:1]
+    if estimator.backend != "openvino" or not clips:
+        pytest.skip("needs the OpenVINO export and the fixture clips")
+    runner = OpenVinoPose(_xml_in(estimator._cached_export("openvino")))
+    frames = [f.image for f in iter_frames(clips[0], every_s=1.0, max_side=640)][:5]
+    alone = [runner(f) for f in frames]
+    # when they run as one list (the inference requests taking turns; odd and even lengths)
+    for some in (frames, frames[:4]):
+        together = runner.run_all(some)
+        # then each frame has exactly its own answer, in order
+        assert len(together) == len(some)
+        for mine, ref in zip(together, alone):
+            np.testing.assert_array_equal(mine.keypoints_xy, ref.keypoints_xy)
+            np.testing.assert_array_equal(mine.boxes_xyxy, ref.boxes_xyxy)
+    assert runner.run_all([]) == []
+
+
+@pytest.mark.e2e
 def test_a_first_load_exports_the_model_in_a_child_and_stays_without_pytorch(tmp_path):
     # given the weights alone in a folder: no export made yet (a fresh machine)
     import shutil
