@@ -169,11 +169,9 @@ def test_a_cached_export_loads_without_pytorch_or_ultralytics(estimator):
     assert proc.stdout.split() == ["openvino", "False", "False"]
 
 
-@pytest.mark.e2e
-def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
-    # given one runner and real frames of a clip
-    from concurrent.futures import ThreadPoolExecutor
-
+@pytest.fixture
+def runner_and_frames(estimator):
+    """A fresh OpenVINO runner and real frames of a fixture clip (one a second)."""
     from pipeline.capture.openvino_pose import OpenVinoPose
     from pipeline.capture.video import iter_frames
 
@@ -181,7 +179,15 @@ def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
     if estimator.backend != "openvino" or not clips:
         pytest.skip("needs the OpenVINO export and the fixture clips")
     runner = OpenVinoPose(_xml_in(estimator._cached_export("openvino")))
-    frames = [f.image for f in iter_frames(clips[0], every_s=1.0, max_side=640)]
+    return runner, [f.image for f in iter_frames(clips[0], every_s=1.0, max_side=640)]
+
+
+@pytest.mark.e2e
+def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(runner_and_frames):
+    # given one runner and real frames of a clip
+    from concurrent.futures import ThreadPoolExecutor
+
+    runner, frames = runner_and_frames
     alone = [runner(f) for f in frames]
     # when two threads run it on the frames at once
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -193,16 +199,10 @@ def test_two_threads_sharing_the_runner_get_each_frame_s_own_answer(estimator):
 
 
 @pytest.mark.e2e
-def test_frames_run_together_get_the_answers_they_get_one_at_a_time(estimator):
-    # given one runner and real frames of a clip
-    from pipeline.capture.openvino_pose import OpenVinoPose
-    from pipeline.capture.video import iter_frames
-
-    clips = sorted(CLIPS.glob("*.mp4"))[:1]
-    if estimator.backend != "openvino" or not clips:
-        pytest.skip("needs the OpenVINO export and the fixture clips")
-    runner = OpenVinoPose(_xml_in(estimator._cached_export("openvino")))
-    frames = [f.image for f in iter_frames(clips[0], every_s=1.0, max_side=640)][:5]
+def test_frames_run_together_get_the_answers_they_get_one_at_a_time(runner_and_frames):
+    # given one runner and five real frames of a clip
+    runner, frames = runner_and_frames
+    frames = frames[:5]
     alone = [runner(f) for f in frames]
     # when they run as one list (the inference requests taking turns; odd and even lengths)
     for some in (frames, frames[:4]):
