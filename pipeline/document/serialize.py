@@ -84,8 +84,8 @@ def _shape(value: Any) -> tuple[int, ...]:
 
 
 def _build(tp: Any, value: Any, name: str = "") -> Any:
-    if value is None:
-        return None
+    if value is None:  # JSON has no NaN: a plain float written as null was not finite
+        return float("nan") if tp is float else None
     origin = typing.get_origin(tp)
     if tp is np.ndarray:
         return _array(name, value)
