@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.capture.openvino_pose import RawPose
+from pipeline.capture.tracking import iou
 
 # COCO-17: nose, then (left, right) pairs of eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
 MIRRORED = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15])
@@ -34,38 +35,32 @@ def flip_image(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image[:, ::-1])
 
 
+def _float64(raw: RawPose) -> RawPose:
+    """``raw`` in float64 copies (the runtimes answer in float32)."""
+    return RawPose(*(np.array(part, dtype=np.float64) for part in vars(raw).values()))
+
+
 def flip_back(raw: RawPose, width: int) -> RawPose:
     """A mirror image's answer in the original frame's pixels, left and right labels swapped."""
-    boxes = raw.boxes_xyxy.astype(np.float64).copy()
+    raw = _float64(raw)
+    boxes = raw.boxes_xyxy.copy()
     boxes[:, [0, 2]] = width - raw.boxes_xyxy[:, [2, 0]]
-    xy = raw.keypoints_xy.astype(np.float64)[:, MIRRORED].copy()
+    xy = raw.keypoints_xy[:, MIRRORED]
     xy[..., 0] = width - xy[..., 0]
-    return RawPose(boxes, raw.box_conf.astype(np.float64), xy, raw.keypoint_conf.astype(np.float64)[:, MIRRORED])
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, M) intersection over union of two sets of xyxy boxes."""
-    lo = np.maximum(a[:, None, :2], b[None, :, :2])
-    hi = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    out: np.ndarray = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-    return out
+    return RawPose(boxes, raw.box_conf, xy, raw.keypoint_conf[:, MIRRORED])
 
 
 def _pairs(a: RawPose, b: RawPose) -> list[tuple[int, int]]:
     """Greedy best-overlap pairing of the people in ``a`` and ``b`` (IoU >= MATCH_IOU), in ``a``'s order."""
     if not len(a.box_conf) or not len(b.box_conf):
         return []
-    iou = _iou(a.boxes_xyxy, b.boxes_xyxy)
+    overlap = iou(a.boxes_xyxy, b.boxes_xyxy)
     pairs: list[tuple[int, int]] = []
-    while iou.size and iou.max() >= MATCH_IOU:
-        i, j = np.unravel_index(int(np.argmax(iou)), iou.shape)
+    while overlap.size and overlap.max() >= MATCH_IOU:
+        i, j = np.unravel_index(int(np.argmax(overlap)), overlap.shape)
         pairs.append((int(i), int(j)))
-        iou[i, :] = -1.0
-        iou[:, j] = -1.0
+        overlap[i, :] = -1.0
+        overlap[:, j] = -1.0
     return sorted(pairs)
 
 
@@ -100,13 +95,7 @@ def mirror_average(original: RawPose, mirrored: RawPose, width: int) -> RawPose:
     """The people of a frame from its own answer and its mirror image's (still mirrored: flipped back
     here). A person found in only one of the two is kept as found where no one kept overlaps them; the
     result does not depend on which of the two images was the original, up to the order of the people."""
-    back = flip_back(mirrored, width)
-    a = RawPose(
-        original.boxes_xyxy.astype(np.float64),
-        original.box_conf.astype(np.float64),
-        original.keypoints_xy.astype(np.float64),
-        original.keypoint_conf.astype(np.float64),
-    )
+    back, a = flip_back(mirrored, width), _float64(original)
     pairs = _pairs(a, back)
     boxes, box_conf, xy, kconf = [], [], [], []
     for i, j in pairs:
@@ -130,12 +119,12 @@ def mirror_average(original: RawPose, mirrored: RawPose, width: int) -> RawPose:
         if k not in used
     ]
     for raw, k in sorted(alone, key=lambda rk: -float(rk[0].box_conf[rk[1]])):
-        if boxes and _iou(raw.boxes_xyxy[k : k + 1], np.array(boxes)).max() >= SAME_PERSON_IOU:
+        if boxes and iou(raw.boxes_xyxy[k : k + 1], np.array(boxes)).max() >= SAME_PERSON_IOU:
             continue
         boxes.append(raw.boxes_xyxy[k])
         box_conf.append(raw.box_conf[k])
         xy.append(raw.keypoints_xy[k])
         kconf.append(raw.keypoint_conf[k])
     if not boxes:
-        return RawPose(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 17, 2)), np.zeros((0, 17)))
+        return RawPose.empty()
     return RawPose(np.array(boxes), np.array(box_conf), np.array(xy), np.array(kconf))

@@ -79,6 +79,11 @@ class RawPose:
     keypoints_xy: np.ndarray
     keypoint_conf: np.ndarray
 
+    @classmethod
+    def empty(cls) -> RawPose:
+        """No people."""
+        return cls(np.zeros((0, 4)), np.zeros(0), np.zeros((0, KEYPOINTS, 2)), np.zeros((0, KEYPOINTS)))
+
 
 def nms(boxes_xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Indices kept by greedy non-maximum suppression, best score first (torchvision's rule: drop IoU > threshold)."""

@@ -505,13 +505,13 @@ class PoseEstimator:
         boxes = result.boxes
         kps = result.keypoints
         if boxes is None or kps is None or len(boxes) == 0:
-            return RawPose(np.zeros((0, 4)), np.zeros(0), np.zeros((0, NUM_KEYPOINTS, 2)), np.zeros((0, NUM_KEYPOINTS)))
+            return RawPose.empty()
         xy = kps.xy.cpu().numpy()
         kconf = kps.conf.cpu().numpy() if kps.conf is not None else np.ones(xy.shape[:2])
         return RawPose(boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy(), xy, kconf)
 
     def _from_raw(self, raw: RawPose) -> Detections:
-        """One OpenVINO runtime answer as ``Detections``."""
+        """One model answer (any backend) as ``Detections``."""
         if not len(raw.box_conf):
             return empty_detections()
         return self._detections(raw.boxes_xyxy, raw.box_conf, raw.keypoints_xy, raw.keypoint_conf)
