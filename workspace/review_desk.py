@@ -235,4 +235,5 @@ def open_evidence(ws: ui.Workspace, analysis_id: int | None, at_s: float) -> Non
     if analysis_id is None:
         st.session_state[session.FOCUS_KEY] = float(at_s)
         st.switch_page(session.FRAMES_PAGE)
-    open_review_at(ws, analysis_id, at_s)
+    else:
+        open_review_at(ws, analysis_id, at_s)
