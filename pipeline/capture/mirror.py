@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.capture.boxes import iou
 from pipeline.capture.openvino_pose import RawPose
-from pipeline.capture.tracking import iou
 
 # COCO-17: nose, then (left, right) pairs of eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
 MIRRORED = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.capture.boxes import area, intersection, iou
 from pipeline.errors import InputError
 from pipeline.types import KP, NUM_KEYPOINTS, PoseSeries
 
@@ -60,28 +61,6 @@ class TrackSummary:
     size_frac: float = 0.0  # body size / image height: 3 torso lengths (box height where the torso isn't seen)
 
 
-def _area(boxes: np.ndarray) -> np.ndarray:
-    area: np.ndarray = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return area
-
-
-def intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Overlap area between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter: np.ndarray = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    return inter
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU between boxes ``a`` (N,4) and ``b`` (M,4) -> (N,M)."""
-    inter = intersection(a, b)
-    out: np.ndarray = inter / np.maximum(_area(a)[:, None] + _area(b)[None, :] - inter, 1e-9)
-    return out
-
-
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Box overlap plus centre closeness (relative to body height): (N,M) in 0..1.5.
 
@@ -103,7 +82,7 @@ def dedupe(det: Detections) -> Detections:
     if n < 2:
         return det
     b = det.boxes_xyxy
-    contained = intersection(b, b) / np.maximum(_area(b)[:, None], 1e-9)  # share of box i inside box j
+    contained = intersection(b, b) / np.maximum(area(b)[:, None], 1e-9)  # share of box i inside box j
     keep = np.ones(n, bool)
     for i in np.argsort(det.box_conf):
         others = keep.copy()
