@@ -263,11 +263,29 @@ def pose_at(result: AnalysisResult, t_s: float, *, max_gap_s: float = 0.5) -> Po
     )
 
 
+BOTTOM_SPAN_S = 0.25  # the bottom as shown: the segmenter's pause and this long either side (the frames it is read on)
+
+
+def shown_phases(rep: Rep) -> list[tuple[str, tuple[float, float]]]:
+    """The rep's phases as titles name them: ``Rep.phases`` with the bottom widened by ``BOTTOM_SPAN_S``
+    each way, so the frames the bottom's angles and back were read on (up to two samples from the deepest
+    point) are called "bottom", not "descent" or "ascent", where a touch-and-go rep's pause is one sample."""
+    b0, b1 = rep.phases["bottom"]
+    lo = max(rep.start_s, b0 - BOTTOM_SPAN_S)
+    hi = min(rep.lockout_s, b1 + BOTTOM_SPAN_S)
+    return [
+        ("descent", (rep.start_s, lo)),
+        ("bottom", (lo, max(lo, hi))),
+        ("ascent", (max(lo, hi), rep.lockout_s)),
+        ("lockout", rep.phases["lockout"]),
+    ]
+
+
 def rep_at(reps: Sequence[Rep], t_s: float) -> tuple[Rep | None, str]:
-    """The rep and phase name at ``t_s`` (None, "") between reps."""
+    """The rep and phase name (``shown_phases``) at ``t_s``; (None, "") between reps."""
     for rep in reps:
         if rep.start_s <= t_s <= rep.end_s:
-            phases = list(rep.phases.items())
+            phases = shown_phases(rep)
             for name, (a, b) in phases:
                 if a <= t_s < b:
                     return rep, name
@@ -463,11 +481,15 @@ def blank_canvas(result: AnalysisResult, max_side: int = 720) -> np.ndarray:
 
 
 def key_frames(result: AnalysisResult) -> list[KeyFrame]:
-    """Start, bottom and lockout of every rep, in time order."""
+    """Start, bottom and lockout of every rep, in time order. The bottom is the frame its back was traced
+    on (drawn there), else the deepest point its angles were read at, else the segmenter's bottom: the
+    first of these that the titles call "bottom" (``shown_phases``)."""
+    deepest = {m.index: m.bottom_s for m in result.metrics}
     out: list[KeyFrame] = []
     for rep in result.reps:
         traced = [c.t_s for c in result.back_curves if rep.start_s <= c.t_s <= rep.lockout_s]
-        bottom_s = traced[0] if traced else rep.bottom_s  # the frame the back was traced on
+        candidates = [*traced[:1], *([deepest[rep.index]] if rep.index in deepest else []), rep.bottom_s]
+        bottom_s = next((t for t in candidates if rep_at([rep], t)[1] == "bottom"), rep.bottom_s)
         out += [
             KeyFrame(rep.index, "start", rep.start_s),
             KeyFrame(rep.index, "bottom", bottom_s),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import av
 import numpy as np
 import pytest
 
 from drawing import frames as render
+from pipeline.measure.backcurve import BackCurve
 from pipeline.types import KP
 from tests.support import factories
 
@@ -74,7 +76,39 @@ def test_key_frames_are_start_bottom_lockout_per_rep(result):
     frames = render.key_frames(result)
     assert [(k.rep, k.moment) for k in frames[:3]] == [(1, "start"), (1, "bottom"), (1, "lockout")]
     assert len(frames) == 3 * len(result.reps)
-    assert frames[1].t_s == result.reps[0].bottom_s
+    assert render.rep_at(result.reps, frames[1].t_s)[1] == "bottom"
+
+
+def _touch_and_go(result, traced_after_s: float):
+    """``result`` with rep 1's bottom pause one instant long and its back traced ``traced_after_s`` later."""
+    rep = result.reps[0]
+    tight = replace(rep, bottom_start_s=rep.bottom_s, bottom_end_s=rep.bottom_s)
+    curve = BackCurve(rep.bottom_s + traced_after_s, np.zeros((0, 2)), np.zeros((2, 2)), np.zeros((2, 2)), 5.0)
+    segmentation = replace(result.segmentation, reps=(tight, *result.reps[1:]))
+    return replace(result, segmentation=segmentation, back_curves=(curve,)), tight
+
+
+def test_the_bottom_key_frame_is_the_traced_back_and_its_title_says_bottom():
+    # given a touch-and-go rep (its pause one instant) whose back was traced two samples after it
+    result, rep = _touch_and_go(factories.synthetic_result(), traced_after_s=0.2)
+    # when its key frames are picked
+    bottom = next(k for k in render.key_frames(result) if k.rep == 1 and k.moment == "bottom")
+    # then the bottom is the traced frame (its back drawn there), and the frame's title calls it the bottom
+    assert bottom.t_s == rep.bottom_s + 0.2
+    assert render.frame_title(result, bottom.t_s).endswith("Rep 1 · bottom")
+    # and the phases on either side are still descent and ascent
+    assert render.rep_at(result.reps, rep.bottom_s - 0.3)[1] == "descent"
+    assert render.rep_at(result.reps, rep.bottom_s + 0.3)[1] == "ascent"
+
+
+def test_a_back_traced_far_from_the_bottom_does_not_move_the_bottom_key_frame():
+    # given the back traced well up the ascent (0.6 s after the bottom)
+    result, rep = _touch_and_go(factories.synthetic_result(), traced_after_s=0.6)
+    # when the key frames are picked
+    bottom = next(k for k in render.key_frames(result) if k.rep == 1 and k.moment == "bottom")
+    # then the bottom key frame stays at a moment the titles call the bottom
+    assert render.rep_at(result.reps, bottom.t_s)[1] == "bottom"
+    assert abs(bottom.t_s - rep.bottom_s) <= render.BOTTOM_SPAN_S
 
 
 def test_render_frames_reads_the_clip_and_falls_back_to_a_blank_canvas(result, clip, tmp_path):
