@@ -68,7 +68,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "squatting.hinge_ratio": (0.35, 0.6),
     "squatting.hips_back": (0.1, 0.35),
     "squatting.torso": (35.0, 70.0),
-    "hyperextension.lean_back": (8.0, 25.0),
+    "hyperextension.hip": (-30.0, -8.0),
 }
 
 

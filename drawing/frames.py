@@ -396,23 +396,35 @@ def _ascii(text: str) -> str:
     return text.replace("°/s", " deg/s").replace("°", " deg").replace("·", "-")
 
 
+# The keypoints each angle is read from, drawn as its two segments on the fault's frame (RepMetrics field ->
+# the side's joints in order); a measure not listed here is named on the frame, its lines drawn elsewhere
+# (the back's outline, the hands' path).
+EVIDENCE_JOINTS: dict[str, tuple[str, str, str]] = {
+    "back_line_deviation_deg": ("ear", "shoulder", "hip"),
+    "lockout_hip_flexion_deg": ("knee", "hip", "shoulder"),
+    "hip_flexion_bottom_deg": ("knee", "hip", "shoulder"),
+    "knee_flexion_bottom_deg": ("hip", "knee", "ankle"),
+}
+
+
 def draw_evidence(
     image: np.ndarray, p: PoseAt | None, mark: EvidenceMark, scale_xy: np.ndarray, *, label: bool = True
 ) -> np.ndarray:
-    """The deciding measurement on its frame: its lines where the keypoints ``p`` show them (the head-back
-    line's two segments; the back's outline and hands' path are drawn anyway), and (``label``) its name and
-    value (drawn even where the pose is missing at that moment)."""
+    """The deciding measurement on its frame: the two segments of the angle it reads (``EVIDENCE_JOINTS``)
+    where the keypoints ``p`` show them, and (``label``) its name and value (drawn even where the pose is
+    missing at that moment)."""
     out = np.ascontiguousarray(image)
     s = _scale(out)
     colour = MARK_COLOURS.get(mark.status, (255, 255, 255))
-    if p is not None and mark.metric == "back_line_deviation_deg":
-        ear, sh, hip = (p.xy[_side_index(p.side, j)] * scale_xy for j in ("ear", "shoulder", "hip"))
-        if np.isfinite([*ear, *sh, *hip]).all():
-            for a, b in ((ear, sh), (sh, hip)):
+    joints = EVIDENCE_JOINTS.get(mark.metric)
+    if p is not None and joints is not None:
+        a, b, c = (p.xy[_side_index(p.side, j)] * scale_xy for j in joints)
+        if np.isfinite([*a, *b, *c]).all():
+            for u, v in ((a, b), (b, c)):
                 cv2.line(
                     out,
-                    tuple(np.round(a).astype(int)),
-                    tuple(np.round(b).astype(int)),
+                    tuple(np.round(u).astype(int)),
+                    tuple(np.round(v).astype(int)),
                     colour,
                     max(2, int(round(3 * s))),
                     cv2.LINE_AA,

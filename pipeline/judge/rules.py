@@ -188,11 +188,14 @@ RULES: tuple[Rule, ...] = (
          margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),
     Rule("hips_rise_first.ratio", "hips_rise_first", "hip_shoulder_rise_ratio", "above", 1.6, 2.0, "ratio", "bottom",
          margin_abs=0.2, skip_flags=frozenset({"ballistic", "kneeling"})),
-    # Leaning back at the top: the hip-to-shoulder keypoint line reads 0-5 deg behind vertical in a neutral
-    # stance, and holding a weight in front is balanced by up to ~10 deg more; the seeds' "finish tall,
-    # hips in line with shoulders, don't arch the low back" is broken past that: watch from 15, fault from
-    # 20 (+ the rep's angle error). Set from that, not fitted (it was 10/15: clean yfgd lockouts read 13-17).
-    Rule("hyperextension.lean_back", "hyperextension", "lockout_lean_back_deg", "above", 15.0, 20.0, "deg", "lockout",
+    # Leaning back at the top, read where the seeds put the finish: "hips in line with shoulders and knees",
+    # low back not over-arched. So the measure is the hip's own angle (knee-hip-shoulder) at lockout, the one
+    # incomplete_lockout reads from the other side: 0 when the three line up, below 0 when the hips are pushed
+    # past the line and the torso falls back behind them. Unlike the torso against the picture's vertical it
+    # does not move with a tilted camera. Hip extension past neutral is ~10-20 deg at most in the joint, so a
+    # finish 15 deg past the line is worth watching and 20 past it a fault (+ the rep's angle error).
+    # Set from that, not fitted.
+    Rule("hyperextension.hip", "hyperextension", "lockout_hip_flexion_deg", "below", -15.0, -20.0, "deg", "lockout",
          margin_k=1.0, side_only=True),
     Rule("bar_drift.hands", "bar_drift", "wrist_drift_max_leg", "above", 0.30, 0.40, "leg", "bottom",
          margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),

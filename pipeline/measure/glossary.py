@@ -117,7 +117,8 @@ _ROWS: tuple[Measure, ...] = (
         "lockout_hip_flexion_deg",
         "Hip bend left at lockout",
         "°",
-        "How far the hips are still bent at the top: 0 when hips and shoulders line up.",
+        "How far the hips are still bent at the top: 0 when knees, hips and shoulders line up, below 0 when the "
+        "hips are pushed past that line and the torso leans back behind them.",
     ),
     Measure(
         "lockout_lean_back_deg", "Lean back at lockout", "°", "How far the torso leans back past upright at the top."

@@ -78,3 +78,20 @@ def test_the_deciding_measurement_is_named_even_where_the_pose_is_missing(result
     plain, marked = render.render_frames(result, [-10.0, -10.0], None, marks=[None, mark])
     # then the measurement's name and value are still drawn
     assert np.abs(marked.astype(int) - plain.astype(int)).sum() > 0
+
+
+@pytest.mark.parametrize("metric", sorted(render.EVIDENCE_JOINTS))
+def test_an_angles_evidence_draws_the_two_segments_it_is_read_from(result, metric):
+    # given a rep's fault decided by an angle read from three keypoints
+    t_s = result.reps[0].lockout_s if metric.startswith("lockout") else result.reps[0].bottom_s
+    mark = render.EvidenceMark(metric, 25.0, "fail")
+    # when its frame is drawn (on the blank canvas: the clip is not at hand)
+    (image,) = render.render_frames(result, [t_s], None, marks=[mark])
+    # then the middle of each segment is in the fault's colour
+    p = render.pose_at(result, t_s)
+    scale = np.array([image.shape[1], image.shape[0]]) / np.array(p.image_size)
+    a, b, c = (p.xy[render._side_index(p.side, j)] * scale for j in render.EVIDENCE_JOINTS[metric])
+    red = np.array(render.MARK_COLOURS["fail"][::-1])  # drawn in BGR, returned in RGB
+    for u, v in ((a, b), (b, c)):
+        x, y = np.round((u + v) / 2).astype(int)
+        assert np.abs(image[y, x].astype(int) - red).max() <= 40, (metric, image[y, x])

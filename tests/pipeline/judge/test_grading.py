@@ -64,7 +64,8 @@ def test_letter_bands(score, expected):
 # (code, field, value, expected status) with angle_uncertainty_deg = 3, side view.
 # Each row: just inside warn -> pass, past warn -> warn, past fail but inside the
 # margin -> warn, beyond fail + margin -> fail.
-# Lockout: warn 12, fail 20 (+3 margin). Lean back: warn 15, fail 20 (+3).
+# Lockout hip angle: unfinished warn 12, fail 20 (+3 margin); pushed past the line (hyperextension)
+# warn -15, fail -20 (-3).
 # Back line (rounded back, one row): warn 8, fail 12 (+3).
 # Head pitch: up warn 50, fail 65 (+3); down (chin tucked) warn -20, fail -35 (-3).
 # Shallow (KB deadlift min 60): warn <60, fail <45 (-3).
@@ -75,9 +76,10 @@ SINGLE_ROW_CASES = [
     ("incomplete_lockout", "lockout_hip_flexion_deg", 12.5, "warn"),
     ("incomplete_lockout", "lockout_hip_flexion_deg", 22.0, "warn"),  # past fail, inside margin
     ("incomplete_lockout", "lockout_hip_flexion_deg", 23.5, "fail"),
-    ("hyperextension", "lockout_lean_back_deg", 14.5, "pass"),
-    ("hyperextension", "lockout_lean_back_deg", 22.0, "warn"),
-    ("hyperextension", "lockout_lean_back_deg", 23.5, "fail"),
+    ("hyperextension", "lockout_hip_flexion_deg", -14.5, "pass"),
+    ("hyperextension", "lockout_hip_flexion_deg", -17.0, "warn"),
+    ("hyperextension", "lockout_hip_flexion_deg", -22.0, "warn"),  # past fail, inside margin
+    ("hyperextension", "lockout_hip_flexion_deg", -23.5, "fail"),
     ("rounded_back", "back_line_deviation_deg", -2.0, "pass"),  # flat back on a real clip
     ("rounded_back", "back_line_deviation_deg", 7.9, "pass"),
     ("rounded_back", "back_line_deviation_deg", 10.0, "warn"),
@@ -417,7 +419,7 @@ OFF_PROFILE_REP = dict(
     neck_angle_bottom_deg=80.0,
     wrist_drift_max_leg=0.6,
     wrist_forward_bottom_leg=0.6,
-    lockout_lean_back_deg=30.0,
+    lockout_hip_flexion_deg=-30.0,
     hip_flexion_range_deg=30.0,
     hinge_ratio=0.42,
     shin_angle_bottom_deg=34.0,
@@ -597,7 +599,7 @@ def test_every_fault_in_the_table_can_fire():
         "squatting": SQUAT,
         "weight_on_toes": dict(wrist_forward_bottom_leg=0.5),
         "hips_rise_first": dict(hip_shoulder_rise_ratio=3.0),
-        "hyperextension": dict(lockout_lean_back_deg=25.0),
+        "hyperextension": dict(lockout_hip_flexion_deg=-25.0),
         "bar_drift": dict(wrist_drift_max_leg=0.6),
         "shallow_hinge": dict(hip_flexion_range_deg=30.0),
         "incomplete_lockout": dict(lockout_hip_flexion_deg=35.0),

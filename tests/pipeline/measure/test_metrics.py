@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,28 @@ def test_lockout_lean_back_is_positive_when_leaning_back() -> None:
         assert m.lockout_hip_flexion_deg == pytest.approx(-8.0, abs=0.5)
     upright = _metrics(synth.make_set(3, top_s=1.0))[2]
     assert all(m.lockout_lean_back_deg < 0 for m in upright)  # 5 deg forward at the top
+
+
+def _tilted(s: synth.Synth, deg: float) -> synth.Synth:
+    """The same set filmed with the camera rolled by ``deg`` (every point turned about the picture's centre)."""
+    c, si = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    centre = np.array([s.pose.image_width / 2, s.pose.image_height / 2])
+    xy = (s.pose.xy - centre) @ np.array([[c, si], [-si, c]]) + centre
+    return replace(s, pose=replace(s.pose, xy=xy))
+
+
+def test_the_lockout_hip_angle_does_not_move_with_a_tilted_camera() -> None:
+    """Given a finish 18 deg past the knee-hip-shoulder line, when the camera is rolled 12 deg either way,
+    then the hip angle read at lockout is the same, while the torso against the picture's vertical is not."""
+    pat = synth.Pattern(hip=(-18.0, 90.0), knee=(0.0, 20.0), shin=(0.0, 6.0))
+    level = _metrics(synth.make_set(3, pattern=pat, top_s=1.0))[2]
+    for deg in (12.0, -12.0):
+        tilted = _metrics(_tilted(synth.make_set(3, pattern=pat, top_s=1.0), deg))[2]
+        assert len(tilted) == len(level) == 3
+        for a, b in zip(level, tilted):
+            assert b.lockout_hip_flexion_deg == pytest.approx(-18.0, abs=0.5)
+            assert b.lockout_hip_flexion_deg == pytest.approx(a.lockout_hip_flexion_deg, abs=0.5)
+            assert abs(b.lockout_lean_back_deg - a.lockout_lean_back_deg) > 8.0
 
 
 @pytest.mark.parametrize("direction", [1, -1])
