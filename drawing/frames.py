@@ -272,11 +272,11 @@ def shown_phases(rep: Rep) -> list[tuple[str, tuple[float, float]]]:
     point) are called "bottom", not "descent" or "ascent", where a touch-and-go rep's pause is one sample."""
     b0, b1 = rep.phases["bottom"]
     lo = max(rep.start_s, b0 - BOTTOM_SPAN_S)
-    hi = min(rep.lockout_s, b1 + BOTTOM_SPAN_S)
+    hi = max(lo, min(rep.lockout_s, b1 + BOTTOM_SPAN_S))
     return [
         ("descent", (rep.start_s, lo)),
-        ("bottom", (lo, max(lo, hi))),
-        ("ascent", (max(lo, hi), rep.lockout_s)),
+        ("bottom", (lo, hi)),
+        ("ascent", (hi, rep.lockout_s)),
         ("lockout", rep.phases["lockout"]),
     ]
 
@@ -402,7 +402,6 @@ def _ascii(text: str) -> str:
 EVIDENCE_JOINTS: dict[str, tuple[str, str, str]] = {
     "back_line_deviation_deg": ("ear", "shoulder", "hip"),
     "lockout_hip_flexion_deg": ("knee", "hip", "shoulder"),
-    "hip_flexion_bottom_deg": ("knee", "hip", "shoulder"),
     "knee_flexion_bottom_deg": ("hip", "knee", "ankle"),
 }
 
@@ -500,7 +499,7 @@ def key_frames(result: AnalysisResult) -> list[KeyFrame]:
     out: list[KeyFrame] = []
     for rep in result.reps:
         traced = [c.t_s for c in result.back_curves if rep.start_s <= c.t_s <= rep.lockout_s]
-        candidates = [*traced[:1], *([deepest[rep.index]] if rep.index in deepest else []), rep.bottom_s]
+        candidates = [*traced[:1], deepest.get(rep.index, rep.bottom_s), rep.bottom_s]
         bottom_s = next((t for t in candidates if rep_at([rep], t)[1] == "bottom"), rep.bottom_s)
         out += [
             KeyFrame(rep.index, "start", rep.start_s),

@@ -60,8 +60,7 @@ def _backends() -> list[tuple[str, str]]:
 def _estimator(device: str, backend: str):
     from pipeline.capture.pose import PoseEstimator
 
-    config = AnalysisConfig(device=device, backend=backend)
-    return PoseEstimator(None, device, config.imgsz, backend, keypoint_conf=config.keypoint_conf)
+    return PoseEstimator.from_config(AnalysisConfig(device=device, backend=backend))
 
 
 @pytest.fixture(scope="module")
