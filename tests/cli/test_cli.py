@@ -24,7 +24,7 @@ from tests.pipeline.capture.test_video import write_audio_only, write_clip
 from tests.support.factories import encode_all
 from tests.support.paths import REPO
 
-SMOKE_CLIP = "tby66_kb-deadlift_correct_side.mp4"
+SMOKE_CLIP = "aigym_trap-bar-deadlift_side.mp4"  # 4.6 s, two reps
 
 
 def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -196,7 +196,7 @@ def test_smoke_real_clip_table_and_json(clips_dir, cli_runs):
     clip = clips_dir / SMOKE_CLIP
     if not clip.is_file():
         pytest.skip(f"{SMOKE_CLIP} not found in {clips_dir}")
-    # given a real side-on kettlebell deadlift clip
+    # given a real side-on trap-bar deadlift clip
     # when the CLI analyses it with --json, run as a program (the session's one run of it: ``cli_runs``)
     proc = cli_runs.analyze(clip)
     out = proc.json_path

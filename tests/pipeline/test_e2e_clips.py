@@ -1,8 +1,8 @@
 """End to end: the real model on the real clips in ../shared/fixtures, through the CLI.
 
-Each clip is analysed once per session by ``hinge-review analyze CLIP --json``
-in a subprocess, exactly as a user would run it (``cli_runs``, shared with the
-CLI's smoke test and the backends' agreement test); the tests then read the JSON.
+The labelled clips are analysed once per session by ``hinge-review batch`` over a
+list of them, run as a program exactly as a user would run it (``cli_runs``); the
+tests then read the JSON it writes for each clip, ``analyze --json``'s document.
 Expected values come from ``labels.csv`` (counted by eye, frame by frame).
 """
 
@@ -46,17 +46,16 @@ def _skip_reason() -> str | None:
 
 @pytest.fixture(scope="session")
 def cli_results(cli_runs) -> dict[str, dict]:
-    """The CLI run once on every labelled clip (shared with the other tests that read its runs); JSON by file name."""
+    """The CLI's batch run once over every labelled clip, one model load for all; JSON by file name."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    docs = {}
-    for row in ROWS:
-        run = cli_runs.analyze(FIXTURES / "clips" / row["file"])
-        assert run.returncode == 0, f"{row['file']}: exit {run.returncode}: {run.stderr}"
-        assert "Traceback" not in run.stderr
-        docs[row["file"]] = run.doc
-    return docs
+    clips = [FIXTURES / "clips" / row["file"] for row in ROWS]
+    run = cli_runs.batch(clips)
+    assert run.returncode == 0, f"exit {run.returncode}: {run.stderr}"
+    assert "Traceback" not in run.stderr
+    assert f"{len(clips)} clips: {len(clips)} ok" in run.stdout
+    return {clip.name: run.doc(clip) for clip in clips}
 
 
 def _ids(rows):

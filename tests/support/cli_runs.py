@@ -1,13 +1,15 @@
-"""``hinge-review analyze CLIP --json OUT --quiet`` run as a program, once per clip per test session.
+"""The CLI run as a program on real clips, once per test session.
 
-The end-to-end tests, the CLI's smoke test and the backends' agreement test all
-read the same runs: the real model on a fixture clip takes 10-20 s on a 2-core
-CPU, so each clip goes through the CLI once and every test reads the
-same exit status, output and JSON document.
+``analyze(clip)``: ``hinge-review analyze CLIP --json OUT --quiet``, once per clip (the CLI's smoke test).
+``batch(clips)``: ``hinge-review batch LIST.csv --out DIR --quiet`` over many clips in one process, one
+model load for all (the end-to-end tests read its JSON documents, which are ``analyze --json``'s). The real
+model on a fixture clip takes 5-20 s on a 2-core CPU, and a process of its own adds its start and model
+load to each, so every test reads the same runs.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -43,12 +45,28 @@ class CliRun:
         return (found.group(1), found.group(2)) if found else None
 
 
+@dataclass(frozen=True)
+class BatchRun:
+    """One finished ``hinge-review batch`` process over a list of clips."""
+
+    out_dir: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def doc(self, clip: Path) -> dict:
+        """The JSON document written for ``clip`` (``<hash>-<stem>.json``, as ``batch.store.result_path``)."""
+        (found,) = self.out_dir.glob(f"*-{clip.stem}.json")
+        return json.loads(found.read_text())
+
+
 class CliRuns:
     """The runs of this session, by clip; a clip's first request runs the CLI, later ones read the same run."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self._runs: dict[Path, CliRun] = {}
+        self._batches: dict[tuple[Path, ...], BatchRun] = {}
 
     def analyze(self, clip: Path) -> CliRun:
         clip = clip.resolve()
@@ -63,3 +81,24 @@ class CliRuns:
             )
             self._runs[clip] = CliRun(clip, out, proc.returncode, proc.stdout, proc.stderr)
         return self._runs[clip]
+
+    def batch(self, clips: list[Path]) -> BatchRun:
+        """``hinge-review batch`` over ``clips`` (listed in a CSV's ``path`` column), once per list."""
+        key = tuple(c.resolve() for c in clips)
+        if key not in self._batches:
+            n = len(self._batches)
+            listing = self.out_dir / f"batch{n:02d}.csv"
+            with open(listing, "w", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["path"])
+                writer.writerows([str(c)] for c in key)
+            out = self.out_dir / f"batch{n:02d}"
+            proc = subprocess.run(
+                [sys.executable, "-m", "cli.main", "batch", str(listing), "--out", str(out), "--quiet"],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+                cwd=REPO,
+            )
+            self._batches[key] = BatchRun(out, proc.returncode, proc.stdout, proc.stderr)
+        return self._batches[key]
