@@ -113,6 +113,20 @@ def _scorecard_after_upload(data, clip) -> AppTest:
     return at.run()
 
 
+def _go(at: AppTest, page: str) -> AppTest:
+    """Go to ``page`` as the sidebar or a page link does: the address's ``?review=`` is left behind."""
+    at.query_params.clear()
+    return at.switch_page(page).run()
+
+
+def _on_review_of(at: AppTest, data, up: store.UploadView) -> None:
+    """The app is on the Review page of ``up``'s saved set, at its token's address (``?review=TOKEN``)."""
+    _ok(at)
+    assert up.analysis_id is not None
+    assert shown(at_title(at)) == f"Review · {up.original_name}"
+    assert at.query_params["review"] == _link(data, up.analysis_id)
+
+
 def _link(data, analysis_id: int) -> str:
     """A review's token, as the app's links carry it (``?review=TOKEN``)."""
     from store.models import Analysis
@@ -1118,6 +1132,27 @@ def test_my_spaces_open_opens_the_review_of_that_set_not_its_scorecard(
     assert at.slider(key="rv_t").value == pytest.approx(rep_1, abs=0.01) and "Key frames · Rep 1" in _subheaders(at)
     # and, her own set, she may reply there but not grade it
     assert "Reply to your coach" in _subheaders(at) and "Coach's decision" not in _subheaders(at)
+
+
+def test_a_review_opened_again_after_its_page_was_left_opens_fresh_on_rep_1(
+    data: SimpleNamespace, engine: SimpleNamespace, clip: Path
+) -> None:
+    # given Ann, signed in, who opened her set's review from My space, moved to rep 3 and left for My space
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    up = _analysed(data, ann, clip)
+    at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    _go(at, ui.MY_SPACE_PAGE)
+    next(b for b in at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    _on_review_of(at, data, up)
+    next(b for b in at.button if b.key == "rv_rep_3").click().run()
+    _go(at, ui.MY_SPACE_PAGE)
+    # when she opens the same set again
+    next(b for b in at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    # then its Review page opens again (Streamlit dropped the moment's widget state with the page: this
+    # crashed with a KeyError), on rep 1's bottom as a first opening is
+    _on_review_of(at, data, up)
+    rep_1 = factories.synthetic_result().reps[0].bottom_s
+    assert at.slider(key="rv_t").value == pytest.approx(rep_1, abs=0.01) and "Key frames · Rep 1" in _subheaders(at)
 
 
 def test_a_faults_evidence_on_a_saved_sets_scorecard_opens_its_review_at_that_rep_and_moment(
