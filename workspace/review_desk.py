@@ -221,7 +221,7 @@ def open_review_at(
         st.session_state[PENDING_KEY] = float(at_s)
     if reply_to is not None:
         st.session_state[ui.REPLY_KEY] = reply_to
-    st.switch_page(ui.REVIEW_PAGE, query_params={"review": view.row.token})
+    ui.show_review(view)
 
 
 def evidence_help(analysis_id: int | None) -> str:
