@@ -7,7 +7,7 @@ A fresh ``streamlit run app.py`` (its own empty data folder; the worker's idle l
 ``--idle-s`` through ``HINGE_REVIEW_WORKER_IDLE_EXIT_S``) is opened in headless Chromium, which
 makes the app start its worker. Once the worker has loaded the model the resident memory (RSS) of
 the app's server process and of the worker (with any child it runs) is read; then a clip is
-uploaded and both are sampled every 0.1 s until the scorecard is on screen (peak); then read once
+uploaded and both are sampled every 0.1 s until its review is on screen (peak); then read once
 more after the worker has been idle past its limit. Baselines measured in the same run: the idle
 worker holding its model (what an idle server held before the idle limit, for good), and the
 analysis alone in a fresh process (``bench/speed.py``'s child: its peak RSS). The CPU model and its
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -138,7 +139,8 @@ def measure_app(clip: Path, idle_s: float) -> dict[str, Reading]:
                 out = {"idle, model loaded": read(proc.pid, data)}
                 with PeakSampler(proc.pid, data) as sampler:
                     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
-                    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=TIMEOUT_S * 1000)
+                    review = page.get_by_role("heading", name=re.compile(r"^Review · "))
+                    expect(review).to_be_visible(timeout=TIMEOUT_S * 1000)
                 out["during the analysis (peak)"] = sampler.peak
                 out["just after the analysis"] = read(proc.pid, data)
                 wait_until(lambda: worker_pid(data) is None, idle_s + 60, "the idle worker to exit")

@@ -1,4 +1,4 @@
-"""Analyse: read the filming tips, upload a set, follow its analysis (a job in the worker), open the scorecard."""
+"""Analyse: read the filming tips, upload a set, follow its analysis (a job in the worker), open its review."""
 
 import streamlit as st
 

@@ -78,9 +78,11 @@ class ReviewDesk:
     # --- opening ------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """A fresh player and form for another review; then a reply asked for on My space, and a moment
-        asked for last run (a fault's evidence, another page's "open at"), are taken up."""
-        if st.session_state.get(FOR_KEY) != self.analysis_id:
+        """A fresh player and form for another review, or for this one opened again after its page was left
+        (Streamlit drops a widget's state with its page: the moment picked is gone); then a reply asked for
+        on My space, and a moment asked for last run (a fault's evidence, another page's "open at"), are
+        taken up."""
+        if st.session_state.get(FOR_KEY) != self.analysis_id or T_KEY not in st.session_state:
             first = float(self.result.reps[0].bottom_s) if self.result.reps else 0.0
             st.session_state.update(
                 {
@@ -219,7 +221,7 @@ def open_review_at(
         st.session_state[PENDING_KEY] = float(at_s)
     if reply_to is not None:
         st.session_state[ui.REPLY_KEY] = reply_to
-    st.switch_page(ui.REVIEW_PAGE, query_params={"review": view.row.token})
+    ui.show_review(view)
 
 
 def evidence_help(analysis_id: int | None) -> str:

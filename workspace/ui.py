@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import streamlit as st
 
@@ -42,7 +42,7 @@ INBOX_PAGE = "pages/inbox.py"
 MY_SPACE_PAGE = "pages/my_space.py"
 REVIEW_PAGE = "pages/review.py"
 ACCOUNT_KEY = "ws_account"  # (issuer, subject, Account) of this browser session
-WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its scorecard opens when done
+WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its Review page opens when done
 FOLLOWED_KEY = "ws_followed"  # ids of every upload this session made or tried again: the job panel shows each
 NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
 REPLY_KEY = "ws_reply_to"  # a comment id: the Review page opens with a reply at that comment's rep and time
@@ -565,16 +565,23 @@ def review_page_link(ws: Workspace) -> None:
     )
 
 
+def show_review(view: AnalysisView) -> NoReturn:
+    """Switch to the Review page on ``view`` (loaded by ``load_review``), addressed by its token as every
+    review link is."""
+    st.switch_page(REVIEW_PAGE, query_params={"review": view.row.token})
+
+
 def open_page_with(ws: Workspace, analysis_id: int) -> None:
-    """Load a review into the session and switch to its Scorecard: a set just analysed, or its upload's
-    "Open the scorecard" (a set opened from a list, or at a moment, opens on the Review page:
-    ``review_desk.open_review_at``)."""
+    """Load a saved set into the session (checked by the store: a refusal and the way back otherwise) and
+    open its Review page, where its video, rep strip, key frames, faults and the coach's comments and grade
+    meet (its Scorecard is a link away): a set just analysed, the earlier analysis of a clip uploaded again,
+    or its upload's "Open the review". At a moment or a comment: ``review_desk.open_review_at``."""
     try:
-        load_review(ws, analysis_id)
+        view = load_review(ws, analysis_id)
     except store.WorkspaceError as exc:
         refuse(ws, exc.message)
         return
-    st.switch_page(session.SCORECARD_PAGE)
+    show_review(view)
 
 
 # --- uploads and their jobs ----------------------------------------------------------
@@ -582,7 +589,7 @@ def open_page_with(ws: Workspace, analysis_id: int) -> None:
 
 def submit_upload(ws: Workspace, name: str, data: bytes | BinaryIO, exercise: str = "auto") -> UploadView | None:
     """Save the clip (the bytes, or the uploaded file itself: read in chunks, not copied in memory) and queue
-    its analysis as ``exercise``; this session then waits for it (its scorecard opens when done). A file that
+    its analysis as ``exercise``; this session then waits for it (its Review page opens when done). A file that
     is plainly not a video (a photo, a PDF, text) is refused here, saying what it is. The same clip again is
     not stored twice: ``after_upload`` opens the earlier analysis. Over the account's limits, the message
     says which and when it frees up.
@@ -602,7 +609,7 @@ def submit_upload(ws: Workspace, name: str, data: bytes | BinaryIO, exercise: st
     if up.deduplicated:
         notice("success", present.duplicate_notice(up, exercise))
     if not up.deduplicated or present.job_line(up).kind in present.PENDING:
-        st.session_state[WAITING_KEY] = up.upload_id  # its scorecard opens when the analysis is done
+        st.session_state[WAITING_KEY] = up.upload_id  # its Review page opens when the analysis is done
     return up
 
 
@@ -624,8 +631,8 @@ def _head(data: bytes | BinaryIO, n: int) -> bytes:
 
 
 def after_upload(ws: Workspace, up: UploadView) -> None:
-    """After ``submit_upload``: the earlier analysis of a clip uploaded before opens at once; otherwise the
-    page starts again, following the new job."""
+    """After ``submit_upload``: the earlier analysis of a clip uploaded before opens at once (on its Review
+    page); otherwise the page starts again, following the new job."""
     if up.deduplicated and up.analysis_id is not None:
         open_page_with(ws, up.analysis_id)
     st.rerun()
@@ -653,7 +660,7 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
         elif line.kind == "done" and u.analysis_id is not None:
             left, right = st.columns([3, 2])
             left.success(present.analysed_line(u))
-            if right.button("Open the scorecard", key=f"ws_open_{u.upload_id}", icon=":material/grading:"):
+            if right.button("Open the review", key=f"ws_open_{u.upload_id}", icon=":material/rate_review:"):
                 open_page_with(ws, u.analysis_id)
 
 
@@ -666,7 +673,7 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
     with their analysis status (the grade once analysed), refreshed every ``POLL_S`` while any of them is
     queued or running.
 
-    When the upload this session is waiting for is analysed, its scorecard opens.
+    When the upload this session is waiting for is analysed, its Review page opens.
     """
     first = _on_the_panel(ws, limit)
     polling = present.is_pending(first)

@@ -1,4 +1,4 @@
-"""The running app in headless Chromium: upload, scorecard, frames, charts, bad files.
+"""The running app in headless Chromium: upload, review, scorecard, frames, charts, bad files.
 
 Runs against ``streamlit run app.py`` on a free localhost port and drives Debian's
 ``/usr/bin/chromium`` with Playwright's sync API (both started once per session and
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from pathlib import Path
 
@@ -84,6 +85,12 @@ def _metric(page: Page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+def _on_review_of(page: Page, clip: Path, timeout_ms: int = ANALYSIS_TIMEOUT_MS) -> None:
+    """Wait until the Review page of ``clip``'s saved set is on screen, at its token's address (``?review=``)."""
+    expect(page.get_by_role("heading", name=f"Review · {clip.name}")).to_be_visible(timeout=timeout_ms)
+    expect(page).to_have_url(re.compile(r"/review\?(.*&)?review=[\w-]+"), timeout=30_000)
+
+
 def _goto(page: Page, name: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).click()
 
@@ -108,23 +115,30 @@ def _assert_no_traceback(page: Page) -> None:
 
 
 @pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))
-def test_upload_to_scorecard_frames_and_charts(page: Page):
+def test_upload_to_review_scorecard_frames_and_charts(page: Page):
     _shot(page, "browser_analyse.png")
     # when the fixture clip is uploaded
     start = time.perf_counter()
     _upload(page, GOOD_CLIP)
-    # then the scorecard appears with the rep count and a grade
-    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+    # then its Review page opens once analysed, with the rep count and a grade
+    _on_review_of(page, GOOD_CLIP)
     expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()
     seconds = time.perf_counter() - start
     reps, grade = _metric(page, "Reps"), _metric(page, "Overall grade")
     (ARTIFACTS / "browser_timing.json").write_text(
-        json.dumps({"clip": GOOD_CLIP.name, "upload_to_scorecard_s": round(seconds, 1), "reps": reps, "grade": grade})
+        json.dumps({"clip": GOOD_CLIP.name, "upload_to_review_s": round(seconds, 1), "reps": reps, "grade": grade})
     )
-    _shot(page, "browser_scorecard.png")
+    _shot(page, "browser_review.png")
     _assert_no_traceback(page)
     assert int(reps) == _expected_reps(GOOD_CLIP.name)
     assert grade[:1] in "ABCDF" or grade == "–"
+
+    # its Scorecard is one click away, on the same set
+    page.get_by_role("link", name="Scorecard and report").click()
+    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=60_000)
+    assert _metric(page, "Reps") == reps
+    _shot(page, "browser_scorecard.png")
+    _assert_no_traceback(page)
 
     # the lift corrected in place: graded again at once, on the same reps
     again = page.locator('[data-testid="stExpander"]').filter(has_text="Grade it as another lift")
@@ -198,9 +212,8 @@ def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp
     expect(page.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
     if _why_no_engine() is None:
         _upload(page, GOOD_CLIP)
-        # a new clip opens its scorecard when analysed; one uploaded before opens its earlier analysis at once
-        heading = page.get_by_role("heading", name="Scorecard")
-        expect(heading).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+        # a new clip opens its review when analysed; one uploaded before opens its earlier analysis at once
+        _on_review_of(page, GOOD_CLIP)
         assert int(_metric(page, "Reps")) > 0
     else:
         cut = tmp_path / "cut_short.mp4"

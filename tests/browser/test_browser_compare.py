@@ -15,12 +15,12 @@ import time
 import pytest
 
 from tests.browser.test_browser import (
-    ANALYSIS_TIMEOUT_MS,
     ARTIFACTS,
     FIXTURES,
     _assert_no_traceback,
     _choose,
     _goto,
+    _on_review_of,
     _shot,
     _upload,
     _why_no_engine,
@@ -38,8 +38,7 @@ def _analyse(page: Page, clip) -> None:
     _goto(page, "Analyse")
     expect(page.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
     _upload(page, clip)
-    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
-    expect(page.get_by_text(clip.name).first).to_be_visible(timeout=30_000)
+    _on_review_of(page, clip)
 
 
 def _choose_rep(page: Page, side: int, option: str) -> None:
@@ -67,11 +66,13 @@ def _player(page: Page) -> Frame:
 def test_compare_two_real_sets_in_step_and_download_the_report(page: Page):
     # given the clean set and the rounded-back set, analysed in this session
     _upload(page, CORRECT)
-    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+    _on_review_of(page, CORRECT)
     _analyse(page, ROUNDED)
     _assert_no_traceback(page)
 
-    # when the rounded-back set's report is downloaded from its scorecard
+    # when the rounded-back set's report is downloaded from its scorecard (a link on its Review page)
+    page.get_by_role("link", name="Scorecard and report").click()
+    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=60_000)
     with page.expect_download(timeout=180_000) as download:
         page.get_by_role("button", name="Download report (PDF)").click()
     pdf = download.value

@@ -3,7 +3,7 @@ the video to the comment's moment; a fault's evidence button on the Scorecard op
 
 The app runs as in ``test_browser.py`` (``streamlit run app.py`` in local mode on a free localhost port,
 its own analysis worker with the real pose model, Debian's Chromium through Playwright). The fixture clip
-is uploaded, the Review page opened from its Scorecard, a comment added at a moment of the clip; then the
+is uploaded, its Review page opens by itself once analysed, a comment is added at a moment of the clip; then the
 player is moved elsewhere and brought back by the comment's "Play at" button and by a click on its marker;
 last, back on the Scorecard, a fault's first evidence button opens the Review page at that rep and moment.
 Screenshots go to ``test-artifacts/``.
@@ -21,6 +21,7 @@ from tests.browser.test_browser import (
     GOOD_CLIP,
     _assert_no_traceback,
     _goto,
+    _on_review_of,
     _shot,
     _upload,
     _why_no_engine,
@@ -83,10 +84,9 @@ def _near(page: Page, t_s: float, timeout_ms: int = 120_000) -> None:
 
 
 def test_a_comments_list_entry_and_timeline_marker_seek_the_video_to_its_moment(page: Page) -> None:
-    # given the fixture clip analysed and its review open
+    # given the fixture clip uploaded: its review opens once analysed (at once, when an earlier test analysed it)
     _upload(page, GOOD_CLIP)
-    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
-    page.get_by_role("link", name="Review and comment").click()
+    _on_review_of(page, GOOD_CLIP)
     expect(page.get_by_role("heading", name="Coach's decision")).to_be_visible(timeout=60_000)
     expect(page.locator('[data-testid="stVideo"]')).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
     slider = page.get_by_role("slider", name="Moment (s)")

@@ -6,8 +6,8 @@ login form takes the subject; the users' e-mails and names are predefined) and
 (``--secrets.files``), a fresh data folder, and its own analysis worker process
 (started by the app with ``jobs.ensure_worker``, running the real pose model).
 Then, as people would: a coach invites a client; the client signs in, joins,
-uploads the fixture clip, closes the tab mid-analysis, comes back and finds the
-scorecard; the coach finds it in the inbox, watches it on the review, comments at rep 3's moment and
+uploads the fixture clip, closes the tab mid-analysis, comes back and opens its
+review from its upload; the coach finds it in the inbox, watches it on the review, comments at rep 3's moment and
 marks it reviewed; the client reads the comment and replies at that moment; a second client cannot open the review
 by URL or by any widget. Screenshots of each step go to ``test-artifacts/``.
 """
@@ -31,6 +31,7 @@ from tests.browser.test_browser import (
     GOOD_CLIP,
     _assert_no_traceback,
     _metric,
+    _on_review_of,
     _shot,
     _upload,
     _why_no_browser,
@@ -237,17 +238,19 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     ann.close()
     steps["tab_closed_s"] = time.perf_counter() - start
 
-    # --- comes back in a new tab and finds the scorecard
+    # --- comes back in a new tab, finds the upload analysed and opens its review
     ann = ann_ctx.new_page()
     ann.goto(app_url)
     expect(ann.get_by_text("Signed in as Ann Client")).to_be_visible(timeout=60_000)
     _shot(ann, "ws_05_client_back.png")
-    ann.get_by_role("button", name="Open the scorecard").click(timeout=ANALYSIS_TIMEOUT_MS)
-    expect(ann.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=60_000)
+    ann.get_by_role("button", name="Open the review").click(timeout=ANALYSIS_TIMEOUT_MS)
+    _on_review_of(ann, GOOD_CLIP, timeout_ms=60_000)
     steps["analysed_s"] = time.perf_counter() - start
     reps = int(_metric(ann, "Reps"))
     assert reps == _expected_reps()
-    _shot(ann, "ws_06_client_scorecard.png")
+    # her own set: she replies there (below the player, drawn first)
+    expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=ANALYSIS_TIMEOUT_MS)
+    _shot(ann, "ws_06_client_review.png")
     _assert_no_traceback(ann)
 
     # --- the coach finds it in the inbox, opens it, comments on rep 3, marks it reviewed
@@ -369,7 +372,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(bob.get_by_text("No video analysed yet")).to_be_visible(timeout=30_000)
     _nav(bob, "Analyse")
     expect(bob.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
-    assert bob.get_by_role("button", name="Open the scorecard").count() == 0
+    assert bob.get_by_role("button", name="Open the review").count() == 0
     _shot(bob, "ws_11_other_client_space.png")
     _assert_no_traceback(bob)
 

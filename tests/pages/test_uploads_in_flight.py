@@ -82,6 +82,12 @@ def _leaves(node):
         yield from _leaves(child)
 
 
+def token_of(db, upload_id: int) -> str:
+    """The token of ``upload_id``'s saved analysis, as review links carry it (``?review=TOKEN``)."""
+    with db.session() as s:
+        return s.query(Analysis.token).filter(Analysis.upload_id == upload_id).scalar()
+
+
 def graded(db, upload_id: int) -> str:
     with db.session() as s:
         return s.query(Analysis.grade).filter(Analysis.upload_id == upload_id).scalar()
@@ -114,11 +120,16 @@ def test_a_tab_shows_the_progress_then_the_grade_of_every_upload_it_made_however
     first = cards(at)
     assert first[mine[0]] == f"Analysed: grade {graded(db, ids[mine[0]])}"
     assert all(first[name].startswith("Waiting for the analysis") for name in mine[1:])
-    # when every job is done: the scorecard of the last upload opens, and back on Analyse
+    # when every job is done
     while (job := queue.claim_next(db, "worker-1")) is not None:
         run_job(db, blobs, job, LazyEstimator())
     at.run()
-    assert at.title[0].value == "Scorecard"
+    # then the Review page of the last upload (the one the tab waits for) opens at its token's address
+    last_up = next(u for u in store.list_uploads(db, me) if u.original_name == mine[-1])
+    assert shown(at.title[0].value) == f"Review · {mine[-1]}"
+    assert at.query_params["review"] == token_of(db, last_up.upload_id)
+    # and back on Analyse (the sidebar leaves the review's address behind)
+    at.query_params.clear()
     at.switch_page(session.ANALYSE_PAGE).run()
     # then each of the tab's five uploads shows its own grade
     last = cards(at)

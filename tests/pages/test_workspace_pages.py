@@ -104,13 +104,34 @@ def _texts(at: AppTest) -> str:
     )
 
 
-def _scorecard_after_upload(data, clip) -> AppTest:
-    """The app after ``clip`` was uploaded and its job run: its scorecard on screen."""
+def _review_after_upload(data, clip) -> AppTest:
+    """The app after ``clip`` was uploaded as set.mp4 and its job run: its Review page on screen."""
     at = _app()
     at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
     run_jobs(data)
     return at.run()
+
+
+def _go(at: AppTest, page: str) -> AppTest:
+    """Go to ``page`` as the sidebar or a page link does: the address's ``?review=`` is left behind."""
+    at.query_params.clear()
+    return at.switch_page(page).run()
+
+
+def _scorecard_after_upload(data, clip) -> AppTest:
+    """The app after ``clip`` was uploaded and its job run, its Review page's "Scorecard and report" followed."""
+    at = _review_after_upload(data, clip)
+    assert [p.proto.label for p in at.get("page_link") if p.proto.label == "Scorecard and report"]
+    return _go(at, session.SCORECARD_PAGE)
+
+
+def _on_review_of(at: AppTest, data, up: store.UploadView) -> None:
+    """The app is on the Review page of ``up``'s saved set, at its token's address (``?review=TOKEN``)."""
+    _ok(at)
+    assert up.analysis_id is not None
+    assert shown(at_title(at)) == f"Review · {up.original_name}"
+    assert at.query_params["review"] == _link(data, up.analysis_id)
 
 
 def _link(data, analysis_id: int) -> str:
@@ -151,7 +172,7 @@ def _analysed(data, owner: store.Account, clip: Path, name: str = "set.mp4") -> 
 # --- upload as a job (local mode) -------------------------------------------------------
 
 
-def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analysed_it(data, engine, clip):
+def test_an_upload_is_queued_then_its_review_opens_once_the_worker_has_analysed_it(data, engine, clip):
     # given the Analyse page in local mode
     at = _app()
     _ok(at)
@@ -168,10 +189,11 @@ def test_an_upload_is_queued_then_its_scorecard_opens_once_the_worker_has_analys
     # when the worker has analysed it and the page polls again
     assert run_jobs(data) == {up.job.job_id: "done"}
     at.run()
-    # then the scorecard of the stored analysis is on screen, with the clip for the frames
-    _ok(at)
-    assert at.title[0].value == "Scorecard"
+    # then the Review page of the stored analysis opens at its token's address (the Scorecard did before),
+    # with the clip for the player and the Scorecard a link away
+    _on_review_of(at, data, store.get_upload(data.db, store.local_user(data.db), up.upload_id))
     assert {m.label: m.value for m in at.metric}["Reps"] == "3"
+    assert "Scorecard and report" in [p.proto.label for p in at.get("page_link")]
     entry = at.session_state[session.STORE_KEY].get(at.session_state[session.CURRENT_KEY])
     assert entry.filename == "my set.mp4" and Path(entry.video_path).read_bytes() == clip.read_bytes()
     assert len(engine.calls) == 1 and engine.configs[0].exercise == "auto"
@@ -191,10 +213,10 @@ def test_the_lift_chosen_on_analyse_is_the_lift_the_worker_grades(data, engine, 
     run_jobs(data)
     assert [c.exercise for c in engine.configs] == ["kettlebell_deadlift"]
     at.run()
-    assert at.title[0].value == "Scorecard"
+    assert shown(at_title(at)) == "Review · set.mp4"
     # when the same clip is uploaded again as another lift, then it is not analysed again and the page says
     # how to grade it as another lift
-    at.switch_page(session.ANALYSE_PAGE).run()
+    _go(at, session.ANALYSE_PAGE)
     at.selectbox[0].set_value("auto").run()
     at.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
@@ -232,7 +254,7 @@ def test_a_running_job_shows_its_stage_and_progress(data, engine, clip):
     assert at.get("progress")[0].proto.text == "Finding the lifter and tracking joints — 42%"
 
 
-def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, engine, clip):
+def test_a_new_session_finds_the_finished_upload_and_opens_its_review(data, engine, clip):
     # given an upload made in one browser tab, which was then closed
     first = _app()
     first.file_uploader[0].set_value(("set.mp4", clip.read_bytes(), "video/mp4"))
@@ -241,11 +263,15 @@ def test_a_new_session_finds_the_finished_upload_and_opens_its_scorecard(data, e
     # when the app is opened again in a new session
     at = _app()
     _ok(at)
-    # then the upload is listed as analysed, and its scorecard opens from there
+    # then the upload is listed as analysed, with a button to its review (none to the Scorecard)
     assert [s.value for s in at.success if s.value.startswith("Analysed")] == ["Analysed: grade B"]
-    _button(at, "Open the scorecard").click().run()
-    _ok(at)
-    assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
+    assert "Open the scorecard" not in [b.label for b in at.button]
+    # when that button is pressed
+    _button(at, "Open the review").click().run()
+    # then the set's Review page opens at its token's address
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    _on_review_of(at, data, up)
+    assert {m.label: m.value for m in at.metric}["Reps"] == "3"
 
 
 def test_a_clip_the_reader_cannot_finish_names_the_users_file_and_offers_no_retry_of_a_deleted_clip(data, engine, clip):
@@ -304,16 +330,19 @@ def test_a_file_that_is_not_a_video_is_refused_saying_what_it_is_with_no_retry_o
 
 
 def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_offered(data, engine, clip):
-    at = _scorecard_after_upload(data, clip)
+    # given a clip uploaded as set.mp4 and analysed
+    at = _review_after_upload(data, clip)
     # when the same bytes are uploaded again under another name
-    at.switch_page(session.ANALYSE_PAGE).run()
+    _go(at, session.ANALYSE_PAGE)
     at.file_uploader[0].set_value(("copy.mp4", clip.read_bytes(), "video/mp4"))
     at.run()
-    # then no second upload or job is made, and the earlier analysis opens at once, saying why
+    # then no second upload or job is made, and the earlier analysis opens at once on its Review page,
+    # saying why
     _ok(at)
     assert run_jobs(data) == {} and len(engine.calls) == 1
-    assert len(store.list_uploads(data.db, store.local_user(data.db))) == 1
-    assert at.title[0].value == "Scorecard" and {m.label: m.value for m in at.metric}["Reps"] == "3"
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    _on_review_of(at, data, up)
+    assert up.original_name == "set.mp4" and {m.label: m.value for m in at.metric}["Reps"] == "3"
     assert "You uploaded this clip before" in at.success[0].value and "another lift" not in at.success[0].value
 
 
@@ -326,13 +355,14 @@ def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine,
     at.run()
     _ok(at)
     assert shown(at.error[0].value) == runner.UNEXPECTED and "0xdeadbeef" not in _texts(at)
-    # when the cause is gone and it is tried again, then the scorecard opens
+    # when the cause is gone and it is tried again
     engine.raises = None
     _button(at, "Try again").click().run()
     run_jobs(data)
     at.run()
-    _ok(at)
-    assert at.title[0].value == "Scorecard"
+    # then the set's Review page opens
+    (up,) = store.list_uploads(data.db, store.local_user(data.db))
+    _on_review_of(at, data, up)
 
 
 @pytest.mark.parametrize("name, cut", [("junk.mp4", False), ("cut.mp4", True), ("whole_session.mp4", None)])
@@ -472,8 +502,8 @@ def test_on_a_server_database_too_an_upload_is_analysed_listed_and_commented(
         at.run()
         run_pending_once(db, blobs, LazyEstimator())
         at.run()
-        assert at.title[0].value == "Scorecard"
-        at.switch_page(ui.INBOX_PAGE).run()
+        assert shown(at_title(at)) == "Review · set.mp4" and "review" in at.query_params
+        _go(at, ui.INBOX_PAGE)
         _ok(at)
         row = at.dataframe[0].value.iloc[0]
         assert (row["Client"], row["File"], row["Status"]) == ("Me", "set.mp4", "New")
@@ -519,8 +549,8 @@ def test_with_a_bucket_in_the_secrets_clips_live_in_the_bucket_and_the_frames_st
     run_pending_once(data.db, store.open_blob_store(storage), LazyEstimator())
     at.run()
     # then the review opens, and the Frames page plays the clip fetched from the bucket
-    assert at.title[0].value == "Scorecard"
-    at.switch_page(session.FRAMES_PAGE).run()
+    assert shown(at_title(at)) == "Review · set.mp4"
+    _go(at, session.FRAMES_PAGE)
     _ok(at)
     assert at.get("video") and at.title[0].value == "Frames"
 
@@ -893,11 +923,11 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(
     assert set(run_pending_once(data.db, data.blobs, estimator).values()) <= {"done", "failed"}
     at.run(timeout=300)
     _ok(at)
-    # then a scorecard (graded, or ungraded with a reason) or a plain error
+    # then its review (graded, or ungraded with a reason) or a plain error
     if at.error:
         assert runner.UNEXPECTED not in shown(at.error[0].value)
         return
-    assert at.title[0].value == "Scorecard"
+    assert shown(at_title(at)) == f"Review · {clip_name}"
     reps = int({m.label: m.value for m in at.metric}["Reps"])
     if clip_name.startswith("tby66"):
         assert 8 <= reps <= 12
@@ -1118,6 +1148,27 @@ def test_my_spaces_open_opens_the_review_of_that_set_not_its_scorecard(
     assert at.slider(key="rv_t").value == pytest.approx(rep_1, abs=0.01) and "Key frames · Rep 1" in _subheaders(at)
     # and, her own set, she may reply there but not grade it
     assert "Reply to your coach" in _subheaders(at) and "Coach's decision" not in _subheaders(at)
+
+
+def test_a_review_opened_again_after_its_page_was_left_opens_fresh_on_rep_1(
+    data: SimpleNamespace, engine: SimpleNamespace, clip: Path
+) -> None:
+    # given Ann, signed in, who opened her set's review from My space, moved to rep 3 and left for My space
+    ann = store.user_from_claims(data.db, _person("ann@example.test", "Ann"))
+    up = _analysed(data, ann, clip)
+    at = _app(secrets=AUTH, user=_person("ann@example.test", "Ann"))
+    _go(at, ui.MY_SPACE_PAGE)
+    next(b for b in at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    _on_review_of(at, data, up)
+    next(b for b in at.button if b.key == "rv_rep_3").click().run()
+    _go(at, ui.MY_SPACE_PAGE)
+    # when she opens the same set again
+    next(b for b in at.button if b.key == f"ws_mine_open_{up.upload_id}").click().run()
+    # then its Review page opens again (Streamlit dropped the moment's widget state with the page: this
+    # crashed with a KeyError), on rep 1's bottom as a first opening is
+    _on_review_of(at, data, up)
+    rep_1 = factories.synthetic_result().reps[0].bottom_s
+    assert at.slider(key="rv_t").value == pytest.approx(rep_1, abs=0.01) and "Key frames · Rep 1" in _subheaders(at)
 
 
 def test_a_faults_evidence_on_a_saved_sets_scorecard_opens_its_review_at_that_rep_and_moment(
