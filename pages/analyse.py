@@ -43,6 +43,7 @@ with left:
     if uploaded is not None:
         up = ui.submit_upload(ws, uploaded.name, uploaded, exercise)
         if up is not None:
+            ui.release_upload(uploaded)  # saved: the server's copy goes
             st.session_state["ws_uploader_turn"] = turn + 1  # a fresh uploader when this page shows again
             ui.after_upload(ws, up)
     uploads = ui.job_panel(ws, limit=3)
