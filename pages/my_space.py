@@ -29,7 +29,7 @@ statuses = ui.status_of_mine(ws)
 if not uploads:
     st.info("Nothing uploaded yet.")
     st.page_link(session.ANALYSE_PAGE, label="Upload a set on Analyse", icon=":material/upload:")
-for rec in present.upload_records(uploads, sessions, statuses):
+for rec in present.upload_records(uploads, sessions, statuses, ui.viewer_zone()):
     with st.container(border=True):
         info, status, actions = st.columns([3, 3, 2])
         info.markdown(f"**{present.plain(rec['File'])}**  \n{rec['Uploaded']}")
@@ -74,7 +74,7 @@ for point, c in notes:
     with st.container(border=True):
         text, button = st.columns([5, 1])
         text.markdown(
-            f"**{present.plain(c.author_name)}** on {point.lift_name} of {present.when(point.created_at)} · {present.comment_where(c)}"
+            f"**{present.plain(c.author_name)}** on {point.lift_name} of {present.when(point.created_at, ui.viewer_zone())} · {present.comment_where(c)}"
         )
         text.text(c.text)
         if c.time_s is not None and button.button(

@@ -32,18 +32,19 @@ entry = session.current()
 if entry is None:  # load_review has just put it on screen
     st.stop()
 desk = review_desk.desk_for(ws, view)
-coach = present.coach_review(view)
+zone = ui.viewer_zone()
+coach = present.coach_review(view, zone)
 card = scorecard_view(result, coach)
 duration = desk.duration_s
 
 # --- header ------------------------------------------------------------------------------------------------
 st.title(f"Review · {present.plain(row.file_name)}")
 st.caption(
-    f"{present.plain(row.client_name)} · {present.when(row.created_at)} · {row.lift_name or 'lift not recognised'}"
+    f"{present.plain(row.client_name)} · {present.when(row.created_at, zone)} · {row.lift_name or 'lift not recognised'}"
 )
 ui.show_notice()
 panels.grade_row(
-    present.review_grade(view),
+    present.review_grade(view, zone),
     [
         ("Score", f"{row.score:.0f}/100" if row.score is not None else "–"),
         ("Reps", row.reps),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from drawing.scorecard import CoachComment, CoachReview, GradeView, grade_view
 from pipeline.judge.rules import FAULT_BY_CODE
@@ -62,10 +62,12 @@ def plain(text: object) -> str:
     return _ASCII_PUNCTUATION.sub(r"\\\1", _AUTOLINK_AT.sub(WORD_JOINER, str(text)))
 
 
-def when(moment: datetime) -> str:
-    """A stored UTC time as people read it: ``2 Dec 2026, 00:41 UTC``."""
+def when(moment: datetime, zone: tzinfo = UTC) -> str:
+    """A stored UTC time (naive means UTC) as people read it in ``zone`` (the viewer's: ``ui.viewer_zone``),
+    its abbreviation after it: ``2 Dec 2026, 00:41 UTC``, ``2 Dec 2026, 01:41 CET``."""
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
+    local = moment.astimezone(zone)
+    return f"{local.strftime('%-d %b %Y, %H:%M')} {local.tzname() or 'UTC'}"
 
 
 def fault_title(code: str | None) -> str:
@@ -126,9 +128,9 @@ def row_grade(row: InboxRow | HistoryPoint) -> GradeView:
     return grade_view(row.auto_grade, row.grade_override)
 
 
-def review_grade(view: AnalysisView) -> GradeView:
-    """An opened review's grade with the coach's reason, who and when."""
-    return grade_view(view.row.auto_grade, coach_review(view))
+def review_grade(view: AnalysisView, zone: tzinfo = UTC) -> GradeView:
+    """An opened review's grade with the coach's reason, who and when (in ``zone``)."""
+    return grade_view(view.row.auto_grade, coach_review(view, zone))
 
 
 def set_line(result: AnalysisResult, coach: CoachReview | None = None) -> str:
@@ -137,19 +139,19 @@ def set_line(result: AnalysisResult, coach: CoachReview | None = None) -> str:
     return f"{result.rep_count} reps · {grade_view(sc.overall_grade if sc else None, coach).short}"
 
 
-def coach_review(view: AnalysisView) -> CoachReview:
-    """What the coach said on an opened review, in words: their grade with reason, who and when, and the
-    comment thread (for the Scorecard, the sidebar and the reports)."""
+def coach_review(view: AnalysisView, zone: tzinfo = UTC) -> CoachReview:
+    """What the coach said on an opened review, in words: their grade with reason, who and when (times in
+    ``zone``), and the comment thread (for the Scorecard, the sidebar and the reports)."""
     return CoachReview(
         grade=view.row.grade_override or "",
         reason=view.override_reason or "",
         by=view.override_by_name or "",
-        when=when(view.override_at) if view.override_at else "",
+        when=when(view.override_at, zone) if view.override_at else "",
         comments=tuple(
             CoachComment(
                 c.author_name,
                 comment_where(c),
-                when(c.created_at),
+                when(c.created_at, zone),
                 c.text,
                 rep=c.rep_index,
                 t_s=c.time_s,
@@ -182,7 +184,10 @@ def inbox_records(rows: Iterable[InboxRow]) -> list[dict[str, object]]:
 
 
 def upload_records(
-    uploads: Iterable[UploadView], sessions: Mapping[int, HistoryPoint], statuses: Mapping[int, str] | None = None
+    uploads: Iterable[UploadView],
+    sessions: Mapping[int, HistoryPoint],
+    statuses: Mapping[int, str] | None = None,
+    zone: tzinfo = UTC,
 ) -> list[dict[str, object]]:
     """My uploads as rows: file, date, status (once analysed, where it stands with my coach when
     ``statuses`` says, by analysis id), and the lift, reps and grade once analysed (``grade``: the grade in
@@ -196,7 +201,7 @@ def upload_records(
                 "upload_id": u.upload_id,
                 "analysis_id": u.analysis_id,
                 "File": u.original_name,
-                "Uploaded": when(u.created_at),
+                "Uploaded": when(u.created_at, zone),
                 "Status": status or job_line(u).text,
                 "Lift": point.lift_name if point else "",
                 "Reps": point.reps if point else None,
@@ -273,9 +278,9 @@ def regrade_notice(result: AnalysisResult) -> str:
     )
 
 
-def duplicate_notice(upload: UploadView, exercise: str) -> str:
+def duplicate_notice(upload: UploadView, exercise: str, zone: tzinfo = UTC) -> str:
     """What to say when the clip was uploaded before (``save_upload`` gave back the earlier upload)."""
-    before = f"You uploaded this clip before ({when(upload.created_at)})"
+    before = f"You uploaded this clip before ({when(upload.created_at, zone)})"
     kind = job_line(upload).kind
     if kind in PENDING:
         return f"{before}; its analysis is still running, and it opens here when done."
@@ -307,12 +312,12 @@ def review_link(page_url: str, token: str, page_path: str = "review") -> str:
     return f"{base}/{page_path}?review={token}"
 
 
-def review_choices(rows: Iterable[InboxRow], me_id: int) -> dict[int, str]:
+def review_choices(rows: Iterable[InboxRow], me_id: int, zone: tzinfo = UTC) -> dict[int, str]:
     """Reviews to pick from (newest first): analysis id -> "client · date · lift · file"."""
     out: dict[int, str] = {}
     for r in rows:
         who = "" if r.client_id == me_id else f"{r.client_name} · "
-        out[r.analysis_id] = f"{who}{when(r.created_at)} · {r.lift_name or 'hinge'} · {r.file_name}"
+        out[r.analysis_id] = f"{who}{when(r.created_at, zone)} · {r.lift_name or 'hinge'} · {r.file_name}"
     return out
 
 

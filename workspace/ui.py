@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
@@ -484,7 +485,7 @@ def show_notice() -> None:
 
 def visible_reviews(ws: Workspace) -> dict[int, str]:
     """Every review this account may open (a coach's clients' and their own; a client's own), labelled."""
-    return present.review_choices(ws.reviews_for(), ws.me.id)
+    return present.review_choices(ws.reviews_for(), ws.me.id, viewer_zone())
 
 
 def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> AnalysisView:
@@ -507,7 +508,9 @@ def load_review(ws: Workspace, analysis_id: int, *, on_screen: bool = True) -> A
         entry = session.StoredAnalysis(
             key=key, filename=view.row.file_name, result=view.result, video_path=video_path, workdir=workdir
         )
-    session.store().put(replace(entry, coach=present.coach_review(view), token=view.row.token))  # as of now
+    session.store().put(
+        replace(entry, coach=present.coach_review(view, viewer_zone()), token=view.row.token)
+    )  # as of now
     if on_screen or session.current() is None:
         session.set_current(key)
     return view
@@ -607,10 +610,16 @@ def submit_upload(ws: Workspace, name: str, data: bytes | BinaryIO, exercise: st
         return None
     follow(up.upload_id)
     if up.deduplicated:
-        notice("success", present.duplicate_notice(up, exercise))
+        notice("success", present.duplicate_notice(up, exercise, viewer_zone()))
     if not up.deduplicated or present.job_line(up).kind in present.PENDING:
         st.session_state[WAITING_KEY] = up.upload_id  # its Review page opens when the analysis is done
     return up
+
+
+def viewer_zone() -> tzinfo:
+    """The browser's time zone (``st.context.timezone``), UTC when it did not say: every time on screen is
+    shown in it."""
+    return inbox_view.viewer_zone(st.context.timezone)[0]
 
 
 def release_upload(uploaded: object) -> None:
@@ -655,7 +664,7 @@ def after_upload(ws: Workspace, up: UploadView) -> None:
 
 def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
     with st.container(border=True):
-        st.markdown(f"**{present.plain(u.original_name)}** · uploaded {present.when(u.created_at)}")
+        st.markdown(f"**{present.plain(u.original_name)}** · uploaded {present.when(u.created_at, viewer_zone())}")
         if line.kind in present.PENDING:
             st.progress(line.progress, text=line.text)
         elif line.kind == "failed":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -315,6 +316,31 @@ def test_comment_places_and_the_rep_picker_use_each_reps_bottom():
     choices = present.rep_choices(result)
     assert list(choices) == ["Whole set", "Rep 1", "Rep 2", "Rep 3"]
     assert choices["Rep 3"] == (3, round(result.reps[2].bottom_s, 2))
+
+
+def test_given_the_viewers_time_zone_when_times_are_worded_then_they_are_in_it_with_its_abbreviation():
+    # given a stored UTC time, a viewer in Paris and one whose browser said nothing
+    paris = ZoneInfo("Europe/Paris")
+    # when worded, then each reads their own clock (summer time too), naive meaning UTC as stored
+    assert present.when(T) == "2 Dec 2026, 00:41 UTC"
+    assert present.when(T, paris) == "2 Dec 2026, 01:41 CET"
+    assert present.when(T.replace(month=7), paris) == "2 Jul 2026, 02:41 CEST"
+    assert present.when(T.replace(tzinfo=None), paris) == "2 Dec 2026, 01:41 CET"
+    # and so do the coach's grade and comments on a review, and the upload list
+    comment = CommentView(1, 9, 2, "Cora", 3, 8.2, "Brace.", T)
+    view = AnalysisView(
+        _row("B", "D"),
+        factories.synthetic_result(),
+        (comment,),
+        "Why",
+        2,
+        "blob",
+        override_by_name="Cora",
+        override_at=T,
+    )
+    coach = present.coach_review(view, paris)
+    assert coach.when == coach.comments[0].when == "2 Dec 2026, 01:41 CET"
+    assert "graded this set D on 2 Dec 2026, 01:41 CET: Why" in present.review_grade(view, paris).note
 
 
 def test_given_a_client_reply_when_worded_then_it_is_marked_as_the_clients():
