@@ -260,6 +260,7 @@ class RepMetrics:
     back_line_error_deg: float | None = (
         None  # of back_line_deviation_deg: the angle error, or its samples' spread if larger
     )
+    hip_shoulder_rise_error: float | None = None  # of hip_shoulder_rise_ratio: its spread as its window moves
 
 
 @dataclass(frozen=True)

@@ -186,8 +186,10 @@ RULES: tuple[Rule, ...] = (
     # bottom, forward of the mid-foot line. Not measurable -> not graded.
     Rule("weight_on_toes.hands_forward", "weight_on_toes", "wrist_forward_bottom_leg", "above", 0.30, 0.40, "leg", "bottom",
          margin_abs=0.03, need_flags=_HANDS, skip_flags=_NO_BALLISTIC, side_only=True),
+    # Read over the first third of the way up from two or three samples, so it moves with its window: its own
+    # error is half its spread when the window ends a twelfth of the way earlier or later (metrics).
     Rule("hips_rise_first.ratio", "hips_rise_first", "hip_shoulder_rise_ratio", "above", 1.6, 2.0, "ratio", "bottom",
-         margin_abs=0.2, skip_flags=frozenset({"ballistic", "kneeling"})),
+         margin_abs=0.2, margin_k=1.0, skip_flags=frozenset({"ballistic", "kneeling"}), error="hip_shoulder_rise_error"),
     # Leaning back at the top, read where the seeds put the finish: "hips in line with shoulders and knees",
     # low back not over-arched. So the measure is the hip's own angle (knee-hip-shoulder) at lockout, the one
     # incomplete_lockout reads from the other side: 0 when the three line up, below 0 when the hips are pushed

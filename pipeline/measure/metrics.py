@@ -34,6 +34,9 @@ class BackReading(Protocol):
 
 
 EARLY_ASCENT_SHARE = 1 / 3  # the part of the way up where hips-first shows
+# ... and the same reading a twelfth of the way up earlier and later: its spread is the reading's own error
+# (at 10 samples a second the early ascent of a brisk pull is two or three samples)
+RISE_ERROR_SHARES = (1 / 4, 5 / 12)
 LOCKOUT_WINDOW_S = 1.0
 BOTTOM_SAMPLES_EACH_SIDE = 2  # postures at the bottom: the median of five samples (as the back outline's five frames)
 VIEW_ERROR_FACTOR = {"side": 1.0, "angled": 2.5, "front": 3.0, "unknown": 2.5}
@@ -110,12 +113,12 @@ def angle_uncertainty(kin: KinematicSeries, lo: int, hi: int) -> float:
     return base * VIEW_ERROR_FACTOR.get(kin.view, 2.0) * (1.0 + max(0.0, 0.9 - mean_conf))
 
 
-def _rise_ratio(kin: KinematicSeries, rep: Rep) -> float | None:
-    """Hip rise over shoulder rise in the first third of the way up."""
+def _rise_ratio(kin: KinematicSeries, rep: Rep, share: float = EARLY_ASCENT_SHARE) -> float | None:
+    """Hip rise over shoulder rise in the first ``share`` (a third) of the way up."""
     t0, t1 = rep.bottom_end_s, rep.lockout_s
     if t1 - t0 <= 0:
         return None
-    t_early = t0 + EARLY_ASCENT_SHARE * (t1 - t0)
+    t_early = t0 + share * (t1 - t0)
     i0 = int(np.searchsorted(kin.t_s, t0))
     i1 = int(np.searchsorted(kin.t_s, t_early))
     if i1 <= i0:
@@ -125,6 +128,17 @@ def _rise_ratio(kin: KinematicSeries, rep: Rep) -> float | None:
     if not (np.isfinite(d_hip) and np.isfinite(d_sh)) or d_hip <= 0.01:
         return None if not np.isfinite(d_hip) else 1.0
     return float(np.clip(d_hip / max(d_sh, d_hip / 5.0), 0.0, 5.0))
+
+
+def _rise_ratio_error(kin: KinematicSeries, rep: Rep) -> float | None:
+    """The rise ratio's own error: half the spread of the readings over ``RISE_ERROR_SHARES`` and the
+    ratio's own share (None when fewer than two can be read)."""
+    readings = [
+        r
+        for s in (RISE_ERROR_SHARES[0], EARLY_ASCENT_SHARE, RISE_ERROR_SHARES[1])
+        if (r := _rise_ratio(kin, rep, s)) is not None
+    ]
+    return (max(readings) - min(readings)) / 2.0 if len(readings) >= 2 else None
 
 
 def _range(a: np.ndarray, lo: int, hi: int) -> float:
@@ -201,6 +215,7 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         lockout_hip_flexion_deg=float(lock_hip),
         lockout_lean_back_deg=float(lean_back),
         hip_shoulder_rise_ratio=_rise_ratio(kin, rep),  # from the end of the bottom: the pull off the floor too
+        hip_shoulder_rise_error=_rise_ratio_error(kin, rep),
         descent_s=None if rep.from_floor else float(rep.bottom_start_s - rep.start_s),
         bottom_pause_s=float(rep.bottom_end_s - rep.bottom_start_s),
         ascent_s=float(rep.lockout_s - rep.bottom_end_s),

@@ -172,3 +172,25 @@ def test_back_shape_from_an_angle_is_not_readable_rather_than_passed():
     # then the back check says it could not be read from this angle instead of passing it
     c = crit(card.reps[0], "rounded_back")
     assert c.status == "not_gradable" and "not readable from this angle" in c.message
+
+
+RISE_RULE = next(r for r in RULES if r.row_id == "hips_rise_first.ratio")
+
+
+@pytest.mark.parametrize(
+    "ratio, error, status",
+    [
+        (2.5, 0.1, "fail"),  # past 2.0 by more than 0.2 + its 0.1 spread
+        (2.5, 0.4, "warn"),  # the same reading moving by 0.4 as its window moves: inside its error
+        (2.15, None, "warn"),  # no spread measured: 0.2 alone
+        (2.25, None, "fail"),
+    ],
+)
+def test_hips_rise_first_fails_only_past_its_readings_own_spread(ratio, error, status):
+    # given ten reps whose hips rise ``ratio`` times faster than the shoulders, with that reading's spread
+    reps = [make_rep(i, hip_shoulder_rise_ratio=ratio, hip_shoulder_rise_error=error) for i in range(1, 11)]
+    # when the set is graded
+    card = grade_reps(reps)
+    # then hips-rise-first fails only beyond 2.0 + 0.2 + its own spread
+    assert margin_for(RISE_RULE, UNCERTAINTY_DEG, error) == pytest.approx(0.2 + (error or 0.0))
+    assert crit(card.reps[0], "hips_rise_first").status == status

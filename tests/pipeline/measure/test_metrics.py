@@ -118,3 +118,23 @@ def test_back_line_at_the_bottom_is_read_from_five_samples_not_one(jitter_hz: fl
     assert len(ms) == 3
     for m in ms:
         assert m.back_line_deviation_deg == pytest.approx(10.0, abs=1.5)
+
+
+def test_the_rise_ratios_error_is_half_its_spread_as_its_window_moves() -> None:
+    """Given hips rising at twice the shoulders' speed all the way up, every window reads 2 and the error is
+    0; given shoulders that stall for the first 0.3 s, the windows disagree and the error is half their spread."""
+    from pipeline.measure.metrics import EARLY_ASCENT_SHARE, RISE_ERROR_SHARES, _rise_ratio, _rise_ratio_error
+
+    kin, seg, _ = _metrics(synth.make_set(1, ascent_s=1.2, bottom_s=0.3))
+    rep = seg.reps[0]
+    t0, t1 = rep.bottom_end_s, rep.lockout_s
+    up = np.clip((kin.t_s - t0) / (t1 - t0), 0.0, 1.0)  # 0 at the bottom's end, 1 at lockout
+    steady = replace(kin, hip_y_leg=0.5 + 0.4 * up, shoulder_y_leg=1.0 + 0.2 * up)
+    shares = (RISE_ERROR_SHARES[0], EARLY_ASCENT_SHARE, RISE_ERROR_SHARES[1])
+    assert [_rise_ratio(steady, rep, sh) for sh in shares] == pytest.approx([2.0, 2.0, 2.0])
+    assert _rise_ratio_error(steady, rep) == pytest.approx(0.0)
+    stalled = replace(steady, shoulder_y_leg=1.0 + 0.2 * np.clip((kin.t_s - t0 - 0.15) / (t1 - t0), 0.0, 1.0))
+    early, mid, late = (_rise_ratio(stalled, rep, sh) for sh in shares)
+    assert early is not None and mid is not None and late is not None
+    assert early >= mid >= late > 2.0 and early > late  # the later the window ends, the more the shoulders caught up
+    assert _rise_ratio_error(stalled, rep) == pytest.approx((early - late) / 2)
