@@ -23,6 +23,13 @@ from tests.support.paths import REPO
 _RAN_ON = re.compile(r"^time: [0-9.]+ s on (\S+) \((\w+)\)$", re.MULTILINE)
 
 
+def _hinge_review(*args: str, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """``hinge-review ARGS`` run as a program from the repository root, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=timeout_s, cwd=REPO
+    )
+
+
 @dataclass(frozen=True)
 class CliRun:
     """One finished ``hinge-review analyze`` process on one clip."""
@@ -72,13 +79,7 @@ class CliRuns:
         clip = clip.resolve()
         if clip not in self._runs:
             out = self.out_dir / f"{len(self._runs):02d}-{clip.stem}.json"
-            proc = subprocess.run(
-                [sys.executable, "-m", "cli.main", "analyze", str(clip), "--json", str(out), "--quiet"],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                cwd=REPO,
-            )
+            proc = _hinge_review("analyze", str(clip), "--json", str(out), "--quiet", timeout_s=600)
             self._runs[clip] = CliRun(clip, out, proc.returncode, proc.stdout, proc.stderr)
         return self._runs[clip]
 
@@ -93,12 +94,6 @@ class CliRuns:
                 writer.writerow(["path"])
                 writer.writerows([str(c)] for c in key)
             out = self.out_dir / f"batch{n:02d}"
-            proc = subprocess.run(
-                [sys.executable, "-m", "cli.main", "batch", str(listing), "--out", str(out), "--quiet"],
-                capture_output=True,
-                text=True,
-                timeout=1800,
-                cwd=REPO,
-            )
+            proc = _hinge_review("batch", str(listing), "--out", str(out), "--quiet", timeout_s=1800)
             self._batches[key] = BatchRun(out, proc.returncode, proc.stdout, proc.stderr)
         return self._batches[key]
