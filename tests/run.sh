@@ -36,6 +36,5 @@ fi
 .venv/bin/python -c "from pipeline.capture.pose import PoseEstimator; PoseEstimator()"
 
 # Two processes (pytest-xdist), each module whole in one: the browser, worker and server tests spend much of
-# their time waiting on other processes. The longest modules start first (tests/conftest.py), in the order
-# collected (xdist would otherwise start the modules with the most tests first, the few long ones last).
-exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
+# their time waiting on other processes. The longest modules start first (tests/conftest.py).
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
