@@ -35,6 +35,6 @@ fi
 # test processes would otherwise both make them, in the same folder, at the same moment).
 .venv/bin/python -c "from pipeline.capture.pose import PoseEstimator; PoseEstimator()"
 
-# Two processes (pytest-xdist), each module whole in one: the browser, worker and server tests spend much of
-# their time waiting on other processes. The longest modules start first (tests/conftest.py).
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+# Two processes (pytest-xdist): the browser, worker and server tests spend much of their time waiting on
+# other processes. Which tests share a process: tests/conftest.py (SHARED_PROCESS).
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
