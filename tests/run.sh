@@ -31,10 +31,4 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 
-# The pose model's exports and the record of its fastest backend, made once before the tests start (the two
-# test processes would otherwise both make them, in the same folder, at the same moment).
-.venv/bin/python -c "from pipeline.capture.pose import PoseEstimator; PoseEstimator()"
-
-# Two processes (pytest-xdist): the browser, worker and server tests spend much of their time waiting on
-# other processes. Which tests share a process: tests/conftest.py (SHARED_PROCESS).
-exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+exec .venv/bin/python -m pytest "$@"
