@@ -82,8 +82,10 @@ class ReviewDesk:
         (Streamlit drops a widget's state with its page: the moment picked is gone); then a reply asked for
         on My space, and a moment asked for last run (a fault's evidence, another page's "open at"), are
         taken up."""
-        if st.session_state.get(FOR_KEY) != self.analysis_id or T_KEY not in st.session_state:
-            first = float(self.result.reps[0].bottom_s) if self.result.reps else 0.0
+        first = float(self.result.reps[0].bottom_s) if self.result.reps else 0.0
+        if st.session_state.get(FOR_KEY) == self.analysis_id and T_KEY not in st.session_state:
+            st.session_state[T_KEY] = round(min(first, self.duration_s), 2)  # the moment alone: what is typed stays
+        if st.session_state.get(FOR_KEY) != self.analysis_id:
             st.session_state.update(
                 {
                     FOR_KEY: self.analysis_id,
