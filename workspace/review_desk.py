@@ -78,10 +78,10 @@ class ReviewDesk:
     # --- opening ------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """A fresh player and form for another review, or for this one opened again after its page was left
-        (Streamlit drops a widget's state with its page: the moment picked is gone); then a reply asked for
-        on My space, and a moment asked for last run (a fault's evidence, another page's "open at"), are
-        taken up."""
+        """A fresh player and form for another review; for this one opened again after its page was left
+        (Streamlit drops a widget's state with its page) its moment alone, rep 1's bottom, what was typed
+        kept; then a reply asked for on My space, and a moment asked for last run (a fault's evidence,
+        another page's "open at"), are taken up."""
         first = float(self.result.reps[0].bottom_s) if self.result.reps else 0.0
         if st.session_state.get(FOR_KEY) == self.analysis_id and T_KEY not in st.session_state:
             st.session_state[T_KEY] = round(min(first, self.duration_s), 2)  # the moment alone: what is typed stays
