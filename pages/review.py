@@ -114,8 +114,9 @@ with watch:
             icon=":material/add_comment:",
             help="Pins the comment to the moment picked above and the rep it falls in.",
         )
+        note = st.empty()  # kept on every run, so the form below it stays where it is (and what is typed in it)
         if st.session_state.get(review_desk.REPLY_NOTE_KEY):
-            st.caption(st.session_state[review_desk.REPLY_NOTE_KEY])
+            note.caption(st.session_state[review_desk.REPLY_NOTE_KEY])
         left, right = st.columns(2)
         left.selectbox(
             "Rep",

@@ -473,11 +473,15 @@ def show_progression(signal: ProgressionSignal) -> None:
 
 
 def show_notice() -> None:
+    """The notice left by the last action, in a place the page keeps on every run: a notice that came and
+    went would move what follows it, and the browser rebuilds a moved widget, losing what was being typed
+    in it (the comment box after "Comment added.")."""
+    slot = st.empty()
     kind, text = st.session_state.pop(NOTICE_KEY, (None, None))
     if kind == "success":
-        st.success(text)
+        slot.success(text)
     elif kind:
-        st.error(text)
+        slot.error(text)
 
 
 # --- reviews into the session ------------------------------------------------------

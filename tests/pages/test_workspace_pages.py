@@ -25,7 +25,7 @@ from pipeline.types import AnalysisConfig
 from tests.support import factories, real_clips
 from tests.support.markdown import shown
 from tests.support.paths import REPO
-from workspace import present, session, ui
+from workspace import present, review_desk, session, ui
 
 APP = str(REPO / "app.py")
 NOT_YOURS = "There is no review here that you can open: it may have been deleted, or it is not yours."
@@ -344,6 +344,39 @@ def test_the_same_clip_again_is_not_analysed_twice_and_the_earlier_analysis_is_o
     _on_review_of(at, data, up)
     assert up.original_name == "set.mp4" and {m.label: m.value for m in at.metric}["Reps"] == "3"
     assert "You uploaded this clip before" in at.success[0].value and "another lift" not in at.success[0].value
+
+
+def _place_of(at: AppTest, label: str) -> tuple[int, ...]:
+    """Where the widget labelled ``label`` sits in the page: the index of each block down to it (the browser
+    keeps an element, and what was typed in it, only while a rerun sends it to the same place)."""
+
+    def find(node, path: tuple[int, ...]) -> tuple[int, ...] | None:
+        if getattr(node, "label", None) == label:
+            return path
+        for i, child in getattr(node, "children", {}).items():
+            found = find(child, (*path, i))
+            if found is not None:
+                return found
+        return None
+
+    place = find(at.main, ())
+    assert place is not None, f"no {label!r} on the page"
+    return place
+
+
+def test_a_notice_keeps_its_place_so_the_comment_box_is_not_rebuilt_when_it_goes(data, engine, clip):
+    up = _analysed(data, store.local_user(data.db), clip)
+    # given a review with a comment just sent: "Comment added." shows above the form
+    at = _app(query={"review": _link(data, up.analysis_id)})
+    at.text_area(key=review_desk.TEXT_KEY).input("Brace before the pull.")
+    _button(at, "Add comment").click().run()
+    assert [s.value for s in at.success] == ["Comment added."]
+    before = _place_of(at, "Comment")
+    # when the page runs again (the next comment's time typed in), the notice gone
+    at.number_input(key=review_desk.TIME_KEY).set_value(3.0).run()
+    # then the comment box is where it was: the browser keeps it, and what is being typed in it
+    _ok(at)
+    assert not at.success and _place_of(at, "Comment") == before
 
 
 def test_an_unexpected_failure_says_so_plainly_without_a_traceback(data, engine, clip):
