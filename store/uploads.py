@@ -58,12 +58,24 @@ def _analysis_id(session: Session, upload_id: int) -> int | None:
     return session.scalar(select(Analysis.id).where(Analysis.upload_id == upload_id))
 
 
-def _view(session: Session, upload: Upload, deduplicated: bool = False) -> UploadView:
-    analysed = session.execute(
-        select(Analysis.id, Analysis.grade, Analysis.grade_override).where(Analysis.upload_id == upload.id)
+def _job_and_analysis(session: Session, upload_id: int) -> tuple[Job | None, int | None, str | None, str | None]:
+    """An upload's latest job, and its analysis (id, grade, coach's grade), read in one statement: the worker
+    saves the analysis and marks the job done in one transaction, and one statement sees both or neither (two
+    statements may straddle that commit and read a job done without its analysis)."""
+    row = session.execute(
+        select(Job, Analysis.id, Analysis.grade, Analysis.grade_override)
+        .select_from(Upload)
+        .outerjoin(Job, Job.upload_id == Upload.id)
+        .outerjoin(Analysis, Analysis.upload_id == Upload.id)
+        .where(Upload.id == upload_id)
+        .order_by(Job.id.desc())
+        .limit(1)
     ).first()
-    analysis_id, grade, override = analysed if analysed is not None else (None, None, None)
-    job = _latest_job(session, upload.id)
+    return (row[0], row[1], row[2], row[3]) if row is not None else (None, None, None, None)
+
+
+def _view(session: Session, upload: Upload, deduplicated: bool = False) -> UploadView:
+    job, analysis_id, grade, override = _job_and_analysis(session, upload.id)
     return UploadView(
         upload.id,
         upload.owner_id,
@@ -221,10 +233,10 @@ def job_status(db: Database, user: Account, upload_id: int) -> JobView:
     """The latest analysis job of an upload (what a page polls while it waits)."""
     with db.session() as s:
         visible_upload(s, acting_user(s, user), upload_id)
-        job = _latest_job(s, upload_id)
+        job, analysis_id, _, _ = _job_and_analysis(s, upload_id)
         if job is None:
             raise NotFound("This upload has no analysis job.")
-        return job_view(job, _analysis_id(s, upload_id))
+        return job_view(job, analysis_id)
 
 
 def list_uploads(db: Database, user: Account, owner_id: int | None = None) -> list[UploadView]:

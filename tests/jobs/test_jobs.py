@@ -9,6 +9,7 @@ the middle of an analysis and restarts it.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from jobs import queue
 from jobs.runner import LazyEstimator, run_job
@@ -134,6 +135,35 @@ def test_given_two_jobs_of_one_upload_when_both_finish_then_one_analysis_and_no_
     a = queue.finish(db, first, synthetic_result())
     b = queue.finish(db, second, synthetic_result())
     assert a is not None and a == b and analyses(db) == 1
+
+
+def test_given_a_job_finishing_while_its_upload_is_read_then_done_comes_with_its_analysis(db, blobs):
+    # given an upload whose job is running
+    (job_id,) = queued_uploads(db, blobs, 1)
+    claimed = queue.claim_next(db, "w1")
+    assert claimed is not None and claimed.job_id == job_id
+    ann = client_of_job(db, job_id)
+    # when the worker commits the finished analysis just after the upload's first read of its job or
+    # analysis (on a server database each statement reads what was committed when it began)
+    armed = [True]
+    finisher = threading.Thread(target=queue.finish, args=(db, claimed, synthetic_result()))
+
+    def commit_between(conn, cursor, statement, params, context, executemany):
+        if armed[0] and re.search(r"\b(jobs|analyses)\b", statement.lower()):
+            armed[0] = False
+            finisher.start()
+            finisher.join(timeout=5)  # SQLite makes the writer wait for this read: then it lands after
+
+    event.listen(db.engine, "after_cursor_execute", commit_between)
+    try:
+        (view,) = list_uploads(db, ann)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", commit_between)
+        finisher.join()
+    # then the upload reads either still running without an analysis, or done with it: never done without
+    assert not armed[0]
+    assert (view.job.status == "done") == (view.analysis_id is not None), view
+    assert (view.job.status, view.analysis_id) in (("running", None), ("done", view.analysis_id))
 
 
 def client_of_job(db, job_id: int):
