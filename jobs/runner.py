@@ -20,6 +20,7 @@ from typing import Any
 
 from jobs import queue
 from jobs.durations import seconds_from
+from jobs.outage import patiently, unreachable
 from jobs.queue import ClaimedJob
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.errors import InputError
@@ -123,8 +124,11 @@ class _Heartbeat:
                 return
             try:
                 queue.report(self.db, self.job)
-            except Exception:  # a busy database for a moment must not kill the analysis
-                log.warning("heartbeat of job %s failed", self.job.job_id, exc_info=True)
+            except Exception as exc:  # a busy or restarting database must not kill the analysis
+                if unreachable(exc):
+                    log.warning("database unreachable: heartbeat of job %s not written", self.job.job_id)
+                else:
+                    log.warning("heartbeat of job %s failed", self.job.job_id, exc_info=True)
 
     def _deadline_s(self) -> float | None:
         return None if self.limit.limit_s is None else self.limit.limit_s + self.limit.grace_s
@@ -194,7 +198,14 @@ def run_job(
             raise JobOverrun(job.job_id)
         if now - last_write[0] >= PROGRESS_EVERY_S or p.stage == "done":
             last_write[0] = now
-            if not queue.report(db, job, stage=p.stage, progress=p.fraction):
+            try:
+                mine = queue.report(db, job, stage=p.stage, progress=p.fraction)
+            except Exception as exc:  # the analysis goes on; the next report says where it is
+                if not unreachable(exc):
+                    raise
+                log.warning("database unreachable: progress of job %s not written", job.job_id)
+                return
+            if not mine:
                 raise JobLost(job.job_id)  # stop now rather than analyse for nobody
 
     config = dataclasses.replace(config, exercise=job.exercise or config.exercise)
@@ -209,17 +220,24 @@ def run_job(
         return "lost"
     except JobOverrun:
         assert time_limit.limit_s is not None
-        return "failed" if queue.fail(db, job, overrun_reason(time_limit.limit_s)) else "lost"
+        return _failed(db, job, overrun_reason(time_limit.limit_s))
     except BlobNotFound:
-        return "failed" if queue.fail(db, job, queue.LOST_UPLOAD, drop_clip=True) else "lost"
+        return _failed(db, job, queue.LOST_UPLOAD, drop_clip=True)
     except InputError as exc:
-        failed = queue.fail(db, job, exc.message, drop_clip=True)
+        status = _failed(db, job, exc.message, drop_clip=True)
         purge_blobs(db, blobs, [job.blob_key])
-        return "failed" if failed else "lost"
+        return status
     except Exception:
         log.exception("job %s failed unexpectedly", job.job_id)
-        return "failed" if queue.fail(db, job, UNEXPECTED) else "lost"
+        return _failed(db, job, UNEXPECTED)
     except BaseException:  # stopped (SIGTERM, Ctrl-C): someone else may run it
         queue.release(db, job)
         raise
-    return "done" if queue.finish(db, job, result, thumbnail) is not None else "lost"
+    saved = patiently(f"saving job {job.job_id}", lambda: queue.finish(db, job, result, thumbnail))
+    return "done" if saved is not None else "lost"
+
+
+def _failed(db: Database, job: ClaimedJob, reason: str, *, drop_clip: bool = False) -> str:
+    """Fail the job with ``reason`` (waiting for an unreachable database); "lost" when it was taken away."""
+    failed = patiently(f"failing job {job.job_id}", lambda: queue.fail(db, job, reason, drop_clip=drop_clip))
+    return "failed" if failed else "lost"

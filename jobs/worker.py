@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs import queue
+from jobs.outage import pauses, unreachable
 from jobs.remote import RAY_ENV
 from jobs.runner import HEARTBEAT_S, Analyzer, LazyEstimator, TimeLimit, run_job, time_limit_from
 from pipeline.capture.estimator import PoseEstimatorLike
@@ -196,15 +197,30 @@ def _serve_loop(
 ) -> None:
     log.info("worker %s on %s", token, db.url.split("@")[-1])
     last_recovery = 0.0
+    waits = None  # the pauses while the database is unreachable (outage.pauses), None while it answers
     while True:
-        if time.monotonic() - last_recovery >= min(stale_after_s, 60.0):
-            for job_id, status in queue.recover_stale(
-                db, stale_after_s=stale_after_s, max_attempts=max_attempts
-            ).items():
-                log.warning("job %s had no heartbeat for %.0f s: %s", job_id, stale_after_s, status)
-            _sweep(db, blobs)
-            last_recovery = time.monotonic()
-        ran = run_pending(token)
+        try:
+            if time.monotonic() - last_recovery >= min(stale_after_s, 60.0):
+                for job_id, status in queue.recover_stale(
+                    db, stale_after_s=stale_after_s, max_attempts=max_attempts
+                ).items():
+                    log.warning("job %s had no heartbeat for %.0f s: %s", job_id, stale_after_s, status)
+                _sweep(db, blobs)
+                last_recovery = time.monotonic()
+            ran = run_pending(token)
+        except Exception as exc:  # a restart or fail-over of the database: wait for it, as the jobs do
+            if not unreachable(exc):
+                raise
+            waits = waits or pauses()
+            pause = next(waits)
+            log.warning("database unreachable: the queue is read again in %.1f s", pause)
+            if should_stop():
+                return
+            time.sleep(pause)
+            continue
+        if waits is not None:
+            log.info("database reachable again")
+            waits = None
         for job_id, status in ran.items():
             log.info("job %s %s", job_id, status)
         if ran:

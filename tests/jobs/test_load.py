@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from jobs.supervisor import ensure_worker
 from store import LocalBlobStore, job_status, list_uploads, save_upload, user_from_claims
@@ -25,6 +26,7 @@ CLIP = "bichraix_bad010_squatting-deadlift_side.mp4"  # 2.9 s: the shortest real
 ANN_UPLOADS, BOB_UPLOADS = 2, 1  # Ann's two queued together would both go first in arrival order
 WORKER_ARGS = ("--poll-s", "0.1", "--heartbeat-s", "0.5")
 ALL_DONE_S = 180
+DATABASE_DOWN_S = 4.0  # a restart or a fail-over: longer than a heartbeat, a progress report and a poll
 CLAIMED = re.compile(r"job (\d+) of account (\d+) claimed \(attempt (\d+)\)")
 
 
@@ -143,3 +145,42 @@ def test_given_two_accounts_uploading_at_once_when_the_worker_is_killed_mid_job_
     first_runs = [owner for _, owner, attempt in claims if attempt == 1]
     assert sorted(first_runs) == sorted([ann.id] * ANN_UPLOADS + [bob.id] * BOB_UPLOADS), log[-3000:]
     assert first_runs == [first_runs[0], *{ann.id, bob.id} - {first_runs[0]}, ann.id], claims
+
+
+@pytest.mark.e2e
+def test_given_the_database_server_restarted_mid_job_then_the_same_worker_carries_on_and_every_job_ends_done(
+    postgres_server, tmp_path, short_clips
+):
+    from store import open_database
+
+    db = open_database(postgres_server.create_database())
+    data = tmp_path / "data"
+    blobs = LocalBlobStore(data / "blobs")
+    ann, bob = person(db, "Ann"), person(db, "Bob")
+    # given two accounts' uploads and the worker in the middle of the first one's pose stage
+    upload_all_at_once(db, blobs, [(ann, short_clips[0]), (bob, short_clips[0])])
+    worker = ensure_worker(db.url, data_dir=data, extra_args=WORKER_ARGS, idle_exit_s=3)
+    try:
+        wait_for(lambda: running_in_pose(db), ALL_DONE_S, "a job in the middle of its pose stage")
+        # when the PostgreSQL server goes down for a few seconds (every connection cut) and comes back
+        postgres_server.restart(down_s=DATABASE_DOWN_S)
+
+        def finished():
+            try:
+                jobs = [u.job for who in (ann, bob) for u in list_uploads(db, who)]
+            except OperationalError:  # the server still starting
+                return None
+            return jobs if all(j.status in ("done", "failed") for j in jobs) else None
+
+        jobs = wait_for(finished, ALL_DONE_S, "every job to end")
+        # then the same worker saw both jobs through (nobody started another), and both are done: the outage
+        # is neither a failed analysis nor a lost one
+        assert [j.status for j in jobs] == ["done", "done"], (jobs, worker.log_path.read_text()[-3000:])
+        assert all(j.analysis_id is not None and j.attempts == 1 for j in jobs)
+        worker.process.wait(timeout=60)  # it exits once idle, as it does after any queue
+        log = worker.log_path.read_text()
+        assert worker.process.returncode == 0, log[-3000:]
+        assert "database unreachable" in log and "Traceback" not in log
+    finally:
+        worker.stop()
+        db.dispose()

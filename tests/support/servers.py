@@ -91,6 +91,21 @@ def free_port() -> int:
 class PostgresServer:
     port: int
     bin_dir: Path
+    data_dir: Path
+    options: str  # the server's command-line options (port, socket folder, ...), given again on a restart
+
+    def restart(self, down_s: float = 0.0) -> None:
+        """Stop the server (its connections cut, as a crash or an upgrade would), keep it down ``down_s``,
+        and start it again, waiting until it takes connections."""
+        ctl = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.data_dir.parent / "server.log")]
+        subprocess.run(_as_postgres([*ctl, "-m", "fast", "-w", "stop"]), check=True, capture_output=True, timeout=60)
+        time.sleep(down_s)
+        subprocess.run(
+            _as_postgres([*ctl, "-o", self.options, "-w", "-t", str(PG_START_TIMEOUT_S), "start"]),
+            check=True,
+            capture_output=True,
+            timeout=PG_START_TIMEOUT_S + 10,
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -171,7 +186,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         detail = (exc.stderr or b"").decode(errors="replace")[-500:]
         pytest.fail(f"PostgreSQL did not start: {detail}")
     try:
-        yield PostgresServer(port, bin_dir)
+        yield PostgresServer(port, bin_dir, data, options)
     finally:
         subprocess.run(
             _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
