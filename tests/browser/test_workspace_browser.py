@@ -15,6 +15,7 @@ by URL or by any widget. Screenshots of each step go to ``test-artifacts/``.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -30,6 +31,7 @@ from tests.browser.test_browser import (
     FIXTURES,
     GOOD_CLIP,
     _assert_no_traceback,
+    _choose,
     _metric,
     _on_review_of,
     _shot,
@@ -54,6 +56,7 @@ PEOPLE = {
 }
 ANALYSIS_TIMEOUT_MS = 240_000
 NOT_YOURS = "There is no review here that you can open: it may have been deleted, or it is not yours."
+REASON = "The back rounds on rep 3; lighter bell until the brace holds."
 COMMENT = "Rep 3: brace before the bell leaves the floor. [Watch](http://evil.test/x) ![i](http://evil.test/p.png)"
 
 
@@ -256,6 +259,9 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     # --- the coach finds it in the inbox, opens it, comments on rep 3, marks it reviewed
     _nav(coach, "Inbox")
     coach.reload()
+    # the navigation counts the sets waiting for her
+    coach_nav = coach.locator('[data-testid="stSidebarNav"]')
+    expect(coach_nav.get_by_role("link", name="Inbox (1)")).to_be_visible(timeout=60_000)
     grid = coach.locator('[data-testid="stDataFrame"]')
     expect(grid).to_be_visible(timeout=60_000)
     expect(grid).to_contain_text("Ann Client")
@@ -287,12 +293,29 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(coach.get_by_text("Comment added.")).to_be_visible(timeout=30_000)
     expect(coach.get_by_text(f"Rep 3 · {at_s:.1f} s")).to_be_visible()  # the rep the moment falls in
     expect(coach.get_by_role("button", name=f"Play at {at_s:.1f} s")).to_be_visible()
-    coach.get_by_role("button", name="Mark reviewed", exact=True).click()
-    expect(coach.get_by_role("button", name="Mark as new again")).to_be_visible(timeout=30_000)
-    status = coach.locator('[data-testid="stMetric"]').filter(has_text="Status")
-    expect(status).to_have_count(1, timeout=30_000)  # (a rerun briefly keeps the old element beside the new)
-    expect(status).to_contain_text("Reviewed")
+    # ... grades it D, saying why
+    _choose(
+        coach,
+        coach.locator('[data-testid="stSelectbox"]').filter(has_text="Grade"),
+        coach.get_by_role("option", name="D", exact=True),
+    )
+    why = coach.get_by_role("textbox", name="Why")
+    why.fill(REASON)
+    why.press("Enter")
+    expect(why).to_have_value(REASON, timeout=10_000)
+    expect(coach.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=60_000)
+    coach.get_by_role("button", name="Save the grade").click()
+    expect(coach.get_by_text("Grade saved.")).to_be_visible(timeout=30_000)
+    expect(coach.locator('[data-testid="stSidebar"]')).to_contain_text("D (coach)", timeout=30_000)
     _shot(coach, "ws_08_coach_review.png")
+    _assert_no_traceback(coach)
+    # ... and marks it reviewed, which takes her to the next set waiting: none, so the inbox, which says so
+    coach.get_by_role("button", name="Mark reviewed and open the next").click()
+    expect(coach.get_by_text("Marked reviewed. No other set waits for you")).to_be_visible(timeout=60_000)
+    expect(coach.get_by_role("heading", name="Inbox")).to_be_visible(timeout=30_000)
+    expect(coach_nav.get_by_role("link", name="Inbox", exact=True)).to_be_visible(timeout=30_000)
+    expect(coach.locator('[data-testid="stDataFrame"]')).to_contain_text("Reviewed", timeout=30_000)
+    _shot(coach, "ws_08b_coach_inbox_after_review.png")
     _assert_no_traceback(coach)
 
     # --- the client sees the comment, and its button opens the review at that moment
@@ -310,6 +333,30 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
         arg=at_s,
         timeout=30_000,
     )
+    # the coach's grade, with her reason, on the client's Review page and in the sidebar
+    grade = ann.locator('[data-testid="stMetric"]').filter(has_text="Grade from your coach")
+    expect(grade).to_have_count(1, timeout=30_000)
+    expect(grade).to_contain_text("D")
+    expect(ann.get_by_text(REASON).first).to_be_visible(timeout=30_000)
+    expect(ann.locator('[data-testid="stSidebar"]')).to_contain_text("D (coach)")
+    _shot(ann, "ws_09a_client_sees_coachs_grade.png")
+    _assert_no_traceback(ann)
+    # ... and in her reports, with the comment
+    ann.get_by_role("link", name="Scorecard and report").click()
+    expect(ann.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=60_000)
+    with ann.expect_download(timeout=180_000) as download:
+        ann.get_by_role("button", name="Download report (PDF)").click()
+    from pypdf import PdfReader
+
+    pdf = download.value.path().read_bytes()
+    (ARTIFACTS / "ws_client_report.pdf").write_bytes(pdf)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    with ann.expect_download(timeout=180_000) as download:
+        ann.get_by_role("button", name="Download report (HTML)").click()
+    html = download.value.path().read_text()
+    (ARTIFACTS / "ws_client_report.html").write_text(html)
+    for report in (text, " ".join(html.replace("&#x27;", "'").split())):
+        assert "D from your coach" in report and REASON in report and "brace before the bell" in report
     _assert_no_traceback(ann)
 
     # --- the client replies from My space, and the set is back in the coach's new reviews
