@@ -5,6 +5,8 @@ import streamlit as st
 from drawing.filming import filming_diagram_svg
 from workspace import present, session, ui
 
+UPLOAD_BOX_INSTRUCTIONS = '[class*="st-key-ws_uploader_"] [data-testid="stFileUploaderDropzoneInstructions"]'
+
 ws = ui.require_workspace()
 
 st.title("Analyse a hip-hinge set")
@@ -34,6 +36,8 @@ with left:
         "such as deadlifts, swings or drills.",
     )
     turn = st.session_state.setdefault("ws_uploader_turn", 0)
+    # Streamlit's box would say "1GB per file" (it rounds 600 MB up to a whole GB): the label says the limits
+    st.html(f"<style>{UPLOAD_BOX_INSTRUCTIONS} {{display: none}}</style>")
     uploaded = st.file_uploader(
         f"Video of your set ({session.VIDEO_KINDS}; up to 10 minutes and 600 MB)",
         type=session.VIDEO_TYPES,

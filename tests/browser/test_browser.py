@@ -189,7 +189,11 @@ def test_upload_to_review_scorecard_frames_and_charts(page: Page):
 
 
 def test_bad_file_gets_a_plain_message_and_the_app_keeps_working(page: Page, tmp_path: Path):
-    # given a text file renamed .mp4
+    # given the upload box, whose label says the limits (Streamlit's own line would say "1GB per file": it
+    # rounds 600 MB up; hidden)
+    expect(page.get_by_text("up to 10 minutes and 600 MB")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("1GB per file")).to_be_hidden()
+    # and a text file renamed .mp4
     fake = tmp_path / "not_a_video.mp4"
     fake.write_text("this is a shopping list, not a video\n" * 50)
     # when it is uploaded
