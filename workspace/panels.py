@@ -67,10 +67,11 @@ def key_frames(entry: session.StoredAnalysis, rep: Rep, *, angles: bool = True) 
 
 
 def grade_row(grade: GradeView, extra: Sequence[tuple[str, object]]) -> None:
-    """The grade's big figures (the coach's first) and ``extra`` ones in a row, with the coach's note below."""
-    figures_row = [*grade.metrics, *extra]
-    for col, (label, value) in zip(st.columns(len(figures_row)), figures_row):
-        col.metric(label, value)
+    """The grade's big figures (the coach's first) and ``extra`` ones in a row, each as wide as it reads (a
+    status such as "Reviewed by your coach" is not cut off), wrapping on a narrow screen; the coach's note below."""
+    with st.container(horizontal=True, gap="large"):
+        for label, value in [*grade.metrics, *extra]:
+            st.metric(label, value, width="content")
     if grade.coach:
         st.info(
             f"**{grade.text}**  \n{present.plain(grade.note)}", icon=":material/sports:"
