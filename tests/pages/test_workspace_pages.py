@@ -940,7 +940,7 @@ def at_title(at: AppTest) -> str:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("clip_name", ["aigym_trap-bar-deadlift_side.mp4", "neg_formfit_back-squat_side.mp4"])
+@pytest.mark.parametrize("clip_name", ["tby66_kb-deadlift_correct_side.mp4", "neg_formfit_back-squat_side.mp4"])
 def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(
     data, estimator, clips_dir, clip_name, monkeypatch
 ):
@@ -962,8 +962,8 @@ def test_real_clips_analysed_by_the_worker_code_reach_a_plain_answer(
         return
     assert shown(at_title(at)) == f"Review · {clip_name}"
     reps = int({m.label: m.value for m in at.metric}["Reps"])
-    if clip_name.startswith("aigym"):  # a 4.6 s portrait clip of two trap-bar pulls (labels.csv)
-        assert reps == 2 and {m.label: m.value for m in at.metric}["Overall grade"] in ("A", "B")
+    if clip_name.startswith("tby66"):
+        assert 8 <= reps <= 12
     else:
         assert {m.label: m.value for m in at.metric}["Overall grade"] == "–" and at.warning
 
