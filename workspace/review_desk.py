@@ -83,13 +83,12 @@ class ReviewDesk:
         kept; then a reply asked for on My space, and a moment asked for last run (a fault's evidence,
         another page's "open at"), are taken up."""
         first = float(self.result.reps[0].bottom_s) if self.result.reps else 0.0
-        if st.session_state.get(FOR_KEY) == self.analysis_id and T_KEY not in st.session_state:
-            st.session_state[T_KEY] = round(min(first, self.duration_s), 2)  # the moment alone: what is typed stays
+        opening_s = round(min(first, self.duration_s), 2)
         if st.session_state.get(FOR_KEY) != self.analysis_id:
             st.session_state.update(
                 {
                     FOR_KEY: self.analysis_id,
-                    T_KEY: round(min(first, self.duration_s), 2),
+                    T_KEY: opening_s,
                     SEEK_KEY: 0,
                     NONCE_KEY: 0,
                     REP_KEY: "Whole set",
@@ -98,6 +97,8 @@ class ReviewDesk:
                     REPLY_NOTE_KEY: "",
                 }
             )
+        elif T_KEY not in st.session_state:
+            st.session_state[T_KEY] = opening_s  # the moment alone: what is typed stays
         replying = st.session_state.pop(ui.REPLY_KEY, None)  # My space's Reply under a comment
         for c in self.view.comments:
             if c.comment_id == replying:

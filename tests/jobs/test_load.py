@@ -89,6 +89,12 @@ def wait_for(predicate, timeout_s: float, what: str):
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
+def all_ended(db, *people) -> list | None:
+    """The jobs of every upload of ``people`` once each has ended (done or failed); None before."""
+    jobs = [u.job for who in people for u in list_uploads(db, who)]
+    return jobs if all(j.status in ("done", "failed") for j in jobs) else None
+
+
 def running_in_pose(db) -> tuple[int, int, int] | None:
     """(job id, upload id, owner id) of a job in the middle of its pose stage, if one is."""
     with db.session() as s:
@@ -121,11 +127,7 @@ def test_given_two_accounts_uploading_at_once_when_the_worker_is_killed_mid_job_
         # then the dead worker's job went back to the queue at once, not after the stale-heartbeat wait
         assert second.started and second.requeued == {victim_id: "queued"}
 
-        def finished():
-            jobs = [u.job for who in (ann, bob) for u in list_uploads(db, who)]
-            return jobs if all(j.status in ("done", "failed") for j in jobs) else None
-
-        jobs = wait_for(finished, ALL_DONE_S, "every job to end")
+        jobs = wait_for(lambda: all_ended(db, ann, bob), ALL_DONE_S, "every job to end")
     finally:
         for handle in (first, second):
             if handle is not None:
@@ -167,10 +169,9 @@ def test_given_the_database_server_restarted_mid_job_then_the_same_worker_carrie
 
         def finished():
             try:
-                jobs = [u.job for who in (ann, bob) for u in list_uploads(db, who)]
+                return all_ended(db, ann, bob)
             except OperationalError:  # the server still starting
                 return None
-            return jobs if all(j.status in ("done", "failed") for j in jobs) else None
 
         jobs = wait_for(finished, ALL_DONE_S, "every job to end")
         # then the same worker saw both jobs through (nobody started another), and both are done: the outage

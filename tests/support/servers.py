@@ -94,18 +94,24 @@ class PostgresServer:
     data_dir: Path
     options: str  # the server's command-line options (port, socket folder, ...), given again on a restart
 
+    def _ctl(self, *args: str, timeout_s: float | None = None, check: bool = True) -> None:
+        """``pg_ctl`` on this server's data folder, as the postgres user (its log beside the data folder)."""
+        ctl = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.data_dir.parent / "server.log")]
+        subprocess.run(_as_postgres([*ctl, *args]), check=check, capture_output=True, timeout=timeout_s)
+
+    def start(self) -> None:
+        """Start the server with its options, waiting until it takes connections."""
+        self._ctl("-o", self.options, "-w", "-t", str(PG_START_TIMEOUT_S), "start", timeout_s=PG_START_TIMEOUT_S + 10)
+
+    def stop(self, mode: str = "fast", *, check: bool = True) -> None:
+        self._ctl("-m", mode, "-w", "stop", timeout_s=60, check=check)
+
     def restart(self, down_s: float = 0.0) -> None:
         """Stop the server (its connections cut, as a crash or an upgrade would), keep it down ``down_s``,
         and start it again, waiting until it takes connections."""
-        ctl = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.data_dir.parent / "server.log")]
-        subprocess.run(_as_postgres([*ctl, "-m", "fast", "-w", "stop"]), check=True, capture_output=True, timeout=60)
+        self.stop()
         time.sleep(down_s)
-        subprocess.run(
-            _as_postgres([*ctl, "-o", self.options, "-w", "-t", str(PG_START_TIMEOUT_S), "start"]),
-            check=True,
-            capture_output=True,
-            timeout=PG_START_TIMEOUT_S + 10,
-        )
+        self.start()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -147,7 +153,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     root = Path(tempfile.mkdtemp(prefix="hr-pg-"))
     if os.geteuid() == 0:
         os.chown(root, pg_user.pw_uid, pg_user.pw_gid)
-    data, sockets, log = root / "data", root / "sock", root / "server.log"
+    data, sockets = root / "data", root / "sock"
     port = free_port()
     try:
         subprocess.run(
@@ -162,36 +168,16 @@ def postgres_server() -> Iterator[PostgresServer]:
             f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(log),
-                    "-o",
-                    options,
-                    "-w",
-                    "-t",
-                    str(PG_START_TIMEOUT_S),
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        server = PostgresServer(port, bin_dir, data, options)
+        server.start()
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(root, ignore_errors=True)
         detail = (exc.stderr or b"").decode(errors="replace")[-500:]
         pytest.fail(f"PostgreSQL did not start: {detail}")
     try:
-        yield PostgresServer(port, bin_dir, data, options)
+        yield server
     finally:
-        subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
+        server.stop("immediate", check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
