@@ -4,7 +4,7 @@ and my history per lift with the progression signal."""
 import streamlit as st
 
 import store
-from workspace import figures, present, review_desk, session, ui
+from workspace import figures, present, session, ui
 
 ws = ui.require_workspace()
 st.title("My space")
@@ -44,7 +44,7 @@ for rec in present.upload_records(uploads, sessions, statuses, ui.viewer_zone())
             icon=":material/rate_review:",
             help="Its review: the video, the scorecard and the comments on one page",
         ):
-            review_desk.open_review_at(ws, analysis_id)
+            ui.open_review_at(ws, analysis_id)
         if st.session_state.get("ws_confirm_delete") == upload_id:
             st.warning(
                 f"Delete **{present.plain(rec['File'])}**, its analysis and every comment on it? This cannot be undone."
@@ -80,9 +80,9 @@ for point, c in notes:
         if c.time_s is not None and button.button(
             f"Open at {c.time_s:.1f} s", key=f"ws_note_{c.comment_id}", icon=":material/play_circle:"
         ):
-            review_desk.open_review_at(ws, point.analysis_id, at_s=c.time_s)
+            ui.open_review_at(ws, point.analysis_id, at_s=c.time_s)
         if button.button("Reply", key=f"ws_reply_{c.comment_id}", icon=":material/reply:"):
-            review_desk.open_review_at(ws, point.analysis_id, reply_to=c.comment_id)  # at the comment's rep and time
+            ui.open_review_at(ws, point.analysis_id, reply_to=c.comment_id)  # at the comment's rep and time
 
 st.subheader("My history")
 lifts = present.lifts(history)

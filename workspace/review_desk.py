@@ -20,9 +20,9 @@ from pipeline.types import AnalysisResult, Rep
 from store.views import AnalysisView, CommentView
 from workspace import present, session, ui
 
-# the moment picked, the player's start (whole seconds) and its nonce (a new player seeks again), a moment
-# to seek to on the next run (a fault's evidence, another page's "open at"), the review these are for
-T_KEY, SEEK_KEY, NONCE_KEY, PENDING_KEY, FOR_KEY = "rv_t", "rv_seek", "rv_nonce", "rv_pending", "rv_for"
+# the moment picked, the player's start (whole seconds) and its nonce (a new player seeks again),
+# the review these are for (a moment to seek to on the next run: ui.MOMENT_KEY)
+T_KEY, SEEK_KEY, NONCE_KEY, FOR_KEY = "rv_t", "rv_seek", "rv_nonce", "rv_for"
 TIMELINE_KEY = "rv_timeline"
 # the comment form
 REP_KEY, TIME_KEY, TEXT_KEY, REPLY_NOTE_KEY = "ws_c_rep", "ws_c_time", "ws_c_text", "ws_c_reply_note"
@@ -103,7 +103,7 @@ class ReviewDesk:
         for c in self.view.comments:
             if c.comment_id == replying:
                 self.reply_to(c)
-        pending = st.session_state.pop(PENDING_KEY, None)
+        pending = st.session_state.pop(ui.MOMENT_KEY, None)
         if pending is not None:
             self.seek(pending)
 
@@ -118,7 +118,7 @@ class ReviewDesk:
 
     def seek_next_run(self, t_s: float) -> None:
         """Seek to ``t_s`` on a run started now (for a button read in the page rather than a callback)."""
-        st.session_state[PENDING_KEY] = t_s
+        st.session_state[ui.MOMENT_KEY] = t_s
         st.rerun()
 
     def slider_moved(self) -> None:
@@ -209,24 +209,6 @@ def desk_for(ws: ui.Workspace, view: AnalysisView) -> ReviewDesk:
     return desk
 
 
-def open_review_at(
-    ws: ui.Workspace, analysis_id: int, at_s: float | None = None, *, reply_to: int | None = None
-) -> None:
-    """Open the Review page on a saved set (checked by the store: a refusal and the way back otherwise) at
-    its token's address, the player at ``at_s`` when given; ``reply_to``: a comment id, the reply form
-    then starts at that comment's rep and time."""
-    try:
-        view = ui.load_review(ws, analysis_id)
-    except store.WorkspaceError as exc:
-        ui.refuse(ws, exc.message)
-        return
-    if at_s is not None:
-        st.session_state[PENDING_KEY] = float(at_s)
-    if reply_to is not None:
-        st.session_state[ui.REPLY_KEY] = reply_to
-    ui.show_review(view)
-
-
 def evidence_help(analysis_id: int | None) -> str:
     """What a fault's evidence button does (``open_evidence``), as its tooltip says it."""
     if analysis_id is None:
@@ -241,4 +223,4 @@ def open_evidence(ws: ui.Workspace, analysis_id: int | None, at_s: float) -> Non
         st.session_state[session.FOCUS_KEY] = float(at_s)
         st.switch_page(session.FRAMES_PAGE)
     else:
-        open_review_at(ws, analysis_id, at_s)
+        ui.open_review_at(ws, analysis_id, at_s)

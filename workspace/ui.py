@@ -46,6 +46,7 @@ ACCOUNT_KEY = "ws_account"  # (issuer, subject, Account) of this browser session
 WAITING_KEY = "ws_waiting"  # upload id this session is waiting for: its Review page opens when done
 FOLLOWED_KEY = "ws_followed"  # ids of every upload this session made or tried again: the job panel shows each
 NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
+MOMENT_KEY = "rv_pending"  # a moment (s) the Review page seeks to on its next run
 REPLY_KEY = "ws_reply_to"  # a comment id: the Review page opens with a reply at that comment's rep and time
 POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
 REVIEW_KEY_PREFIX = "review:"
@@ -578,16 +579,21 @@ def show_review(view: AnalysisView) -> NoReturn:
     st.switch_page(REVIEW_PAGE, query_params={"review": view.row.token})
 
 
-def open_page_with(ws: Workspace, analysis_id: int) -> None:
+def open_review_at(ws: Workspace, analysis_id: int, at_s: float | None = None, *, reply_to: int | None = None) -> None:
     """Load a saved set into the session (checked by the store: a refusal and the way back otherwise) and
     open its Review page, where its video, rep strip, key frames, faults and the coach's comments and grade
     meet (its Scorecard is a link away): a set just analysed, the earlier analysis of a clip uploaded again,
-    or its upload's "Open the review". At a moment or a comment: ``review_desk.open_review_at``."""
+    an upload's "Open the review", a comment's "Open at". The player starts at ``at_s`` when given;
+    ``reply_to``: a comment id, the reply form then starts at that comment's rep and time."""
     try:
         view = load_review(ws, analysis_id)
     except store.WorkspaceError as exc:
         refuse(ws, exc.message)
         return
+    if at_s is not None:
+        st.session_state[MOMENT_KEY] = float(at_s)
+    if reply_to is not None:
+        st.session_state[REPLY_KEY] = reply_to
     show_review(view)
 
 
@@ -662,7 +668,7 @@ def after_upload(ws: Workspace, up: UploadView) -> None:
     """After ``submit_upload``: the earlier analysis of a clip uploaded before opens at once (on its Review
     page); otherwise the page starts again, following the new job."""
     if up.deduplicated and up.analysis_id is not None:
-        open_page_with(ws, up.analysis_id)
+        open_review_at(ws, up.analysis_id)
     st.rerun()
 
 
@@ -689,7 +695,7 @@ def _upload_card(ws: Workspace, u: UploadView, line: present.JobLine) -> None:
             left, right = st.columns([3, 2])
             left.success(present.analysed_line(u))
             if right.button("Open the review", key=f"ws_open_{u.upload_id}", icon=":material/rate_review:"):
-                open_page_with(ws, u.analysis_id)
+                open_review_at(ws, u.analysis_id)
 
 
 def _on_the_panel(ws: Workspace, limit: int) -> list[UploadView]:
@@ -717,7 +723,7 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
             if u.upload_id == waiting and line.kind in ("done", "failed"):
                 st.session_state.pop(WAITING_KEY, None)
                 if line.kind == "done" and u.analysis_id is not None:
-                    open_page_with(ws, u.analysis_id)
+                    open_review_at(ws, u.analysis_id)
             if only_pending and line.kind not in present.PENDING:
                 continue
             _upload_card(ws, u, line)
