@@ -30,6 +30,7 @@ page = st.navigation(
     ]
 )
 
+ui.asked_on_screen(ws, page)
 with st.sidebar:
     ui.account_box(ws)
     ui.follow_links(ws, page)

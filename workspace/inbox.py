@@ -198,21 +198,21 @@ def inbox_table(
     viewer_id: int,
     zone: tzinfo,
 ) -> list[dict[str, object]]:
-    """The inbox rows as a coach scans them: picture of the worst rep, who, which file, lift, grade (the
-    coach's first), main fault, verdict and status in words, and when, in the viewer's zone. ``id`` opens
+    """The inbox rows as a coach scans them: picture of the worst rep, who, status in words, which file,
+    lift, grade (the coach's first), main fault, verdict, and when, in the viewer's zone. ``id`` opens
     the review."""
     return [
         {
             "id": r.analysis_id,
             "Worst rep": image_uri(thumbnails.get(r.analysis_id)),
             "Client": r.client_name,
+            "Status": status_words(r, viewer_id, True),  # beside who: what a coach scans for first
             "File": r.file_name,
             "Lift": r.lift_name or "–",
             "Grade": row_grade(r).short,
             "Score": r.score,
             "Main fault": fault_title(r.main_fault) or "none",
             "Verdict": VERDICT_WORDS.get(r.verdict, r.verdict),
-            "Status": status_words(r, viewer_id, True),
             "Uploaded": in_zone(r.created_at, zone),
         }
         for r in rows

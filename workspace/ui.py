@@ -265,6 +265,20 @@ def follow_links(ws: Workspace, page) -> None:
         st.switch_page(REVIEW_PAGE, query_params={"review": review, **filter_params()})
 
 
+def asked_on_screen(ws: Workspace, page) -> None:
+    """On the Review page, put the set its address asks for on screen before the sidebar is drawn, so the
+    sidebar's set and grade line are that set's on the same run (the page then finds it loaded). A refused
+    address is left to the page, which says why."""
+    if getattr(page, "url_path", "") != "review":
+        return
+    try:
+        asked = asked_review(ws)
+        if asked is not None:
+            load_review(ws, asked)
+    except store.WorkspaceError:
+        pass
+
+
 def back_link(ws: Workspace) -> None:
     """The way back: the Inbox (with its filters) for a coach, My space for a client."""
     if ws.me.is_coach:

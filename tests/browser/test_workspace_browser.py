@@ -7,9 +7,10 @@ login form takes the subject; the users' e-mails and names are predefined) and
 (started by the app with ``jobs.ensure_worker``, running the real pose model).
 Then, as people would: a coach invites a client; the client signs in, joins,
 uploads the fixture clip, closes the tab mid-analysis, comes back and opens its
-review from its upload; the coach finds it in the inbox, watches it on the review, comments at rep 3's moment and
-marks it reviewed; the client reads the comment and replies at that moment; a second client cannot open the review
-by URL or by any widget. Screenshots of each step go to ``test-artifacts/``.
+review from its upload; the coach finds it in the inbox (its badge: 1), watches it on the review, comments at rep 3's
+moment and grades it D with a reason while the client uploads a second set, marks it reviewed and is taken to that
+one; the client sees the coach's grade, reason and comment on her review, sidebar and reports, and replies on rep 1,
+where the reply stays; a second client cannot open the review by URL or by any widget. Screenshots of each step go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ PEOPLE = {
     "bob": {"email": "bob@example.test", "name": "Bob Client"},
 }
 ANALYSIS_TIMEOUT_MS = 240_000
+SHORT_CLIP = FIXTURES / "clips" / "bichraix_good016_side.mp4"  # one rep: her second set
 NOT_YOURS = "There is no review here that you can open: it may have been deleted, or it is not yours."
 REASON = "The back rounds on rep 3; lighter bell until the brace holds."
+REPLY = "Should I go lighter until the brace feels natural on rep 1?"
 COMMENT = "Rep 3: brace before the bell leaves the floor. [Watch](http://evil.test/x) ![i](http://evil.test/p.png)"
 
 
@@ -274,6 +277,10 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     )
     review_url = coach.url
     assert "review=" in review_url
+    # meanwhile the client uploads a second set (her tab opens its review when it is analysed)
+    _nav(ann, "Analyse")
+    expect(ann.get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=30_000)
+    _upload(ann, SHORT_CLIP)
     # the lift is on the review: the annotated video, the rep strip and the comments' timeline
     expect(coach.locator('[data-testid="stVideo"]')).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
     expect(coach.locator(".st-key-rv_timeline")).to_be_visible(timeout=30_000)
@@ -309,13 +316,34 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(coach.locator('[data-testid="stSidebar"]')).to_contain_text("D (coach)", timeout=30_000)
     _shot(coach, "ws_08_coach_review.png")
     _assert_no_traceback(coach)
-    # ... and marks it reviewed, which takes her to the next set waiting: none, so the inbox, which says so
+    # ... and marks it reviewed, which takes her to the next set waiting: the client's second upload
+    _on_review_of(ann, SHORT_CLIP)  # (analysed by now)
+    coach.get_by_role("button", name="Mark reviewed and open the next").click()
+    expect(coach.get_by_text("Marked reviewed. This is the next set waiting for you.")).to_be_visible(timeout=60_000)
+    _on_review_of(coach, SHORT_CLIP, timeout_ms=60_000)
+    # all of the page is that set's once drawn: its one rep, its own empty decision and comments
+    expect(coach.locator(".st-key-rv_rep_1 button:visible")).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
+    expect(coach.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=ANALYSIS_TIMEOUT_MS)
+    expect(coach.locator(".st-key-rv_rep_2")).to_have_count(0)
+    expect(coach.locator('[data-testid="stVideo"]')).to_have_count(1)
+    expect(coach.get_by_text("No comments yet.")).to_be_visible()
+    expect(coach.get_by_role("textbox", name="Why")).to_have_value("")
+    expect(coach.get_by_role("combobox", name="Grade")).to_have_value("Automatic")
+    # ... the sidebar's set on screen too (it was one run behind: the set marked reviewed, "10 reps · D (coach)")
+    sidebar = coach.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("combobox", name="Analysis on screen")).to_have_value(SHORT_CLIP.name)
+    expect(sidebar).not_to_contain_text("D (coach)")
+    expect(coach_nav.get_by_role("link", name="Inbox (1)")).to_be_visible(timeout=30_000)  # this one waits still
+    _shot(coach, "ws_08b_coach_taken_to_the_next.png")
+    _assert_no_traceback(coach)
+    # ... marks that one reviewed too: none waits now, so the inbox, which says so
     coach.get_by_role("button", name="Mark reviewed and open the next").click()
     expect(coach.get_by_text("Marked reviewed. No other set waits for you")).to_be_visible(timeout=60_000)
     expect(coach.get_by_role("heading", name="Inbox")).to_be_visible(timeout=30_000)
     expect(coach_nav.get_by_role("link", name="Inbox", exact=True)).to_be_visible(timeout=30_000)
     expect(coach.locator('[data-testid="stDataFrame"]')).to_contain_text("Reviewed", timeout=30_000)
-    _shot(coach, "ws_08b_coach_inbox_after_review.png")
+    expect(coach.locator('[data-testid="stDataFrame"]')).not_to_contain_text("New")
+    _shot(coach, "ws_08c_coach_inbox_after_review.png")
     _assert_no_traceback(coach)
 
     # --- the client sees the comment, and its button opens the review at that moment
@@ -359,26 +387,44 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
         assert "D from your coach" in report and REASON in report and "brace before the bell" in report
     _assert_no_traceback(ann)
 
-    # --- the client replies from My space, and the set is back in the coach's new reviews
+    # --- the client replies from My space, on rep 1, and the set is back in the coach's new reviews
     _nav(ann, "My space")
     ann.get_by_role("button", name="Reply", exact=True).click(timeout=30_000)
     expect(ann.get_by_role("heading", name="Reply to your coach")).to_be_visible(timeout=60_000)
     assert ann.get_by_role("button", name="Mark reviewed", exact=True).count() == 0
     # the reply starts at the coach's rep and moment, beside the same video
-    expect(ann.get_by_role("spinbutton", name="Time in the clip (s)")).to_have_value(f"{at_s:.1f}", timeout=30_000)
+    rep_box = ann.locator('[data-testid="stSelectbox"]').filter(has=ann.get_by_text("Rep", exact=True))
+    time_box = ann.get_by_role("spinbutton", name="Time in the clip (s)")
+    expect(time_box).to_have_value(f"{at_s:.1f}", timeout=30_000)
+    rep_now = ann.get_by_role("combobox", name="Rep")
+    expect(rep_now).to_have_value("Rep 3")
     expect(ann.locator('[data-testid="stVideo"]')).to_have_count(1, timeout=ANALYSIS_TIMEOUT_MS)
+    # she means rep 1: choosing it moves the time to rep 1's bottom
+    _choose(ann, rep_box, ann.get_by_role("option", name="Rep 1", exact=True))
+    expect(time_box).not_to_have_value(f"{at_s:.1f}", timeout=30_000)
+    rep_1_s = float(time_box.input_value())
     reply = ann.get_by_role("textbox", name="Comment")
-    reply.fill("Should I go lighter until the brace feels natural?")
+    reply.fill(REPLY)
     reply.press("Control+Enter")
+    expect(ann.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=60_000)
     ann.get_by_role("button", name="Send reply").click()
     expect(ann.get_by_text("Reply sent to your coach.")).to_be_visible(timeout=30_000)
-    _shot(ann, "ws_09b_client_replies.png")
+    # the reply stays on rep 1, in her list and in her coach's
+    expect(ann.get_by_text(REPLY)).to_be_visible(timeout=30_000)
+    expect(ann.get_by_text(f"Ann Client · Rep 1 · {rep_1_s:.1f} s")).to_be_visible()
+    expect(rep_now).to_have_value("Rep 1")  # the form too, for a second reply
+    _shot(ann, "ws_09b_client_replies_on_rep_1.png")
     _assert_no_traceback(ann)
     coach.goto(f"{app_url}/")  # a fresh load of the inbox, a coach's landing page (not a reload racing the page switch)
     grid = coach.locator('[data-testid="stDataFrame"]')
     expect(grid).to_contain_text("Client replied", timeout=60_000)
-    expect(grid).not_to_contain_text("Reviewed")
     _shot(coach, "ws_09c_coach_inbox_after_reply.png")
+    coach.goto(review_url)
+    expect(coach.get_by_text(REPLY)).to_be_visible(timeout=60_000)
+    expect(coach.get_by_text(f"Ann Client · Rep 1 · {rep_1_s:.1f} s")).to_be_visible()
+    _shot(coach, "ws_09d_coach_sees_reply_on_rep_1.png")
+    _nav(coach, "Inbox")
+    expect(coach.get_by_role("heading", name="Inbox")).to_be_visible(timeout=30_000)
 
     # --- a second client, signed out, opens a fresh invite link: signing in links him to the coach
     second_invite = _make_invite(coach, previous=invite)
@@ -392,7 +438,7 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     bob.get_by_role("button", name="Authorize").click()
     expect(bob.get_by_text(f"Signed in as {PEOPLE['bob']['name']}")).to_be_visible(timeout=60_000)
     _join(bob)
-    _shot(bob, "ws_09d_invite_kept_through_sign_in.png")
+    _shot(bob, "ws_09e_invite_kept_through_sign_in.png")
     _assert_no_traceback(bob)
     again = bob_ctx.new_page()  # a new tab: the kept invite was used once and forgotten
     again.goto(app_url)

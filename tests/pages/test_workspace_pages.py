@@ -429,13 +429,13 @@ def test_the_inbox_lists_reviews_and_filters_them(data, engine, clip):
         "id",
         "Worst rep",
         "Client",
+        "Status",  # beside who, where a coach scanning the list looks first
         "File",
         "Lift",
         "Grade",
         "Score",
         "Main fault",
         "Verdict",
-        "Status",
         "Uploaded",
     ]
     assert table.iloc[0][["Client", "File", "Grade", "Status"]].tolist() == ["Me", "set.mp4", "B", "New"]
