@@ -86,12 +86,15 @@ event = st.dataframe(
     selection_mode="single-row",
     hide_index=True,
     width="stretch",
+    height="content",  # the whole page of rows (at most 25): the page scrolls, not a box inside it
     row_height=64,
     column_config={
         "id": None,
         "Worst rep": st.column_config.ImageColumn("Worst rep", help="The bottom of the set's lowest-scoring rep"),
-        "Uploaded": st.column_config.DatetimeColumn(f"Uploaded ({zone_label})", format="D MMM YYYY, HH:mm"),
+        "Uploaded": st.column_config.DatetimeColumn(f"Uploaded ({zone_label})", format="D MMM, HH:mm", width=105),
         "Score": st.column_config.NumberColumn(format="%.0f"),
+        "Status": st.column_config.TextColumn("Status", width=100),  # "Client replied" whole
+        "Grade": st.column_config.TextColumn("Grade", width=130),  # "D (coach) · A measured" whole
     },
 )
 if pages > 1:

@@ -15,6 +15,7 @@ where the reply stays; a second client cannot open the review by URL or by any w
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -23,10 +24,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import store
 from tests.browser.test_browser import (
     ARTIFACTS,
     FIXTURES,
@@ -40,6 +44,8 @@ from tests.browser.test_browser import (
     _why_no_browser,
     _why_no_engine,
 )
+from tests.pages.test_workspace_pages import data, engine, run_jobs  # noqa: F401  (fixtures)
+from tests.support import factories
 from tests.support.paths import REPO
 from tests.support.servers import free_port, stop_process, streamlit_command, wait_for_http
 
@@ -83,11 +89,11 @@ def provider() -> str:
         stop_process(proc)
 
 
-@pytest.fixture(scope="module")
-def app_url(provider, tmp_path_factory) -> str:
-    """``streamlit run app.py`` with sign-in through ``provider``, Cora as the coach, and a fresh data folder."""
+@contextlib.contextmanager
+def _app(provider: str, home: Path, data: Path, *, worker: bool, log_name: str) -> Iterator[str]:
+    """``streamlit run app.py`` with sign-in through ``provider``, Cora as the coach, the data folder ``data``
+    and its own worker process when ``worker``; its URL."""
     port = free_port()
-    home = tmp_path_factory.mktemp("workspace-app")
     secrets = home / "secrets.toml"
     secrets.write_text(
         "[auth]\n"
@@ -99,9 +105,13 @@ def app_url(provider, tmp_path_factory) -> str:
         "\n[hinge_review]\n"
         f'coach_emails = ["{PEOPLE["cora"]["email"]}"]\n'
     )
-    data = home / "data"
-    log_path = ARTIFACTS / "workspace_streamlit.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HINGE_REVIEW_DATA": str(data), "HINGE_REVIEW_WORKER": "on"}
+    log_path = ARTIFACTS / log_name
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "HINGE_REVIEW_DATA": str(data),
+        "HINGE_REVIEW_WORKER": "on" if worker else "off",
+    }
     env.pop("HINGE_REVIEW_DATABASE_URL", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -117,6 +127,17 @@ def app_url(provider, tmp_path_factory) -> str:
         yield url
     finally:
         stop_process(proc)
+
+
+@pytest.fixture(scope="module")
+def app_url(provider, tmp_path_factory) -> Iterator[str]:
+    """The app with sign-in through ``provider``, Cora as the coach, a fresh data folder and its own worker."""
+    home = tmp_path_factory.mktemp("workspace-app")
+    data = home / "data"
+    try:
+        with _app(provider, home, data, worker=True, log_name="workspace_streamlit.log") as url:
+            yield url
+    finally:
         worker_pid = _pid_in(data / "worker.lock")
         if worker_pid:  # the worker stops by itself once the app is gone; make sure
             deadline = time.time() + 10
@@ -487,3 +508,85 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     (ARTIFACTS / "workspace_timing.json").write_text(json.dumps({k: round(v, 1) for k, v in steps.items()}))
     for ctx in (coach_ctx, ann_ctx, bob_ctx):
         ctx.close()
+
+
+# --- a coach's inbox with 25 sets from 8 clients ------------------------------------------------------------------
+
+CLIENTS = ("Ann", "Bob", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hal")
+REVIEWED = {1, 4, 6, 9, 12, 15, 17, 20, 23}  # sets (by upload order) Cora has marked reviewed...
+REPLIED = {2, 4, 12}  # ... those the client replied on afterwards (a reply makes a set wait again)
+OVERRIDES = {
+    1: ("D", "Rounds at the floor; lighter until the brace holds."),
+    9: ("C", "Hips shoot up on the last two reps."),
+    17: ("A", "Clean all the way; ready for more weight."),
+}
+
+
+def _seed_inbox(data, provider: str, clips: Path) -> tuple[dict[str, int], int]:
+    """Given: Cora (the account her sign-in at ``provider`` finds) and 8 linked clients with 25 analysed sets
+    between them, some reviewed, replied on or graded by her. The client ids by name, and how many sets wait."""
+    with urllib.request.urlopen(provider + "/.well-known/openid-configuration") as fh:
+        issuer = json.load(fh)["issuer"]
+    cora = store.user_from_claims(data.db, {"iss": issuer, "sub": "cora", **PEOPLE["cora"]}, role_if_new="coach")
+    clients = []
+    for name in CLIENTS:
+        someone = {
+            "iss": issuer,
+            "sub": name.lower(),
+            "email": f"{name.lower()}@example.test",
+            "name": f"{name} Client",
+        }
+        clients.append(store.user_from_claims(data.db, someone))
+        store.redeem_invite(data.db, clients[-1], store.create_invite(data.db, cora).code)
+    uploads = []
+    for k in range(25):  # oldest first; each clip differs (the same clip twice is one upload)
+        clip = factories.write_synthetic_clip(clips / f"set{k}.mp4", duration_s=factories.DURATION_S + k / 10, fps=10)
+        who = clients[k % len(clients)]
+        uploads.append((who, store.save_upload(data.db, data.blobs, who, clip, f"{CLIENTS[k % 8].lower()}_set{k}.mp4")))
+    assert set(run_jobs(data).values()) == {"done"}
+    for k, (who, up) in enumerate(uploads):
+        aid = store.get_upload(data.db, who, up.upload_id).analysis_id
+        if k in OVERRIDES:
+            store.override_grade(data.db, cora, aid, *OVERRIDES[k])
+        if k in REVIEWED:
+            store.mark_reviewed(data.db, cora, aid)
+        if k in REPLIED:
+            store.add_comment(data.db, cora, aid, "Watch the brace on rep 2.", rep_index=2)
+            store.add_comment(data.db, who, aid, "It felt heavy there; lighter next time?", rep_index=2)
+    return {c.name: c.id for c in clients}, 25 - len(REVIEWED - REPLIED)
+
+
+def test_a_coach_scans_25_sets_from_8_clients_on_one_inbox_page(browser, provider, tmp_path, data, engine):
+    ids, waiting = _seed_inbox(data, provider, tmp_path)
+    with _app(provider, tmp_path, data.folder, worker=False, log_name="inbox25_streamlit.log") as url:
+        context = _person(browser)
+        coach = _sign_in(context, url, "cora")
+        # she lands on the inbox; the navigation counts the sets waiting for her (new, or replied on)
+        expect(coach.get_by_role("heading", name="Inbox")).to_be_visible(timeout=60_000)
+        nav = coach.locator('[data-testid="stSidebarNav"]')
+        expect(nav.get_by_role("link", name=f"Inbox ({waiting})")).to_be_visible(timeout=60_000)
+        grid = coach.locator('[data-testid="stDataFrame"]')
+        expect(grid).to_be_visible(timeout=60_000)
+        assert coach.get_by_text("Page (of").count() == 0  # all 25 on one page, each row in view
+        expect(grid).to_contain_text("ann_set24.mp4")  # the newest
+        expect(grid).to_contain_text("ann_set0.mp4")  # the oldest, at the bottom
+        assert grid.bounding_box()["height"] >= 25 * 64
+        expect(coach.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=60_000)
+        _shot(coach, "ws_12_inbox_25_sets_8_clients.png")
+        _assert_no_traceback(coach)
+        # the sets a client replied on, by the address's filter: the three, each in the coach's words
+        coach.goto(f"{url}/?status=replied")
+        grid = coach.locator('[data-testid="stDataFrame"]')
+        expect(grid).to_contain_text("Client replied", timeout=60_000)
+        text = grid.text_content() or ""
+        assert text.count("Client replied") == len(REPLIED) and "Reviewed" not in text and "New" not in text
+        _shot(coach, "ws_12b_inbox_client_replied.png")
+        # one client's sets, her coach's grade in its colour where she set one
+        coach.goto(f"{url}/?client={ids['Bob Client']}")
+        grid = coach.locator('[data-testid="stDataFrame"]')
+        expect(grid).to_contain_text("Bob Client", timeout=60_000)
+        expect(grid).to_contain_text("D (coach)")  # set 1 is Bob's
+        assert "Ann Client" not in (grid.text_content() or "")
+        _shot(coach, "ws_12c_inbox_one_client.png")
+        _assert_no_traceback(coach)
+        context.close()

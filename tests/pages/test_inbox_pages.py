@@ -97,13 +97,13 @@ def test_the_coach_opens_the_next_set_waiting_and_the_review_offers_the_next_and
     cora, _, (monday, later) = _team(data, clip)
     store.mark_reviewed(data.db, cora, later.analysis_id)
     # given the inbox, newest first, its newest set already reviewed
-    at = _app(secrets=AUTH, user=_person(*CORA), query={"verdict": "not_graded"})
+    at = _app(secrets=AUTH, user=_person(*CORA), query={"verdict": "faulty"})
     # when Cora opens the next set waiting
     _button(at, "Open the next set waiting").click().run()
     _ok(at)
     # then the first one not reviewed opens, the inbox's filters travelling in its address
     assert shown(at.title[0].value) == "Review · monday.mp4"
-    assert dict(at.query_params) == {"review": _link(data, monday.analysis_id), "verdict": "not_graded"}
+    assert dict(at.query_params) == {"review": _link(data, monday.analysis_id), "verdict": "faulty"}
     # and a review opened by its address offers "mark reviewed and open the next" and the way back
     review = _app(secrets=AUTH, user=_person(*CORA), query={"review": _link(data, monday.analysis_id), "sort": "score"})
     _ok(review)

@@ -277,6 +277,7 @@ def synthetic_result(video_path: str | Path = "synthetic.mp4", *, gradable: bool
         overall_score=81.7 if gradable else None,
         overall_grade="B" if gradable else None,
         faults=("rounded_back",),
+        verdict="faulty" if gradable else "not_graded",  # rep 3 failed rounded back
         reps=grades if gradable else (),
         set_criteria=(
             Criterion(
