@@ -1,5 +1,6 @@
 """The JSON document of one analysis, as ``hinge-review analyze --json`` and the batch write it:
-the full ``AnalysisResult`` plus the headline keys at the top level and the analysis version."""
+the full ``AnalysisResult`` plus the headline keys at the top level, the analysis version, and the
+glossary's name, unit and meaning of each measure key (``measures``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from typing import Any
 
 from pipeline.document.serialize import to_jsonable
+from pipeline.measure.glossary import MEASURES
 from pipeline.types import AnalysisResult, Scorecard
 from pipeline.version import analysis_version
 
@@ -38,7 +40,15 @@ def result_json(result: AnalysisResult) -> dict[str, Any]:
     doc.update({k_: v for k_, v in headline.items() if k_ not in ("reps", "scorecard")})
     doc["reps"] = reps
     doc["scorecard"] = headline["scorecard"]
+    doc["measures"] = measures_json(reps)
     return doc
+
+
+def measures_json(reps: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """What each measure key of the reps means, as every page and report names it (the glossary):
+    ``{"back_line_deviation_deg": {"name": "Head-back line", "unit": "°", "explanation": ...}}``."""
+    keys = {k for r in reps for k in r}
+    return {f: {"name": m.name, "unit": m.unit, "explanation": m.explanation} for f, m in MEASURES.items() if f in keys}
 
 
 def _scorecard_json(sc: Scorecard) -> dict[str, Any]:
