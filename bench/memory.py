@@ -7,8 +7,8 @@
 
 A fresh ``streamlit run app.py`` (its own empty data folder; the worker's idle limit set to
 ``--idle-s`` through ``HINGE_REVIEW_WORKER_IDLE_EXIT_S``) is opened in headless Chromium, which
-makes the app start its worker. Once the worker has loaded the model the resident memory (RSS) of
-the app's server process and of the worker (with any child it runs) is read; then a clip is
+makes the app start its worker. Once the worker has loaded the model the resident memory of the app's
+server process (RSS) and of the worker with any child it runs (their PSS summed) is read; then a clip is
 uploaded and both are sampled every 0.1 s until its review is on screen (peak); then read once
 more after the worker has been idle past its limit. Baselines measured in the same run: the idle
 worker holding its model (what an idle server held before the idle limit, for good), and the
@@ -75,13 +75,22 @@ class Reading:
 
 
 def rss_mb(pid: int | None, *, with_children: bool) -> float:
-    """RSS of ``pid`` (and its children) in MB; 0 when it is not running."""
+    """Resident memory of ``pid`` in MB (0 when it is not running): its RSS alone; with its children, the sum
+    of their PSS, each page shared between a process and its fork counted once, as the machine's memory
+    limit counts it (summing RSS counted the model-export child's fork twice: 2.7 GB for ~1.4)."""
     if pid is None:
         return 0.0
     try:
         proc = psutil.Process(pid)
-        procs = [proc, *(proc.children(recursive=True) if with_children else [])]
-        return sum(p.memory_info().rss for p in procs if p.is_running()) / MB
+        if not with_children:
+            return proc.memory_info().rss / MB
+        total = 0
+        for p in (proc, *proc.children(recursive=True)):
+            try:
+                total += p.memory_full_info().pss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        return total / MB
     except psutil.NoSuchProcess:
         return 0.0
 
