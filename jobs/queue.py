@@ -64,7 +64,8 @@ class ClaimedJob:
 
 def _fair_order(session: Session) -> list[int]:
     """Queued job ids to try, best first: each account's oldest queued job, the account with the fewest
-    jobs started in the last ``FAIR_WINDOW_S`` first (ties: the older job)."""
+    jobs started in the last ``FAIR_WINDOW_S`` first (ties: the older job). A job whose worker died and that
+    waits again does not count as a turn its account had: it goes back to its place, not to the end."""
     heads = session.execute(
         select(Upload.owner_id, func.min(Job.id))
         .join(Upload, Job.upload_id == Upload.id)
@@ -78,7 +79,11 @@ def _fair_order(session: Session) -> list[int]:
         session.execute(
             select(Upload.owner_id, func.count(Job.id))
             .join(Upload, Job.upload_id == Upload.id)
-            .where(Upload.owner_id.in_([owner for owner, _ in heads]), Job.started_at >= since)
+            .where(
+                Upload.owner_id.in_([owner for owner, _ in heads]),
+                Job.started_at >= since,
+                Job.status != "queued",  # a job queued again (its worker died) gave its account no turn
+            )
             .group_by(Upload.owner_id)
         ).all()
     )

@@ -78,6 +78,14 @@ def _decision() -> Decision:
 
 
 @st.cache_resource(show_spinner=False)
+def _trimmer():
+    """Once per server process: freed memory handed back to the machine (``service.trim``)."""
+    from service.trim import start_trimming
+
+    return start_trimming()
+
+
+@st.cache_resource(show_spinner=False)
 def _database(url: str) -> store.Database:
     return store.open_database(url)
 
@@ -200,6 +208,7 @@ def _setup_screen() -> None:
 def require_workspace() -> Workspace:
     """The workspace; the setup page and a stop where the app may not run without sign-in, or the sign-in
     screen and a stop when nobody is signed in."""
+    _trimmer()
     decision = _decision()
     if decision.mode == "setup":  # nothing else is served: no database, no worker, no page
         st.navigation([st.Page(_setup_screen, title="Set up", icon=":material/lock:")], position="hidden").run()

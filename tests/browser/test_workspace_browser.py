@@ -69,16 +69,16 @@ REPLY = "Should I go lighter until the brace feels natural on rep 1?"
 COMMENT = "Rep 3: brace before the bell leaves the floor. [Watch](http://evil.test/x) ![i](http://evil.test/p.png)"
 
 
-@pytest.fixture(scope="module")
-def provider() -> str:
-    """A real OpenID Connect provider on a free port; its base URL."""
+@contextlib.contextmanager
+def oidc_provider(people: dict[str, dict], log_name: str) -> Iterator[str]:
+    """A real OpenID Connect provider on a free port whose login form knows ``people`` (subject -> claims);
+    its base URL."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    log_path = ARTIFACTS / "workspace_oidc.log"
-    claims = [json.dumps({"sub": sub, **c}) for sub, c in PEOPLE.items()]
+    log_path = ARTIFACTS / log_name
     cmd = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"]
-    for c in claims:
-        cmd += ["--user-claims", c]
+    for sub, c in people.items():
+        cmd += ["--user-claims", json.dumps({"sub": sub, **c})]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -89,10 +89,19 @@ def provider() -> str:
         stop_process(proc)
 
 
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    """The provider for Cora, Ann and Bob."""
+    with oidc_provider(PEOPLE, "workspace_oidc.log") as url:
+        yield url
+
+
 @contextlib.contextmanager
-def _app(provider: str, home: Path, data: Path, *, worker: bool, log_name: str) -> Iterator[str]:
+def running_app(
+    provider: str, home: Path, data: Path, *, worker: bool, log_name: str, extra: tuple[str, ...] = ()
+) -> Iterator[tuple[str, int]]:
     """``streamlit run app.py`` with sign-in through ``provider``, Cora as the coach, the data folder ``data``
-    and its own worker process when ``worker``; its URL."""
+    and its own worker process when ``worker``; its URL and the server's process id."""
     port = free_port()
     secrets = home / "secrets.toml"
     secrets.write_text(
@@ -115,7 +124,7 @@ def _app(provider: str, home: Path, data: Path, *, worker: bool, log_name: str) 
     env.pop("HINGE_REVIEW_DATABASE_URL", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            streamlit_command(port, "--secrets.files", str(secrets)),
+            streamlit_command(port, "--secrets.files", str(secrets), *extra),
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -124,7 +133,7 @@ def _app(provider: str, home: Path, data: Path, *, worker: bool, log_name: str) 
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/_stcore/health", proc, "streamlit", log_path)
-        yield url
+        yield url, proc.pid
     finally:
         stop_process(proc)
 
@@ -135,7 +144,7 @@ def app_url(provider, tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("workspace-app")
     data = home / "data"
     try:
-        with _app(provider, home, data, worker=True, log_name="workspace_streamlit.log") as url:
+        with running_app(provider, home, data, worker=True, log_name="workspace_streamlit.log") as (url, _):
             yield url
     finally:
         worker_pid = _pid_in(data / "worker.lock")
@@ -171,14 +180,15 @@ def _person(browser) -> BrowserContext:
     return context
 
 
-def _sign_in(context: BrowserContext, app_url: str, who: str) -> Page:
-    """Open the app, press Sign in, type the subject on the provider's form; back on the app, signed in."""
+def _sign_in(context: BrowserContext, app_url: str, who: str, name: str = "") -> Page:
+    """Open the app, press Sign in, type the subject on the provider's form; back on the app, signed in (as
+    ``name``, by default the one ``PEOPLE`` gives ``who``)."""
     page = context.new_page()
     page.goto(app_url)
     page.get_by_role("button", name="Sign in").click()
     page.locator('input[name="sub"]').fill(who)
     page.get_by_role("button", name="Authorize").click()
-    expect(page.get_by_text(f"Signed in as {PEOPLE[who]['name']}")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(f"Signed in as {name or PEOPLE[who]['name']}")).to_be_visible(timeout=60_000)
     return page
 
 
@@ -558,7 +568,7 @@ def _seed_inbox(data, provider: str, clips: Path) -> tuple[dict[str, int], int]:
 
 def test_a_coach_scans_25_sets_from_8_clients_on_one_inbox_page(browser, provider, tmp_path, data, engine):
     ids, waiting = _seed_inbox(data, provider, tmp_path)
-    with _app(provider, tmp_path, data.folder, worker=False, log_name="inbox25_streamlit.log") as url:
+    with running_app(provider, tmp_path, data.folder, worker=False, log_name="inbox25_streamlit.log") as (url, _):
         context = _person(browser)
         coach = _sign_in(context, url, "cora")
         # she lands on the inbox; the navigation counts the sets waiting for her (new, or replied on)
