@@ -124,6 +124,22 @@ def test_given_a_bad_time_limit_when_read_then_the_message_names_it():
 
 
 # ------------------------------------------------------------------ a dead worker's job
+def test_given_a_job_whose_worker_died_when_it_waits_again_then_it_keeps_its_place_in_the_fair_order(db, blobs):
+    ann, bob, cleo = person(db, "Ann"), person(db, "Bob"), person(db, "Cleo")
+    # given Ann's job taken first, then Bob's and Cleo's queued behind it
+    upload(db, blobs, ann)
+    dead = queue.claim_next(db, "dead")
+    upload(db, blobs, bob)
+    upload(db, blobs, cleo)
+    # when its worker dies and the job waits again
+    assert queue.requeue_worker(db, "dead") == {dead.job_id: "queued"}
+    order = []
+    while (job := queue.claim_next(db, "alive")) is not None:
+        order.append(owner_of(db, job.job_id))
+    # then Ann's job goes first again: the attempt that died was no turn of hers
+    assert order == [ann.id, bob.id, cleo.id]
+
+
 def test_given_a_worker_seen_dead_when_its_jobs_are_requeued_then_they_wait_restarting_at_once(db, blobs):
     ann = person(db, "Ann")
     first, second = upload(db, blobs, ann), upload(db, blobs, ann)
