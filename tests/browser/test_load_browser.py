@@ -36,6 +36,7 @@ from tests.browser.test_browser import (
     _why_no_engine,
 )
 from tests.browser.test_workspace_browser import _nav, _person, _sign_in, oidc_provider, running_app
+from tests.support import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))]
 
@@ -60,22 +61,8 @@ SESSIONS_KEPT = ("--server.disconnectedSessionTTL", str(SESSIONS_KEPT_S))
 
 
 def _copies(names: list[str], folder: Path) -> list[Path]:
-    """Copies of the shortest real clip named ``names``, each remuxed with its own title: the same frames,
-    other bytes (none is taken for an earlier upload)."""
-    import av
-
-    out = []
-    for name in names:
-        dest = folder / name
-        with av.open(str(CLIP)) as src, av.open(str(dest), "w") as copy:
-            copy.metadata["title"] = name
-            stream = copy.add_stream_from_template(src.streams.video[0])
-            for packet in src.demux(src.streams.video[0]):
-                if packet.dts is not None:
-                    packet.stream = stream
-                    copy.mux(packet)
-        out.append(dest)
-    return out
+    """Copies of the shortest real clip named ``names``, each its own bytes (none taken for an earlier upload)."""
+    return [factories.remuxed_copy(CLIP, folder / name, name) for name in names]
 
 
 def _worker_pid(data: Path) -> int | None:

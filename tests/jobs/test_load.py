@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from jobs.supervisor import ensure_worker
 from store import LocalBlobStore, job_status, list_uploads, save_upload, user_from_claims
 from store.models import Analysis, Job
+from tests.support import factories
 
 CLIP = "bichraix_bad010_squatting-deadlift_side.mp4"  # 2.9 s: the shortest real set
 ANN_UPLOADS, BOB_UPLOADS = 2, 1  # Ann's two queued together would both go first in arrival order
@@ -34,26 +35,16 @@ CLAIMED = re.compile(r"job (\d+) of account (\d+) claimed \(attempt (\d+)\)")
 def short_clips(clips_dir, tmp_path) -> list[Path]:
     """``ANN_UPLOADS`` copies of the shortest real clip, each remuxed with its own title (the same frames,
     other bytes: an account's second upload is not taken for the first one again)."""
-    import av
-
     import models
 
     if models.find_local() is None:
         pytest.skip("pose weights not found: run python -m models fetch")
     if not (clips_dir / CLIP).is_file():
         pytest.skip(f"{CLIP} not in {clips_dir}")
-    out = []
-    for i in range(max(ANN_UPLOADS, BOB_UPLOADS)):
-        dest = tmp_path / f"set-{i}.mp4"
-        with av.open(str(clips_dir / CLIP)) as src, av.open(str(dest), "w") as copy:
-            copy.metadata["title"] = f"set {i}"
-            stream = copy.add_stream_from_template(src.streams.video[0])
-            for packet in src.demux(src.streams.video[0]):
-                if packet.dts is not None:
-                    packet.stream = stream
-                    copy.mux(packet)
-        out.append(dest)
-    return out
+    return [
+        factories.remuxed_copy(clips_dir / CLIP, tmp_path / f"set-{i}.mp4", f"set {i}")
+        for i in range(max(ANN_UPLOADS, BOB_UPLOADS))
+    ]
 
 
 def person(db, name: str):
