@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 from sqlalchemy import select
 
 import store
-from jobs.supervisor import WORKER_LOCK, WORKER_LOG
+from jobs.supervisor import WORKER_LOG
 from store.models import Job, Upload
 from tests.browser.test_browser import (
     ARTIFACTS,
@@ -37,6 +35,7 @@ from tests.browser.test_browser import (
 )
 from tests.browser.test_workspace_browser import _nav, _person, _sign_in, oidc_provider, running_app
 from tests.support import factories
+from tests.support.procmem import PeakSampler, read, worker_pid
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(_why_no_engine() is not None, reason=str(_why_no_engine()))]
 
@@ -49,7 +48,6 @@ CLIP = FIXTURES / "clips" / "bichraix_bad010_squatting-deadlift_side.mp4"  # 2.9
 CLIENTS = {f"client{i}": {"email": f"client{i}@example.test", "name": f"Client {i}"} for i in range(1, 9)}
 PEOPLE = {"cora": {"email": "cora@example.test", "name": "Cora Coach", "email_verified": True}, **CLIENTS}
 ALL_GRADED_MS = 420_000
-MB = 1024 * 1024
 # docs/deploy.md's bounds (issue 21): server and worker idle <= 600 MB, an analysis's peak <= 1.2 GB. The
 # server back within 50 MB of its idle size once the uploads end holds for one tab (bench/memory.py: +13 MB
 # after three 200 MB uploads); eight sessions at once leave it +45 to +54 MB (and +136 to +184 MB before the
@@ -63,59 +61,6 @@ SESSIONS_KEPT = ("--server.disconnectedSessionTTL", str(SESSIONS_KEPT_S))
 def _copies(names: list[str], folder: Path) -> list[Path]:
     """Copies of the shortest real clip named ``names``, each its own bytes (none taken for an earlier upload)."""
     return [factories.remuxed_copy(CLIP, folder / name, name) for name in names]
-
-
-def _worker_pid(data: Path) -> int | None:
-    try:
-        pid = int((data / WORKER_LOCK).read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid if psutil.pid_exists(pid) else None
-
-
-def _memory_mb(server_pid: int, data: Path) -> tuple[float, float]:
-    """(server RSS, worker and its children's summed PSS) in MB; the worker 0 when none runs."""
-    server = psutil.Process(server_pid).memory_info().rss / MB
-    pid = _worker_pid(data)
-    worker = 0
-    if pid is not None:
-        try:
-            root = psutil.Process(pid)
-            for p in (root, *root.children(recursive=True)):
-                try:
-                    worker += p.memory_full_info().pss
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    continue
-        except psutil.NoSuchProcess:
-            pass
-    return server, worker / MB
-
-
-class _Peak:
-    """The highest (server, worker, total) memory read every 0.2 s on a thread while inside ``with``."""
-
-    def __init__(self, server_pid: int, data: Path):
-        self.server_pid, self.data = server_pid, data
-        self.peak = (0.0, 0.0, 0.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            try:
-                server, worker = _memory_mb(self.server_pid, self.data)
-            except psutil.NoSuchProcess:
-                continue
-            if server + worker > self.peak[2]:
-                self.peak = (server, worker, server + worker)
-
-    def __enter__(self) -> _Peak:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _job_in_pose(db) -> int | None:
@@ -151,10 +96,10 @@ def test_eight_clients_upload_at_once_and_every_tab_shows_its_own_grade_through_
         _nav(tabs[-1], "Analyse")
         expect(tabs[-1].get_by_role("heading", name="Analyse a hip-hinge set")).to_be_visible(timeout=60_000)
         time.sleep(SESSIONS_KEPT_S + 8.0)
-        idle_server, idle_worker = _memory_mb(server_pid, data)
+        idle = read(server_pid, data)
         db = store.open_database(data_dir=data)
         try:
-            with _Peak(server_pid, data) as peak:
+            with PeakSampler(server_pid, data) as sampler:
                 # when all eight upload at once
                 started = time.perf_counter()
                 for page, clip in zip(tabs, clips):
@@ -164,7 +109,7 @@ def test_eight_clients_upload_at_once_and_every_tab_shows_its_own_grade_through_
                 while (victim := _job_in_pose(db)) is None:
                     assert time.monotonic() < deadline, "no job reached its pose stage"
                     time.sleep(0.05)
-                killed_pid = _worker_pid(data)
+                killed_pid = worker_pid(data)
                 assert killed_pid is not None
                 os.kill(killed_pid, signal.SIGKILL)
                 # then every tab ends on its own set's review, graded
@@ -213,19 +158,19 @@ def test_eight_clients_upload_at_once_and_every_tab_shows_its_own_grade_through_
         for page in tabs:
             page.context.close()
         time.sleep(SESSIONS_KEPT_S + 8.0)
-        after_server, _ = _memory_mb(server_pid, data)
+        after_server = read(server_pid, data).app_mb
         figures = {
             "jobs_done": len(jobs),
             "upload_order": [j.original_name for j in jobs],
             "finish_order": [j.original_name for j in sorted(jobs, key=lambda j: j.finished_at)],
             "shown_on_screen_s": shown_s,
             "killed_job": victim,
-            "idle_mb": {"server": round(idle_server), "worker": round(idle_worker)},
-            "peak_mb": {"server": round(peak.peak[0]), "worker": round(peak.peak[1]), "total": round(peak.peak[2])},
+            "idle_mb": {"server": round(idle.app_mb), "worker": round(idle.worker_mb)},
+            "peak_mb": {"server": round(sampler.peak.app_mb), "worker": round(sampler.peak.worker_mb)},
             "server_after_mb": round(after_server),
         }
         (ARTIFACTS / "load8.json").write_text(json.dumps(figures, indent=1))
         print("eight clients:", json.dumps(figures))
-        assert idle_server + idle_worker <= IDLE_BOUND_MB, figures
-        assert peak.peak[2] <= PEAK_BOUND_MB, figures
-        assert after_server <= idle_server + BACK_WITHIN_MB, figures
+        assert idle.total_mb <= IDLE_BOUND_MB, figures
+        assert sampler.peak.total_mb <= PEAK_BOUND_MB, figures  # each process's own peak, summed
+        assert after_server <= idle.app_mb + BACK_WITHIN_MB, figures
