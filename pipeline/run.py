@@ -8,7 +8,6 @@ and an estimate of the time left; every stage's wall time is recorded.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +17,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
+from pipeline.capture.bodymask import BodyMasker, shared_masker, upright_crop
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.capture.shots import shots
 from pipeline.capture.video import VideoLimits, iter_frames_at, probe
@@ -26,7 +26,7 @@ from pipeline.judge.calibration import Calibration
 from pipeline.judge.grading import grade
 from pipeline.judge.lifts import LiftChoice
 from pipeline.measure.backcurve import JOINTS as BACK_JOINTS
-from pipeline.measure.backcurve import BackCurve, crop_around, median_curve, trace_back
+from pipeline.measure.backcurve import BackCurve, median_curve, trace_back
 from pipeline.measure.metrics import all_rep_metrics, deepest_index, set_metrics
 from pipeline.measure.reps import segment_reps
 from pipeline.measure.signals import kinematics
@@ -60,9 +60,7 @@ BackReader = Callable[[PoseSeries, KinematicSeries, tuple[Rep, ...]], tuple[Back
 
 
 BACK_FRAMES_EACH_SIDE = 2  # the back is traced on the bottom sample and this many either side
-BACK_REPS_IN_FLIGHT = 2  # reps whose (cropped) frames may wait for tracing at once
-BACK_FRAME_MAX_SIDE = None  # full size: 640 and 1280 px both lost detail on far-away lifters (bench/accuracy.py)
-_Crop = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]  # image, side's points, origin, scale
+BACK_FRAME_MAX_SIDE = None  # decoded at full size: the outline's crop is cut from it at 256 px
 
 
 def bottom_window(b: int, lo: int, hi: int, each_side: int = BACK_FRAMES_EACH_SIDE) -> list[int]:
@@ -79,47 +77,44 @@ def back_windows(kin: KinematicSeries, reps: tuple[Rep, ...]) -> list[list[int]]
 
 
 def trace_backs(
-    path: str | Path, pose: PoseSeries, kin: KinematicSeries, reps: tuple[Rep, ...]
+    path: str | Path,
+    pose: PoseSeries,
+    kin: KinematicSeries,
+    reps: tuple[Rep, ...],
+    masker: BodyMasker | None = None,
 ) -> tuple[BackCurve, ...]:
-    """Each rep's back, traced on the five samples nearest its bottom (``bottom_window``) and summed up by
-    ``median_curve``: one silhouette can be off (a shadow, the plates, a caption), the median of five
-    is not, and a back that fewer than three frames could trace is left unread."""
+    """Each rep's back, traced on the body outline (``pipeline.capture.bodymask``) of the five samples
+    nearest its bottom (``bottom_window``) and summed up by ``median_curve``: one outline can be off (a
+    shadow, the plates, a caption), the median of five is not, and a back that fewer than three frames
+    could trace is left unread."""
     if not reps:
         return ()
+    masker = masker or shared_masker()
     wanted = back_windows(kin, reps)
-
-    def cropped(i: int, image: np.ndarray) -> _Crop:
-        """The frame cut down to what the tracing uses (a full 1080p frame is 6 MB), the side's
-        points on that crop, the crop's origin and the frame's scale to the clip's pixels."""
-        scale = np.array([image.shape[1] / pose.image_width, image.shape[0] / pose.image_height])
-        pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] * scale for j in BACK_JOINTS}
-        crop, origin = crop_around(image, pts)
-        return crop, {j: p - origin for j, p in pts.items()}, origin, scale
-
-    def trace(i: int, crop: np.ndarray, pts: dict[str, np.ndarray], origin: np.ndarray, scale: np.ndarray) -> BackCurve:
-        curve = trace_back(crop, pts, float(kin.t_s[i]))
-        return replace(
-            curve,
-            contour_xy=(curve.contour_xy + origin) / scale,
-            lower_xy=(curve.lower_xy + origin) / scale,
-            upper_xy=(curve.upper_xy + origin) / scale,
-            hump_xy=(curve.hump_xy + origin) / scale,
-        )
-
-    # one decoding pass over the clip; each rep is traced as soon as its frames are in (memory stays small)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
-    images: dict[int, _Crop] = {}  # sample -> cropped(...), until its rep's frames are all in
-    jobs: list[list[Future[BackCurve]]] = []  # each rep's tracing, in order
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # OpenCV's graph cut releases the GIL
-        for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):  # decoding goes on meanwhile
-            images[need[t]] = cropped(need[t], frame.image)
-            while len(jobs) < len(wanted) and all(i in images for i in wanted[len(jobs)]):
-                jobs.append([pool.submit(trace, i, *images.pop(i)) for i in wanted[len(jobs)]])
-                # frames wait in the pool's queue until traced: keep a few reps in flight, not the whole set
-                for waiting in jobs[: max(0, len(jobs) - BACK_REPS_IN_FLIGHT)]:
-                    for job in waiting:
-                        job.result()
-        return tuple(median_curve([job.result() for job in rep_jobs]) for rep_jobs in jobs)
+    traced: dict[int, Future[BackCurve]] = {}
+
+    def trace(i: int, crop: np.ndarray, to_crop: np.ndarray, pts: dict[str, np.ndarray]) -> BackCurve:
+        outline = masker.read(crop, to_crop)
+        return trace_back(outline.mask, to_crop, pts, float(kin.t_s[i]))
+
+    # one decoding pass; only each frame's 256 px crop waits for the model, which runs beside the decoding
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for t, frame in iter_frames_at(path, list(need), max_side=BACK_FRAME_MAX_SIDE):
+            i = need[t]
+            image = frame.image
+            to_clip = np.array([pose.image_width / image.shape[1], pose.image_height / image.shape[0]])
+            pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] for j in BACK_JOINTS}  # the clip's pixels
+            if not all(np.all(np.isfinite(p)) for p in pts.values()):
+                traced[i] = pool.submit(trace_back, np.zeros((1, 1), bool), np.eye(2, 3), pts, float(kin.t_s[i]))
+                continue
+            crop, to_crop = upright_crop(image, {j: p / to_clip for j, p in pts.items()})
+            traced[i] = pool.submit(trace, i, crop, to_crop @ np.diag([1 / to_clip[0], 1 / to_clip[1], 1.0]), pts)
+        nothing = BackCurve(0.0, np.zeros((0, 2)), np.full((2, 2), np.nan), np.full((2, 2), np.nan), float("nan"))
+        return tuple(
+            median_curve([traced[i].result() if i in traced else replace(nothing, t_s=float(kin.t_s[i])) for i in w])
+            for w in wanted
+        )
 
 
 @dataclass(frozen=True)

@@ -253,8 +253,8 @@ class RepMetrics:
     angle_uncertainty_deg: float  # 1-sigma error of the rep's angles from keypoint noise and view
     bottom_s: float
     lockout_s: float
-    back_curve_deg: float | None = None  # silhouette's lumbar vs thoracic line at the bottom: + rounded
-    back_hump_ratio: float | None = None  # silhouette's bulge over the pelvis-to-neck chord / chord length
+    back_curve_deg: float | None = None  # outline's lumbar vs thoracic line at the bottom: + rounded
+    back_hump_ratio: float | None = None  # outline's bulge over the pelvis-to-neck chord / chord length
     back_curve_error_deg: float | None = None  # 1-sigma error of back_curve_deg, from its frames' spread
     back_hump_error: float | None = None  # the same for back_hump_ratio
     back_line_error_deg: float | None = (

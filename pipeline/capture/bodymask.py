@@ -1,0 +1,109 @@
+"""The lifter's body outline from a learned person mask (BlazePose full, run with LiteRT).
+
+The YOLO skeleton has no point on the spine; the back's shape is read from the
+outline of the body instead (``pipeline.measure.backcurve``). BlazePose's
+landmark model gives, besides its own 39 landmarks, a 256 x 256 person mask of
+its input crop. Like MediaPipe's own pipeline, the crop is turned so the trunk
+stands upright in it (hip midpoint to shoulder pointing up, the way the model
+was trained): a hinged lifter cut out level, trunk across the picture, is
+mostly missed (tried on the labelled clips: legs and arms found, the back not).
+
+The model file comes from ``models.ensure_body_mask`` (pinned, sha256 checked);
+the mediapipe package is never imported.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+import models
+from pipeline.errors import ModelError
+
+SIDE_PX = 256  # the model's input and mask size
+ROI_SCALE = 1.25  # the crop's half-side over the furthest keypoint's distance from the hip
+MASK_LOGIT = 0.0  # logit above which a pixel is the person's (probability 0.5)
+THREADS = 2
+# BlazePose's 33 body landmarks (of 39 rows of x, y, z, visibility, presence, in crop pixels)
+LANDMARKS = {"heel": (29, 30), "toe": (31, 32)}  # (left, right)
+
+
+@dataclass(frozen=True)
+class BodyOutline:
+    """The person mask of one upright crop, and the affine that took frame pixels to the crop's."""
+
+    mask: np.ndarray  # (256, 256) bool, True on the person
+    to_crop: np.ndarray  # (2, 3): frame pixel (x, y, 1) -> crop pixel
+    landmarks_xy: np.ndarray  # (39, 2) BlazePose's landmarks, frame pixels
+    landmarks_seen: np.ndarray  # (39,) visibility, 0..1
+
+    def foot(self, right: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Heel and toe of one foot (frame pixels)."""
+        k = int(right)
+        return self.landmarks_xy[LANDMARKS["heel"][k]], self.landmarks_xy[LANDMARKS["toe"][k]]
+
+
+def upright_crop(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The 256 x 256 crop centred on the hip with the hip-to-shoulder line pointing straight up, as RGB
+    floats in 0..1, and the affine that maps frame pixels to it. ``pts`` needs ``hip`` and ``shoulder``;
+    every point given is kept inside the crop."""
+    hip, shoulder = pts["hip"], pts["shoulder"]
+    reach = max(float(np.max(np.linalg.norm(np.array(list(pts.values())) - hip, axis=1))), 1.0)
+    scale = SIDE_PX / (2.0 * ROI_SCALE * reach)
+    up = np.degrees(np.arctan2(shoulder[1] - hip[1], shoulder[0] - hip[0]))  # image angle of hip -> shoulder
+    turn = cv2.getRotationMatrix2D((float(hip[0]), float(hip[1])), 90.0 + up, scale)
+    to_crop = np.asarray(turn, np.float64) + np.column_stack([np.zeros((2, 2)), SIDE_PX / 2.0 - hip])
+    crop = cv2.warpAffine(image, to_crop, (SIDE_PX, SIDE_PX), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
+    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0, to_crop
+
+
+class BodyMasker:
+    """One loaded LiteRT interpreter; ``outline`` is safe to call from several threads (one at a time runs)."""
+
+    def __init__(self, path: Path | None = None, threads: int = THREADS):
+        try:
+            path = path or models.ensure_body_mask()
+        except models.WeightsNotFound as exc:
+            raise ModelError(str(exc)) from exc
+        from ai_edge_litert.interpreter import Interpreter  # the runtime only, not the mediapipe package
+
+        self.path = path
+        self._interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        self._interpreter.allocate_tensors()
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
+        self._landmarks, self._mask = outputs["Identity"], outputs["Identity_2"]
+        self._lock = threading.Lock()
+
+    def outline(self, image: np.ndarray, pts: dict[str, np.ndarray]) -> BodyOutline:
+        """The lifter's mask in the upright crop around ``pts`` (frame pixels, BGR frame)."""
+        return self.read(*upright_crop(image, pts))
+
+    def read(self, crop: np.ndarray, to_crop: np.ndarray) -> BodyOutline:
+        """The mask and landmarks of one ``upright_crop``."""
+        with self._lock:
+            self._interpreter.set_tensor(self._input, crop[None])
+            self._interpreter.invoke()
+            logits = self._interpreter.get_tensor(self._mask)[0, :, :, 0]
+            rows = self._interpreter.get_tensor(self._landmarks)[0].reshape(39, 5)
+        back = cv2.invertAffineTransform(to_crop)
+        xy = rows[:, :2] @ back[:, :2].T + back[:, 2]
+        seen = 1.0 / (1.0 + np.exp(-rows[:, 3]))
+        return BodyOutline(logits > MASK_LOGIT, to_crop, xy, seen)
+
+
+_shared: BodyMasker | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_masker() -> BodyMasker:
+    """The process's one body masker, loaded on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = BodyMasker()
+        return _shared
