@@ -36,13 +36,17 @@ def _lifter(estimator, clips_dir, clip: str, t_s: float, side: str):
     """The frame at ``t_s`` and the biggest person's side keypoints, from the real pose model."""
     [(_, frame)] = list(iter_frames_at(clips_dir / clip, [t_s]))
     [found] = estimator.detect([frame.image])
-    k = int(np.argmax((found.boxes_xyxy[:, 2] - found.boxes_xyxy[:, 0]) * (found.boxes_xyxy[:, 3] - found.boxes_xyxy[:, 1])))
+    k = int(
+        np.argmax((found.boxes_xyxy[:, 2] - found.boxes_xyxy[:, 0]) * (found.boxes_xyxy[:, 3] - found.boxes_xyxy[:, 1]))
+    )
     pts = {j: found.xy[k, KP[f"{side}_{j}"]] for j in JOINTS}
     return frame.image, pts
 
 
 @pytest.mark.parametrize("clip, t_s, side", BOTTOMS)
-def test_the_mask_covers_the_lifter_s_trunk_and_leaves_the_crop_s_corners(masker, estimator, clips_dir, clip, t_s, side):
+def test_the_mask_covers_the_lifter_s_trunk_and_leaves_the_crop_s_corners(
+    masker, estimator, clips_dir, clip, t_s, side
+):
     # given a real frame at a rep's bottom and the lifter's keypoints from the pose model
     image, pts = _lifter(estimator, clips_dir, clip, t_s, side)
     # when the body outline is read
