@@ -12,9 +12,10 @@ Status of one row, for a value ``v`` (direction "above"; "below" mirrors it,
   v <= warn                          -> pass
   warn < v <= fail + margin          -> warn  (beyond fail but inside the error: warn)
   v > fail + margin                  -> fail
-A reading within ``margin`` of the fail level on either side is *inside the margin*:
-it is never a fail, and a set whose verdict would change were those readings fails
-is "borderline" (``grading.verdict_of``).
+A reading past the fail level by no more than ``margin`` is *inside the margin*: it
+is never a fail, and a set whose verdict would change were those readings fails is
+"borderline" (``grading.verdict_of``). A reading short of the level is not: the level
+was not passed, so at most it is watched.
 Rows of a fault marked ``corroborate`` combine: a fail needs a second row at
 warn or worse, unless one row passes its ``severe`` level (+ margin) alone.
 """
@@ -278,7 +279,7 @@ class RowResult:
     fail: float
     margin: float
     severe: bool = False
-    in_margin: bool = False  # within ``margin`` of the fail level, either side
+    in_margin: bool = False  # past the fail level, by no more than ``margin`` (a watch item, not a fail)
 
     def as_if_failed(self) -> RowResult:
         """This row with a reading inside the margin counted as a fail (the verdict's other side)."""
@@ -307,7 +308,7 @@ def evaluate_row(rule: Rule, value: float | None, warn: float, fail: float, marg
         beyond = lambda level: v > level  # noqa: E731
         sign = 1.0
     severe = rule.severe is not None and beyond(rule.severe + sign * margin)
-    in_margin = beyond(fail - sign * margin) and not beyond(fail + sign * margin)
+    in_margin = beyond(fail) and not beyond(fail + sign * margin)
     if beyond(fail + sign * margin):
         status: Status = "fail"
     elif beyond(warn):
