@@ -6,7 +6,7 @@ enforces who may see what (``PermissionDenied``). See docs/storage.md.
 
 from store.blobs import BlobNotFound, BlobStore, LocalBlobStore, S3BlobStore, S3Settings, open_blob_store
 from store.db import Database, open_database
-from store.errors import InvalidRequest, NotFound, PermissionDenied, WorkspaceError
+from store.errors import DATABASE_OUTAGE, OUTAGE_ERRORS, InvalidRequest, NotFound, PermissionDenied, WorkspaceError
 from store.history import client_history, progression
 from store.invites import clients_of, coaches_of, create_invite, invite_from, leave_coach, redeem_invite, remove_client
 from store.reviews import (
@@ -38,6 +38,8 @@ from store.views import (
 )
 
 __all__ = [
+    "DATABASE_OUTAGE",
+    "OUTAGE_ERRORS",
     "Account",
     "AnalysisView",
     "BlobNotFound",

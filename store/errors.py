@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy.exc
+
 from pipeline.errors import HingeReviewError
 
 
@@ -23,3 +25,13 @@ class InvalidRequest(WorkspaceError):
 
 class StorageUnavailable(WorkspaceError):
     """The clip store could not keep or give back a clip (full disk, unreachable bucket)."""
+
+
+# The database server could not be reached or dropped the connection (a restart, a fail-over, a network
+# hiccup; SQLite: "database is locked" past its timeout). Transient: the request can simply be made again.
+# A constraint or a programming error is not one of these.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+DATABASE_OUTAGE = (
+    "The database can't be reached just now (it may be restarting). Nothing you saved is lost; "
+    "this page tries again by itself in a few seconds."
+)

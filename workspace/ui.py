@@ -19,7 +19,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -49,6 +50,7 @@ NOTICE_KEY = "ws_notice"  # (kind, text) shown once on the next page
 MOMENT_KEY = "rv_pending"  # a moment (s) the Review page seeks to on its next run
 REPLY_KEY = "ws_reply_to"  # a comment id: the Review page opens with a reply at that comment's rep and time
 POLL_S = 0.75  # the upload panel re-reads its jobs this often while one is pending
+OUTAGE_RETRY_S = 3.0  # a page that found the database unreachable runs again after this long
 REVIEW_KEY_PREFIX = "review:"
 INVITE_COOKIE = "hinge_review_invite"  # an invite opened signed out, kept through the sign-in redirect
 INVITE_COOKIE_S = 15 * 60
@@ -203,6 +205,32 @@ def _setup_screen() -> None:
     st.code(text.example, language="toml")
     st.markdown(text.docs)
     st.markdown(text.just_me)
+
+
+@contextmanager
+def database_outage_shown(*, retry: bool = True) -> Iterator[None]:
+    """What runs inside, and, if the database cannot be reached (a restart, a fail-over), a plain warning in its
+    place instead of a traceback; with ``retry`` the whole page runs again ``OUTAGE_RETRY_S`` later, by a timer
+    in the browser (a polling fragment passes ``retry=False``: its next poll is the retry)."""
+    try:
+        yield
+    except store.OUTAGE_ERRORS as exc:
+        log.warning("database unreachable (%s); the page will try again", type(exc).__name__)
+        st.warning(store.DATABASE_OUTAGE, icon=":material/cloud_off:")
+        if retry:
+            st.session_state[_OUTAGE_TIMER_KEY] = False
+            _run_again_soon()
+
+
+_OUTAGE_TIMER_KEY = "ws_outage_timer"  # False when the timer was just set, True once it has run once
+
+
+@st.fragment(run_every=OUTAGE_RETRY_S)
+def _run_again_soon() -> None:
+    """A timer: nothing the first time it is drawn, the whole page run again when it fires."""
+    if st.session_state.get(_OUTAGE_TIMER_KEY):
+        st.rerun(scope="app")
+    st.session_state[_OUTAGE_TIMER_KEY] = True
 
 
 def require_workspace() -> Workspace:
@@ -737,6 +765,10 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
 
     @st.fragment(run_every=POLL_S if polling else None)
     def _panel() -> None:
+        with database_outage_shown(retry=False):
+            _panel_body()
+
+    def _panel_body() -> None:
         uploads = _on_the_panel(ws, limit)
         if present.is_pending(uploads):
             _keep_worker(ws.settings)  # one that exited idle as this job was queued is started again

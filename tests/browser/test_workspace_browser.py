@@ -98,10 +98,18 @@ def provider() -> Iterator[str]:
 
 @contextlib.contextmanager
 def running_app(
-    provider: str, home: Path, data: Path, *, worker: bool, log_name: str, extra: tuple[str, ...] = ()
+    provider: str,
+    home: Path,
+    data: Path,
+    *,
+    worker: bool,
+    log_name: str,
+    extra: tuple[str, ...] = (),
+    database_url: str | None = None,
 ) -> Iterator[tuple[str, int]]:
     """``streamlit run app.py`` with sign-in through ``provider``, Cora as the coach, the data folder ``data``
-    and its own worker process when ``worker``; its URL and the server's process id."""
+    (and its SQLite file, or the server database at ``database_url``) and its own worker process when
+    ``worker``; its URL and the server's process id."""
     port = free_port()
     secrets = home / "secrets.toml"
     secrets.write_text(
@@ -122,6 +130,8 @@ def running_app(
         "HINGE_REVIEW_WORKER": "on" if worker else "off",
     }
     env.pop("HINGE_REVIEW_DATABASE_URL", None)
+    if database_url:
+        env["HINGE_REVIEW_DATABASE_URL"] = database_url
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             streamlit_command(port, "--secrets.files", str(secrets), *extra),
