@@ -18,8 +18,7 @@ from workspace import figures, inbox, panels, present, review_desk, session, ui
 
 ws = ui.require_workspace()
 try:
-    asked = ui.asked_review(ws)
-    view = ui.load_review(ws, asked) if asked is not None else None
+    view = ui.asked_view(ws)
 except store.WorkspaceError as exc:
     st.error(exc.message)
     st.stop()

@@ -304,16 +304,31 @@ def follow_links(ws: Workspace, page) -> None:
 
 def asked_on_screen(ws: Workspace, page) -> None:
     """On the Review page, put the set its address asks for on screen before the sidebar is drawn, so the
-    sidebar's set and grade line are that set's on the same run (the page then finds it loaded). A refused
-    address is left to the page, which says why."""
+    sidebar's set and grade line are that set's on the same run; the page then takes the review loaded here
+    (``asked_view``) instead of reading it again. A refused address is left to the page, which says why."""
+    st.session_state.pop(_ASKED_VIEW_KEY, None)
     if getattr(page, "url_path", "") != "review":
         return
     try:
         asked = asked_review(ws)
         if asked is not None:
-            load_review(ws, asked)
+            st.session_state[_ASKED_VIEW_KEY] = load_review(ws, asked)
     except store.WorkspaceError:
         pass
+
+
+_ASKED_VIEW_KEY = "ws_asked_view"  # the review asked_on_screen loaded on this run, until the page takes it
+
+
+def asked_view(ws: Workspace) -> AnalysisView | None:
+    """The review the address asks for, loaded and on screen (see ``asked_review``), else None: the one
+    ``asked_on_screen`` loaded on this run when there is one, else loaded now. ``WorkspaceError`` when the
+    address is refused."""
+    view = st.session_state.pop(_ASKED_VIEW_KEY, None)
+    if view is not None:
+        return view
+    asked = asked_review(ws)
+    return load_review(ws, asked) if asked is not None else None
 
 
 def back_link(ws: Workspace) -> None:
