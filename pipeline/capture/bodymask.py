@@ -14,7 +14,11 @@ the mediapipe package is never imported.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +65,24 @@ def upright_crop(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndar
     return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0, to_crop
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """The process's standard error (file descriptor 2) sent to the null device meanwhile. LiteRT's runtime
+    writes "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." there when a model loads, with no
+    setting to stop it, and the command line's standard error carries only its own lines. Load errors still
+    arrive, as Python exceptions."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class BodyMasker:
     """One loaded LiteRT interpreter; ``outline`` is safe to call from several threads (one at a time runs)."""
 
@@ -72,8 +94,9 @@ class BodyMasker:
         from ai_edge_litert.interpreter import Interpreter  # the runtime only, not the mediapipe package
 
         self.path = path
-        self._interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        self._interpreter.allocate_tensors()
+        with _native_stderr_silenced():
+            self._interpreter = Interpreter(model_path=str(path), num_threads=threads)
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
         self._landmarks, self._mask = outputs["Identity"], outputs["Identity_2"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from pipeline.capture.video import iter_frames_at
 from pipeline.errors import ModelError
 from pipeline.measure.backcurve import JOINTS, trace_back
 from pipeline.types import KP
+from tests.support.paths import REPO
 
 # (clip, time at a rep's bottom, the side facing the camera): a kettlebell deadlift in a hoodie against
 # a white wall, and a barbell pull from the floor in a gym
@@ -116,3 +119,13 @@ def test_the_shipped_model_file_is_the_pinned_one(masker):
     # then it is the pinned file, and the model's input and mask are the sizes the code assumes
     assert hashlib.sha256(data).hexdigest() == models.BODY_MASK_SHA256
     assert masker._interpreter.get_input_details()[0]["shape"].tolist() == [1, SIDE_PX, SIDE_PX, 3]
+
+
+def test_loading_the_model_writes_nothing_to_standard_error(masker):
+    # given a fresh process (LiteRT announces its CPU delegate on the process's standard error)
+    code = "from pipeline.capture.bodymask import BodyMasker; BodyMasker(); print('loaded')"
+    # when it loads the body-outline model
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    # then it loads, and standard error stays clean (the command line's progress lines are all it carries)
+    assert proc.returncode == 0 and proc.stdout.strip() == "loaded", proc.stderr
+    assert proc.stderr == ""
