@@ -26,7 +26,7 @@ from pipeline.judge.calibration import Calibration
 from pipeline.judge.grading import grade
 from pipeline.judge.lifts import LiftChoice
 from pipeline.measure.backcurve import JOINTS as BACK_JOINTS
-from pipeline.measure.backcurve import BackCurve, median_curve, trace_back
+from pipeline.measure.backcurve import BackCurve, median_curve, trace_back, unread
 from pipeline.measure.metrics import all_rep_metrics, deepest_index, set_metrics
 from pipeline.measure.reps import segment_reps
 from pipeline.measure.signals import kinematics
@@ -92,7 +92,7 @@ def trace_backs(
     masker = masker or shared_masker()
     wanted = back_windows(kin, reps)
     need = {float(kin.t_s[i]): i for idx in wanted for i in idx}
-    traced: dict[int, Future[BackCurve]] = {}
+    traced: dict[int, Future[BackCurve]] = {}  # samples whose joints were all seen
 
     def trace(i: int, crop: np.ndarray, to_crop: np.ndarray, pts: dict[str, np.ndarray]) -> BackCurve:
         outline = masker.read(crop, to_crop)
@@ -106,14 +106,11 @@ def trace_backs(
             to_clip = np.array([pose.image_width / image.shape[1], pose.image_height / image.shape[0]])
             pts = {j: pose.xy[i, KP[f"{kin.side}_{j}"]] for j in BACK_JOINTS}  # the clip's pixels
             if not all(np.all(np.isfinite(p)) for p in pts.values()):
-                traced[i] = pool.submit(trace_back, np.zeros((1, 1), bool), np.eye(2, 3), pts, float(kin.t_s[i]))
                 continue
             crop, to_crop = upright_crop(image, {j: p / to_clip for j, p in pts.items()})
             traced[i] = pool.submit(trace, i, crop, to_crop @ np.diag([1 / to_clip[0], 1 / to_clip[1], 1.0]), pts)
-        nothing = BackCurve(0.0, np.zeros((0, 2)), np.full((2, 2), np.nan), np.full((2, 2), np.nan), float("nan"))
         return tuple(
-            median_curve([traced[i].result() if i in traced else replace(nothing, t_s=float(kin.t_s[i])) for i in w])
-            for w in wanted
+            median_curve([traced[i].result() if i in traced else unread(kin.t_s[i]) for i in w]) for w in wanted
         )
 
 

@@ -2,8 +2,8 @@
 
 The YOLO skeleton has no point on the spine; the back's shape is read from the
 outline of the body instead (``pipeline.measure.backcurve``). BlazePose's
-landmark model gives, besides its own 39 landmarks, a 256 x 256 person mask of
-its input crop. Like MediaPipe's own pipeline, the crop is turned so the trunk
+landmark model gives, besides its own 39 landmarks (not used here), a 256 x 256
+person mask of its input crop. Like MediaPipe's own pipeline, the crop is turned so the trunk
 stands upright in it (hip midpoint to shoulder pointing up, the way the model
 was trained): a hinged lifter cut out level, trunk across the picture, is
 mostly missed (tried on the labelled clips: legs and arms found, the back not).
@@ -32,8 +32,6 @@ SIDE_PX = 256  # the model's input and mask size
 ROI_SCALE = 1.25  # the crop's half-side over the furthest keypoint's distance from the hip
 MASK_LOGIT = 0.0  # logit above which a pixel is the person's (probability 0.5)
 THREADS = 2
-# BlazePose's 33 body landmarks (of 39 rows of x, y, z, visibility, presence, in crop pixels)
-LANDMARKS = {"heel": (29, 30), "toe": (31, 32)}  # (left, right)
 
 
 @dataclass(frozen=True)
@@ -42,13 +40,6 @@ class BodyOutline:
 
     mask: np.ndarray  # (256, 256) bool, True on the person
     to_crop: np.ndarray  # (2, 3): frame pixel (x, y, 1) -> crop pixel
-    landmarks_xy: np.ndarray  # (39, 2) BlazePose's landmarks, frame pixels
-    landmarks_seen: np.ndarray  # (39,) visibility, 0..1
-
-    def foot(self, right: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Heel and toe of one foot (frame pixels)."""
-        k = int(right)
-        return self.landmarks_xy[LANDMARKS["heel"][k]], self.landmarks_xy[LANDMARKS["toe"][k]]
 
 
 def upright_crop(image: np.ndarray, pts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +90,7 @@ class BodyMasker:
             self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
-        self._landmarks, self._mask = outputs["Identity"], outputs["Identity_2"]
+        self._mask = outputs["Identity_2"]  # segmentation logits; "Identity" holds the landmarks
         self._lock = threading.Lock()
 
     def outline(self, image: np.ndarray, pts: dict[str, np.ndarray]) -> BodyOutline:
@@ -107,16 +98,12 @@ class BodyMasker:
         return self.read(*upright_crop(image, pts))
 
     def read(self, crop: np.ndarray, to_crop: np.ndarray) -> BodyOutline:
-        """The mask and landmarks of one ``upright_crop``."""
+        """The mask of one ``upright_crop``."""
         with self._lock:
             self._interpreter.set_tensor(self._input, crop[None])
             self._interpreter.invoke()
             logits = self._interpreter.get_tensor(self._mask)[0, :, :, 0]
-            rows = self._interpreter.get_tensor(self._landmarks)[0].reshape(39, 5)
-        back = cv2.invertAffineTransform(to_crop)
-        xy = rows[:, :2] @ back[:, :2].T + back[:, 2]
-        seen = 1.0 / (1.0 + np.exp(-rows[:, 3]))
-        return BodyOutline(logits > MASK_LOGIT, to_crop, xy, seen)
+        return BodyOutline(logits > MASK_LOGIT, to_crop)
 
 
 _shared: BodyMasker | None = None

@@ -136,13 +136,19 @@ def curve_angle(offsets: np.ndarray) -> tuple[float, tuple[float, float], tuple[
     return float(np.degrees(np.arctan(b1) - np.arctan(b2))), (a1, b1), (a2, b2)
 
 
+def unread(t_s: float) -> BackCurve:
+    """A frame whose back gave no reading (a joint unseen, or the frame never traced)."""
+    nan_line = np.full((2, 2), np.nan)
+    return BackCurve(float(t_s), np.zeros((0, 2)), nan_line, nan_line, float("nan"))
+
+
 def trace_back(mask: np.ndarray, to_mask: np.ndarray, pts: dict[str, np.ndarray], t_s: float) -> BackCurve:
     """The back's curve in one frame from the lifter's ``mask`` (True on the body) and the affine
     ``to_mask`` (2 x 3, a rotation and a scale) that takes frame pixels to the mask's; ``pts``: the side's
     ear, shoulder, hip, knee, ankle and wrist in frame pixels. The drawn lines come back in frame pixels."""
     nan_line = np.full((2, 2), np.nan)
     if any(k not in pts or not np.all(np.isfinite(pts[k])) for k in JOINTS):
-        return BackCurve(t_s, np.zeros((0, 2)), nan_line, nan_line, float("nan"))
+        return unread(t_s)
     p = {k: v @ to_mask[:, :2].T + to_mask[:, 2] for k, v in pts.items()}
     offsets = dorsal_offsets(mask, p["hip"], p["ear"], p["knee"])
     if outline_plausible(offsets):
