@@ -34,7 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from labelled import cached_pose, load_clips
-from scoring import Outcome, assess_clip, outcome_of, reading_noise, score_clip
+from scoring import (
+    Outcome,
+    assess_clip,
+    margin_honesty,
+    outcome_of,
+    print_margin_honesty,
+    reading_noise,
+    score_clip,
+)
 
 from pipeline.judge.calibration import load_calibration
 from pipeline.types import AnalysisConfig
@@ -164,7 +172,15 @@ def stability(clips, config: AnalysisConfig, calibration) -> dict:
     print(f"  {'measure':28s} {'reps':>5s} {'p50':>8s} {'p75':>8s} {'p90':>8s} {'read on one only':>17s}")
     for m, n in noise.items():
         print(f"  {m:28s} {n['reps']:5d} {n['p50']:8.3f} {n['p75']:8.3f} {n['p90']:8.3f} {n['one_only']:17d}")
-    return {"unchanged": same, "clips": len(moved), "changed": [a.clip for a, _ in flips], "reading_noise": noise}
+    honesty = margin_honesty(pairs)
+    print_margin_honesty(honesty)
+    return {
+        "unchanged": same,
+        "clips": len(moved),
+        "changed": [a.clip for a, _ in flips],
+        "reading_noise": noise,
+        "margin_honesty": honesty,
+    }
 
 
 def held_out_calibrations(sources: set[str], config: AnalysisConfig, estimator) -> dict:
@@ -200,12 +216,16 @@ def variant_bench(
     per: dict[str, list[Outcome]] = {v: [] for v in VARIANTS}
     held: dict[str, list[Outcome]] = {v: [] for v in VARIANTS}
     changed: dict[str, list[str]] = {}
+    pairs = []  # (original, variant) Assessments, for the margins' check
     for clip, original in zip(clips, outcomes):
+        base = assess_clip(clip, cached_pose(clip.path, config, estimator), config, calibration)
         for name, path in write_variants(clip.path, VARIANTS).items():
             vc = replace(clip, path=path)
             record = cached_pose(path, config, estimator)
             label = f"{clip.name} [{name}]"
-            per[name].append(replace(score_clip(vc, record, config, calibration), clip=label))
+            variant = assess_clip(vc, record, config, calibration)
+            pairs.append((base, variant))
+            per[name].append(replace(outcome_of(vc, variant), clip=label))
             if fitted is not None:
                 held[name].append(replace(score_clip(vc, record, config, fitted[clip.source]), clip=label))
         moved = [
@@ -240,7 +260,9 @@ def variant_bench(
             "verdict_side_held_out": list(right) if right else None,
             "refused_side": [len(h["refused"]), len(h["gradable"])],
         }
-    return {"same": same, "clips": len(clips), "changed": changed, "figures": table}
+    honesty = margin_honesty(pairs)
+    print_margin_honesty(honesty)
+    return {"same": same, "clips": len(clips), "changed": changed, "figures": table, "margin_honesty": honesty}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -171,3 +171,37 @@ def reading_noise(pairs) -> dict[str, dict[str, float]]:
         for m, d in diffs.items()
         if d
     }
+
+
+def margin_honesty(pairs) -> dict[str, dict[str, float]]:
+    """Is each rule's margin the reading's real error? Over every rep read on both inputs of ``pairs`` (the
+    same clip twice: Assessments or refusals), z = |difference| / hypot(margin on one, margin on the other).
+    Were the margin a 1-sigma error, z's median would be 0.67 and 5 % would be over 2; a fatter tail says the
+    margin is too small for that row (no label is used)."""
+    from pipeline.judge.rules import RULES, margin_for
+
+    zs: dict[str, list[float]] = {}
+    for a, b in pairs:
+        if isinstance(a, str) or isinstance(b, str) or len(a.metrics) != len(b.metrics):
+            continue
+        for ma, mb in zip(a.metrics, b.metrics):
+            for r in RULES:
+                va, vb = getattr(ma, r.metric, None), getattr(mb, r.metric, None)
+                if va is None or vb is None or not (np.isfinite(va) and np.isfinite(vb)):
+                    continue
+                ea, eb = (
+                    margin_for(r, m.angle_uncertainty_deg, getattr(m, r.error) if r.error else None) for m in (ma, mb)
+                )
+                if ea > 0 and eb > 0:
+                    zs.setdefault(r.row_id, []).append(abs(va - vb) / float(np.hypot(ea, eb)))
+    return {
+        row: {"reps": len(z), "median_z": float(np.median(z)), "over_2": float(np.mean(np.asarray(z) > 2))}
+        for row, z in zs.items()
+    }
+
+
+def print_margin_honesty(honesty: dict[str, dict[str, float]]) -> None:
+    print("is each margin the reading's error? z = |difference| / combined margin (1-sigma: median 0.67, 5% over 2)")
+    print(f"  {'rule row':32s} {'reps':>5s} {'median z':>9s} {'over 2':>7s}")
+    for row, h in honesty.items():
+        print(f"  {row:32s} {h['reps']:5d} {h['median_z']:9.2f} {h['over_2'] * 100:6.0f}%")
