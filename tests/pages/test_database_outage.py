@@ -1,7 +1,7 @@
 """The database server is down when the app runs (a restart, a fail-over): the page says so in plain words and
 runs again by itself; nothing on screen is a traceback, and once the server is back the page is there. A real
 PostgreSQL server, stopped and started again; the app runs in ``AppTest``. (The same restart while eight
-browser tabs poll their uploads: ``tests/browser/test_load_browser.py``.)"""
+browser tabs poll their uploads: ``bench/load_browser.py``.)"""
 
 from __future__ import annotations
 
