@@ -451,6 +451,8 @@ def test_coach_and_clients_from_sign_in_to_a_reviewed_upload(browser, app_url):
     expect(ann.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=60_000)
     ann.get_by_role("button", name="Send reply").click()
     expect(ann.get_by_text("Reply sent to your coach.")).to_be_visible(timeout=30_000)
+    # the box is emptied for the next one (the browser may show the notice a moment before the emptied box)
+    expect(reply).to_have_value("", timeout=30_000)
     # the reply stays on rep 1, in her list and in her coach's
     expect(ann.get_by_text(REPLY)).to_be_visible(timeout=30_000)
     expect(ann.get_by_text(f"Ann Client · Rep 1 · {rep_1_s:.1f} s")).to_be_visible()
