@@ -178,7 +178,7 @@ def margin_honesty(pairs) -> dict[str, dict[str, float]]:
     same clip twice: Assessments or refusals), z = |difference| / hypot(margin on one, margin on the other).
     Were the margin a 1-sigma error, z's median would be 0.67 and 5 % would be over 2; a fatter tail says the
     margin is too small for that row (no label is used)."""
-    from pipeline.judge.rules import RULES, margin_for
+    from pipeline.judge.rules import RULES, rep_margin
 
     zs: dict[str, list[float]] = {}
     for a, b in pairs:
@@ -189,9 +189,7 @@ def margin_honesty(pairs) -> dict[str, dict[str, float]]:
                 va, vb = getattr(ma, r.metric, None), getattr(mb, r.metric, None)
                 if va is None or vb is None or not (np.isfinite(va) and np.isfinite(vb)):
                     continue
-                ea, eb = (
-                    margin_for(r, m.angle_uncertainty_deg, getattr(m, r.error) if r.error else None) for m in (ma, mb)
-                )
+                ea, eb = rep_margin(r, ma), rep_margin(r, mb)
                 if ea > 0 and eb > 0:
                     zs.setdefault(r.row_id, []).append(abs(va - vb) / float(np.hypot(ea, eb)))
     return {

@@ -45,6 +45,7 @@ from pipeline.judge.rules import (
     criterion_for,
     evaluate_row,
     margin_for,
+    rep_margin,
     thresholds_for,
 )
 from pipeline.types import (
@@ -293,8 +294,7 @@ def grade_rep(
         for r, why in zip(rows, unseen):
             warn, fail = thresholds_for(r, exercise, calibration)
             value = None if why else getattr(m, r.metric)
-            own = getattr(m, r.error) if r.error is not None else None
-            results.append(evaluate_row(r, value, warn, fail, margin_for(r, m.angle_uncertainty_deg, own)))
+            results.append(evaluate_row(r, value, warn, fail, rep_margin(r, m)))
         status, row = combine(fault, results)
         ev = _evidence(row.rule, m) if row is not None else None
         criterion = criterion_for(fault, status, row, ev, borderline(fault, results, status))

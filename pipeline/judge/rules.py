@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pipeline.measure.glossary import measure
-from pipeline.types import Criterion, Status
+from pipeline.types import Criterion, RepMetrics, Status
 
 if TYPE_CHECKING:
     from pipeline.judge.calibration import Calibration
@@ -268,6 +268,12 @@ def margin_for(rule: Rule, uncertainty_deg: float, own_error: float | None = Non
     else:
         err = uncertainty_deg if rule.unit == "deg" and math.isfinite(uncertainty_deg) else 0.0
     return rule.margin_abs + rule.margin_k * max(err, 0.0)
+
+
+def rep_margin(rule: Rule, m: RepMetrics) -> float:
+    """``margin_for`` on one rep's readings: its angle error, or the row's own reading error when it has one."""
+    own = getattr(m, rule.error) if rule.error is not None else None
+    return margin_for(rule, m.angle_uncertainty_deg, own)
 
 
 @dataclass(frozen=True)
