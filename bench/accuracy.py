@@ -140,22 +140,19 @@ def print_rows(outcomes: list[Outcome]) -> None:
         )
 
 
-def stability(clips, config: AnalysisConfig, calibration) -> dict:
+def stability(clips, assessed: list, config: AnalysisConfig, calibration) -> dict:
     """The same clips on the other letterbox: the keypoints move by about 2 px (at 416 px) and
     nothing else changes, so a verdict that flips sits within the measurement's own noise, and how
-    far each reading moves is that measure's noise (no label needed)."""
+    far each reading moves is that measure's noise (no label needed). ``assessed``: the clips' Assessments
+    (or refusals) on ``config``'s pose, made once by ``main``."""
     from dataclasses import replace
 
     from pipeline.capture.pose import PoseEstimator
 
     other = replace(config, letterbox="frame" if config.letterbox == "square" else "square")
-    estimators = (PoseEstimator.from_config(config), PoseEstimator.from_config(other))
+    estimator = PoseEstimator.from_config(other)
     pairs = [
-        tuple(
-            assess_clip(c, cached_pose(c.path, cfg, est), cfg, calibration)
-            for cfg, est in zip((config, other), estimators)
-        )
-        for c in clips
+        (a, assess_clip(c, cached_pose(c.path, other, estimator), other, calibration)) for c, a in zip(clips, assessed)
     ]
     moved = [(outcome_of(c, a), outcome_of(c, b)) for c, (a, b) in zip(clips, pairs)]
     flips = [(a, b) for a, b in moved if (a.verdict_found, a.reps_found) != (b.verdict_found, b.reps_found)]
@@ -194,6 +191,7 @@ def held_out_calibrations(sources: set[str], config: AnalysisConfig, estimator) 
 
 def variant_bench(
     clips,
+    assessed: list,
     outcomes: list[Outcome],
     held_out: list[Outcome] | None,
     config: AnalysisConfig,
@@ -204,7 +202,8 @@ def variant_bench(
     """The same clips mirrored, letterboxed into a portrait frame, at half size and 25% darker
     (``bench/variants.py``): which verdicts or rep counts change. The thresholds are never fitted on a
     variant: in-sample is the shipped calibration, held out the levels fitted on the other sources' originals
-    (``fitted``, by source; None: no held-out figures)."""
+    (``fitted``, by source; None: no held-out figures). ``assessed`` and ``outcomes``: the originals', from
+    ``main``."""
     from dataclasses import replace
 
     from variants import VARIANTS, write_variants
@@ -217,8 +216,7 @@ def variant_bench(
     held: dict[str, list[Outcome]] = {v: [] for v in VARIANTS}
     changed: dict[str, list[str]] = {}
     pairs = []  # (original, variant) Assessments, for the margins' check
-    for clip, original in zip(clips, outcomes):
-        base = assess_clip(clip, cached_pose(clip.path, config, estimator), config, calibration)
+    for clip, base, original in zip(clips, assessed, outcomes):
         for name, path in write_variants(clip.path, VARIANTS).items():
             vc = replace(clip, path=path)
             record = cached_pose(path, config, estimator)
@@ -332,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"numbers fitted on labelled clips (the shipped calibration): {fitted_numbers(calibration)}")
     t1 = time.perf_counter()
-    outcomes = [score_clip(c, records[c.name], config, calibration) for c in clips]
+    assessed = [assess_clip(c, records[c.name], config, calibration) for c in clips]
+    outcomes = [outcome_of(c, a) for c, a in zip(clips, assessed)]
     print_rows(outcomes)
     report = {"in_sample": summarise(outcomes, "in-sample (the shipped calibration)")}
     fitted, cv = None, None
@@ -341,9 +340,9 @@ def main(argv: list[str] | None = None) -> int:
         cv = [score_clip(c, records[c.name], config, fitted[c.source]) for c in clips]
         report["held_out"] = summarise(cv, "held out by source (thresholds fitted without the clip's source)")
     if args.stability:
-        report["stability"] = stability(clips, config, calibration)
+        report["stability"] = stability(clips, assessed, config, calibration)
     if args.variants:
-        report["variants"] = variant_bench(clips, outcomes, cv, config, estimator, calibration, fitted)
+        report["variants"] = variant_bench(clips, assessed, outcomes, cv, config, estimator, calibration, fitted)
     print(f"\nscoring took {time.perf_counter() - t1:.1f} s")
     if args.json:
         args.json.write_text(

@@ -144,22 +144,28 @@ NOISE_MEASURES = (
 )
 
 
+def matched_reps(pairs):
+    """(rep on one input, the same rep on the other) over ``pairs`` (the same clip twice: Assessments or
+    refusals), for the clips analysed on both with the same number of reps."""
+    for a, b in pairs:
+        if isinstance(a, str) or isinstance(b, str) or len(a.metrics) != len(b.metrics):
+            continue
+        yield from zip(a.metrics, b.metrics)
+
+
 def reading_noise(pairs) -> dict[str, dict[str, float]]:
     """Per measure, over every rep of the clips analysed on both inputs with the same reps (``pairs``: their
     Assessments or refusals): |difference| median, 75th and 90th percentile, and reps read on one only."""
     diffs: dict[str, list[float]] = {m: [] for m in NOISE_MEASURES}
     one_only = dict.fromkeys(NOISE_MEASURES, 0)
-    for a, b in pairs:
-        if isinstance(a, str) or isinstance(b, str) or len(a.metrics) != len(b.metrics):
-            continue
-        for ma, mb in zip(a.metrics, b.metrics):
-            for m in NOISE_MEASURES:
-                va, vb = getattr(ma, m), getattr(mb, m)
-                fa, fb = va is not None and np.isfinite(va), vb is not None and np.isfinite(vb)
-                if fa and fb:
-                    diffs[m].append(abs(vb - va))
-                elif fa != fb:
-                    one_only[m] += 1
+    for ma, mb in matched_reps(pairs):
+        for m in NOISE_MEASURES:
+            va, vb = getattr(ma, m), getattr(mb, m)
+            fa, fb = va is not None and np.isfinite(va), vb is not None and np.isfinite(vb)
+            if fa and fb:
+                diffs[m].append(abs(vb - va))
+            elif fa != fb:
+                one_only[m] += 1
     return {
         m: {
             "reps": len(d),
@@ -181,17 +187,14 @@ def margin_honesty(pairs) -> dict[str, dict[str, float]]:
     from pipeline.judge.rules import RULES, rep_margin
 
     zs: dict[str, list[float]] = {}
-    for a, b in pairs:
-        if isinstance(a, str) or isinstance(b, str) or len(a.metrics) != len(b.metrics):
-            continue
-        for ma, mb in zip(a.metrics, b.metrics):
-            for r in RULES:
-                va, vb = getattr(ma, r.metric, None), getattr(mb, r.metric, None)
-                if va is None or vb is None or not (np.isfinite(va) and np.isfinite(vb)):
-                    continue
-                ea, eb = rep_margin(r, ma), rep_margin(r, mb)
-                if ea > 0 and eb > 0:
-                    zs.setdefault(r.row_id, []).append(abs(va - vb) / float(np.hypot(ea, eb)))
+    for ma, mb in matched_reps(pairs):
+        for r in RULES:
+            va, vb = getattr(ma, r.metric, None), getattr(mb, r.metric, None)
+            if va is None or vb is None or not (np.isfinite(va) and np.isfinite(vb)):
+                continue
+            ea, eb = rep_margin(r, ma), rep_margin(r, mb)
+            if ea > 0 and eb > 0:
+                zs.setdefault(r.row_id, []).append(abs(va - vb) / float(np.hypot(ea, eb)))
     return {
         row: {"reps": len(z), "median_z": float(np.median(z)), "over_2": float(np.mean(np.asarray(z) > 2))}
         for row, z in zs.items()
