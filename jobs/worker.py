@@ -39,6 +39,7 @@ from jobs.remote import RAY_ENV
 from jobs.runner import HEARTBEAT_S, Analyzer, LazyEstimator, TimeLimit, run_job, time_limit_from
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.types import AnalysisConfig
+from service.trim import start_trimming
 from store import cleanup
 from store.blobs import BlobStore, open_blob_store
 from store.db import Database, open_database
@@ -129,8 +130,10 @@ def serve(
     thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits).
     ``ray_address``: run the analyses on that Ray cluster (``auto``: the local one) instead. Each job runs
     within ``time_limit``; ``worker`` names this worker in the jobs it claims (default: a fresh token).
-    Between jobs it also sweeps clips (``store.cleanup.sweep``)."""
+    Between jobs it also sweeps clips (``store.cleanup.sweep``). What its threads free is handed back to the
+    machine as the server's is (``service.trim``), so an idle worker holds its model, not its last job."""
     token = worker or queue.worker_token()
+    start_trimming()
     if ray_address:
         from jobs.remote import RayAnalyzer
 

@@ -104,16 +104,3 @@ class BodyMasker:
             self._interpreter.invoke()
             logits = self._interpreter.get_tensor(self._mask)[0, :, :, 0]
         return BodyOutline(logits > MASK_LOGIT, to_crop)
-
-
-_shared: BodyMasker | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_masker() -> BodyMasker:
-    """The process's one body masker, loaded on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = BodyMasker()
-        return _shared

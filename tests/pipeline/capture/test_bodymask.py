@@ -129,3 +129,30 @@ def test_loading_the_model_writes_nothing_to_standard_error(masker):
     # then it loads, and standard error stays clean (the command line's progress lines are all it carries)
     assert proc.returncode == 0 and proc.stdout.strip() == "loaded", proc.stderr
     assert proc.stderr == ""
+
+
+def test_a_back_traced_without_a_masker_lets_its_model_go_afterwards(monkeypatch, estimator):
+    # given a real clip's analysis, and every body masker that tracing makes watched by a weak reference
+    import gc
+    import weakref
+
+    import pipeline.run
+    from tests.support import real_clips
+
+    result = real_clips.analysed(real_clips.CORRECT, estimator)
+    made: list[weakref.ref] = []
+
+    def watched() -> BodyMasker:
+        masker = BodyMasker()
+        made.append(weakref.ref(masker))
+        return masker
+
+    monkeypatch.setattr(pipeline.run, "BodyMasker", watched)
+    # when its backs are traced with no masker handed in (as ``analyze`` does)
+    clip = real_clips.CLIPS_DIR / real_clips.CORRECT
+    backs = pipeline.run.trace_backs(clip, result.pose, result.kinematics, result.reps)
+    gc.collect()
+    # then the same backs are read, by a masker loaded for the call and gone once it returns (a long-lived
+    # worker keeps only its pose model between jobs)
+    assert [b.back_curve_deg for b in backs] == pytest.approx([b.back_curve_deg for b in result.back_curves], nan_ok=True)
+    assert len(made) == 1 and made[0]() is None
