@@ -154,5 +154,7 @@ def test_a_back_traced_without_a_masker_lets_its_model_go_afterwards(monkeypatch
     gc.collect()
     # then the same backs are read, by a masker loaded for the call and gone once it returns (a long-lived
     # worker keeps only its pose model between jobs)
-    assert [b.back_curve_deg for b in backs] == pytest.approx([b.back_curve_deg for b in result.back_curves], nan_ok=True)
+    assert [b.back_curve_deg for b in backs] == pytest.approx(
+        [b.back_curve_deg for b in result.back_curves], nan_ok=True
+    )
     assert len(made) == 1 and made[0]() is None
