@@ -793,7 +793,11 @@ def job_panel(ws: Workspace, *, limit: int = 3, only_pending: bool = False) -> l
             if u.upload_id == waiting and line.kind in ("done", "failed"):
                 st.session_state.pop(WAITING_KEY, None)
                 if line.kind == "done" and u.analysis_id is not None:
-                    open_review_at(ws, u.analysis_id)
+                    try:
+                        open_review_at(ws, u.analysis_id)
+                    except store.OUTAGE_ERRORS:  # still waiting: the next poll opens it once the database answers
+                        st.session_state[WAITING_KEY] = u.upload_id
+                        raise
             if only_pending and line.kind not in present.PENDING:
                 continue
             _upload_card(ws, u, line)

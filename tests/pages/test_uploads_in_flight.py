@@ -11,9 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store
-from jobs import queue, runner
+from jobs import queue
 from jobs.runner import LazyEstimator, run_job
-from pipeline.types import AnalysisConfig
 from store.models import Analysis
 from tests.support import factories
 from tests.support.markdown import shown
@@ -43,15 +42,8 @@ def data(app_data):
 
 
 @pytest.fixture(autouse=True)
-def engine(monkeypatch) -> None:
-    """The worker's analysis without the pose model: the real probe, then the synthetic three-rep result."""
-    from pipeline.capture.video import VideoLimits, probe
-
-    def analyze(path, config=AnalysisConfig(), on_progress=None, estimator=None):
-        probe(Path(path), VideoLimits.of(config))
-        return factories.synthetic_result(path)
-
-    monkeypatch.setattr(runner, "analyze", analyze)
+def engine(synthetic_engine) -> None:
+    """The worker's analysis without the pose model (``synthetic_engine``)."""
 
 
 def cards(at: AppTest) -> dict[str, str]:
