@@ -533,6 +533,14 @@ def render_frames(
     return [cv2.cvtColor(im, cv2.COLOR_BGR2RGB) for im in images]
 
 
+def jpeg_bytes(rgb: np.ndarray, quality: int = 90) -> bytes:
+    """An RGB image as JPEG (a 720 px frame: ~0.1 MB against 0.9 MB of pixels), for caches, pages and reports."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("could not encode a frame as JPEG")
+    return bytes(buf.tobytes())
+
+
 # --- video -----------------------------------------------------------------
 
 BROWSER_CODECS: tuple[tuple[str, str, str], ...] = (

@@ -19,7 +19,7 @@ import numpy as np
 
 from drawing import figures
 from drawing import frames as render
-from drawing.frames import EvidenceMark
+from drawing.frames import EvidenceMark, jpeg_bytes
 from drawing.scorecard import (
     CoachComment,
     CoachReview,
@@ -100,13 +100,6 @@ def _cell(value: object, column: str) -> str:
     return str(value) or "–"
 
 
-def _jpeg(rgb: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
-    if not ok:
-        raise ValueError("could not encode a key frame")
-    return buf.tobytes()
-
-
 Moments = list[tuple[float, str, EvidenceMark | None]]  # (time, caption, the measurement to draw)
 
 
@@ -134,7 +127,7 @@ def key_frame_images(result: AnalysisResult, moments: Moments, video_path: str |
     )
     images = [_fit(im, FRAME_MAX_SIDE_PX) for im in images]
     return tuple(
-        FrameImage(caption, float(t), _jpeg(im), im.shape[1], im.shape[0])
+        FrameImage(caption, float(t), jpeg_bytes(im, 85), im.shape[1], im.shape[0])
         for (t, caption, _), im in zip(moments, images)
     )
 

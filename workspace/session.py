@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from drawing import frames as render
@@ -34,6 +33,7 @@ STORE_KEY = "hr_store"
 CURRENT_KEY = "hr_current"
 FOCUS_KEY = "hr_focus_t"  # a time (s) the Frames page should open at
 MAX_STORED = 3  # analyses kept per browser session
+FRAMES_CACHED = 64  # frames_at entries the server keeps (one moment, or one rep's key frames, each)
 
 ANALYSE_PAGE = "pages/analyse.py"
 FRAMES_PAGE = "pages/frames.py"
@@ -158,12 +158,12 @@ def require_current() -> StoredAnalysis:
 # --- frames and video ------------------------------------------------------------
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def frames_at(
-    key: str, video_path: str | None, times_s: tuple[float, ...], _result: AnalysisResult
-) -> list[np.ndarray]:
-    """Annotated RGB frames at ``times_s`` of the analysis ``key`` (cached by key and times)."""
-    return render.render_frames(_result, times_s, video_path)
+@st.cache_data(max_entries=FRAMES_CACHED, show_spinner=False)
+def frames_at(key: str, video_path: str | None, times_s: tuple[float, ...], _result: AnalysisResult) -> list[bytes]:
+    """Annotated frames at ``times_s`` of the analysis ``key``, as JPEG (cached by key and times, for every
+    session of the server: ~0.1 MB a 720 px frame where its pixels take 0.9 MB, so the cache holds at most
+    ``FRAMES_CACHED`` x a few frames x 0.1 MB, and ``st.image`` sends the bytes as they are)."""
+    return [render.jpeg_bytes(im) for im in render.render_frames(_result, times_s, video_path)]
 
 
 def annotated_video(
