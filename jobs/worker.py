@@ -130,10 +130,8 @@ def serve(
     thread at once, so the first upload does not wait for it (a job that needs it meanwhile waits).
     ``ray_address``: run the analyses on that Ray cluster (``auto``: the local one) instead. Each job runs
     within ``time_limit``; ``worker`` names this worker in the jobs it claims (default: a fresh token).
-    Between jobs it also sweeps clips (``store.cleanup.sweep``). What its threads free is handed back to the
-    machine as the server's is (``service.trim``), so an idle worker holds its model, not its last job."""
+    Between jobs it also sweeps clips (``store.cleanup.sweep``)."""
     token = worker or queue.worker_token()
-    start_trimming()
     if ray_address:
         from jobs.remote import RayAnalyzer
 
@@ -356,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     orphaned = (lambda: os.getppid() != parent) if args.exit_with_parent else (lambda: False)
     db = open_database(args.database_url, data_dir=args.data_dir)
     blobs = open_blob_store(data_dir=args.data_dir)
+    start_trimming()  # once per process, as the server does: an idle worker holds its model, not its last job
     try:
         serve(
             db,
