@@ -7,6 +7,9 @@ person mask of its input crop. Like MediaPipe's own pipeline, the crop is turned
 stands upright in it (hip midpoint to shoulder pointing up, the way the model
 was trained): a hinged lifter cut out level, trunk across the picture, is
 mostly missed (tried on the labelled clips: legs and arms found, the back not).
+The model reads the crop and its mirror image and the two masks' logits are averaged, so a
+mirrored clip gives the mirrored outline, as the pose is averaged over the frame and its mirror
+(``pipeline.capture.mirror``): a lifter facing left is read as one facing right.
 
 The model file comes from ``models.ensure_body_mask`` (pinned, sha256 checked);
 the mediapipe package is never imported.
@@ -32,6 +35,7 @@ SIDE_PX = 256  # the model's input and mask size
 ROI_SCALE = 1.25  # the crop's half-side over the furthest keypoint's distance from the hip
 MASK_LOGIT = 0.0  # logit above which a pixel is the person's (probability 0.5)
 THREADS = 2
+MIRROR_AVERAGE = True  # read each crop and its mirror image, average the logits
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def _native_stderr_silenced() -> Iterator[None]:
 class BodyMasker:
     """One loaded LiteRT interpreter; ``outline`` is safe to call from several threads (one at a time runs)."""
 
-    def __init__(self, path: Path | None = None, threads: int = THREADS):
+    def __init__(self, path: Path | None = None, threads: int = THREADS, mirror_average: bool = MIRROR_AVERAGE):
         try:
             path = path or models.ensure_body_mask()
         except models.WeightsNotFound as exc:
@@ -92,15 +96,22 @@ class BodyMasker:
         outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
         self._mask = outputs["Identity_2"]  # segmentation logits; "Identity" holds the landmarks
         self._lock = threading.Lock()
+        self.mirror_average = mirror_average
 
     def outline(self, image: np.ndarray, pts: dict[str, np.ndarray]) -> BodyOutline:
         """The lifter's mask in the upright crop around ``pts`` (frame pixels, BGR frame)."""
         return self.read(*upright_crop(image, pts))
 
     def read(self, crop: np.ndarray, to_crop: np.ndarray) -> BodyOutline:
-        """The mask of one ``upright_crop``."""
+        """The mask of one ``upright_crop`` (with ``mirror_average``, the mean of its and its mirror's logits)."""
+        logits = self.logits(crop)
+        if self.mirror_average:
+            logits = (logits + self.logits(np.ascontiguousarray(crop[:, ::-1]))[:, ::-1]) / 2.0
+        return BodyOutline(logits > MASK_LOGIT, to_crop)
+
+    def logits(self, crop: np.ndarray) -> np.ndarray:
+        """The model's (256, 256) person logits for one 256 x 256 RGB crop."""
         with self._lock:
             self._interpreter.set_tensor(self._input, crop[None])
             self._interpreter.invoke()
-            logits = self._interpreter.get_tensor(self._mask)[0, :, :, 0]
-        return BodyOutline(logits > MASK_LOGIT, to_crop)
+            return np.array(self._interpreter.get_tensor(self._mask)[0, :, :, 0], np.float32)

@@ -76,6 +76,21 @@ def test_the_back_s_contour_is_found_on_the_mask(masker, estimator, clips_dir, c
     assert -30.0 < curve.back_curve_deg < 60.0 and 0.0 <= curve.back_hump_ratio < 0.3
 
 
+@pytest.mark.parametrize("clip, t_s, side", BOTTOMS[:1])
+def test_a_mirrored_crop_gives_the_mirrored_mask(masker, estimator, clips_dir, clip, t_s, side):
+    # given the upright crop of a real lifter at a rep's bottom, and the same crop mirrored left to right
+    image, pts = _lifter(estimator, clips_dir, clip, t_s, side)
+    crop, to_crop = upright_crop(image, pts)
+    flipped = np.ascontiguousarray(crop[:, ::-1])
+    # when both are read
+    mask, mirrored = masker.read(crop, to_crop).mask, masker.read(flipped, to_crop).mask
+    # then the two masks are mirror images, pixel for pixel (the logits are averaged over both orientations)
+    assert np.array_equal(mirrored[:, ::-1], mask)
+    # and reading one orientation only, as before, they differ along the outline
+    one_way = BodyMasker(mirror_average=False)
+    assert not np.array_equal(one_way.read(flipped, to_crop).mask[:, ::-1], one_way.read(crop, to_crop).mask)
+
+
 def test_the_crop_stands_the_trunk_upright_with_every_point_inside():
     # given a trunk lying level to the right of the hip (a hinge's bottom) in a 1920 x 1080 frame
     image = np.zeros((1080, 1920, 3), np.uint8)
