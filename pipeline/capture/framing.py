@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from pipeline.capture.bars import BAR_LOOK_SIDE, ContentBox, box_of, sample_times
+from pipeline.capture.bars import BAR_LOOK_SIDE, ContentBox, box_of_dark, dark_pixels, sample_times
 from pipeline.capture.estimator import PoseEstimatorLike
 from pipeline.capture.video import iter_frames_at
 
@@ -79,25 +80,40 @@ def find_framing(
     estimator: PoseEstimatorLike | None,
 ) -> Framing:
     """The bars' picture (``crop_bars``) and, with an ``estimator``, the people's box inside it, from the
-    same few frames spread over the clip."""
-    frames = [f.image for _, f in iter_frames_at(path, sample_times(duration_s), max_side=BAR_LOOK_SIDE)]
-    if not frames:
+    same few frames spread over the clip. The frames are decoded at the clip's size, one at a time (only
+    which pixels are dark is kept, and a ``BAR_LOOK_SIDE`` copy for the people), so the bars are cut to
+    the pixel."""
+    dark: np.ndarray | None = None
+    small: list[np.ndarray] = []  # the frames at BAR_LOOK_SIDE, where the people are looked for
+    shrink = min(1.0, BAR_LOOK_SIDE / max(width, height))
+    look_size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
+    for _, f in iter_frames_at(path, sample_times(duration_s)):
+        image = f.image
+        if image.shape[:2] != (height, width):  # (the display size; a clip's frames have it)
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        d = dark_pixels(image)
+        dark = d if dark is None else dark & d
+        if estimator is not None:
+            small.append(cv2.resize(image, look_size, interpolation=cv2.INTER_AREA))
+    if dark is None:
         return Framing(None, None)
-    fh, fw = frames[0].shape[:2]
-    sx, sy = width / fw, height / fh
-    bars = box_of(frames) if crop_bars else None
-    picture = _scaled(bars, sx, sy, width, height) if bars is not None else None
+    picture = box_of_dark(dark) if crop_bars else None
     if estimator is None:
         return Framing(picture, picture)
-    look = bars or ContentBox(0, 0, fw, fh)
+    sx, sy = width / look_size[0], height / look_size[1]
+    look = picture or ContentBox(0, 0, width, height)
+    seen = _scaled(look, 1 / sx, 1 / sy, *look_size)  # the picture on the small frames
     found = [
-        d.boxes_xyxy[d.box_conf >= PERSON_CONF] + np.array([look.x0, look.y0] * 2, float)
-        for d in estimator.detect([f[look.y0 : look.y1, look.x0 : look.x1] for f in frames])
+        d.boxes_xyxy[d.box_conf >= PERSON_CONF] + np.array([seen.x0, seen.y0] * 2, float)
+        for d in estimator.detect([f[seen.y0 : seen.y1, seen.x0 : seen.x1] for f in small])
     ]
-    people = people_box(np.concatenate(found), look) if found else None
+    people = people_box(np.concatenate(found), seen) if found else None
     if people is None:
         return Framing(picture, picture)
-    return Framing(_scaled(people, sx, sy, width, height), picture)
+    box = _scaled(people, sx, sy, width, height)
+    return Framing(
+        ContentBox(max(box.x0, look.x0), max(box.y0, look.y0), min(box.x1, look.x1), min(box.y1, look.y1)), picture
+    )
 
 
 def touches_edge(xy: np.ndarray, box: ContentBox, width: int, height: int) -> float:

@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -79,16 +80,30 @@ def probe_like(width: int, height: int):
     return VideoMeta("x.mp4", 30.0, 300, width, height, 0, 10.0, "h264", False)
 
 
-def write_barred_clip(path: Path, width: int = 640, height: int = 360, picture: tuple[int, int] = (220, 420)) -> Path:
-    """A 2 s clip: a moving textured picture between columns ``picture``, black bars either side."""
+def write_barred_clip(
+    path: Path,
+    width: int = 640,
+    height: int = 360,
+    picture: tuple[int, int] = (220, 420),
+    long: int | None = None,
+    blur_px: int = 0,
+) -> Path:
+    """A 2 s clip: a moving textured picture between columns ``picture``, black bars either side. With
+    ``long``, the frame is ``width`` x ``height`` turned upright: ``height`` columns wide and ``long`` rows
+    tall, the picture between rows ``picture``. ``blur_px``: the texture smoothed like a filmed scene (pixel
+    noise rings past the picture's edge in H.264, a filmed picture hardly does)."""
+    frame_w, frame_h = (height, long) if long else (width, height)
     container = av.open(str(path), "w")
     stream = container.add_stream("libx264", rate=10)
-    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.width, stream.height, stream.pix_fmt = frame_w, frame_h, "yuv420p"
     stream.codec_context.time_base = Fraction(1, 10)
     for i in range(20):
-        img = np.zeros((height, width, 3), np.uint8)
-        img[:, picture[0] : picture[1]] = RNG.integers(40, 255, (height, picture[1] - picture[0], 3), dtype=np.uint8)
-        img[:, picture[0] : picture[1], 1] = 60 + 8 * i
+        img = np.zeros((frame_h, frame_w, 3), np.uint8)
+        a, b = picture
+        where = (slice(a, b), slice(None)) if long else (slice(None), slice(a, b))
+        texture = RNG.integers(40, 255, img[where].shape, dtype=np.uint8)
+        img[where] = cv2.GaussianBlur(texture, (0, 0), blur_px) if blur_px else texture
+        img[where + (1,)] = 60 + 8 * i
         frame = av.VideoFrame.from_ndarray(img, format="bgr24")
         for packet in stream.encode(frame):
             container.mux(packet)
@@ -96,6 +111,19 @@ def write_barred_clip(path: Path, width: int = 640, height: int = 360, picture: 
         container.mux(packet)
     container.close()
     return path
+
+
+def test_the_bars_are_cut_to_the_pixel_in_a_tall_frame(tmp_path):
+    # given a 854 x 480 picture posted in a 854 x 1520 portrait frame: bars of 520 rows above and below,
+    # where frames looked at 640 px high put the edges between two of their rows
+    path = write_barred_clip(
+        tmp_path / "portrait.mp4", width=480, height=854, picture=(520, 1000), long=1520, blur_px=2
+    )
+    meta = probe(path)
+    # when the picture is found
+    box = find_framing(meta.path, meta.duration_s, meta.width, meta.height, crop_bars=True, estimator=None).picture
+    # then it is exactly the picture's rows, so the model is shown the pixels the clip had without bars
+    assert box == ContentBox(0, 520, 854, 1000)
 
 
 def test_the_model_sees_the_picture_and_points_come_back_in_clip_pixels(tmp_path):
