@@ -30,8 +30,8 @@ from pipeline.errors import InputError  # noqa: E402
 from pipeline.types import AnalysisConfig, PoseSeries, VideoMeta  # noqa: E402
 
 CACHE_DIR = ROOT / "bench" / "out" / "pose-cache"
-BACK_CACHE_VERSION = 29  # bump to 30+ when the back tracing changes (up to 26 used by experiments; 27: GrabCut; 28: the BlazePose outline; 29: its mask averaged with the mirror's)
-POSE_CACHE_VERSION = 27  # bump to 28+ when decoding, sampling, tracking, the lifter choice or the model input change (22-24, 26 used by experiments; 27: OpenVINO pinned to float32)
+BACK_CACHE_VERSION = 30  # bump to 31+ when the back tracing changes (up to 26 and 29 used by experiments: 29 holds an old one-way outline under pose version 27; 27: GrabCut; 28: the BlazePose outline; 30: its mask averaged with the mirror's)
+POSE_CACHE_VERSION = 28  # bump to 29+ when decoding, sampling, tracking, the lifter choice or the model input change (22-24, 26 used by experiments; 27: OpenVINO pinned to float32; 28: the fold read from the torso itself)
 FRAMING_VERSION = 1  # bump when pipeline.capture.framing changes the box the model is shown
 
 
