@@ -261,6 +261,7 @@ class RepMetrics:
         None  # of back_line_deviation_deg: the angle error, or its samples' spread if larger
     )
     hip_shoulder_rise_error: float | None = None  # of hip_shoulder_rise_ratio: its spread as its window moves
+    knee_flexion_error_deg: float | None = None  # of knee_flexion_bottom_deg: the angle error, or its samples' spread
 
 
 @dataclass(frozen=True)

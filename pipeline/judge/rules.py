@@ -174,7 +174,7 @@ RULES: tuple[Rule, ...] = (
     # Squatting: knees bend far past the lift's range, shins tip forward,
     # hips go down instead of back, torso stays upright.
     Rule("squatting.knee", "squatting", "knee_flexion_bottom_deg", "above", 10.0, 20.0, "deg", "bottom",
-         margin_k=1.0, base="knee_max", severe=None, skip_flags=frozenset({"kneeling"})),
+         margin_k=1.0, base="knee_max", severe=None, skip_flags=frozenset({"kneeling"}), error="knee_flexion_error_deg"),
     Rule("squatting.shin", "squatting", "shin_angle_bottom_deg", "above", 30.0, 38.0, "deg", "bottom",
          margin_k=1.0, skip_flags=frozenset({"kneeling"})),
     Rule("squatting.hinge_ratio", "squatting", "hinge_ratio", "below", 0.55, 0.50, "ratio", "bottom",

@@ -196,6 +196,7 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
     lock_hip, lean_back = _lockout(kin, rep)
     unc = float(angle_uncertainty(kin, lo, hi))
     line_spread = _around_error(kin.neck_angle_deg, b, lo, hi)
+    knee_spread = _around_error(knee, b, lo, hi)
     return RepMetrics(
         index=rep.index,
         partial=rep.partial,
@@ -229,6 +230,7 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         bottom_s=float(kin.t_s[b]),
         lockout_s=float(rep.lockout_s),
         back_line_error_deg=max(unc, line_spread) if np.isfinite(line_spread) else unc,
+        knee_flexion_error_deg=max(unc, knee_spread) if np.isfinite(knee_spread) else unc,
     )
 
 

@@ -196,3 +196,35 @@ def test_hips_rise_first_fails_only_past_its_readings_own_spread(ratio, error, s
     # then hips-rise-first fails only beyond 2.0 + 0.2 + its own spread
     assert margin_for(RISE_RULE, UNCERTAINTY_DEG, error) == pytest.approx(0.2 + (error or 0.0))
     assert crit(card.reps[0], "hips_rise_first").status == status
+
+
+def test_the_knee_margin_is_its_samples_spread_when_that_is_larger():
+    from pipeline.judge.rules import RULES, rep_margin
+    from pipeline.measure.metrics import deepest_index, rep_metrics
+    from pipeline.measure.reps import segment_reps
+    from pipeline.measure.signals import kinematics
+    from tests.support import synth
+
+    kin = kinematics(synth.make_set(1, pattern=synth.HINGE, bottom_s=0.6).pose)
+    rep = segment_reps(kin).reps[0]
+    b = deepest_index(kin, rep)
+    at_bottom = float(kin.knee_flexion_deg[b])
+
+    def with_knee(offsets: list[float]):
+        knee = kin.knee_flexion_deg.copy()
+        knee[b - 2 : b + 3] = at_bottom + np.array(offsets)
+        return rep_metrics(dataclasses.replace(kin, knee_flexion_deg=knee), rep)
+
+    # given the same rep twice, its knee reading the same at the bottom sample: steady over the five samples
+    # there, or jumping +-15 deg between them (a plate hiding the knee)
+    steady, jumpy = with_knee([0.0] * 5), with_knee([-15.0, 15.0, 0.0, -15.0, 15.0])
+    # then both read the same knee angle, the steady one with the rep's angle error, the jumpy one with its spread's
+    assert steady.knee_flexion_bottom_deg == jumpy.knee_flexion_bottom_deg == pytest.approx(at_bottom)
+    assert steady.knee_flexion_error_deg == steady.angle_uncertainty_deg
+    spread = 1.2533 * float(np.std([-15.0, 15.0, 0.0, -15.0, 15.0], ddof=1)) / np.sqrt(5)
+    assert jumpy.knee_flexion_error_deg == pytest.approx(max(spread, jumpy.angle_uncertainty_deg))
+    # and the squatting check's knee row asks the jumpy one to be past its level by that much more
+    knee_row = next(r for r in RULES if r.row_id == "squatting.knee")
+    assert rep_margin(knee_row, jumpy) == pytest.approx(
+        rep_margin(knee_row, steady) + spread - steady.angle_uncertainty_deg
+    )
