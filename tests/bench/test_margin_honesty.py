@@ -18,7 +18,10 @@ KNEE = next(r for r in RULES if r.row_id == "squatting.knee")  # margin: 1 x the
 
 
 def rep(knee_deg: float, uncertainty_deg: float = 3.0) -> SimpleNamespace:
-    return SimpleNamespace(knee_flexion_bottom_deg=knee_deg, angle_uncertainty_deg=uncertainty_deg)
+    # (a steady knee: its own error is the angle error)
+    return SimpleNamespace(
+        knee_flexion_bottom_deg=knee_deg, angle_uncertainty_deg=uncertainty_deg, knee_flexion_error_deg=uncertainty_deg
+    )
 
 
 def assessment(*reps: SimpleNamespace) -> SimpleNamespace:
