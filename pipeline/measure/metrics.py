@@ -70,6 +70,12 @@ def _around_error(a: np.ndarray | None, i: int, lo: int, hi: int, each_side: int
     return median_error(seg[np.isfinite(seg)])
 
 
+def _reading_error(a: np.ndarray, i: int, lo: int, hi: int, angle_error_deg: float) -> float:
+    """A posture read at the bottom: the rep's angle error, or the spread of ``_around``'s samples if larger."""
+    spread = _around_error(a, i, lo, hi)
+    return max(angle_error_deg, spread) if np.isfinite(spread) else angle_error_deg
+
+
 def _span(a: np.ndarray | None, lo: int, hi: int) -> np.ndarray:
     if a is None:
         return np.array([np.nan])
@@ -195,8 +201,6 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
     stand = standing_torso_length(kin) if standing_torso_leg is None else standing_torso_leg
     lock_hip, lean_back = _lockout(kin, rep)
     unc = float(angle_uncertainty(kin, lo, hi))
-    line_spread = _around_error(kin.neck_angle_deg, b, lo, hi)
-    knee_spread = _around_error(knee, b, lo, hi)
     return RepMetrics(
         index=rep.index,
         partial=rep.partial,
@@ -229,8 +233,8 @@ def rep_metrics(kin: KinematicSeries, rep: Rep, standing_torso_leg: float | None
         angle_uncertainty_deg=unc,
         bottom_s=float(kin.t_s[b]),
         lockout_s=float(rep.lockout_s),
-        back_line_error_deg=max(unc, line_spread) if np.isfinite(line_spread) else unc,
-        knee_flexion_error_deg=max(unc, knee_spread) if np.isfinite(knee_spread) else unc,
+        back_line_error_deg=_reading_error(kin.neck_angle_deg, b, lo, hi, unc),
+        knee_flexion_error_deg=_reading_error(knee, b, lo, hi, unc),
     )
 
 
